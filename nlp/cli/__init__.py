@@ -1,0 +1,49 @@
+"""The ``iqc`` command line. Each subcommand lives in its own module of this package.
+
+A command module defines ``register(subparsers)``, which adds its parser and sets
+``handler=<function(args) -> int>``. Commands are discovered, so adding one never touches this file.
+Heavy imports (models, pandas) happen inside handlers, keeping ``iqc --help`` instant.
+
+Exit codes (as proselint's): 0 all fine, 1 some input could not be read or scored (the rest was),
+2 usage error, 3 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iqc",
+        description="indicator-qc: 预算绩效目标表指标质量检查 (boilerplate / category mismatch / measurability).",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``iqc`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        print("iqc: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

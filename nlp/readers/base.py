@@ -1,0 +1,43 @@
+"""Types shared by every reader: what was read, what was skipped and why, what failed.
+
+Readers never print and never exit; they return these objects (or raise :class:`InputError`)
+so that the CLI, the batch scorer and the API can each report problems their own way while a
+batch goes on with its other files.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class InputError(Exception):
+    """A file (or a row of it) that cannot be read. Always names the file and, if known, the row."""
+
+    def __init__(self, file: str, message: str, location: str = "") -> None:
+        super().__init__(file, message, location)
+        self.file = file
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.location}" if self.location else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class TableInfo:
+    """One indicator table found in a file (a project's 绩效目标表, a sheet, a CSV)."""
+
+    file: str
+    table_id: str
+    title: str
+    rows: int
+    location: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A part of a file that was deliberately not read as indicators, with the reason."""
+
+    file: str
+    location: str
+    reason: str
