@@ -1,0 +1,51 @@
+"""What a scored row looks like: the output columns and the structured finding.
+
+The CLI writers (CSV/TSV/JSONL/XLSX/HTML), the HTTP API and the Python API all render the same
+scored frame, so its shape is defined once here.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+FAMILIES: tuple[str, ...] = ("boilerplate", "mismatch", "unmeasurable")
+
+#: Columns the scorer appends after the input columns, in this order.
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "flag_boilerplate",
+    "flag_mismatch",
+    "flag_unmeasurable",
+    "score_boilerplate",
+    "score_mismatch",
+    "score_unmeasurable",
+    "risk",
+    "codes",
+    "suggested_level2",
+    "explanation",
+)
+
+#: Column of the scored frame holding ``list[Finding]`` as dicts; machine formats (JSONL, API)
+#: emit it, tabular formats render it through ``codes``/``explanation`` and drop it.
+FINDINGS_COLUMN = "findings"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One reason a row was flagged (or an advisory note).
+
+    ``field`` is the input column the finding is about (``level3``, ``target_value``, ``level2``…),
+    so a spreadsheet can highlight the right cell. ``evidence`` is the text span(s) or model
+    features that drove it; ``source`` is ``rule`` or ``model``.
+    """
+
+    code: str
+    family: str
+    severity: str
+    title: str
+    message: str
+    evidence: str
+    suggestion: str
+    field: str
+    source: str = "rule"
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
