@@ -86,7 +86,7 @@ class IndicatorRow:
                 extra[str(key)] = "" if value is None else str(value)
         row = cls(**kwargs)  # type: ignore[arg-type]
         row.extra = extra
-        row.budget_wan = _to_budget(row.budget_wan)
+        row.budget_wan = parse_budget(row.budget_wan)
         for name in known - {"budget_wan"}:
             value = getattr(row, name)
             setattr(row, name, "" if value is None or _is_nan(value) else str(value))
@@ -97,7 +97,7 @@ def _is_nan(value: object) -> bool:
     return isinstance(value, float) and value != value
 
 
-def _to_budget(value: object) -> float | None:
+def parse_budget(value: object) -> float | None:
     if value is None or value == "" or _is_nan(value):
         return None
     try:

@@ -1,0 +1,115 @@
+"""Lexicon cues via a blank spaCy Chinese pipeline that segments with jieba.
+
+The cue groups (vague degree words, baseline markers, placeholders, compliance phrases, category
+cue words, …) live in ``data/lexicons/cues.toml``. They are added to jieba's dictionary so that a
+cue segments as one token, then matched two ways:
+
+* a ``PhraseMatcher`` for cues that span several tokens (``比上年`` + ``提升``), and
+* a token ``Matcher`` with a regular expression for cues buried inside a longer token
+  (``合规`` inside ``合规性``), which a pure phrase match would miss.
+
+Both run inside the ``lexicon_cues`` pipeline component, which stores ``doc._.cues``:
+``{group: (term, …)}`` in text order. :func:`analyse` caches per distinct string, because real
+batches repeat the same cells (``≥95%``, ``比上年提升``) endlessly.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+
+from nlp.resources import data_path, load_toml
+
+CUE_FILE = "lexicons/cues.toml"
+USER_DICT = "lexicons/userdict.txt"
+_CUE_WORD_FREQ = 200_000
+
+if not Doc.has_extension("cues"):
+    Doc.set_extension("cues", default=None)
+
+
+def cue_groups() -> dict[str, list[str]]:
+    """Group name -> terms: the plain groups plus ``cat:<二级>`` category cue groups."""
+    lexicon = load_toml(CUE_FILE)
+    groups = dict(lexicon["groups"])
+    groups.update({f"cat:{name}": terms for name, terms in lexicon["category_cues"].items()})
+    return groups
+
+
+@dataclass(frozen=True, slots=True)
+class TextAnalysis:
+    """Tokens of one cell and the cue terms found in it, by group."""
+
+    tokens: tuple[str, ...]
+    cues: dict[str, tuple[str, ...]]
+
+    def has(self, group: str) -> bool:
+        return bool(self.cues.get(group))
+
+
+class LexiconCues:
+    """spaCy component marking lexicon cues on ``doc._.cues``."""
+
+    def __init__(self, nlp: Language, groups: dict[str, list[str]]) -> None:
+        self.phrase_matcher = PhraseMatcher(nlp.vocab)
+        self.token_matcher = Matcher(nlp.vocab)
+        for group, terms in groups.items():
+            self.phrase_matcher.add(group, [nlp.make_doc(term) for term in terms])
+            pattern = "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True))
+            self.token_matcher.add(group, [[{"TEXT": {"REGEX": pattern}}]])
+        self.term_patterns = {group: re.compile("|".join(
+            re.escape(term) for term in sorted(terms, key=len, reverse=True))) for group, terms in groups.items()}
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: dict[str, dict[int, str]] = {}
+        vocab = doc.vocab.strings
+        for match_id, start, end in self.phrase_matcher(doc):
+            found.setdefault(vocab[match_id], {})[doc[start].idx] = doc[start:end].text
+        for match_id, start, _end in self.token_matcher(doc):
+            group = vocab[match_id]
+            token = doc[start]
+            for hit in self.term_patterns[group].finditer(token.text):
+                found.setdefault(group, {}).setdefault(token.idx + hit.start(), hit.group())
+        doc._.cues = {group: tuple(terms[k] for k in sorted(terms)) for group, terms in found.items()}
+        return doc
+
+
+@Language.factory("lexicon_cues")
+def make_lexicon_cues(nlp: Language, name: str) -> LexiconCues:
+    return LexiconCues(nlp, cue_groups())
+
+
+def _prepare_jieba() -> None:
+    """Quiet jieba, load the domain dictionary and make every cue term a dictionary word."""
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    jieba.load_userdict(str(data_path(USER_DICT)))
+    for terms in cue_groups().values():
+        for term in terms:
+            if len(term) > 1:
+                jieba.add_word(term, freq=_CUE_WORD_FREQ)
+
+
+@lru_cache(maxsize=1)
+def pipeline() -> Language:
+    """The blank Chinese pipeline (jieba segmenter) with the ``lexicon_cues`` component."""
+    _prepare_jieba()
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    nlp.add_pipe("lexicon_cues")
+    return nlp
+
+
+@lru_cache(maxsize=300_000)
+def analyse(text: str) -> TextAnalysis:
+    """Tokens and cues of one cell; cached per distinct string."""
+    if not text:
+        return TextAnalysis(tokens=(), cues={})
+    doc = pipeline()(text)
+    return TextAnalysis(tokens=tuple(t.text for t in doc if not t.is_space), cues=doc._.cues)

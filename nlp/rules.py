@@ -1,0 +1,334 @@
+"""Rule detectors: one small function per finding code.
+
+Rules do two jobs. They are *features* (the trained classifiers learn how far to trust each one
+from labelled data) and they are *explanations* (when a classifier flags a family, the rules of
+that family that fired say why, with the matched words as evidence). A rule therefore aims at a
+clear, checkable signal rather than at the final decision.
+
+Each rule takes a :class:`~nlp.context.RowContext` and returns the evidence string when it fires
+(``None`` otherwise). ``RULES`` maps code -> rule; codes and texts are in ``data/codes.toml``.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from nlp.categories import level2_names
+from nlp.context import RowContext
+from nlp.resources import load_toml
+
+Rule = Callable[[RowContext], str | None]
+
+BENEFITS = frozenset({"经济效益", "社会效益", "生态效益", "可持续影响"})
+COSTS = frozenset({"成本", "经济成本", "社会成本", "生态环境成本"})
+OUTPUTS = frozenset({"数量", "质量", "时效"})
+_CATEGORY_WORDS = tuple(sorted(set(level2_names()) | {
+    "产出", "效益", "满意度", "满意率", "可持续性", "可持续", "社会公众或服务对象满意度", "全年", "成本控制"}, key=len, reverse=True))
+_GENERIC_REMAINDER = re.compile(r"^(项目|对|的|指标|显著|增长率|增加值|提升值|提升比值?|提升率|达标率|率|影响|"
+                                r"值|%|情况|完成|维持|项目对)*$")
+_GENERIC_WORK = re.compile(r"(各项|重点|工作|任务|项目|完成|及时率|完成率|实现率|情况|目标|绩效考核指标|效益|"
+                           r"赛事|的|保证|保障|顺利|开展)")
+_SLOGAN_HEADS = ("促进", "推动", "提升", "提高", "增强", "保障", "保证", "助力", "营造", "打造", "引导",
+                 "满足", "丰富", "维护", "加强", "持续提升", "树立", "守好", "把握", "落实", "确保")
+_RATIO_DESCRIPTION = re.compile(r"(占|/).{0,30}(比率|比例)|比率|比例")
+_YEAR_END = re.compile(r"(年底|年末|12月|十二月|年内|全年)")
+_POSITIVE_EFFECT = ("提升", "促进", "改善", "保护", "传承", "绿化", "增加")
+_NON_COST = ("效率", "执行率", "到位率", "合规", "达标率", "核算率", "提升", "改善", "传承", "绿化")
+
+
+def _name_is_only_category(ctx: RowContext) -> str | None:
+    core = re.sub(r"[\s%％()（）0-9]+", "", ctx.name)
+    for word in _CATEGORY_WORDS:
+        if word in core and _GENERIC_REMAINDER.match(core.replace(word, "", 1)):
+            return ctx.name
+    return None
+
+
+def b1_category_echo(ctx: RowContext) -> str | None:
+    return _name_is_only_category(ctx) if ctx.name else None
+
+
+def b2_placeholder(ctx: RowContext) -> str | None:
+    for cell in (ctx.name, ctx.value_text):
+        for token in ("**", "××", "XX", "xx", "请填写", "待定"):
+            if token in cell:
+                return token
+    if ctx.name and ctx.value.kind == "empty" and "不适用" not in ctx.name:
+        return "指标值为空"
+    if ctx.value.malformed and ctx.value.number is None:
+        return ctx.value_text
+    if ctx.value_text and ctx.value.unit and ctx.value.number is None and ctx.value.kind not in {"date", "deadline", "qualitative", "relative"}:
+        return ctx.value_text
+    if ctx.name and ctx.value_text and ctx.value_text.replace(" ", "") == ctx.name.replace(" ", ""):
+        return ctx.value_text
+    if re.search(r"(效益|影响|可持续)指标率$", ctx.value_text):
+        return ctx.value_text
+    return None
+
+
+def b3_irrelevant_dimension(ctx: RowContext) -> str | None:
+    if ctx.level2.name not in {"生态效益", "生态环境成本"} or not ctx.name:
+        return None
+    if ctx.project_cues.has("env_domain") or ctx.cues("eco_object", "name", "description"):
+        return None
+    domain = ctx.project_cues.cues.get("nonenv_domain", ())
+    return f"项目领域：{'、'.join(domain[:3])}" if domain else None
+
+
+def b4_template_value(ctx: RowContext) -> str | None:
+    value = ctx.value
+    if value.unit_class != "percent":
+        return None
+    if ctx.table.value_share >= 0.6 and ctx.table.rows_in_table >= 4:
+        return f"本表{ctx.table.value_share:.0%}的指标取值均为“{ctx.value_text}”"
+    if ctx.name_type in {"count", "money", "time", "text"} and ctx.level2.name not in {"服务对象满意度"}:
+        return f"非比率指标取值“{ctx.value_text}”"
+    return None
+
+
+def b5_slogan(ctx: RowContext) -> str | None:
+    slogans = ctx.cues("slogan", "name")
+    if slogans:
+        return "、".join(slogans[:2])
+    if ctx.name.startswith(_SLOGAN_HEADS) and ctx.name_type == "text":
+        return ctx.name[:12]
+    return None
+
+
+def b6_input_as_performance(ctx: RowContext) -> str | None:
+    if ctx.level2.name in COSTS:
+        return None
+    inputs = ctx.cues("input_budget", "name")
+    if inputs:
+        return inputs[0]
+    if ctx.level2.name in {"数量"} | BENEFITS and ctx.value.unit_class == "money" and ctx.name_type == "money":
+        return f"{ctx.level2.name}指标取金额“{ctx.value_text}”"
+    return None
+
+
+def b7_compliance(ctx: RowContext) -> str | None:
+    found = ctx.cues("compliance", "name", "value")
+    return found[0] if found else None
+
+
+def b8_tautology(ctx: RowContext) -> str | None:
+    found = ctx.cues("tautology", "name", "value")
+    if not found:
+        return None
+    remainder = _GENERIC_WORK.sub("", re.sub(r"[\s%％:：、，,()（）0-9指标]+", "", ctx.name))
+    return found[0] if len(remainder) <= 1 or found[0] in ctx.value_text else None
+
+
+def b10_duplicate(ctx: RowContext) -> str | None:
+    return ctx.table.duplicate_earlier or ctx.table.same_as_output_row or None
+
+
+def c1_rate_under_quantity(ctx: RowContext) -> str | None:
+    if ctx.level2.name != "数量" or re.search(r"[0-9]", ctx.name):
+        return None
+    if ctx.name_type in {"rate", "satisfaction"} or (ctx.value.unit_class == "percent" and ctx.name_type != "count"):
+        if not re.search(r"[0-9]", ctx.description):
+            return f"数量指标为比率“{ctx.name}”"
+    return None
+
+
+_VALUE_CLASS = {"percent": "百分比", "time": "时间", "count": "数量", "money": "金额", "measure": "物理量"}
+_NAME_CLASS = {"rate": "比率", "satisfaction": "满意度", "time": "时间", "count": "数量", "money": "金额"}
+_COMPATIBLE = {
+    "rate": {"percent", ""},
+    "satisfaction": {"percent", ""},
+    "time": {"time", "count", ""},
+    "count": {"count", "measure", "time", "money", ""},
+    "money": {"money", ""},
+}
+
+
+def c2_type_conflict(ctx: RowContext) -> str | None:
+    allowed = _COMPATIBLE.get(ctx.name_type)
+    value = ctx.value
+    if allowed is None or value.kind in {"empty", "qualitative", "relative", "text"}:
+        return None
+    value_class = "time" if value.kind in {"date", "deadline", "duration"} else value.unit_class
+    if value_class in allowed or (value.kind == "number" and ctx.name_type != "rate"):
+        return None
+    return f"名称为{_NAME_CLASS[ctx.name_type]}，取值为{_VALUE_CLASS.get(value_class, value.kind)}"
+
+
+def c3_satisfaction_misplaced(ctx: RowContext) -> str | None:
+    satisfied = ctx.cues("satisfaction", "name")
+    if satisfied and ctx.level2.known and ctx.level2.name != "服务对象满意度":
+        return f"为满意度内容（“{satisfied[0]}”）"
+    if ctx.level2.name == "服务对象满意度" and ctx.name and not satisfied and "满意" not in ctx.name:
+        return "不是满意度内容"
+    return None
+
+
+def c4_output_as_benefit(ctx: RowContext) -> str | None:
+    if ctx.level2.name not in BENEFITS:
+        return None
+    if ctx.table.same_as_output_row:
+        return f"与数量指标“{ctx.table.same_as_output_row}”相同"
+    if ctx.name_type == "count" and ctx.value.unit in {"集", "期", "篇", "场", "条", "次", "人次"} and \
+            ctx.cues("activity", "name"):
+        return f"自身产出数量“{ctx.value_text}”"
+    return None
+
+
+def c5_outcome_as_output(ctx: RowContext) -> str | None:
+    if ctx.level2.name not in OUTPUTS:
+        return None
+    found = ctx.cues("reach", "name") + ctx.cues("macro_outcome", "name")
+    found = tuple(term for term in found if term != "合格率")
+    return f"“{found[0]}”为效果" if found else None
+
+
+def c6_cost_misuse(ctx: RowContext) -> str | None:
+    if ctx.level2.name not in COSTS:
+        return None
+    value = ctx.value
+    if value.comparator in {"≥", ">"} and value.unit_class == "money":
+        return "成本金额使用“≥”"
+    if any(word in ctx.name for word in _NON_COST):
+        return "内容不是成本"
+    if ctx.level2.name in {"社会成本", "生态环境成本"} and ctx.name.startswith(_POSITIVE_EFFECT):
+        return "正面效果列入成本"
+    if value.unit_class == "percent" and not re.search(r"(节支|超支|节约)率", ctx.name):
+        return f"成本取值为百分比“{ctx.value_text}”"
+    return None
+
+
+_SUBTYPE_CUES = {"经济效益": "cat:经济效益", "社会效益": "cat:社会效益", "生态效益": "cat:生态效益",
+                 "可持续影响": "cat:可持续影响"}
+
+
+def c7_benefit_subtype(ctx: RowContext) -> str | None:
+    declared = ctx.level2.name
+    if declared not in BENEFITS:
+        return None
+    if declared == "生态效益" and (ctx.cues("cat:成本", "name") or ctx.cues("cat:经济效益", "name")):
+        return "经济效益"
+    for other, group in _SUBTYPE_CUES.items():
+        if other != declared and other != "社会效益" and ctx.cues(group, "name") and not ctx.cues(_SUBTYPE_CUES[declared], "name"):
+            return other
+    return None
+
+
+def c8_invalid_hierarchy(ctx: RowContext) -> str | None:
+    from nlp.categories import hierarchy_is_valid
+
+    if hierarchy_is_valid(ctx.level1, ctx.level2) is False:
+        return ctx.level1.raw or "（空）"
+    return None
+
+
+def c9_nature_conflict(ctx: RowContext) -> str | None:
+    value = ctx.value
+    if ctx.level2.name == "数量" and value.comparator in {"≤", "<"} and value.unit_class in {"count", "measure"}:
+        return f"数量指标取上限“{ctx.value_text}”"
+    if ctx.level2.name == "数量" and value.kind in {"number", "count"} and _RATIO_DESCRIPTION.search(ctx.description):
+        return "指标解释为比率，取值为数量"
+    return None
+
+
+def m1_vague(ctx: RowContext) -> str | None:
+    if ctx.value.number is not None or ctx.value.kind not in {"qualitative", "text"}:
+        return None
+    found = ctx.cues("degree_outcome", "value") or ctx.cues("vague", "value") or ctx.cues("direction", "value")
+    return found[0] if found else None
+
+
+def m2_no_baseline(ctx: RowContext) -> str | None:
+    if ctx.value.kind != "relative" or ctx.value.has_amount:
+        return None
+    return ctx.value.qualitative or ctx.value_text
+
+
+def m3_no_criteria(ctx: RowContext) -> str | None:
+    if ctx.value.kind != "qualitative" or ctx.has_criteria:
+        return None
+    found = ctx.cues("grade", "value")
+    return found[0] if found else None
+
+
+def m4_activity(ctx: RowContext) -> str | None:
+    value = ctx.value
+    if value.kind != "text" or not ctx.value_text:
+        return None
+    if ctx.cues("activity", "value") or len(ctx.value_text) > 8 or ctx.value_text == ctx.name:
+        return ctx.value_text[:20]
+    return None
+
+
+def m6_invalid_number(ctx: RowContext) -> str | None:
+    value = ctx.value
+    if value.excel_serial:
+        return "日期为Excel序号"
+    if value.malformed:
+        return value.malformed_reason or "格式错误"
+    if value.unit_class == "percent" and value.number is not None:
+        if value.number > 100:
+            return f"比率{value.number:g}%超过100%"
+        if value.number >= 100 and value.comparator in {"≥", ">"}:
+            return "比率不可能超过100%"
+        if ctx.name_type == "count":
+            return "数量指标取百分比"
+    if ctx.level2.name in COSTS and value.number == 0 and value.comparator == "=":
+        return "成本为0"
+    return None
+
+
+def m7_not_attributable(ctx: RowContext) -> str | None:
+    found = ctx.cues("macro_outcome", "name")
+    return found[0] if found else None
+
+
+def b9_year_end(ctx: RowContext) -> str | None:
+    if ctx.value.kind == "deadline" or (ctx.value.kind == "duration" and ctx.value.number in (12.0,) and ctx.value.unit in {"月", "个月"}):
+        return ctx.value_text if _YEAR_END.search(ctx.value_text) or ctx.value.number == 12.0 else None
+    return None
+
+
+def m5_no_unit(ctx: RowContext) -> str | None:
+    return ctx.value_text if ctx.value.kind == "number" else None
+
+
+RULES: dict[str, Rule] = {
+    "B1": b1_category_echo, "B2": b2_placeholder, "B3": b3_irrelevant_dimension, "B4": b4_template_value,
+    "B5": b5_slogan, "B6": b6_input_as_performance, "B7": b7_compliance, "B8": b8_tautology,
+    "B10": b10_duplicate,
+    "C1": c1_rate_under_quantity, "C2": c2_type_conflict, "C3": c3_satisfaction_misplaced,
+    "C4": c4_output_as_benefit, "C5": c5_outcome_as_output, "C6": c6_cost_misuse, "C7": c7_benefit_subtype,
+    "C8": c8_invalid_hierarchy, "C9": c9_nature_conflict,
+    "M1": m1_vague, "M2": m2_no_baseline, "M3": m3_no_criteria, "M4": m4_activity, "M6": m6_invalid_number,
+    "M7": m7_not_attributable,
+    "B9": b9_year_end, "M5": m5_no_unit,
+}
+
+
+def run_rules(ctx: RowContext) -> dict[str, str]:
+    """Code -> evidence for every rule that fires on the row. Empty rows fire nothing."""
+    if not (ctx.name or ctx.value_text):
+        return {}
+    hits = {}
+    for code, rule in RULES.items():
+        evidence = rule(ctx)
+        if evidence:
+            hits[code] = evidence
+    return hits
+
+
+def keyword_baseline(ctx: RowContext) -> dict[str, bool]:
+    """The simple baseline the trained models must beat: a family fires on any of its keywords.
+
+    Only substring look-ups on the raw cells (declared 二级, name, value), no parsing and no
+    context: what a reviewer with a word list would do.
+    """
+    spec = load_toml("lexicons/cues.toml")["baseline_keywords"]
+    return {family: any(_keyword_entry_fires(entry, ctx) for entry in entries) for family, entries in spec.items()}
+
+
+def _keyword_entry_fires(entry: dict, ctx: RowContext) -> bool:
+    if entry.get("level2", "") not in ctx.level2.raw:
+        return False
+    return any(word in ctx.name for word in entry.get("name", ())) or \
+        any(word in ctx.value_text for word in entry.get("value", ()))
