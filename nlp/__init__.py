@@ -1,4 +1,22 @@
-"""indicator-qc: flag boilerplate, category-mismatched and unmeasurable budget performance indicators."""
+"""indicator-qc: flag boilerplate, category-mismatched and unmeasurable budget performance indicators.
+
+>>> import nlp
+>>> scorer = nlp.load()                      # verifies the model's SHA-256 against the manifest
+>>> scorer.score([{"level2": "数量指标", "level3": "完成项目数量", "target_value": "≥95%"}])  # doctest: +SKIP
+"""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nlp.scorer import Scorer
+
 __version__ = "0.1.0"
+
+
+def load(models_dir: Path | None = None) -> "Scorer":
+    """Load the bundled model (or the one in ``models_dir``) and return a :class:`~nlp.scorer.Scorer`."""
+    from nlp.scorer import load as _load
+
+    return _load(models_dir)

@@ -1,0 +1,68 @@
+"""``iqc score INPUT... -o OUT``: score indicator tables; OUT's suffix picks the format.
+
+``.csv``/``.tsv``/``.jsonl`` for machines (JSONL also carries the structured findings), ``.xlsx``
+for people (highlighted cells, comments, triage and summary sheets), ``.html`` for a one-file
+report. Unreadable inputs are reported one line each and the rest of the batch is scored; the
+exit code is then 1.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
+
+FORMATS = (".csv", ".tsv", ".jsonl", ".xlsx", ".html")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("score", help="score indicator tables (CSV/TSV/JSONL/XLSX/HTML output)",
+                                   description=__doc__.split("\n\n")[0])
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder or glob (.csv .tsv .xlsx .txt)")
+    parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
+                        help="output file: " + ", ".join(FORMATS))
+    parser.add_argument("--format", choices=[f.lstrip(".") for f in FORMATS], default=None,
+                        help="output format when OUT's suffix does not say it")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1; 0 = all cores)")
+    parser.add_argument("--chunk-rows", type=int, default=20_000, help="rows per chunk (memory vs. overhead)")
+    parser.add_argument("--models-dir", type=Path, default=None, help="model directory (default: bundled models/)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    parser.set_defaults(handler=run)
+
+
+def _output_path(args: argparse.Namespace) -> Path | None:
+    if args.format:
+        return args.output.with_suffix("." + args.format) if args.output.suffix.lower() not in FORMATS else args.output
+    return args.output if args.output.suffix.lower() in FORMATS else None
+
+
+def run(args: argparse.Namespace) -> int:
+    from nlp.artifacts import ArtifactError
+    from nlp.batch import score_batch
+    from nlp.readers import expand_inputs
+
+    output = _output_path(args)
+    if output is None:
+        print(f"iqc: {args.output}: unknown output format; use one of {', '.join(FORMATS)} or --format", file=sys.stderr)
+        return EXIT_USAGE
+    paths, missing = expand_inputs(args.inputs)
+    for error in missing:
+        print(f"iqc: {error}", file=sys.stderr)
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    try:
+        outcome = score_batch(paths, output, jobs=jobs, chunk_rows=args.chunk_rows, models_dir=args.models_dir,
+                              progress=not args.quiet and sys.stderr.isatty())
+    except ArtifactError as error:
+        print(f"iqc: {error}", file=sys.stderr)
+        return EXIT_INPUT_FAILED
+    for error in outcome.failures:
+        print(f"iqc: {error}", file=sys.stderr)
+    if not args.quiet:
+        for part in outcome.skipped:
+            print(f"iqc: skipped {part.file} {part.location}: {part.reason}", file=sys.stderr)
+        for warning in outcome.warnings:
+            print(f"iqc: warning: {warning}", file=sys.stderr)
+        print(f"iqc: scored {outcome.rows} rows from {len(outcome.rows_per_file)} file(s) -> {output}", file=sys.stderr)
+    return EXIT_INPUT_FAILED if (outcome.failures or missing) else EXIT_OK

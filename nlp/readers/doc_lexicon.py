@@ -1,0 +1,128 @@
+"""The document reader's vocabulary: header words, context labels and title cues.
+
+All words live in ``data/document_layouts.toml`` so that a new document family is a data change;
+this module is the one place that loads them and says how a cell is compared with them (notes
+in brackets and whitespace do not count, so "指标值说明(指标解释)" is "指标值说明").
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from nlp.categories import canonical_level1, canonical_level2
+from nlp.resources import load_toml
+
+_BRACKETED = re.compile(r"[（(【\[][^（()）】\]]*[)）】\]]")
+_SPACES = re.compile(r"\s+")
+_COLON = re.compile(r"[:：]")
+
+
+def _lexicon() -> dict[str, Any]:
+    return load_toml("document_layouts.toml")
+
+
+def normalise(text: str) -> str:
+    """Cell text as compared with the lexicon: no bracketed notes, no whitespace."""
+    return _SPACES.sub("", _BRACKETED.sub("", text or ""))
+
+
+@lru_cache(maxsize=None)
+def _reverse(section: str) -> dict[str, str]:
+    """word -> field for a ``{field: [words]}`` section; earlier fields win on a clash."""
+    mapping: dict[str, str] = {}
+    for name, words in _lexicon()[section].items():
+        for word in words:
+            mapping.setdefault(normalise(word), name)
+    return mapping
+
+
+def header_field(cell: str) -> str | None:
+    """The interchange field a header cell names, or None."""
+    return _reverse("header_fields").get(normalise(cell))
+
+
+def is_rubric_header(cell: str) -> bool:
+    """A scoring column (评分标准, 得分 …): the table is a rubric, not targets."""
+    return normalise(cell) in {normalise(w) for w in _lexicon()["rubric"]["header_words"]}
+
+
+def context_label(cell: str) -> str | None:
+    """The context field a label cell introduces (project_name, project_goal, budget_wan …)."""
+    return _reverse("context_labels").get(normalise(cell))
+
+
+def split_inline_label(text: str) -> tuple[str, str] | None:
+    """``"填报单位(盖章): X"`` -> ("department", "X") when the part before the colon is a label."""
+    parts = _COLON.split(text, maxsplit=1)
+    if len(parts) != 2:
+        return None
+    field = context_label(parts[0])
+    value = parts[1].strip()
+    return (field, value) if field and value else None
+
+
+def budget_factor(cell: str) -> float | None:
+    """Factor to 万元 when a cell states the money unit ("单位：元"), else None."""
+    parts = _COLON.split(normalise(cell), maxsplit=1)
+    if len(parts) != 2 or not parts[0].endswith("单位"):
+        return None
+    factor = _lexicon()["budget_units"].get(parts[1])
+    return float(factor) if factor is not None else None
+
+
+def _titles() -> dict[str, Any]:
+    return _lexicon()["titles"]
+
+
+def _short_plain(text: str) -> bool:
+    return 0 < len(text) <= _titles()["max_length"]
+
+
+def table_title_suffixes() -> tuple[str, ...]:
+    """Endings of an indicator table's title ("绩效目标表" …)."""
+    return tuple(_titles()["table_suffixes"])
+
+
+def is_table_title(text: str) -> bool:
+    """A plain line naming an indicator table ("1.XX项目绩效目标表")."""
+    return _short_plain(text) and text.endswith(table_title_suffixes())
+
+
+def is_rubric_title(text: str) -> bool:
+    """A plain line naming an evaluation scoring rubric (评分表)."""
+    return _short_plain(text) and any(cue in text for cue in _titles()["rubric_cues"])
+
+
+def is_budget_title(text: str) -> bool:
+    """A plain line naming a budget table (收支总表, 三公经费支出表 …), never prose."""
+    if not _short_plain(text) or re.search(r"[，。；：:,]", text):
+        return False
+    titles = _titles()
+    named = any(cue in text for cue in titles["budget_cues"])
+    return named and text.endswith(tuple(titles["budget_endings"]))
+
+
+def narrative_labels(kind: str) -> tuple[str, ...]:
+    """Labels of one narrative line kind: ``goal``, ``indicator`` or ``value``."""
+    return tuple(_lexicon()["narrative"][f"{kind}_labels"])
+
+
+def sniff_words() -> tuple[str, ...]:
+    """Words whose presence near the start of a file marks a document this reader handles."""
+    return tuple(_lexicon()["sniff"]["words"])
+
+
+def is_type_token(text: str) -> bool:
+    """Whether a cell looks like a 指标值类型 entry (≥, 定性 …)."""
+    return _SPACES.sub("", text) in set(_lexicon()["values"]["type_tokens"])
+
+
+def is_level1_name(text: str) -> bool:
+    """A known 一级 category name."""
+    return bool(text) and canonical_level1(text).known
+
+
+def is_level2_name(text: str) -> bool:
+    """A known 二级 category name."""
+    return bool(text) and canonical_level2(text).known

@@ -1,0 +1,514 @@
+"""Indicator tables from CSV/TSV text and Excel workbooks, as interchange frames.
+
+Real tables arrive as exports of 预算绩效目标表: Chinese headers in many spellings (kept in
+``data/headers.toml``), a title row or two above the header, GBK text, merged cells that come out
+blank below their first row. This module finds the header, maps it onto the interchange columns
+of :mod:`nlp.records` and yields frames of strings, so a cell like ``"00123"`` or ``"≥95%"``
+reaches the scorer exactly as written.
+
+Frames are produced lazily (``chunk_size`` rows at a time when asked) so a large CSV is read in
+constant memory; the per-file facts that can only be known at the end (tables and their row counts,
+warnings) accumulate in the :class:`FileRead` lists while the frames are consumed.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+import warnings as python_warnings
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from nlp.readers.base import InputError, Skipped, TableInfo
+from nlp.records import ALL_COLUMNS
+
+#: How many rows from the top of a file or sheet are searched for the header row.
+HEADER_SCAN_ROWS = 20
+#: Cells longer than this are kept but reported: usually a whole document pasted into one cell.
+GIANT_CELL_CHARS = 10_000
+#: A header must name at least one of these, or the table holds no indicators.
+INDICATOR_FIELDS = frozenset({"level3", "target_value"})
+#: Blank cells of these columns take the value above them within a table (merged cells).
+CARRIED_COLUMNS = ("department", "project_name", "project_goal", "budget_wan", "level1", "level2")
+
+_NOTE = re.compile(r"[(\[【]([^)\]】]*)[)\]】]")
+_SPACE = re.compile(r"\s+")
+_PERCENT_DECIMALS = re.compile(r"\.(0+)\s*%")
+_PANDAS_LINE = re.compile(r"line (\d+)")
+_DELIMITERS = ("\t", ",")
+_MAX_JOINED_LINES = 100
+_BLOCK = 1 << 20
+
+
+@dataclass
+class FileRead:
+    """One opened input file: lazy ``frames`` plus what is known about it.
+
+    ``tables`` and ``warnings`` are complete once ``frames`` is exhausted; ``skipped`` is known
+    up front. Iterating ``frames`` may raise :class:`InputError` (a malformed row deep in a CSV).
+    """
+
+    path: Path
+    frames: Iterator[pd.DataFrame]
+    tables: list[TableInfo] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[InputError] = field(default_factory=list)
+
+
+# --- headers --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    """A recognised header row: the output name of each source column, left to right.
+
+    Interchange fields get their English name; other columns keep their header text (blank
+    headers become ``column<N>``, duplicates get ``.1``, ``.2``). Columns right of the last
+    non-blank header cell are dropped: they are formatting residue of exported sheets.
+    """
+
+    names: tuple[str, ...]
+    budget_factor: float = 1.0
+
+    @property
+    def fields(self) -> frozenset[str]:
+        return frozenset(self.names) & frozenset(ALL_COLUMNS)
+
+    @property
+    def extras(self) -> tuple[str, ...]:
+        return tuple(name for name in self.names if name not in ALL_COLUMNS)
+
+
+def normalise_header(text: str) -> str:
+    """The form header cells are compared in (see ``data/headers.toml``)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return _SPACE.sub("", _NOTE.sub("", folded))
+
+
+@lru_cache(maxsize=1)
+def _header_config() -> tuple[dict[str, tuple[str, int]], dict[str, float]]:
+    """Normalised synonym -> (field, rank), and budget unit -> factor to 万元."""
+    from nlp.resources import load_toml
+
+    config = load_toml("headers.toml")
+    synonyms: dict[str, tuple[str, int]] = {}
+    for name, spellings in config["fields"].items():
+        for rank, spelling in enumerate([name, *spellings]):
+            synonyms.setdefault(normalise_header(spelling), (name, rank))
+    return synonyms, {unit: float(factor) for unit, factor in config["budget_units"].items()}
+
+
+def match_header(cells: Sequence[str]) -> HeaderMap | None:
+    """Read ``cells`` as a header row; ``None`` unless it names an indicator column."""
+    synonyms, _ = _header_config()
+    best: dict[str, tuple[int, int]] = {}
+    for column, cell in enumerate(cells):
+        hit = synonyms.get(normalise_header(cell))
+        if hit and (hit[0] not in best or hit[1] < best[hit[0]][0]):
+            best[hit[0]] = (hit[1], column)
+    if not best.keys() & INDICATOR_FIELDS:
+        return None
+    mapped = {column: name for name, (_, column) in best.items()}
+    width = max(column for column, cell in enumerate(cells) if cell.strip()) + 1
+    taken = set(ALL_COLUMNS)
+    names = [mapped.get(column) or _unique(cells[column], column, taken) for column in range(width)]
+    budget = best.get("budget_wan")
+    factor = _budget_factor(cells[budget[1]]) if budget else 1.0
+    return HeaderMap(tuple(names), factor)
+
+
+def _unique(header: str, column: int, taken: set[str]) -> str:
+    name = header if header.strip() else f"column{column + 1}"
+    candidate, suffix = name, 0
+    while candidate in taken:
+        suffix += 1
+        candidate = f"{name}.{suffix}"
+    taken.add(candidate)
+    return candidate
+
+
+def _budget_factor(header: str) -> float:
+    _, units = _header_config()
+    notes = _NOTE.findall(unicodedata.normalize("NFKC", header))
+    return next((units[note.strip()] for note in notes if note.strip() in units), 1.0)
+
+
+def pick_header(candidates: Iterable[tuple[Any, Sequence[str]]]) -> tuple[Any, HeaderMap] | None:
+    """The candidate row naming the most interchange fields (the earliest on a tie).
+
+    Scoring beats "first match": a title row or the upper half of a two-row header may
+    mention 绩效指标, the real header names 一级/二级/三级/指标值 and wins.
+    """
+    best: tuple[Any, HeaderMap] | None = None
+    for key, cells in candidates:
+        header = match_header(cells)
+        if header and (best is None or len(header.fields) > len(best[1].fields)):
+            best = (key, header)
+    return best
+
+
+def no_indicator_columns(path: Path) -> InputError:
+    return InputError(
+        str(path),
+        "no indicator columns: expected level3/三级指标 or target_value/指标值 in a header row "
+        f"within the first {HEADER_SCAN_ROWS} rows",
+    )
+
+
+# --- cell text ------------------------------------------------------------------------------
+
+
+def number_text(value: float) -> str:
+    """A number as a person reads it: ``95.0`` -> ``"95"``, ``0.1 + 0.2`` -> ``"0.3"``.
+
+    Whole numbers lose the ``.0``; others keep 15 significant digits, the precision Excel shows.
+    """
+    return str(int(value)) if value.is_integer() else f"{value:.15g}"
+
+
+def cell_text(value: object, number_format: str | None = None) -> str:
+    """An Excel cell value as the string a person sees in the sheet.
+
+    Numbers follow :func:`number_text`, except that percent-formatted cells render as
+    percentages with the format's decimals (0.95 in ``0%`` -> ``"95%"``); dates become ISO
+    ``2023-06-30`` (with the time only when it is not midnight); booleans ``TRUE``/``FALSE``.
+    Other number formats (thousands separators, currency) are not imitated.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        if number_format and "%" in number_format:
+            decimals = _PERCENT_DECIMALS.search(number_format)
+            return f"{value * 100:.{len(decimals[1]) if decimals else 0}f}%"
+        return number_text(float(value))
+    return str(value)
+
+
+# --- turning raw rows into interchange frames -----------------------------------------------
+
+
+class _TableLog:
+    """Counts rows per table across frames (and sheets) and keeps ``tables`` up to date."""
+
+    def __init__(self, path: Path, tables: list[TableInfo]) -> None:
+        self.path = path
+        self.tables = tables
+        self._seen: dict[str, TableInfo] = {}
+
+    def count(self, frame: pd.DataFrame) -> None:
+        for table_id, rows in frame.groupby("table_id", sort=False):
+            known = self._seen.get(str(table_id))
+            self._seen[str(table_id)] = TableInfo(
+                file=str(self.path),
+                table_id=str(table_id),
+                title=known.title if known else (rows["project_name"].iat[0] or str(table_id)),
+                rows=(known.rows if known else 0) + len(rows),
+                location=known.location if known else rows["source_line"].iat[0],
+            )
+        self.tables[:] = self._seen.values()
+
+
+class _Framer:
+    """Builds interchange frames from the raw string rows of one table region (a CSV, a sheet).
+
+    It holds the state that spans chunks: the values above for carry-down and the current
+    table, so chunked and whole reads give identical rows.
+    """
+
+    def __init__(self, path: Path, header: HeaderMap, base: str, log: _TableLog,
+                 warnings: list[InputError]) -> None:
+        self.path, self.header, self.base = path, header, base
+        self.log, self.warnings = log, warnings
+        self._stem = path.stem
+        self._table = ""
+        self._above: dict[str, str] = {}
+
+    def frame(self, raw: pd.DataFrame, lines: Sequence[str]) -> pd.DataFrame:
+        """``raw``: positional string columns, one row per source row; ``lines``: their locations."""
+        raw = raw.iloc[:, : len(self.header.names)].set_axis(list(self.header.names), axis=1)
+        keep = ~(raw == "").all(axis=1).to_numpy()
+        columns = [*ALL_COLUMNS, *self.header.extras]
+        frame = raw.reindex(columns=columns, fill_value="")[keep].reset_index(drop=True)
+        lines = [line for line, kept in zip(lines, keep) if kept]
+        if self.header.budget_factor != 1.0:
+            frame["budget_wan"] = [_scaled(text, self.header.budget_factor) for text in frame["budget_wan"]]
+        _fill_blank(frame, "source_file", [self.path.name] * len(frame))
+        _fill_blank(frame, "source_line", lines)
+        _fill_blank(frame, "row_id", [f"{self._stem}:{line}" for line in lines])
+        self._carry_down(frame)
+        self.log.count(frame)
+        self._warn_giant_cells(frame)
+        return frame
+
+    def _carry_down(self, frame: pd.DataFrame) -> None:
+        """Fill merged-cell blanks from the row above, never across tables.
+
+        A table is its ``table_id``, else its ``doc_id``, else the project within this file
+        or sheet; the derived id is written to ``table_id``. A new 一级 value ends the 二级
+        above it.
+        """
+        names = (*CARRIED_COLUMNS, "table_id", "doc_id")
+        values = {name: frame[name].tolist() for name in names}
+        for index in range(len(frame)):
+            row = {name: values[name][index] for name in names}
+            table = row["table_id"] or row["doc_id"] or self._implicit_table(row["project_name"])
+            if table != self._table:
+                self._table, self._above = table, {}
+            if row["level1"] and row["level1"] != self._above.get("level1"):
+                self._above.pop("level2", None)
+            for name in CARRIED_COLUMNS:
+                if row[name]:
+                    self._above[name] = row[name]
+                else:
+                    values[name][index] = self._above.get(name, "")
+            values["table_id"][index] = table
+        for name in (*CARRIED_COLUMNS, "table_id"):
+            frame[name] = values[name]
+
+    def _implicit_table(self, project: str) -> str:
+        project = project or self._above.get("project_name", "")
+        return f"{self.base}:{project}" if project else self.base
+
+    def _warn_giant_cells(self, frame: pd.DataFrame) -> None:
+        for name in frame.columns:
+            sizes = frame[name].str.len()
+            giant = sizes > GIANT_CELL_CHARS
+            self.warnings.extend(
+                InputError(str(self.path), f"cell {name} has {size} characters (over {GIANT_CELL_CHARS}); kept", line)
+                for line, size in zip(frame["source_line"][giant], sizes[giant])
+            )
+
+
+def _fill_blank(frame: pd.DataFrame, name: str, values: Sequence[str]) -> None:
+    frame[name] = frame[name].mask(frame[name] == "", pd.Series(values, index=frame.index, dtype=str))
+
+
+def _scaled(text: str, factor: float) -> str:
+    try:
+        return number_text(float(text.replace(",", "")) * factor)
+    except ValueError:
+        return text
+
+
+# --- CSV / TSV ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """Where the table in a text file starts and how to split it."""
+
+    encoding: str
+    delimiter: str
+    header: HeaderMap
+    header_lines: int  # physical lines up to and including the header row
+    width: int  # cells in the header row, blank ones included
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-16 when the file starts with its BOM, else UTF-8 (BOM or not), else GB18030 (⊇ GBK).
+
+    A strict decode of the whole file, tried in that order, instead of charset-normalizer: a
+    guesser can call short Chinese text Big5 or cp1252, while a strict UTF-8 decode of a GBK
+    file fails within bytes and GB18030 decodes any GBK text. Reading in blocks keeps memory
+    constant.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    if not head:
+        raise InputError(str(path), "empty file")
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))  # Excel's "Unicode text"
+    if b"\x00" in head and not utf16:
+        raise InputError(str(path), "binary file: not CSV/TSV text (nor an Excel workbook)")
+    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "gb18030"):
+        if _decodes(path, encoding):
+            return encoding
+    raise InputError(str(path), "text is neither UTF-8 nor GB18030/GBK (nor UTF-16 with a BOM)")
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(_BLOCK):
+                decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def locate_text_table(path: Path) -> TextTable | None:
+    """Find the header row of a delimited text file (tab or comma, whichever names more fields).
+
+    Raises :class:`InputError` for empty, binary or undecodable files; ``None`` when the text
+    has no indicator header, which for a ``.txt`` may mean it is a document instead.
+    """
+    encoding = detect_encoding(path)
+    with path.open(encoding=encoding, newline="") as handle:
+        candidates = [
+            ((consumed, delimiter, len(cells)), cells)
+            for line, consumed in _records(handle)
+            for delimiter in _DELIMITERS
+            if (cells := _split(line, delimiter)) is not None
+        ]
+    found = pick_header(candidates)
+    if found is None:
+        return None
+    (consumed, delimiter, width), header = found
+    return TextTable(encoding, delimiter, header, consumed, width)
+
+
+def _records(handle: io.TextIOBase) -> Iterator[tuple[str, int]]:
+    """The first records of a text table with the physical lines consumed after each.
+
+    A record spans lines while its quotes are unbalanced (a header cell like "指标值\\n(必填)").
+    """
+    consumed = 0
+    for _ in range(HEADER_SCAN_ROWS):
+        line = handle.readline()
+        if not line:
+            return
+        consumed += 1
+        for _ in range(_MAX_JOINED_LINES):
+            if line.count('"') % 2 == 0 or not (more := handle.readline()):
+                break
+            line, consumed = line + more, consumed + 1
+        yield line, consumed
+
+
+def _split(line: str, delimiter: str) -> list[str] | None:
+    try:
+        return next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
+    except csv.Error:
+        return None
+
+
+def read_text_table(path: Path, table: TextTable, chunk_size: int | None = None) -> FileRead:
+    """Read the table found by :func:`locate_text_table`; ``source_line`` is the record number."""
+    read = FileRead(path, iter(()))
+    framer = _Framer(path, table.header, path.stem, _TableLog(path, read.tables), read.warnings)
+    read.frames = _text_frames(path, table, chunk_size, framer)
+    return read
+
+
+def _open_after_header(path: Path, table: TextTable) -> IO[Any]:
+    """The file positioned at the first data line.
+
+    Binary, because pandas' C parser decodes bytes itself about ten times faster than it reads
+    a text handle; UTF-16 has to be split into lines as text.
+    """
+    handle = path.open(encoding=table.encoding, newline="") if table.encoding == "utf-16" else path.open("rb")
+    for _ in range(table.header_lines):
+        handle.readline()
+    return handle
+
+
+def _text_frames(path: Path, table: TextTable, chunk_size: int | None,
+                 framer: _Framer) -> Iterator[pd.DataFrame]:
+    with _open_after_header(path, table) as handle:
+        try:
+            result = pd.read_csv(
+                handle, encoding=table.encoding, sep=table.delimiter, header=None, names=range(table.width), dtype=str,
+                na_filter=False, skip_blank_lines=False, engine="c", chunksize=chunk_size,
+            )
+            first_line = table.header_lines + 1
+            for chunk in [result] if chunk_size is None else result:
+                yield framer.frame(chunk, [str(first_line + i) for i in range(len(chunk))])
+                first_line += len(chunk)
+        except pd.errors.ParserError as error:
+            match = _PANDAS_LINE.search(str(error))
+            where = str(int(match[1]) + table.header_lines) if match else ""
+            raise InputError(str(path), "malformed row: more cells than the header row", where) from error
+
+
+# --- Excel ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def _workbook_errors(path: Path) -> Iterator[None]:
+    """Any failure inside openpyxl means the workbook is unreadable; say so for this file.
+
+    openpyxl raises a zoo of types for damaged files (BadZipFile, KeyError, XML errors, zlib
+    errors while streaming a truncated sheet), hence the broad catch at this one boundary.
+    """
+    try:
+        yield
+    except InputError:
+        raise
+    except Exception as error:  # noqa: BLE001 - see docstring
+        raise InputError(str(path), f"not a readable Excel workbook ({type(error).__name__}: {error})") from error
+
+
+def read_workbook(path: Path, chunk_size: int | None = None) -> FileRead:
+    """Every sheet with an indicator header; other sheets are reported in ``skipped``.
+
+    The header may be on any of the first rows of a sheet (titles above it are common);
+    ``source_line`` is ``Sheet!row`` with Excel's row number.
+    """
+    import openpyxl
+
+    with _workbook_errors(path), python_warnings.catch_warnings():
+        python_warnings.simplefilter("ignore")
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        read, found = FileRead(path, iter(())), []
+        for sheet in workbook.worksheets:
+            header = pick_header(
+                (number, [cell_text(value) for value in values])
+                for number, values in enumerate(sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True), 1)
+            )
+            if header is None:
+                read.skipped.append(Skipped(str(path), sheet.title, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
+            else:
+                found.append((sheet, *header))
+    if not found:
+        workbook.close()
+        raise no_indicator_columns(path)
+    log = _TableLog(path, read.tables)
+    read.frames = _workbook_frames(path, workbook, [
+        (sheet, row, _Framer(path, header, f"{path.stem}!{sheet.title}", log, read.warnings))
+        for sheet, row, header in found
+    ], chunk_size)
+    return read
+
+
+def _workbook_frames(path: Path, workbook: Any, sheets: list[tuple[Any, int, _Framer]],
+                     chunk_size: int | None) -> Iterator[pd.DataFrame]:
+    try:
+        for sheet, header_row, framer in sheets:
+            with _workbook_errors(path):
+                yield from _sheet_frames(sheet, header_row, framer, chunk_size)
+    finally:
+        workbook.close()
+
+
+def _sheet_frames(sheet: Any, header_row: int, framer: _Framer,
+                  chunk_size: int | None) -> Iterator[pd.DataFrame]:
+    width = len(framer.header.names)
+    rows: list[list[str]] = []
+    lines: list[str] = []
+    for number, cells in enumerate(sheet.iter_rows(min_row=header_row + 1), header_row + 1):
+        texts = [cell_text(cell.value, getattr(cell, "number_format", None)) for cell in cells[:width]]
+        rows.append(texts + [""] * (width - len(texts)))
+        lines.append(f"{sheet.title}!{number}")
+        if chunk_size and len(rows) == chunk_size:
+            yield framer.frame(pd.DataFrame(rows, columns=range(width), dtype=str), lines)
+            rows, lines = [], []
+    if rows:
+        yield framer.frame(pd.DataFrame(rows, columns=range(width), dtype=str), lines)

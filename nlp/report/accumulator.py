@@ -1,0 +1,173 @@
+"""Batch-wide report state that grows with the number of departments/projects, not of rows.
+
+Batches can be far larger than memory, so writers see the scored frame chunk by chunk; this
+accumulator keeps what the summary sheets and the HTML report need -- totals, per-department and
+per-project counts, per-code counts and the top-K rows by risk (a heap) -- and nothing else.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import pandas as pd
+
+from nlp.report.rows import FLAG_COLUMNS, display, row_codes, row_findings
+from nlp.schema import FAMILIES, FINDINGS_COLUMN
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("department", "project_name", "risk", "codes") + FLAG_COLUMNS
+UNNAMED_DEPARTMENT = "（未注明部门）"
+UNNAMED_PROJECT = "（未注明项目）"
+
+
+@dataclass(slots=True)
+class GroupStats:
+    """Counts for the whole batch, one department or one project."""
+
+    department: str = ""
+    project: str = ""
+    rows: int = 0
+    flagged: int = 0
+    families: Counter[str] = field(default_factory=Counter)
+    codes: Counter[str] = field(default_factory=Counter)
+    risk_max: float = 0.0
+    risk_sum: float = 0.0
+
+    def add(self, families: list[str], codes: list[str], risk: float) -> None:
+        self.rows += 1
+        self.flagged += bool(families)
+        self.families.update(families)
+        self.codes.update(codes)
+        self.risk_max = max(self.risk_max, risk)
+        self.risk_sum += risk
+
+    @property
+    def share(self) -> float:
+        """Share of rows with at least one flag (0 for an empty group)."""
+        return self.flagged / self.rows if self.rows else 0.0
+
+    def top_codes(self, n: int) -> list[tuple[str, int]]:
+        return self.codes.most_common(n)
+
+
+@dataclass(slots=True)
+class ScoredRow:
+    """One kept row: its values plus the parsed findings/codes the writers render."""
+
+    values: dict[str, Any]
+    findings: list[dict[str, str]]
+    codes: list[str]
+    families: list[str]
+
+    @property
+    def risk(self) -> float:
+        return _risk(self.values.get("risk"))
+
+
+class ReportAccumulator:
+    """Feed scored chunks with :meth:`add`; read totals, rankings and top rows afterwards."""
+
+    def __init__(self, keep_rows: int) -> None:
+        self.keep_rows = keep_rows
+        self.total = GroupStats()
+        self._departments: dict[str, GroupStats] = {}
+        self._projects: dict[tuple[str, str], GroupStats] = {}
+        self._heap: list[tuple[int, float, int, ScoredRow]] = []
+        self._seq = itertools.count()
+
+    def add(self, chunk: pd.DataFrame) -> list[ScoredRow]:
+        """Count every row of ``chunk``, keep it if among the riskiest so far; return the rows.
+
+        The parsed rows are returned so a writer that renders every row (the XLSX main sheet)
+        does not parse the findings a second time.
+        """
+        missing = [column for column in REQUIRED_COLUMNS if column not in chunk.columns]
+        if missing:
+            raise ValueError(f"scored frame lacks columns {missing}; run the scorer first")
+        rows = list(_scored_rows(chunk))
+        for row in rows:
+            self._count(row)
+            self._keep(row)
+        return rows
+
+    def departments(self) -> list[GroupStats]:
+        """Departments ranked by share of flagged rows (then flagged count, then name)."""
+        return _ranked(self._departments.values())
+
+    def projects_by_department(self) -> dict[str, list[GroupStats]]:
+        """Each department's projects, ranked like :meth:`departments`."""
+        grouped: dict[str, list[GroupStats]] = {}
+        for stats in self._projects.values():
+            grouped.setdefault(stats.department, []).append(stats)
+        return {department: _ranked(stats) for department, stats in grouped.items()}
+
+    def riskiest_projects(self, n: int, rows_each: int) -> list[tuple[GroupStats, list[ScoredRow]]]:
+        """Projects holding the riskiest rows (max risk, then flagged share), with their worst rows.
+
+        Ranking by the maximum guarantees each listed project's worst row is among the kept top
+        rows, so the report can always show it.
+        """
+        key = lambda s: (s.risk_max, s.share, s.flagged)  # noqa: E731 -- sort key
+        chosen = sorted(self._projects.values(), key=key, reverse=True)[:n]
+        worst: dict[tuple[str, str], list[ScoredRow]] = {(s.department, s.project): [] for s in chosen}
+        for row in self.top_rows():
+            rows = worst.get(_group_keys(row.values)[1])
+            if rows is not None and len(rows) < rows_each:
+                rows.append(row)
+        return [(stats, worst[(stats.department, stats.project)]) for stats in chosen]
+
+    def top_rows(self, n: int | None = None) -> list[ScoredRow]:
+        """Kept rows, flagged first, then by risk descending, then in input order."""
+        ordered = [entry[3] for entry in sorted(self._heap, reverse=True)]
+        return ordered if n is None else ordered[:n]
+
+    def _count(self, row: ScoredRow) -> None:
+        department, project = _group_keys(row.values)
+        self.total.add(row.families, row.codes, row.risk)
+        if department not in self._departments:
+            self._departments[department] = GroupStats(department)
+        self._departments[department].add(row.families, row.codes, row.risk)
+        if project not in self._projects:
+            self._projects[project] = GroupStats(*project)
+        self._projects[project].add(row.families, row.codes, row.risk)
+
+    def _keep(self, row: ScoredRow) -> None:
+        entry = (int(bool(row.families)), row.risk, -next(self._seq), row)
+        if len(self._heap) < self.keep_rows:
+            heapq.heappush(self._heap, entry)
+        elif entry[:3] > self._heap[0][:3]:
+            heapq.heapreplace(self._heap, entry)
+
+
+def _scored_rows(chunk: pd.DataFrame) -> Iterator[ScoredRow]:
+    findings_column = chunk[FINDINGS_COLUMN] if FINDINGS_COLUMN in chunk.columns else None
+    records = chunk.to_dict("records")
+    for index, values in enumerate(records):
+        findings = row_findings(None if findings_column is None else findings_column.iat[index],
+                                values.get("codes"))
+        families = [family for family in FAMILIES if _flag(values[f"flag_{family}"])]
+        yield ScoredRow(values, findings, row_codes(findings, values.get("codes")), families)
+
+
+def _group_keys(values: dict[str, Any]) -> tuple[str, tuple[str, str]]:
+    department = display(values.get("department")).strip() or UNNAMED_DEPARTMENT
+    project = display(values.get("project_name")).strip() or UNNAMED_PROJECT
+    return department, (department, project)
+
+
+def _ranked(stats: Any) -> list[GroupStats]:
+    return sorted(stats, key=lambda s: (-s.share, -s.flagged, s.department, s.project))
+
+
+def _flag(value: Any) -> bool:
+    return display(value) not in ("", "0", "0.0", "False")
+
+
+def _risk(value: Any) -> float:
+    try:
+        risk = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if risk != risk else risk

@@ -1,0 +1,54 @@
+"""Atomic replacement of an output file.
+
+A report is written to a hidden temp file in the target's directory and moved over the target with
+``os.replace`` only once complete, so an interrupted run never leaves a half-written ``out.xlsx``
+that looks finished (and never clobbers a previous good report).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+
+class AtomicTarget:
+    """A temp path beside ``path``; :meth:`commit` publishes it, :meth:`discard` removes it."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
+        os.close(handle)
+        self.tmp = Path(name)
+
+    def commit(self) -> Path:
+        os.chmod(self.tmp, 0o666 & ~_umask())
+        os.replace(self.tmp, self.path)
+        return self.path
+
+    def discard(self) -> None:
+        self.tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> "AtomicTarget":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+def _umask() -> int:
+    """The process umask (mkstemp creates 0600 files; a report should get normal permissions)."""
+    current = os.umask(0)
+    os.umask(current)
+    return current

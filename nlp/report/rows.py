@@ -1,0 +1,63 @@
+"""Reading one scored row the same way in every writer: its findings, codes and display text.
+
+The scored frame carries findings as a list of dicts, but a frame read back from CSV/XLSX has only
+the ``codes`` string; both become the same list of finding dicts here so highlighting, counting and
+explanations never disagree between the XLSX and the HTML report.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+import pandas as pd
+
+from nlp.codes import catalogue
+from nlp.schema import FAMILIES
+
+FLAG_COLUMNS: tuple[str, ...] = tuple(f"flag_{family}" for family in FAMILIES)
+
+
+def display(value: Any) -> str:
+    """Cell text for people: missing values (None/NaN/NA) become ""."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def split_codes(codes: Any) -> list[str]:
+    return [code for code in display(codes).replace(",", ";").split(";") if code.strip()]
+
+
+def row_findings(findings: Any, codes: Any) -> list[dict[str, str]]:
+    """The row's findings as dicts; synthesised from the catalogue when only codes are known."""
+    if isinstance(findings, Iterable) and not isinstance(findings, (str, bytes)):
+        listed = [_as_dict(item) for item in findings]
+        if listed:
+            return listed
+    return [_from_catalogue(code.strip()) for code in split_codes(codes)]
+
+
+def row_codes(findings: list[dict[str, str]], codes: Any) -> list[str]:
+    """Codes of the row in report order (``codes`` first, then advisory-only findings)."""
+    ordered = [code.strip() for code in split_codes(codes)]
+    ordered += [finding["code"] for finding in findings]
+    return list(dict.fromkeys(ordered))
+
+
+def _as_dict(item: Any) -> dict[str, str]:
+    return item.to_dict() if hasattr(item, "to_dict") else dict(item)
+
+
+def _from_catalogue(code: str) -> dict[str, str]:
+    entry = catalogue().get(code, {})
+    return {
+        "code": code,
+        "family": entry.get("family", "advisory"),
+        "severity": entry.get("severity", ""),
+        "title": entry.get("title", code),
+        "message": entry.get("description", ""),
+        "evidence": "",
+        "suggestion": entry.get("suggestion", ""),
+        "field": entry.get("field", "level3"),
+        "source": "catalogue",
+    }

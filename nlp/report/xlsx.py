@@ -1,0 +1,277 @@
+"""The reviewer workbook: original rows with highlighted cells, triage, summary and code legend.
+
+Written with xlsxwriter in ``constant_memory`` mode: rows are streamed to disk chunk by chunk, so a
+batch of any size fits in memory (openpyxl keeps every cell object alive and is several times
+slower). Rows beyond Excel's 1,048,576-row limit spill into further sheets ("indicators 2", …)
+rather than being dropped. Cell text is untrusted, so strings are never turned into formulas/URLs.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from nlp.codes import catalogue, precedence
+from nlp.report.accumulator import GroupStats, ReportAccumulator, ScoredRow
+from nlp.report.rows import FLAG_COLUMNS
+from nlp.report.settings import ReportSettings
+from nlp.report.writer import ReportWriter
+from nlp.schema import FAMILIES, FINDINGS_COLUMN
+
+WORKBOOK_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "nan_inf_to_errors": True,
+}
+TRIAGE_COLUMNS: tuple[str, ...] = (
+    "risk", "department", "project_name", "level2", "level3", "target_value", "unit", "codes",
+    "explanation", "suggested_level2", "source_file", "source_line", "row_id",
+)
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "department", "project_name", "rows", "flagged", "share_flagged", *FLAG_COLUMNS, "top_codes",
+)
+LEGEND_COLUMNS: tuple[str, ...] = (
+    "code", "family", "severity", "title", "description", "field", "suggestion", "example_bad",
+    "example_good", "count",
+)
+ALL_PROJECTS = "（全部项目）"
+
+
+class XlsxReportWriter(ReportWriter):
+    """Stream scored chunks into an ``.xlsx``: ``write_chunk(df)`` repeatedly, then ``close()``."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        settings: ReportSettings | None = None,
+        accumulator: ReportAccumulator | None = None,
+    ) -> None:
+        super().__init__(path, settings, accumulator)
+        self._book = xlsxwriter.Workbook(str(self.target.tmp), WORKBOOK_OPTIONS)
+        self._styles = _Styles.create(self._book, self.settings)
+        self._main: _SheetSeries | None = None
+
+    def write_chunk(self, chunk: pd.DataFrame) -> None:
+        """Append the rows of one scored chunk to the main sheet (and count them)."""
+        rows = self.accumulator.add(chunk)
+        if self._main is None:
+            columns = [c for c in chunk.columns if c != FINDINGS_COLUMN]
+            self._main = self._series(self.settings.sheets["main"], columns, list(columns))
+        for row in rows:
+            sheet, index = self._main.next_row()
+            _write_scored(sheet, index, self._main.columns, row, self._styles, comments=True)
+
+    def _finish(self) -> None:
+        """Triage, summary and legend sheets, then the zip container."""
+        if self._main is None:
+            self._main = self._series(self.settings.sheets["main"], [], [])
+        self._main.finish()
+        self._write_triage()
+        self._write_summary()
+        self._write_legend()
+        self._book.close()
+
+    def _series(self, name: str, columns: list[str], headers: list[str]) -> "_SheetSeries":
+        return _SheetSeries(self._book, name, columns, headers, self._styles, self.settings)
+
+    def _write_triage(self) -> None:
+        columns = list(TRIAGE_COLUMNS)
+        series = self._series(self.settings.sheets["triage"], columns, self._labels(columns))
+        for row in self.accumulator.top_rows(self.settings.triage_rows):
+            sheet, index = series.next_row()
+            _write_scored(sheet, index, columns, row, self._styles, comments=False)
+        series.finish()
+
+    def _write_summary(self) -> None:
+        columns = list(SUMMARY_COLUMNS)
+        series = self._series(self.settings.sheets["summary"], columns, self._labels(columns))
+        projects = self.accumulator.projects_by_department()
+        for department in self.accumulator.departments():
+            self._write_group(series, department, ALL_PROJECTS, self._styles.bold)
+            for project in projects.get(department.department, []):
+                self._write_group(series, project, project.project, None)
+        series.finish()
+
+    def _write_group(
+        self, series: "_SheetSeries", stats: GroupStats, project: str, style: Format | None
+    ) -> None:
+        sheet, index = series.next_row()
+        top = "、".join(f"{code}×{n}" for code, n in stats.top_codes(self.settings.top_codes))
+        values: list[Any] = [stats.department, project, stats.rows, stats.flagged]
+        values += [stats.share, *(stats.families[family] for family in FAMILIES), top]
+        for column, (name, value) in enumerate(zip(SUMMARY_COLUMNS, values)):
+            _put(sheet, index, column, value, self._styles.percent if name == "share_flagged" else style)
+
+    def _write_legend(self) -> None:
+        columns = list(LEGEND_COLUMNS)
+        series = self._series(self.settings.sheets["codes"], columns, self._labels(columns))
+        counts = self.accumulator.total.codes
+        for code in sorted(catalogue(), key=lambda c: precedence().get(c, len(precedence()))):
+            entry = catalogue()[code]
+            sheet, index = series.next_row()
+            for column, name in enumerate(columns):
+                value = _legend_value(code, entry, name, counts, self.settings)
+                fill = self._styles.fills.get(entry["family"]) if name == "family" else None
+                _put(sheet, index, column, value, fill)
+        series.finish()
+
+    def _labels(self, columns: Iterable[str]) -> list[str]:
+        return [self.settings.label(column) for column in columns]
+
+
+@dataclass(slots=True)
+class _Styles:
+    """The few formats the workbook uses (xlsxwriter formats belong to one workbook)."""
+
+    header: Format
+    bold: Format
+    percent: Format
+    risk: Format
+    fills: dict[str, Format]
+    comment: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, book: xlsxwriter.Workbook, settings: ReportSettings) -> "_Styles":
+        colours = settings.colours
+        comment = {
+            "author": settings.comments["author"],
+            "width": settings.comments["width"],
+            "height": settings.comments["height"],
+        }
+        return cls(
+            header=book.add_format({"bold": True, "bg_color": colours["header"], "border": 1}),
+            bold=book.add_format({"bold": True}),
+            percent=book.add_format({"num_format": "0.0%"}),
+            risk=book.add_format({"num_format": "0.00"}),
+            fills={f: book.add_format({"bg_color": colours[f]}) for f in FAMILIES if f in colours},
+            comment=comment,
+        )
+
+
+class _SheetSeries:
+    """One logical table laid over as many sheets as the per-sheet row limit requires."""
+
+    def __init__(
+        self,
+        book: xlsxwriter.Workbook,
+        name: str,
+        columns: list[str],
+        headers: list[str],
+        styles: _Styles,
+        settings: ReportSettings,
+    ) -> None:
+        self.columns = columns
+        self._book, self._name, self._headers = book, name, headers
+        self._styles, self._settings = styles, settings
+        self._sheets: list[tuple[Worksheet, int]] = []
+        self._add_sheet()
+
+    def next_row(self) -> tuple[Worksheet, int]:
+        """The sheet and 0-based row index for the next data row (opening a new sheet if full)."""
+        sheet, used = self._sheets[-1]
+        if used >= self._settings.rows_per_sheet:
+            self._add_sheet()
+            sheet, used = self._sheets[-1]
+        self._sheets[-1] = (sheet, used + 1)
+        return sheet, used + 1
+
+    def finish(self) -> None:
+        """Auto-filter over each sheet's used range."""
+        for sheet, used in self._sheets:
+            if self.columns:
+                sheet.autofilter(0, 0, used, len(self.columns) - 1)
+
+    def _add_sheet(self) -> None:
+        number = len(self._sheets) + 1
+        sheet = self._book.add_worksheet(self._name if number == 1 else f"{self._name} {number}")
+        for column, name in enumerate(self.columns):
+            sheet.set_column(column, column, self._settings.width(name))
+            sheet.write_string(0, column, self._headers[column], self._styles.header)
+        sheet.freeze_panes(1, 0)
+        self._sheets.append((sheet, 0))
+
+
+def _write_scored(
+    sheet: Worksheet, index: int, columns: list[str], row: ScoredRow, styles: _Styles,
+    comments: bool,
+) -> None:
+    """One scored row; cells named by findings get their family's fill and (optionally) a note."""
+    notes = _cell_notes(row, columns)
+    for column, name in enumerate(columns):
+        value = row.values.get(name)
+        note = notes.get(column)
+        fmt = styles.fills.get(note.family) if note else None
+        if name in FLAG_COLUMNS and name[len("flag_"):] in row.families:
+            fmt = styles.fills.get(name[len("flag_"):])
+        elif name == "risk":
+            fmt = styles.risk
+        _put(sheet, index, column, value, fmt)
+        if comments and note:
+            sheet.write_comment(index, column, note.text(), styles.comment)
+
+
+@dataclass(slots=True)
+class _Note:
+    """What one cell is flagged for: the family of its first finding and every finding's text."""
+
+    family: str
+    lines: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _cell_notes(row: ScoredRow, columns: list[str]) -> dict[int, _Note]:
+    """Column index -> note, for each cell some finding points at (unknown fields -> ``codes``)."""
+    notes: dict[int, _Note] = {}
+    fallback = columns.index("codes") if "codes" in columns else None
+    for finding in row.findings:
+        field_name = finding.get("field", "")
+        column = columns.index(field_name) if field_name in columns else fallback
+        if column is None:
+            continue
+        note = notes.setdefault(column, _Note(finding.get("family", "")))
+        if note.family not in FAMILIES and finding.get("family") in FAMILIES:
+            note.family = finding["family"]
+        note.lines.append(_finding_text(finding))
+    return notes
+
+
+def _finding_text(finding: dict[str, str]) -> str:
+    head = f"{finding.get('code', '')} {finding.get('title', '')}：{finding.get('message', '')}"
+    suggestion = finding.get("suggestion", "")
+    return f"{head}\n建议：{suggestion}" if suggestion else head
+
+
+def _legend_value(
+    code: str, entry: dict[str, Any], name: str, counts: Any, settings: ReportSettings
+) -> Any:
+    if name == "code":
+        return code
+    if name == "count":
+        return counts.get(code, 0)
+    if name == "family":
+        return settings.family_label(entry["family"])
+    return entry.get(name, "")
+
+
+def _put(sheet: Worksheet, row: int, column: int, value: Any, fmt: Format | None) -> None:
+    """Write one value with the right cell type; missing values stay blank (but keep the fill)."""
+    if value is None or value is pd.NA or value == "" or (isinstance(value, float) and value != value):
+        if fmt is not None:
+            sheet.write_blank(row, column, None, fmt)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, column, value, fmt)
+    elif isinstance(value, (int, float)):
+        sheet.write_number(row, column, value, fmt)
+    elif hasattr(value, "item") and not isinstance(value, str):
+        _put(sheet, row, column, value.item(), fmt)
+    else:
+        sheet.write_string(row, column, str(value), fmt)

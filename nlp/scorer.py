@@ -1,0 +1,133 @@
+"""Scoring: the one code path behind the CLI, the Python API and the HTTP API.
+
+``Scorer.score_frame(df)`` returns the input columns untouched followed by the output columns of
+:mod:`nlp.schema` and a ``findings`` column. A flag comes from the calibrated family model; its
+codes come from the rules of that family that fired (most important first, per the precedence in
+``data/codes.toml``). When the model flags a family but no rule of it fired, the finding is the
+family's model code (B0/C0/M0) and its evidence is the features that pushed the score up most
+(exact ``coef · x`` contributions of the linear head).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nlp.artifacts import load_verified
+from nlp.codes import catalogue, precedence
+from nlp.context import RowContext
+from nlp.features import analyse_frame
+from nlp.model import IndicatorModel
+from nlp.records import ALL_COLUMNS
+from nlp.resources import models_path
+from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, Finding
+
+MODEL_CODE = {"boilerplate": "B0", "mismatch": "C0", "unmeasurable": "M0"}
+_QUOTE_LIMIT = 40
+
+
+def _quote(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= _QUOTE_LIMIT else text[:_QUOTE_LIMIT] + "…"
+
+
+def readable_feature(name: str) -> str:
+    """A model feature name as a reviewer can read it."""
+    prefixes = {"n:": "名称含", "d:": "解释含", "v:": "取值含", "c:": "字符"}
+    for prefix, label in prefixes.items():
+        if name.startswith(prefix):
+            return f"{label}“{name[len(prefix):].replace('_', '')}”"
+    if name.startswith("rule="):
+        return f"规则{name[5:]}"
+    if name.startswith("cat_"):
+        return "内容与所填二级类别不符"
+    return name.replace("|", "×")
+
+
+class Scorer:
+    """A loaded model. Build it with :func:`load`; it is safe to reuse across batches."""
+
+    def __init__(self, model: IndicatorModel, manifest: dict) -> None:
+        self.model = model
+        self.model_info = {key: manifest.get(key) for key in ("version", "training_data_sha256", "metrics", "thresholds")}
+        self._feature_names = model.feature_names()
+        self._coefficients = {family: model.head_coefficients(family) for family in FAMILIES}
+
+    # -- public API ----------------------------------------------------------------------------
+    def score_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Score every row of ``frame``: input columns unchanged + output columns + findings."""
+        if frame.empty:
+            return frame.assign(**{column: pd.Series(dtype=object) for column in (*OUTPUT_COLUMNS, FINDINGS_COLUMN)})
+        work = frame.copy()
+        for column in ALL_COLUMNS:
+            if column not in work:
+                work[column] = ""
+        rows = analyse_frame(work)
+        proba, category_proba, X = self.model.predict_proba_families(rows)
+        output = [self._row_output(i, ctx, rows.hits[i], proba, category_proba, X)
+                  for i, ctx in enumerate(rows.contexts)]
+        result = frame.copy()
+        for column in (*OUTPUT_COLUMNS, FINDINGS_COLUMN):
+            result[column] = [row[column] for row in output]
+        return result
+
+    def score(self, rows: Iterable[dict]) -> list[dict]:
+        """Score plain dicts (interchange fields); same results as :meth:`score_frame`."""
+        frame = pd.DataFrame(list(rows))
+        return self.score_frame(frame).to_dict("records")
+
+    # -- per row ---------------------------------------------------------------------------------
+    def _row_output(self, i, ctx: RowContext, hits, proba, category_proba, X) -> dict:
+        flags = {f: int(proba[f][i] >= self.model.thresholds_[f]) for f in FAMILIES}
+        suggested = self._suggested_level2(ctx, category_proba[i]) if flags["mismatch"] else ""
+        findings: list[Finding] = []
+        for family in FAMILIES:
+            if flags[family]:
+                findings.extend(self._family_findings(family, i, ctx, hits, suggested, X))
+        findings.extend(self._finding(code, ctx, evidence, suggested) for code, evidence in hits.items()
+                        if catalogue()[code]["family"] == "advisory")
+        findings.sort(key=lambda f: precedence()[f.code])
+        flagged = [f for f in findings if f.family != "advisory"]
+        scores = {f: round(float(proba[f][i]), 4) for f in FAMILIES}
+        return {
+            **{f"flag_{f}": flags[f] for f in FAMILIES},
+            **{f"score_{f}": scores[f] for f in FAMILIES},
+            "risk": round(1.0 - float(np.prod([1.0 - scores[f] for f in FAMILIES])), 4),
+            "codes": ";".join(f.code for f in flagged),
+            "suggested_level2": suggested,
+            "explanation": " ".join(f"[{f.code}] {f.message}建议：{f.suggestion}" for f in flagged),
+            FINDINGS_COLUMN: [f.to_dict() for f in findings],
+        }
+
+    def _family_findings(self, family, i, ctx, hits, suggested, X) -> list[Finding]:
+        codes = [code for code in hits if catalogue()[code]["family"] == family]
+        if codes:
+            return [self._finding(code, ctx, hits[code], suggested) for code in codes]
+        evidence = "、".join(self._top_features(family, X, i))
+        return [self._finding(MODEL_CODE[family], ctx, evidence, suggested, source="model")]
+
+    def _finding(self, code: str, ctx: RowContext, evidence: str, suggested: str, source: str = "rule") -> Finding:
+        entry = catalogue()[code]
+        slots = {"name": _quote(ctx.name), "value": _quote(ctx.value_text), "level2": ctx.level2.raw or "（空）",
+                 "suggested": suggested or "其他类别", "evidence": _quote(evidence), "project": _quote(ctx.project.split(" ")[0])}
+        return Finding(code=code, family=entry["family"], severity=entry["severity"], title=entry["title"],
+                       message=entry["message"].format(**slots), evidence=evidence,
+                       suggestion=entry["suggestion"].format(**slots), field=entry["field"], source=source)
+
+    def _top_features(self, family: str, X, i: int, k: int = 3) -> list[str]:
+        row = X.getrow(i)
+        contributions = row.data * self._coefficients[family][row.indices]
+        order = np.argsort(-contributions)[:k]
+        return [readable_feature(self._feature_names[row.indices[j]]) for j in order if contributions[j] > 0]
+
+    def _suggested_level2(self, ctx: RowContext, category_row: np.ndarray) -> str:
+        best = self.model.category_classes_[int(np.argmax(category_row))]
+        return best if best != ctx.level2.name else ""
+
+
+def load(models_dir: Path | None = None) -> Scorer:
+    """Load the bundled (or given) model after verifying its SHA-256 against the manifest."""
+    model, manifest = load_verified(models_dir or models_path())
+    return Scorer(model, manifest)

@@ -1,0 +1,230 @@
+"""The tabular readers: headers, encodings, merged cells, Excel cells, chunking, dispatch."""
+from __future__ import annotations
+
+import datetime
+import sys
+import types
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from nlp.readers import (
+    FileRead, InputError, expand_inputs, frame_to_rows, read_file, rows_to_frame,
+)
+from nlp.readers.tabular import GIANT_CELL_CHARS, cell_text, match_header, normalise_header
+from nlp.records import ALL_COLUMNS, IndicatorRow
+
+ZH_HEADER = "项目名称,主管部门,一级指标,二级指标,三级指标,指标值（必填）,计量单位,备注"
+ZH_ROWS = [
+    "道路养护,交通局,产出指标,数量指标,养护里程,120,公里,",
+    ",,,,路面完好率,≥95%,,抽查",
+    ",,,质量指标,验收合格率,100%,,",
+    ",,效益指标,,通行时间缩短,00123,分钟,",
+    "校舍维修,教育局,产出指标,,维修面积,3000,平方米,",
+]
+
+
+def read_all(path: Path, chunk_size: int | None = None) -> tuple[FileRead, pd.DataFrame]:
+    read = read_file(path, chunk_size)
+    frames = list(read.frames)
+    return read, pd.concat(frames, ignore_index=True)
+
+
+def write_text(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+# --- headers --------------------------------------------------------------------------------
+
+
+def test_header_normalisation_ignores_width_case_space_and_notes() -> None:
+    assert normalise_header("指标值（必填）") == normalise_header(" 指标值 ") == "指标值"
+    assert normalise_header("项目(政策)名称") == "项目名称"
+    assert normalise_header("Level3") == "level3"
+
+
+def test_header_prefers_earlier_synonym_and_keeps_the_other_as_extra() -> None:
+    header = match_header(["单位名称", "主管部门", "三级指标", "", "备注", "备注", ""])
+    assert header is not None
+    assert header.names == ("单位名称", "department", "level3", "column4", "备注", "备注.1")
+    assert header.extras == ("单位名称", "column4", "备注", "备注.1")
+
+
+def test_header_without_indicator_column_is_not_a_header() -> None:
+    assert match_header(["项目名称", "主管部门", "金额"]) is None
+
+
+# --- encodings and Chinese headers ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8", "utf-16"])
+def test_chinese_header_csv_in_any_encoding(tmp_path: Path, encoding: str) -> None:
+    path = write_text(tmp_path / "zh.csv", [ZH_HEADER, *ZH_ROWS], encoding)
+    _, frame = read_all(path)
+    assert list(frame.columns) == [*ALL_COLUMNS, "备注"]
+    assert frame["level3"].tolist() == ["养护里程", "路面完好率", "验收合格率", "通行时间缩短", "维修面积"]
+    assert frame.loc[3, "target_value"] == "00123"
+    assert frame.loc[1, "target_value"] == "≥95%"
+    assert frame.loc[1, "备注"] == "抽查"
+    assert frame.loc[0, "source_line"] == "2" and frame.loc[0, "row_id"] == "zh:2"
+    assert frame.loc[0, "source_file"] == "zh.csv"
+
+
+def test_merged_cells_carry_down_within_a_table_only(tmp_path: Path) -> None:
+    read, frame = read_all(write_text(tmp_path / "zh.csv", [ZH_HEADER, *ZH_ROWS]))
+    assert frame["project_name"].tolist() == ["道路养护"] * 4 + ["校舍维修"]
+    assert frame["level1"].tolist() == ["产出指标", "产出指标", "产出指标", "效益指标", "产出指标"]
+    # a new 一级 ends the 二级 above it; a new project starts from nothing
+    assert frame["level2"].tolist() == ["数量指标", "数量指标", "质量指标", "", ""]
+    assert frame["table_id"].tolist() == ["zh:道路养护"] * 4 + ["zh:校舍维修"]
+    assert [(table.title, table.rows) for table in read.tables] == [("道路养护", 4), ("校舍维修", 1)]
+
+
+def test_title_rows_above_header_and_blank_rows_are_skipped(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "t.csv", ["2023年项目支出绩效目标表", "单位：万元", ZH_HEADER, ZH_ROWS[0], ",,,,,,,", ZH_ROWS[1]])
+    _, frame = read_all(path)
+    assert frame["level3"].tolist() == ["养护里程", "路面完好率"]
+    assert frame["source_line"].tolist() == ["4", "6"]
+
+
+def test_budget_in_yuan_is_converted_to_wan(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "b.tsv", ["三级指标\t项目金额（元）", "里程\t1234500", "面积\t未定"])
+    _, frame = read_all(path)
+    assert frame["budget_wan"].tolist() == ["123.45", "未定"]
+
+
+def test_giant_cell_is_kept_and_reported(tmp_path: Path) -> None:
+    giant = "很" * (GIANT_CELL_CHARS + 1)
+    read, frame = read_all(write_text(tmp_path / "g.tsv", ["level3\tdescription", f"x\t{giant}"]))
+    assert frame.loc[0, "description"] == giant
+    assert [str(warning) for warning in read.warnings] == [
+        f"{tmp_path / 'g.tsv'}:2: cell description has {GIANT_CELL_CHARS + 1} characters (over {GIANT_CELL_CHARS}); kept"
+    ]
+
+
+def test_malformed_row_names_file_and_line(tmp_path: Path) -> None:
+    read = read_file(write_text(tmp_path / "m.csv", ["level3,target_value", "a,1", "b,2,3"]))
+    with pytest.raises(InputError, match="malformed row") as error:
+        list(read.frames)
+    assert error.value.location == "3"
+
+
+# --- chunking -------------------------------------------------------------------------------
+
+
+def test_chunked_reading_gives_the_same_rows(tmp_path: Path, public_tables: pd.DataFrame) -> None:
+    lines = [ZH_HEADER, *ZH_ROWS * 5]
+    path = write_text(tmp_path / "zh.csv", lines)
+    _, whole = read_all(path)
+    read = read_file(path, chunk_size=3)
+    chunks = list(read.frames)
+    assert len(chunks) == 9 and max(len(chunk) for chunk in chunks) == 3
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
+    # and on the real corpus
+    public = tmp_path / "public.tsv"
+    public_tables.to_csv(public, sep="\t", index=False)
+    pd.testing.assert_frame_equal(read_all(public, chunk_size=17)[1], read_all(public)[1])
+
+
+# --- Excel ----------------------------------------------------------------------------------
+
+
+def test_xlsx_header_on_row_3_and_sheet_without_indicators_skipped(
+    tmp_path: Path, public_tables: pd.DataFrame, make_samples: types.ModuleType
+) -> None:
+    rows = public_tables.iloc[:18].reset_index(drop=True)
+    path = tmp_path / "zh.xlsx"
+    make_samples.write_zh_workbook(rows, path)
+    read, frame = read_all(path)
+    assert [(skip.location, skip.reason) for skip in read.skipped] == [("填报说明", "no indicator header in the first 20 rows")]
+    for column in make_samples.ZH_HEADERS:
+        source = "来源网址" if column == "source_url" else column
+        assert frame[source].tolist() == rows[column].tolist(), column
+    assert frame.loc[0, "source_line"] == "绩效目标!4"
+    assert [table.rows for table in read.tables] == [8, 10]
+    pd.testing.assert_frame_equal(read_all(path, chunk_size=5)[1], frame)
+
+
+def test_excel_cells_read_as_a_person_sees_them(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["三级指标", "指标值"])
+    sheet.append(["整数", 95])
+    sheet.append(["浮点整数", 95.0])
+    sheet.append(["小数", 0.1 + 0.2])
+    sheet.append(["文本数字", "00123"])
+    sheet.append(["百分比", 0.95])
+    sheet["B6"].number_format = "0%"
+    sheet.append(["日期", datetime.datetime(2023, 6, 30)])
+    path = tmp_path / "cells.xlsx"
+    workbook.save(path)
+    _, frame = read_all(path)
+    assert frame["target_value"].tolist() == ["95", "95", "0.3", "00123", "95%", "2023-06-30"]
+
+
+def test_cell_text_rules() -> None:
+    assert cell_text(None) == ""
+    assert cell_text(True) == "TRUE"
+    assert cell_text(0.955, "0.0%") == "95.5%"
+    assert cell_text(1234567.5) == "1234567.5"
+    assert cell_text(datetime.datetime(2023, 6, 30, 8, 30)) == "2023-06-30 08:30:00"
+
+
+# --- dispatch and the document branch -------------------------------------------------------
+
+
+def test_tsv_like_txt_is_read_as_a_table(tmp_path: Path) -> None:
+    _, frame = read_all(write_text(tmp_path / "t.txt", ["三级指标\t指标值", "里程\t120"]))
+    assert frame["level3"].tolist() == ["里程"]
+
+
+def test_document_txt_goes_to_the_document_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_text(tmp_path / "doc.txt", ["怀来县融媒体中心2023年绩效目标", "一、总体绩效目标"])
+    rows = [IndicatorRow(level3="新闻发稿量", target_value="≥500篇", budget_wan=12.5, extra={"page": "3"})]
+    fake = types.ModuleType("nlp.readers.documents")
+    fake.looks_like_document = lambda candidate: candidate == path
+    fake.read_document = lambda candidate: types.SimpleNamespace(rows=rows, tables=["t"], skipped=["s"])
+    monkeypatch.setitem(sys.modules, "nlp.readers.documents", fake)
+    read, frame = read_all(path)
+    assert (read.tables, read.skipped) == (["t"], ["s"])
+    assert frame.loc[0, ["level3", "budget_wan", "source_file", "page"]].tolist() == ["新闻发稿量", "12.5", "doc.txt", "3"]
+
+
+def test_real_document_reader_integration() -> None:
+    documents = pytest.importorskip("nlp.readers.documents")
+    seed = Path("/work/shared/seeds/000_8bd0021a2eb4a235.txt")
+    if not seed.exists():
+        pytest.skip("seed documents not available")
+    assert documents.looks_like_document(seed)
+    read, frame = read_all(seed)
+    assert len(frame) > 0 and list(frame.columns[: len(ALL_COLUMNS)]) == list(ALL_COLUMNS)
+
+
+def test_rows_and_frames_convert_both_ways() -> None:
+    rows = [IndicatorRow(row_id="1", level3="里程", budget_wan=120.0, extra={"备注": "x"}),
+            IndicatorRow(row_id="2", level3="面积")]
+    frame = rows_to_frame(rows)
+    assert list(frame.columns) == [*ALL_COLUMNS, "备注"]
+    assert frame["budget_wan"].tolist() == ["120", ""]
+    back = frame_to_rows(frame)
+    assert back[0] == rows[0]
+    assert back[1].extra == {"备注": ""} and back[1].budget_wan is None
+
+
+# --- expanding inputs -----------------------------------------------------------------------
+
+
+def test_expand_inputs_files_folders_globs_and_missing(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    for name in ("a.csv", "sub/b.xlsx", "sub/c.txt", "sub/~$b.xlsx", "sub/notes.md", ".hidden.csv"):
+        (tmp_path / name).write_text("x")
+    files, errors = expand_inputs([str(tmp_path), str(tmp_path / "*.csv"), str(tmp_path / "nope.csv"),
+                                   str(tmp_path / "z*.tsv")])
+    assert files == [tmp_path / "a.csv", tmp_path / "sub" / "b.xlsx", tmp_path / "sub" / "c.txt"]
+    assert [(error.file, error.message) for error in errors] == [
+        (str(tmp_path / "nope.csv"), "no such file or folder"),
+        (str(tmp_path / "z*.tsv"), "no files match this pattern"),
+    ]
