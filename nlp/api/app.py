@@ -1,0 +1,57 @@
+"""The application factory.
+
+``create_app`` does no model work: tests build apps with a fake scorer in milliseconds, and
+``uvicorn --factory nlp.api.app:create_app`` (what ``iqc serve --workers N`` runs) builds one app
+per worker process, each loading the model once in its lifespan.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import FastAPI
+
+import nlp
+from nlp.api import routes
+from nlp.api.deps import Scorer
+from nlp.api.errors import install_error_handlers
+from nlp.api.limits import BodySizeLimit
+from nlp.api.settings import ApiSettings
+
+
+def create_app(scorer: Scorer | None = None, settings: ApiSettings | None = None) -> FastAPI:
+    """A ready-to-serve app; with ``scorer=None`` the model is loaded by ``nlp.load()`` at startup.
+
+    ``settings`` defaults to ``ApiSettings.from_env()`` (``data/api.toml`` + ``IQC_*`` variables).
+    """
+    settings = settings or ApiSettings.from_env()
+    app = FastAPI(title="indicator-qc", version=nlp.__version__, description=_description(settings),
+                  lifespan=_lifespan(scorer))
+    app.state.settings = settings
+    if scorer is not None:
+        app.state.scorer = scorer
+    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+    app.include_router(routes.public)
+    app.include_router(routes.protected)
+    return app
+
+
+def _lifespan(scorer: Scorer | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if scorer is None:
+            app.state.scorer = nlp.load()
+        yield
+
+    return lifespan
+
+
+def _description(settings: ApiSettings) -> str:
+    key = "required (header `X-API-Key`)" if settings.api_key else "not required"
+    return (
+        "Flags boilerplate, category-mismatched and unmeasurable indicators in 预算绩效目标表 rows.\n\n"
+        f"Limits per request: {settings.max_rows} rows, {settings.max_body_bytes} bytes of body, "
+        f"{settings.max_cell_chars} characters per cell. API key: {key}; `/v1/health` is always open.\n\n"
+        'Errors are always `{"error": {"code", "message", "field", "details"}}`.'
+    )

@@ -1,0 +1,37 @@
+"""What an endpoint needs from the running app: the scorer, the settings, the raw body.
+
+They are ``async`` on purpose: they only look things up, and FastAPI would otherwise send each
+of them through the thread pool that the CPU-bound endpoints need.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+import pandas as pd
+from fastapi import Request
+
+from nlp.api.settings import ApiSettings
+
+
+class Scorer(Protocol):
+    """The scorer interface the API relies on (``nlp.load()`` returns one)."""
+
+    model_info: dict[str, Any]
+
+    def score_frame(self, df: pd.DataFrame) -> pd.DataFrame: ...
+
+    def score(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]: ...
+
+
+async def scorer_of(request: Request) -> Scorer:
+    return request.app.state.scorer
+
+
+async def settings_of(request: Request) -> ApiSettings:
+    return request.app.state.settings
+
+
+async def body_of(request: Request) -> bytes:
+    """The raw body, read on the event loop (size-limited by :class:`~nlp.api.limits.BodySizeLimit`)."""
+    return await request.body()

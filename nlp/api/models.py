@@ -1,0 +1,184 @@
+"""Request and response bodies of the HTTP API, as pydantic models.
+
+They are the published contract (``/openapi.json``), so field names follow the interchange
+columns (:mod:`nlp.records`) and the scored-output columns (:mod:`nlp.schema`) one to one, and the
+examples are real-looking 绩效目标表 rows a client developer can paste into ``/docs``.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
+                      ValidationInfo, model_validator)
+from pydantic_core import PydanticCustomError
+
+#: Validation-context key carrying ``ApiSettings.max_cell_chars`` into the cell validator.
+CELL_LIMIT = "max_cell_chars"
+
+
+def _none_to_empty(value: object) -> object:
+    return "" if value is None else value
+
+
+def _fit_cell(value: str, info: ValidationInfo) -> str:
+    limit = (info.context or {}).get(CELL_LIMIT)
+    if limit is not None and len(value) > limit:
+        raise PydanticCustomError("cell_too_long", "cell has {length} characters, the limit is {limit}",
+                                  {"length": len(value), "limit": limit})
+    return value
+
+
+#: A text cell: a string (numbers are accepted and turned into text, null means empty), at most
+#: ``max_cell_chars`` long.
+Cell = Annotated[str, BeforeValidator(_none_to_empty), AfterValidator(_fit_cell)]
+
+EXAMPLE_ROW: dict[str, str] = {
+    "row_id": "r1",
+    "project_name": "广播剧创作扶持项目",
+    "level1": "产出指标",
+    "level2": "质量指标",
+    "level3": "质量指标",
+    "target_value": "≥95%",
+}
+
+
+class IndicatorIn(BaseModel):
+    """One 三级指标 row; any subset of the interchange columns.
+
+    Every field is optional, but ``level3`` (指标名称) or ``target_value`` (指标值) must be
+    non-empty: a row with neither has nothing to judge. Extra fields (a client's own columns) are
+    accepted if their values are strings, numbers or null, are passed to the scorer untouched
+    and are not echoed back; use ``row_id`` to match results to rows (it defaults to the row's
+    1-based position in the request).
+    """
+
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True,
+                              json_schema_extra={"examples": [EXAMPLE_ROW]})
+    __pydantic_extra__: dict[str, Cell] = Field(init=False)
+
+    row_id: Cell = ""
+    doc_id: Cell = ""
+    department: Cell = ""
+    project_name: Cell = ""
+    project_goal: Cell = ""
+    level1: Cell = Field("", description="一级指标, e.g. 产出指标")
+    level2: Cell = Field("", description="二级指标, e.g. 数量指标")
+    level3: Cell = Field("", description="三级指标 (the indicator name)")
+    description: Cell = ""
+    target_value: Cell = Field("", description="指标值, e.g. ≥95%")
+    unit: Cell = ""
+    value_type: Cell = ""
+    basis: Cell = ""
+    budget_wan: float | None = Field(None, allow_inf_nan=False, description="project budget in 万元")
+    table_id: Cell = Field("", description="groups the rows of one project table")
+
+    @model_validator(mode="after")
+    def _has_something_to_judge(self) -> "IndicatorIn":
+        if not self.level3.strip() and not self.target_value.strip():
+            raise PydanticCustomError("missing_field", "level3 or target_value must be non-empty")
+        return self
+
+    def to_record(self, position: int) -> dict[str, Any]:
+        """The flat mapping the scorer takes; ``row_id`` defaults to the 1-based ``position``."""
+        record = self.model_dump()
+        record["row_id"] = self.row_id or str(position)
+        return record
+
+
+class FindingOut(BaseModel):
+    """One reason a row was flagged (see ``GET /v1/codes`` for every code)."""
+
+    code: str = Field(examples=["B1"])
+    family: str = Field(examples=["boilerplate"])
+    severity: str = Field(examples=["high"])
+    title: str = Field(examples=["类别名复述"])
+    message: str = Field(examples=["三级指标“质量指标”仅重复了类别名称，未说明衡量的具体对象与口径，无法据以考核。"])
+    evidence: str = Field(examples=["质量指标"])
+    suggestion: str = Field(examples=["改为能反映本项目质量的具体指标（写明对象和计算方法）。"])
+    field: str = Field(examples=["level3"])
+    source: str = Field(examples=["rule"])
+
+
+class FamilyFlags(BaseModel):
+    boilerplate: bool
+    mismatch: bool
+    unmeasurable: bool
+
+
+class FamilyScores(BaseModel):
+    """Model probabilities in [0, 1] per family."""
+
+    boilerplate: float
+    mismatch: float
+    unmeasurable: float
+
+
+class RowResult(BaseModel):
+    row_id: str
+    flags: FamilyFlags
+    scores: FamilyScores
+    risk: float = Field(description="overall risk from the scorer; higher = more likely to need rework")
+    codes: list[str] = Field(description="finding codes, most important first")
+    suggested_level2: str = Field(description="the 二级 the content reads as, when it differs")
+    explanation: str
+    findings: list[FindingOut]
+
+
+class ScoreResponse(BaseModel):
+    model_version: str
+    rows: list[RowResult]
+
+
+class FileScoreResponse(ScoreResponse):
+    file: str = Field(description="name of the uploaded file")
+
+
+class CodeExamples(BaseModel):
+    bad: str
+    good: str
+
+
+class CodeEntry(BaseModel):
+    code: str
+    family: str
+    severity: str
+    field: str
+    title: str
+    description: str
+    message: str = Field(description="Chinese message template; slots in braces")
+    suggestion: str
+    examples: CodeExamples
+    precedence: int = Field(description="0 = reported first when several codes fire on one row")
+
+
+class CodesResponse(BaseModel):
+    codes: list[CodeEntry]
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    version: str
+    model_loaded: bool
+
+
+class ModelInfo(BaseModel):
+    version: str
+    training_data_sha256: str
+    metrics: dict[str, Any]
+    created: str
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorInfo(BaseModel):
+    code: str = Field(examples=["cell_too_long"])
+    message: str
+    field: str = Field(examples=["body[3].level3"])
+    details: list[ErrorDetail]
+
+
+class ErrorBody(BaseModel):
+    error: ErrorInfo

@@ -1,0 +1,112 @@
+"""The ``/v1`` endpoints.
+
+Scoring endpoints are plain ``def``: scoring is CPU-bound (jieba holds the GIL), and FastAPI runs
+``def`` endpoints in its thread pool, keeping the event loop free to accept connections and answer
+``/v1/health``. Throughput comes from ``iqc serve --workers N`` processes, not threads.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Header, Query, Request, UploadFile
+from fastapi.responses import Response
+
+import nlp
+from nlp.api.auth import require_api_key
+from nlp.api.deps import Scorer, body_of, scorer_of, settings_of
+from nlp.api.models import (EXAMPLE_ROW, CodeEntry, CodesResponse, ErrorBody, FileScoreResponse,
+                            Health, IndicatorIn, ModelInfo, ScoreResponse)
+from nlp.api.results import row_result
+from nlp.api.rows import parse_rows
+from nlp.api.settings import ApiSettings
+from nlp.api.upload import read_upload
+from nlp.api.xlsx import XLSX_MEDIA_TYPE, scored_workbook
+from nlp.codes import catalogue, precedence
+
+ScorerDep = Annotated[Scorer, Depends(scorer_of)]
+SettingsDep = Annotated[ApiSettings, Depends(settings_of)]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in {
+        400: "malformed JSON", 401: "missing or wrong X-API-Key (only when IQC_API_KEY is set)",
+        413: "body or row count over the limit", 422: "invalid field, missing field, cell too long, "
+        "unreadable upload"}.items()}
+
+_ROW_SCHEMA = IndicatorIn.model_json_schema()
+_SCORE_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"anyOf": [_ROW_SCHEMA, {"type": "array", "items": _ROW_SCHEMA}]},
+    "examples": {
+        "one row": {"value": EXAMPLE_ROW},
+        "several rows": {"value": [EXAMPLE_ROW, {"row_id": "r2", "level2": "社会效益指标",
+                                                "level3": "提升开发区形象", "target_value": "比上年提升"}]},
+    }}}}}
+
+public = APIRouter(prefix="/v1")
+protected = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses=_ERRORS)
+
+
+@public.get("/health", response_model=Health, summary="Liveness; never touches the model")
+async def health(request: Request) -> Health:
+    return Health(version=nlp.__version__, model_loaded=hasattr(request.app.state, "scorer"))
+
+
+@protected.get("/model", response_model=ModelInfo, summary="Model version, training-data hash, metrics")
+async def model(scorer: ScorerDep) -> ModelInfo:
+    return ModelInfo.model_validate(scorer.model_info)
+
+
+@protected.get("/codes", response_model=CodesResponse, summary="The finding-code catalogue")
+async def codes() -> CodesResponse:
+    return _codes()
+
+
+@protected.post("/score", response_model=ScoreResponse, openapi_extra=_SCORE_BODY,
+                summary="Score one indicator object or a list of them")
+def score(body: Annotated[bytes, Depends(body_of)], scorer: ScorerDep,
+          settings: SettingsDep) -> ScoreResponse:
+    records = [row.to_record(i) for i, row in enumerate(parse_rows(body, settings), start=1)]
+    scored = scorer.score(records) if records else []
+    return ScoreResponse(model_version=_version(scorer), rows=[row_result(r) for r in scored])
+
+
+@protected.post("/score/file", response_model=FileScoreResponse,
+                responses={200: {"content": {XLSX_MEDIA_TYPE: {}},
+                                 "description": "JSON, or the annotated workbook when asked for XLSX"}},
+                summary="Score an uploaded CSV/XLSX; JSON or annotated XLSX back")
+def score_file(
+    file: UploadFile,
+    scorer: ScorerDep,
+    settings: SettingsDep,
+    format: Annotated[Literal["json", "xlsx"] | None, Query(description="overrides Accept")] = None,
+    accept: Annotated[str, Header()] = "",
+) -> FileScoreResponse | Response:
+    scored = scorer.score_frame(read_upload(file, settings))
+    name = file.filename or "upload"
+    if format == "xlsx" or (format is None and XLSX_MEDIA_TYPE in accept):
+        return Response(scored_workbook(scored), media_type=XLSX_MEDIA_TYPE,
+                        headers={"Content-Disposition": _attachment(name)})
+    rows = [row_result(r) for r in scored.to_dict("records")]
+    return FileScoreResponse(model_version=_version(scorer), file=name, rows=rows)
+
+
+def _version(scorer: Scorer) -> str:
+    return str(scorer.model_info.get("version", ""))
+
+
+def _attachment(upload_name: str) -> str:
+    """``Content-Disposition`` for ``<stem>.scored.xlsx``; RFC 5987 keeps Chinese names intact."""
+    stem = upload_name.rsplit(".", 1)[0] or "upload"
+    return f"attachment; filename=\"scored.xlsx\"; filename*=UTF-8''{quote(stem + '.scored.xlsx')}"
+
+
+@lru_cache(maxsize=1)
+def _codes() -> CodesResponse:
+    ranks = precedence()
+    return CodesResponse(codes=[
+        CodeEntry(code=code, precedence=ranks.get(code, len(ranks)),
+                  examples={"bad": entry.get("example_bad", ""), "good": entry.get("example_good", "")},
+                  **{k: entry.get(k, "") for k in ("family", "severity", "field", "title", "description",
+                                                   "message", "suggestion")})
+        for code, entry in catalogue().items()])

@@ -1,0 +1,58 @@
+"""Limits and the optional API key of the HTTP API.
+
+Defaults live in ``data/api.toml`` so an operator can read them next to the other tunables;
+environment variables override them because that is how a container or ``iqc serve --workers N``
+(which re-creates the app in each worker process) is configured.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from nlp.resources import load_toml
+
+#: Setting name -> environment variable that overrides its ``data/api.toml`` default.
+ENV_VARS: dict[str, str] = {
+    "max_rows": "IQC_MAX_ROWS",
+    "max_body_bytes": "IQC_MAX_BODY_BYTES",
+    "max_cell_chars": "IQC_MAX_CELL_CHARS",
+}
+API_KEY_ENV = "IQC_API_KEY"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    """Per-request limits and the shared secret.
+
+    ``api_key`` is ``None`` when the API is open; when set, every endpoint except
+    ``/v1/health`` requires header ``X-API-Key`` with this value.
+    """
+
+    max_rows: int
+    max_body_bytes: int
+    max_cell_chars: int
+    api_key: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ENV_VARS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"ApiSettings.{name} must be a positive integer, got {value!r}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "ApiSettings":
+        """``data/api.toml`` defaults, overridden by ``IQC_*`` environment variables."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, int] = dict(load_toml("api.toml"))
+        for name, var in ENV_VARS.items():
+            if environ.get(var, "").strip():
+                values[name] = _positive_int(var, environ[var])
+        return cls(**values, api_key=environ.get(API_KEY_ENV) or None)
+
+
+def _positive_int(var: str, text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError(f"{var} must be a positive integer, got {text!r}") from None

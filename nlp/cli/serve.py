@@ -1,0 +1,48 @@
+"""``iqc serve``: run the HTTP scoring API under uvicorn.
+
+The app is always given to uvicorn as the import string of its factory, so one worker and N
+workers run the same code path: each worker process builds its own app and loads the model once.
+Limits and the API key come from ``data/api.toml`` and the ``IQC_*`` environment variables.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from nlp.cli import EXIT_OK, EXIT_USAGE
+
+APP_FACTORY = "nlp.api.app:create_app"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve", help="run the HTTP scoring API",
+        description="Serve POST /v1/score, /v1/score/file, GET /v1/codes, /v1/model, /v1/health "
+                    "(docs at /docs). Limits: IQC_MAX_ROWS, IQC_MAX_BODY_BYTES, IQC_MAX_CELL_CHARS; "
+                    "set IQC_API_KEY to require header X-API-Key.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    parser.add_argument("--workers", type=_positive, default=1,
+                        help="worker processes, each with its own copy of the model (default: %(default)s)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from nlp.api.settings import ApiSettings
+
+    try:
+        ApiSettings.from_env()  # fail here, once, rather than in every worker
+    except ValueError as exc:
+        print(f"iqc serve: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port, workers=args.workers)
+    return EXIT_OK
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
