@@ -13,7 +13,7 @@ import pandas as pd
 
 from nlp.categories import canonical_level2
 from nlp.context import name_type
-from nlp.cues import analyse
+from nlp.cues import analyse, combine
 from nlp.resources import load_toml
 from nlp.schema import FAMILIES
 
@@ -40,6 +40,9 @@ def _inject(row: dict, rng: np.random.Generator, spec: dict) -> tuple[dict, list
     if injection.get("swap_comparator"):
         new["target_value"] = row["target_value"].replace("≤", "≥")
         new["value_type"] = row["value_type"].replace("≤", "≥")
+    if injection.get("swap_comparator_to_le"):
+        new["target_value"] = row["target_value"].replace("≥", "≤")
+        new["value_type"] = row["value_type"].replace("≥", "≤")
     if injection.get("clear_unit"):
         new["unit"], new["value_type"] = "", ""
     return new, injection["families"]
@@ -53,7 +56,7 @@ def _applies(injection: dict, row: dict) -> bool:
     if injection.get("needs") and injection["needs"] not in row["target_value"] + row["value_type"]:
         return False
     if injection.get("project_not_env"):
-        project = analyse(f"{row['project_name']} {row['project_goal']}".strip())
+        project = combine(analyse(row["project_name"]), analyse(row["project_goal"]))
         return project.has("nonenv_domain") and not project.has("env_domain")
     return True
 

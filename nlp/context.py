@@ -15,7 +15,7 @@ from functools import lru_cache
 import pandas as pd
 
 from nlp.categories import Category, canonical_level1, canonical_level2
-from nlp.cues import TextAnalysis, analyse
+from nlp.cues import TextAnalysis, analyse, combine
 from nlp.records import parse_budget
 from nlp.resources import load_toml
 from nlp.values import ParsedValue, parse_value
@@ -104,7 +104,7 @@ def build_context(row: dict[str, object], table: TableFacts | None = None) -> Ro
         name_cues=analyse(name),
         description_cues=analyse(cell("description")),
         value_cues=analyse(value_text),
-        project_cues=analyse(project.strip()),
+        project_cues=combine(analyse(cell("project_name")), analyse(cell("project_goal"))),
         name_type=name_type(name),
         budget_wan=parse_budget(row.get("budget_wan")),
         table=table or TableFacts(),

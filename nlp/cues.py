@@ -106,6 +106,15 @@ def pipeline() -> Language:
     return nlp
 
 
+def combine(*analyses: TextAnalysis) -> TextAnalysis:
+    """One analysis for several cells (e.g. project name + goal), each analysed and cached alone."""
+    cues: dict[str, tuple[str, ...]] = {}
+    for analysis in analyses:
+        for group, terms in analysis.cues.items():
+            cues[group] = cues.get(group, ()) + terms
+    return TextAnalysis(tokens=tuple(t for a in analyses for t in a.tokens), cues=cues)
+
+
 @lru_cache(maxsize=300_000)
 def analyse(text: str) -> TextAnalysis:
     """Tokens and cues of one cell; cached per distinct string."""

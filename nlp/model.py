@@ -65,12 +65,15 @@ class IndicatorModel(BaseEstimator):
     category_C : inverse regularisation of the category model.
     n_inner_splits : grouped folds for out-of-fold category features and for calibration.
     random_state : seed for the solvers (liblinear is deterministic given it).
+    char_ngrams, min_df : text-feature settings passed to :class:`~nlp.features.IndicatorFeaturizer`.
     """
 
     def __init__(self, C: float = 0.5, category_C: float = 4.0, n_inner_splits: int = 4,
-                 random_state: int = 0) -> None:
+                 random_state: int = 0, char_ngrams: tuple[int, int] = (1, 3), min_df: int = 2) -> None:
         self.C = C
         self.category_C = category_C
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
         self.n_inner_splits = n_inner_splits
         self.random_state = random_state
 
@@ -83,7 +86,7 @@ class IndicatorModel(BaseEstimator):
         ``category_mask``: rows whose declared 二级 is trusted as the category model's target.
         ``real_mask``: real (not synthetic) rows -- thresholds are chosen on these only.
         """
-        self.featurizer_ = IndicatorFeaturizer().fit(rows)
+        self.featurizer_ = IndicatorFeaturizer(min_df=self.min_df, char_ngrams=self.char_ngrams).fit(rows)
         X = self.featurizer_.transform(rows)
         splits = grouped_splits(groups, self.n_inner_splits)
         self.category_classes_ = list(level2_names())
@@ -93,6 +96,8 @@ class IndicatorModel(BaseEstimator):
         self.heads_, self.calibrators_, self.thresholds_ = {}, {}, {}
         for family in FAMILIES:
             head, calibrator, oof = self._fit_head(X_full, labels[family], splits)
+            if family == "mismatch":
+                oof = oof * category_declared(rows)
             self.heads_[family], self.calibrators_[family] = head, calibrator
             self.thresholds_[family] = best_f1_threshold(labels[family][real_mask], oof[real_mask])
         return self
@@ -144,6 +149,7 @@ class IndicatorModel(BaseEstimator):
         for family, head in self.heads_.items():
             decision = head.decision_function(X).reshape(-1, 1)
             scores[family] = self.calibrators_[family].predict_proba(decision)[:, 1]
+        scores["mismatch"] = scores["mismatch"] * category_declared(rows)
         return scores, category, X
 
     def feature_names(self) -> np.ndarray:
@@ -153,6 +159,15 @@ class IndicatorModel(BaseEstimator):
     def head_coefficients(self, family: str) -> np.ndarray:
         """The linear head's coefficients (the model whose score is calibrated)."""
         return self.heads_[family].coef_.ravel()
+
+
+def category_declared(rows: AnalysedRows) -> np.ndarray:
+    """1 where the row declares a 一级 or 二级 category, else 0.
+
+    A category mismatch is undefined for a row that declares no category (many published lists
+    give only 三级 names), so the mismatch score of such a row is 0 rather than a guess.
+    """
+    return np.array([float(bool(c.level1.name or c.level2.name)) for c in rows.contexts])
 
 
 def best_f1_threshold(y: np.ndarray, proba: np.ndarray) -> float:

@@ -133,13 +133,15 @@ def c1_rate_under_quantity(ctx: RowContext) -> str | None:
 
 
 _VALUE_CLASS = {"percent": "百分比", "time": "时间", "count": "数量", "money": "金额", "measure": "物理量"}
-_NAME_CLASS = {"rate": "比率", "satisfaction": "满意度", "time": "时间", "count": "数量", "money": "金额"}
+_NAME_CLASS = {"rate": "比率", "satisfaction": "满意度", "time": "时间", "count": "数量", "money": "金额",
+               "measure": "物理量"}
 _COMPATIBLE = {
     "rate": {"percent", ""},
     "satisfaction": {"percent", ""},
     "time": {"time", "count", ""},
     "count": {"count", "measure", "time", "money", ""},
     "money": {"money", ""},
+    "measure": {"measure", "count", ""},
 }
 
 
@@ -317,18 +319,18 @@ def run_rules(ctx: RowContext) -> dict[str, str]:
     return hits
 
 
-def keyword_baseline(ctx: RowContext) -> dict[str, bool]:
+def keyword_baseline(level2: str, name: str, value: str) -> dict[str, bool]:
     """The simple baseline the trained models must beat: a family fires on any of its keywords.
 
     Only substring look-ups on the raw cells (declared 二级, name, value), no parsing and no
     context: what a reviewer with a word list would do.
     """
     spec = load_toml("lexicons/cues.toml")["baseline_keywords"]
-    return {family: any(_keyword_entry_fires(entry, ctx) for entry in entries) for family, entries in spec.items()}
+    return {family: any(_keyword_entry_fires(entry, level2, name, value) for entry in entries)
+            for family, entries in spec.items()}
 
 
-def _keyword_entry_fires(entry: dict, ctx: RowContext) -> bool:
-    if entry.get("level2", "") not in ctx.level2.raw:
+def _keyword_entry_fires(entry: dict, level2: str, name: str, value: str) -> bool:
+    if entry.get("level2", "") not in level2:
         return False
-    return any(word in ctx.name for word in entry.get("name", ())) or \
-        any(word in ctx.value_text for word in entry.get("value", ()))
+    return any(word in name for word in entry.get("name", ())) or any(word in value for word in entry.get("value", ()))

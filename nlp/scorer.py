@@ -21,7 +21,7 @@ from nlp.context import RowContext
 from nlp.features import analyse_frame
 from nlp.model import IndicatorModel
 from nlp.records import ALL_COLUMNS
-from nlp.resources import models_path
+from nlp.resources import load_toml, models_path
 from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, Finding
 
 MODEL_CODE = {"boilerplate": "B0", "mismatch": "C0", "unmeasurable": "M0"}
@@ -34,16 +34,22 @@ def _quote(text: str) -> str:
 
 
 def readable_feature(name: str) -> str:
-    """A model feature name as a reviewer can read it."""
+    """A model feature name as a reviewer can read it (labels from ``data/lexicons/cues.toml``)."""
+    labels = load_toml("lexicons/cues.toml")["labels"]
     prefixes = {"n:": "名称含", "d:": "解释含", "v:": "取值含", "c:": "字符"}
     for prefix, label in prefixes.items():
         if name.startswith(prefix):
             return f"{label}“{name[len(prefix):].replace('_', '')}”"
-    if name.startswith("rule="):
-        return f"规则{name[5:]}"
+    if name.startswith("rule"):
+        return f"规则{name.split('=')[1].split('|')[0]}"
     if name.startswith("cat_"):
         return "内容与所填二级类别不符"
-    return name.replace("|", "×")
+    if name.startswith("cue_"):
+        cell, group = name[4:].split("=", 1)
+        where = {"n": "名称", "d": "解释", "v": "取值"}[cell]
+        return f"{where}含{labels.get(group, group.replace('cat:', '') + '类词')}"
+    key, _, value = name.partition("=")
+    return f"{labels.get(key, key)}：{value.replace('|', '×')}" if value else labels.get(key, key)
 
 
 class Scorer:

@@ -37,13 +37,13 @@ N_OUTER_SPLITS = 5
 RANDOM_STATE = 0
 
 
-def fit_system(train: pd.DataFrame, random_state: int = RANDOM_STATE) -> IndicatorModel:
+def fit_system(train: pd.DataFrame, random_state: int = RANDOM_STATE, **params) -> IndicatorModel:
     """Fit the full model on real rows ``train`` plus synthetic rows made from them."""
     synthetic = synthesise(train, random_state=random_state)
     frame = pd.concat([train.assign(is_real=True), synthetic.assign(is_real=False)], ignore_index=True)
     rows = analyse_frame(frame)
     labels = {family: frame[family].to_numpy(dtype=int) for family in FAMILIES}
-    return IndicatorModel(random_state=random_state).fit(
+    return IndicatorModel(random_state=random_state, **params).fit(
         rows, labels,
         groups=frame["doc_group"].to_numpy(),
         category_mask=(frame["mismatch"] == 0).to_numpy(),
@@ -56,18 +56,18 @@ def predict_flags(model: IndicatorModel, rows: AnalysedRows) -> tuple[dict[str, 
     return proba, {f: (proba[f] >= model.thresholds_[f]).astype(int) for f in FAMILIES}
 
 
-def cross_validate(corpus: pd.DataFrame, n_splits: int = N_OUTER_SPLITS) -> pd.DataFrame:
+def cross_validate(corpus: pd.DataFrame, n_splits: int = N_OUTER_SPLITS, **params) -> pd.DataFrame:
     """Held-out predictions for every real row (one column per family: score_ and flag_)."""
     rows = analyse_frame(corpus)
     out = pd.DataFrame(index=corpus.index)
     for fold, (train_idx, test_idx) in enumerate(grouped_splits(corpus["doc_group"].to_numpy(), n_splits)):
-        model = fit_system(corpus.iloc[train_idx].reset_index(drop=True))
+        model = fit_system(corpus.iloc[train_idx].reset_index(drop=True), **params)
         proba, flags = predict_flags(model, rows.subset(test_idx))
         for family in FAMILIES:
             out.loc[corpus.index[test_idx], f"score_{family}"] = proba[family]
             out.loc[corpus.index[test_idx], f"flag_{family}"] = flags[family]
         out.loc[corpus.index[test_idx], "fold"] = fold
-    baseline = [keyword_baseline(ctx) for ctx in rows.contexts]
+    baseline = [keyword_baseline(ctx.level2.raw, ctx.name, ctx.value_text) for ctx in rows.contexts]
     for family in FAMILIES:
         out[f"baseline_{family}"] = [int(b[family]) for b in baseline]
     return out

@@ -1,0 +1,145 @@
+"""The HTML report: totals, well-formed, self-contained, escaped, and error-free in a browser."""
+from __future__ import annotations
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nlp.report import HtmlReportWriter, load_settings
+from nlp.report.synthetic import synthetic_scored_frame
+from nlp.schema import FAMILIES
+
+SETTINGS = load_settings().with_limits(html_rows=150)
+ROWS = 400
+INJECTED = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+VOID = {"meta", "link", "br", "input", "img", "hr", "rect", "col", "wbr"}
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    df = synthetic_scored_frame(ROWS, departments=5, seed=3)
+    riskiest = int(df["risk"].idxmax())
+    df.loc[riskiest, "level3"] = INJECTED
+    df.loc[riskiest, "explanation"] = INJECTED
+    return df
+
+
+@pytest.fixture(scope="module")
+def report(frame: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    writer = HtmlReportWriter(tmp_path_factory.mktemp("html") / "report.html", SETTINGS)
+    for start in range(0, ROWS, 90):
+        writer.write_chunk(frame.iloc[start : start + 90])
+    return writer.close()
+
+
+@pytest.fixture(scope="module")
+def page(report: Path) -> str:
+    return report.read_text(encoding="utf-8")
+
+
+class _TagBalance(HTMLParser):
+    """Fails on a closing tag that does not match the innermost open element."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+        self.stack.pop()
+
+
+def test_well_formed(page: str) -> None:
+    checker = _TagBalance()
+    checker.feed(page)
+    checker.close()
+    assert checker.stack == []
+    assert page.startswith("<!DOCTYPE html>")
+
+
+def test_totals_and_chinese(page: str, frame: pd.DataFrame) -> None:
+    flagged = int(frame[[f"flag_{f}" for f in FAMILIES]].any(axis=1).sum())
+    assert '<meta charset="utf-8">' in page
+    assert "Noto Sans CJK SC" in page and "WenQuanYi" in page
+    assert f'<div class="num">{ROWS:,}</div><div>指标行数</div>' in page
+    assert f'<div class="num">{flagged:,}</div><div>存在问题的指标行</div>' in page
+    for department in frame["department"].unique():
+        assert department in page
+
+
+def test_self_contained(page: str) -> None:
+    assert not re.search(r"https?://", page)
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(//|https?:)""", page, re.IGNORECASE)
+    assert "Content-Security-Policy" in page
+
+
+def test_cell_text_escaped(page: str) -> None:
+    assert INJECTED not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert page.count("<script") == 1
+    assert "<img" not in page
+
+
+def test_embedded_rows_capped_and_said(page: str) -> None:
+    body = page.split('<table id="rows">')[1]
+    assert body.count("<tr data-families=") == SETTINGS.html_rows
+    assert f"上限 {SETTINGS.html_rows:,} 行" in page and f"共 {ROWS:,} 行" in page
+
+
+def test_chart_has_one_bar_per_department(page: str, frame: pd.DataFrame) -> None:
+    chart = page.split('<svg class="chart"')[1].split("</svg>")[0]
+    assert chart.count('class="fill"') == frame["department"].nunique()
+
+
+def _chromium() -> tuple[str, str]:
+    """Paths of chromium and chromedriver, or skip (install: see the skip reason)."""
+    pytest.importorskip("selenium", reason="pip install selenium")
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not (browser and driver):
+        pytest.skip("headless check needs `apt-get install -y chromium chromium-driver`")
+    return browser, driver
+
+
+def test_opens_in_headless_chromium_without_console_errors(
+    report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    browser, driver_path = _chromium()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.support.ui import Select
+
+    monkeypatch.setenv("SE_OFFLINE", "true")  # never let Selenium Manager reach the network
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in (
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,900",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        driver.get(report.as_uri())
+        count = driver.find_element("id", "filter-count")
+        assert count.text == f"{SETTINGS.html_rows:,}"
+        Select(driver.find_element("id", "filter-family")).select_by_value("mismatch")
+        shown = driver.execute_script(
+            "return document.querySelectorAll('#rows tbody tr:not([hidden])').length"
+        )
+        assert 0 < shown < SETTINGS.html_rows and count.text == str(shown)
+        problems = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+        assert problems == []
+    finally:
+        driver.quit()

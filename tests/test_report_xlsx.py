@@ -1,0 +1,170 @@
+"""The reviewer workbook: every row once, right cells highlighted and commented, triage/summary."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from nlp.codes import catalogue
+from nlp.report import ReportAccumulator, XlsxReportWriter, load_settings, open_report_writer
+from nlp.report.synthetic import synthetic_scored_frame
+from nlp.schema import FAMILIES, FINDINGS_COLUMN
+
+SETTINGS = load_settings()
+ROWS = 240
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    df = synthetic_scored_frame(ROWS, departments=4, seed=7)
+    df.loc[5, "level3"] = "=HYPERLINK(\"http://evil\")"
+    df.loc[6, "budget_wan"] = float("nan")
+    return df
+
+
+@pytest.fixture(scope="module")
+def book(frame: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> openpyxl.Workbook:
+    path = tmp_path_factory.mktemp("xlsx") / "out.xlsx"
+    _write(path, frame)
+    return openpyxl.load_workbook(path)
+
+
+def _write(path: Path, frame: pd.DataFrame, settings=SETTINGS, chunk: int = 70) -> Path:
+    writer = XlsxReportWriter(path, settings)
+    for start in range(0, len(frame), chunk):
+        writer.write_chunk(frame.iloc[start : start + chunk])
+    return writer.close()
+
+
+def _records(sheet) -> list[dict[str, object]]:
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows)
+    return [dict(zip(header, row)) for row in rows]
+
+
+def _column(sheet, name: str) -> int:
+    """1-based column of header ``name``."""
+    return [cell.value for cell in sheet[1]].index(name) + 1
+
+
+def test_sheets_in_order(book: openpyxl.Workbook) -> None:
+    assert book.sheetnames == [SETTINGS.sheets[k] for k in ("main", "triage", "summary", "codes")]
+
+
+def test_every_input_row_once_with_input_values_unchanged(book, frame) -> None:
+    records = _records(book[SETTINGS.sheets["main"]])
+    assert [r["row_id"] for r in records] == list(frame["row_id"])
+    assert [r["level3"] for r in records] == list(frame["level3"])
+    assert records[5]["level3"].startswith("=HYPERLINK")  # kept as text, never a formula
+    assert records[6]["budget_wan"] is None
+    assert FINDINGS_COLUMN not in records[0]
+    assert [r["flag_mismatch"] for r in records] == list(frame["flag_mismatch"])
+
+
+def test_finding_cells_filled_by_family_and_commented(book, frame) -> None:
+    sheet = book[SETTINGS.sheets["main"]]
+    checked = 0
+    for index, findings in enumerate(frame[FINDINGS_COLUMN]):
+        excel_row = index + 2
+        for finding in findings:
+            cell = sheet.cell(excel_row, _column(sheet, finding["field"]))
+            assert cell.comment is not None and finding["code"] in cell.comment.text
+            if finding["family"] in FAMILIES:
+                assert cell.fill.fgColor.rgb[-6:] == SETTINGS.colours[finding["family"]][1:].upper()
+                checked += 1
+    assert checked > 50
+    clean = int(frame.index[frame[FINDINGS_COLUMN].str.len() == 0][0]) + 2
+    assert all(c.fill.fill_type is None and c.comment is None for c in sheet[clean])
+
+
+def test_advisory_finding_commented_without_fill(book, frame) -> None:
+    sheet = book[SETTINGS.sheets["main"]]
+    index = frame.index[frame[FINDINGS_COLUMN].map(lambda f: [x["code"] for x in f] == ["M5"])][0]
+    cell = sheet.cell(int(index) + 2, _column(sheet, "target_value"))
+    assert "M5" in cell.comment.text and cell.fill.fill_type is None
+
+
+def test_flag_cells_filled(book, frame) -> None:
+    sheet = book[SETTINGS.sheets["main"]]
+    row = frame.index[frame["flag_unmeasurable"] == 1][0] + 2
+    cell = sheet.cell(row, _column(sheet, "flag_unmeasurable"))
+    assert cell.fill.fgColor.rgb[-6:] == SETTINGS.colours["unmeasurable"][1:].upper()
+
+
+def test_filter_and_frozen_header(book) -> None:
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref.startswith("A1:")
+    assert book[SETTINGS.sheets["main"]].auto_filter.ref.endswith(str(ROWS + 1))
+
+
+def test_triage_sorted_flagged_first_then_risk(book, frame) -> None:
+    records = _records(book[SETTINGS.sheets["triage"]])
+    assert len(records) == min(ROWS, SETTINGS.triage_rows)
+    keys = [(bool(r[SETTINGS.label("codes")]), r[SETTINGS.label("risk")]) for r in records]
+    assert keys == sorted(keys, reverse=True)
+    assert keys[0][1] == frame.loc[frame["codes"] != "", "risk"].max()
+
+
+def test_summary_counts_match_pandas(book, frame) -> None:
+    records = _records(book[SETTINGS.sheets["summary"]])
+    label = SETTINGS.label
+    departments = [r for r in records if r[label("project_name")] == "（全部项目）"]
+    flagged = frame[[f"flag_{f}" for f in FAMILIES]].any(axis=1)
+    expected = frame.assign(flagged=flagged).groupby("department")
+    assert len(departments) == frame["department"].nunique()
+    for record in departments:
+        group = expected.get_group(record[label("department")])
+        assert record[label("rows")] == len(group)
+        assert record[label("flagged")] == group["flagged"].sum()
+        assert record[label("flag_mismatch")] == group["flag_mismatch"].sum()
+        assert record[label("share_flagged")] == pytest.approx(group["flagged"].mean())
+    shares = [r[label("share_flagged")] for r in departments]
+    assert shares == sorted(shares, reverse=True)
+    projects = [r for r in records if r[label("project_name")] != "（全部项目）"]
+    assert sum(r[label("rows")] for r in projects) == ROWS
+
+
+def test_codes_legend_lists_catalogue_with_counts(book, frame) -> None:
+    records = _records(book[SETTINGS.sheets["codes"]])
+    assert {r[SETTINGS.label("code")] for r in records} == set(catalogue())
+    m6 = next(r for r in records if r[SETTINGS.label("code")] == "M6")
+    assert m6[SETTINGS.label("count")] == frame["codes"].str.contains("M6").sum()
+
+
+def test_rows_beyond_sheet_limit_spill_into_more_sheets(tmp_path, frame) -> None:
+    settings = SETTINGS.with_limits(rows_per_sheet=100, triage_rows=10)
+    book = openpyxl.load_workbook(_write(tmp_path / "spill.xlsx", frame, settings), read_only=True)
+    main = SETTINGS.sheets["main"]
+    parts = [main, f"{main} 2", f"{main} 3"]
+    assert book.sheetnames[:3] == parts
+    ids = [r["row_id"] for part in parts for r in _records(book[part])]
+    assert ids == list(frame["row_id"])
+
+
+def test_interrupted_write_leaves_no_file(tmp_path, frame) -> None:
+    target = tmp_path / "out.xlsx"
+    target.write_bytes(b"previous report")
+    with pytest.raises(RuntimeError):
+        with open_report_writer(target) as writer:
+            writer.write_chunk(frame.iloc[:10])
+            raise RuntimeError("interrupted")
+    assert target.read_bytes() == b"previous report"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
+
+
+def test_frame_without_scores_is_rejected(tmp_path, frame) -> None:
+    with pytest.raises(ValueError, match="risk"):
+        ReportAccumulator(10).add(frame.drop(columns=["risk"]))
+
+
+def test_codes_only_frame_still_highlights(tmp_path, frame) -> None:
+    """A scored CSV read back has no findings column: cells come from the catalogue's field."""
+    path = _write(tmp_path / "csv.xlsx", frame.drop(columns=[FINDINGS_COLUMN]))
+    sheet = openpyxl.load_workbook(path)[SETTINGS.sheets["main"]]
+    index = frame.index[frame["codes"] == "M6"][0]
+    cell = sheet.cell(index + 2, _column(sheet, "target_value"))
+    assert cell.fill.fgColor.rgb[-6:] == SETTINGS.colours["unmeasurable"][1:].upper()
+    assert "M6" in cell.comment.text
