@@ -168,3 +168,12 @@ def test_codes_only_frame_still_highlights(tmp_path, frame) -> None:
     cell = sheet.cell(index + 2, _column(sheet, "target_value"))
     assert cell.fill.fgColor.rgb[-6:] == SETTINGS.colours["unmeasurable"][1:].upper()
     assert "M6" in cell.comment.text
+
+
+def test_comments_capped_but_cells_still_highlighted(tmp_path, frame) -> None:
+    settings = SETTINGS.with_limits(max_comments=5)
+    sheet = openpyxl.load_workbook(_write(tmp_path / "cap.xlsx", frame, settings))[settings.sheets["main"]]
+    comments = [cell for row in sheet.iter_rows() for cell in row if cell.comment is not None]
+    assert 5 <= len(comments) < 5 + len(FAMILIES) + 1
+    last = int(frame.index[frame["flag_unmeasurable"] == 1][-1]) + 2
+    assert sheet.cell(last, _column(sheet, "flag_unmeasurable")).fill.fill_type == "solid"

@@ -103,7 +103,9 @@ class ReportAccumulator:
             grouped.setdefault(stats.department, []).append(stats)
         return {department: _ranked(stats) for department, stats in grouped.items()}
 
-    def riskiest_projects(self, n: int, rows_each: int) -> list[tuple[GroupStats, list[ScoredRow]]]:
+    def riskiest_projects(
+        self, n: int, rows_each: int
+    ) -> list[tuple[GroupStats, list[ScoredRow]]]:
         """Projects holding the riskiest rows (max risk, then flagged share), with their worst rows.
 
         Ranking by the maximum guarantees each listed project's worst row is among the kept top
@@ -111,7 +113,9 @@ class ReportAccumulator:
         """
         key = lambda s: (s.risk_max, s.share, s.flagged)  # noqa: E731 -- sort key
         chosen = sorted(self._projects.values(), key=key, reverse=True)[:n]
-        worst: dict[tuple[str, str], list[ScoredRow]] = {(s.department, s.project): [] for s in chosen}
+        worst: dict[tuple[str, str], list[ScoredRow]] = {
+            (s.department, s.project): [] for s in chosen
+        }
         for row in self.top_rows():
             rows = worst.get(_group_keys(row.values)[1])
             if rows is not None and len(rows) < rows_each:
@@ -137,7 +141,7 @@ class ReportAccumulator:
         entry = (int(bool(row.families)), row.risk, -next(self._seq), row)
         if len(self._heap) < self.keep_rows:
             heapq.heappush(self._heap, entry)
-        elif entry[:3] > self._heap[0][:3]:
+        elif self._heap and entry[:3] > self._heap[0][:3]:
             heapq.heapreplace(self._heap, entry)
 
 

@@ -22,6 +22,7 @@ class ReportSettings:
     rows_per_project: int
     chart_departments: int
     top_codes: int
+    max_comments: int
     sheets: dict[str, str] = field(default_factory=dict)
     colours: dict[str, str] = field(default_factory=dict)
     family_labels: dict[str, str] = field(default_factory=dict)

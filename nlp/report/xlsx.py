@@ -4,11 +4,17 @@ Written with xlsxwriter in ``constant_memory`` mode: rows are streamed to disk c
 batch of any size fits in memory (openpyxl keeps every cell object alive and is several times
 slower). Rows beyond Excel's 1,048,576-row limit spill into further sheets ("indicators 2", …)
 rather than being dropped. Cell text is untrusted, so strings are never turned into formulas/URLs.
+
+Comments are capped (``max_comments`` in data/report.toml, in input order): each is a drawing
+object, and LibreOffice needs ~30 s to load 15,000 of them and many minutes for 75,000; xlsxwriter
+also keeps them in memory until close. Past the cap cells are still filled and the explanation
+column still holds the text.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
@@ -54,9 +60,13 @@ class XlsxReportWriter(ReportWriter):
         accumulator: ReportAccumulator | None = None,
     ) -> None:
         super().__init__(path, settings, accumulator)
-        self._book = xlsxwriter.Workbook(str(self.target.tmp), WORKBOOK_OPTIONS)
+        # Row data is staged in temp files until close: keep them beside the output, where the
+        # space for the result is, rather than in a possibly small /tmp.
+        options = {**WORKBOOK_OPTIONS, "tmpdir": str(self.target.tmp.parent)}
+        self._book = xlsxwriter.Workbook(str(self.target.tmp), options)
         self._styles = _Styles.create(self._book, self.settings)
         self._main: _SheetSeries | None = None
+        self._comments_left = self.settings.max_comments
 
     def write_chunk(self, chunk: pd.DataFrame) -> None:
         """Append the rows of one scored chunk to the main sheet (and count them)."""
@@ -66,7 +76,9 @@ class XlsxReportWriter(ReportWriter):
             self._main = self._series(self.settings.sheets["main"], columns, list(columns))
         for row in rows:
             sheet, index = self._main.next_row()
-            _write_scored(sheet, index, self._main.columns, row, self._styles, comments=True)
+            comments = self._comments_left > 0
+            written = _write_scored(sheet, index, self._main.columns, row, self._styles, comments)
+            self._comments_left -= written
 
     def _finish(self) -> None:
         """Triage, summary and legend sheets, then the zip container."""
@@ -77,6 +89,14 @@ class XlsxReportWriter(ReportWriter):
         self._write_summary()
         self._write_legend()
         self._book.close()
+
+    def abort(self) -> None:
+        """Also remove the row-data files xlsxwriter stages per sheet (it only does so on close)."""
+        for sheet in self._book.worksheets():
+            if sheet.row_data_fh is not None:
+                sheet.row_data_fh.close()
+                Path(sheet.row_data_filename).unlink(missing_ok=True)
+        super().abort()
 
     def _series(self, name: str, columns: list[str], headers: list[str]) -> "_SheetSeries":
         return _SheetSeries(self._book, name, columns, headers, self._styles, self.settings)
@@ -195,14 +215,26 @@ class _SheetSeries:
             sheet.set_column(column, column, self._settings.width(name))
             sheet.write_string(0, column, self._headers[column], self._styles.header)
         sheet.freeze_panes(1, 0)
+        _print_setup(sheet)
         self._sheets.append((sheet, 0))
+
+
+def _print_setup(sheet: Worksheet) -> None:
+    """Landscape A4, one page wide, header repeated: a printout (or PDF) stays readable and short."""
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
 
 
 def _write_scored(
     sheet: Worksheet, index: int, columns: list[str], row: ScoredRow, styles: _Styles,
     comments: bool,
-) -> None:
-    """One scored row; cells named by findings get their family's fill and (optionally) a note."""
+) -> int:
+    """One scored row; cells named by findings get their family's fill and (optionally) a note.
+
+    Returns the number of comments written (the workbook caps them, see ``max_comments``).
+    """
     notes = _cell_notes(row, columns)
     for column, name in enumerate(columns):
         value = row.values.get(name)
@@ -215,6 +247,7 @@ def _write_scored(
         _put(sheet, index, column, value, fmt)
         if comments and note:
             sheet.write_comment(index, column, note.text(), styles.comment)
+    return len(notes) if comments else 0
 
 
 @dataclass(slots=True)

@@ -1,0 +1,57 @@
+"""The accumulator behind both reports: counts add up and the top-K heap keeps the right rows."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from nlp.report import ReportAccumulator
+from nlp.report.synthetic import synthetic_scored_frame
+from nlp.schema import FAMILIES
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return synthetic_scored_frame(500, departments=5, seed=1)
+
+
+def _fed(frame: pd.DataFrame, keep: int, chunk: int = 77) -> ReportAccumulator:
+    acc = ReportAccumulator(keep)
+    for start in range(0, len(frame), chunk):
+        acc.add(frame.iloc[start : start + chunk])
+    return acc
+
+
+def test_top_rows_are_the_flagged_riskiest_in_input_order_on_ties(frame) -> None:
+    flagged = frame[[f"flag_{f}" for f in FAMILIES]].any(axis=1)
+    expected = (
+        frame.assign(flagged=flagged, order=range(len(frame)))
+        .sort_values(["flagged", "risk", "order"], ascending=[False, False, True])
+        .head(25)["row_id"]
+        .tolist()
+    )
+    assert [row.values["row_id"] for row in _fed(frame, 25).top_rows()] == expected
+
+
+def test_totals_and_groups_add_up(frame) -> None:
+    acc = _fed(frame, 10)
+    assert acc.total.rows == len(frame)
+    assert sum(d.rows for d in acc.departments()) == len(frame)
+    projects = acc.projects_by_department()
+    assert sum(p.rows for group in projects.values() for p in group) == len(frame)
+    for family in FAMILIES:
+        assert acc.total.families[family] == frame[f"flag_{family}"].sum()
+    assert acc.total.codes["M5"] == frame["findings"].map(lambda f: any(x["code"] == "M5" for x in f)).sum()
+
+
+def test_riskiest_projects_show_their_worst_row(frame) -> None:
+    acc = _fed(frame, 50)
+    ranked = acc.riskiest_projects(5, 3)
+    assert [s.risk_max for s, _ in ranked] == sorted((s.risk_max for s, _ in ranked), reverse=True)
+    for stats, rows in ranked:
+        assert rows and rows[0].risk == stats.risk_max
+        assert all(row.values["project_name"] == stats.project for row in rows)
+
+
+def test_missing_department_grouped_under_placeholder(frame) -> None:
+    acc = _fed(frame.assign(department=""), 5)
+    assert [d.department for d in acc.departments()] == ["（未注明部门）"]
