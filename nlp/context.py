@@ -111,12 +111,17 @@ def build_context(row: dict[str, object], table: TableFacts | None = None) -> Ro
     )
 
 
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column as strings ("" where missing or NaN), or an all-"" column if absent."""
+    if name not in frame:
+        return pd.Series("", index=frame.index)
+    return frame[name].fillna("").astype(str)
+
+
 def table_keys(frame: pd.DataFrame) -> pd.Series:
-    """The table a row belongs to: ``table_id`` when given, else document + project."""
-    explicit = frame.get("table_id", pd.Series("", index=frame.index)).fillna("").astype(str)
-    derived = (frame.get("source_file", "").astype(str) if "source_file" in frame else "") \
-        + "|" + frame.get("doc_id", pd.Series("", index=frame.index)).fillna("").astype(str) \
-        + "|" + frame.get("project_name", pd.Series("", index=frame.index)).fillna("").astype(str)
+    """The table a row belongs to: ``table_id`` when given, else file + document + project."""
+    explicit = _column(frame, "table_id")
+    derived = _column(frame, "source_file") + "|" + _column(frame, "doc_id") + "|" + _column(frame, "project_name")
     return explicit.where(explicit != "", derived)
 
 
@@ -125,8 +130,7 @@ def _similar(a: str, b: str) -> bool:
         return False
     if a == b:
         return True
-    shorter, longer = sorted((a, b), key=len)
-    if len(shorter) < 4:
+    if min(len(a), len(b)) < 4:
         return False
     common = sum((Counter(a) & Counter(b)).values())
     return common / max(len(a), len(b)) >= 0.85
@@ -135,10 +139,10 @@ def _similar(a: str, b: str) -> bool:
 def table_facts(frame: pd.DataFrame) -> list[TableFacts]:
     """Table-level facts for every row of ``frame`` (rows grouped by :func:`table_keys`)."""
     keys = table_keys(frame).tolist()
-    names = [normalised_name(str(n)) for n in frame.get("level3", pd.Series("", index=frame.index)).fillna("")]
-    values = frame.get("target_value", pd.Series("", index=frame.index)).fillna("").astype(str).str.replace(" ", "").tolist()
-    level2 = [canonical_level2(str(v)).name for v in frame.get("level2", pd.Series("", index=frame.index)).fillna("")]
-    docs = frame.get("doc_id", pd.Series("", index=frame.index)).fillna("").astype(str).tolist()
+    names = [normalised_name(n) for n in _column(frame, "level3")]
+    values = _column(frame, "target_value").str.replace(" ", "").tolist()
+    level2 = [canonical_level2(v).name for v in _column(frame, "level2")]
+    docs = _column(frame, "doc_id").tolist()
     positions: dict[str, list[int]] = defaultdict(list)
     for i, key in enumerate(keys):
         positions[key].append(i)

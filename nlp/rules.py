@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from nlp.categories import level2_names
+from nlp.categories import hierarchy_is_valid, level2_names
 from nlp.context import RowContext
 from nlp.resources import load_toml
 
@@ -22,18 +22,17 @@ Rule = Callable[[RowContext], str | None]
 BENEFITS = frozenset({"经济效益", "社会效益", "生态效益", "可持续影响"})
 COSTS = frozenset({"成本", "经济成本", "社会成本", "生态环境成本"})
 OUTPUTS = frozenset({"数量", "质量", "时效"})
-_CATEGORY_WORDS = tuple(sorted(set(level2_names()) | {
-    "产出", "效益", "满意度", "满意率", "可持续性", "可持续", "社会公众或服务对象满意度", "全年", "成本控制"}, key=len, reverse=True))
+_WORDS = load_toml("lexicons/cues.toml")["rule_words"]
+_CATEGORY_WORDS = tuple(sorted(set(level2_names()) | set(_WORDS["category_echo_extra"]), key=len, reverse=True))
 _GENERIC_REMAINDER = re.compile(r"^(项目|对|的|指标|显著|增长率|增加值|提升值|提升比值?|提升率|达标率|率|影响|"
                                 r"值|%|情况|完成|维持|项目对)*$")
 _GENERIC_WORK = re.compile(r"(各项|重点|工作|任务|项目|完成|及时率|完成率|实现率|情况|目标|绩效考核指标|效益|"
                            r"赛事|的|保证|保障|顺利|开展)")
-_SLOGAN_HEADS = ("促进", "推动", "提升", "提高", "增强", "保障", "保证", "助力", "营造", "打造", "引导",
-                 "满足", "丰富", "维护", "加强", "持续提升", "树立", "守好", "把握", "落实", "确保")
+_SLOGAN_HEADS = tuple(_WORDS["slogan_heads"])
 _RATIO_DESCRIPTION = re.compile(r"(占|/).{0,30}(比率|比例)|比率|比例")
 _YEAR_END = re.compile(r"(年底|年末|12月|十二月|年内|全年)")
-_POSITIVE_EFFECT = ("提升", "促进", "改善", "保护", "传承", "绿化", "增加")
-_NON_COST = ("效率", "执行率", "到位率", "合规", "达标率", "核算率", "提升", "改善", "传承", "绿化")
+_POSITIVE_EFFECT = tuple(_WORDS["positive_effect"])
+_NON_COST = tuple(_WORDS["non_cost"])
 
 
 def _name_is_only_category(ctx: RowContext) -> str | None:
@@ -50,7 +49,7 @@ def b1_category_echo(ctx: RowContext) -> str | None:
 
 def b2_placeholder(ctx: RowContext) -> str | None:
     for cell in (ctx.name, ctx.value_text):
-        for token in ("**", "××", "XX", "xx", "请填写", "待定"):
+        for token in _WORDS["placeholder_tokens"]:
             if token in cell:
                 return token
     if ctx.name and ctx.value.kind == "empty" and "不适用" not in ctx.name:
@@ -199,8 +198,7 @@ def c6_cost_misuse(ctx: RowContext) -> str | None:
     return None
 
 
-_SUBTYPE_CUES = {"经济效益": "cat:经济效益", "社会效益": "cat:社会效益", "生态效益": "cat:生态效益",
-                 "可持续影响": "cat:可持续影响"}
+_SUBTYPE_CUES = {name: f"cat:{name}" for name in BENEFITS}
 
 
 def c7_benefit_subtype(ctx: RowContext) -> str | None:
@@ -216,8 +214,6 @@ def c7_benefit_subtype(ctx: RowContext) -> str | None:
 
 
 def c8_invalid_hierarchy(ctx: RowContext) -> str | None:
-    from nlp.categories import hierarchy_is_valid
-
     if hierarchy_is_valid(ctx.level1, ctx.level2) is False:
         return ctx.level1.raw or "（空）"
     return None
