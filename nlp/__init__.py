@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from nlp.scorer import Scorer
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
-def load(models_dir: Path | None = None) -> "Scorer":
-    """Load the bundled model (or the one in ``models_dir``) and return a :class:`~nlp.scorer.Scorer`."""
-    from nlp.scorer import load as _load
+def load(models_dir: Path | None = None, memo_rows: int | None = None) -> "Scorer":
+    """Load the bundled model (or the one in ``models_dir``) and return a :class:`~nlp.scorer.Scorer`.
 
-    return _load(models_dir)
+    ``memo_rows``: how many distinct rows the scorer remembers (``0`` scores every row afresh).
+    """
+    from nlp.scorer import DEFAULT_MEMO_ROWS, load as _load
+
+    return _load(models_dir, DEFAULT_MEMO_ROWS if memo_rows is None else memo_rows)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from nlp.categories import canonical_level2
 from nlp.context import name_type
-from nlp.cues import analyse, combine
+from nlp.cues import project_domain
 from nlp.resources import load_toml
 from nlp.schema import FAMILIES
 
@@ -56,7 +56,7 @@ def _applies(injection: dict, row: dict) -> bool:
     if injection.get("needs") and injection["needs"] not in row["target_value"] + row["value_type"]:
         return False
     if injection.get("project_not_env"):
-        project = combine(analyse(row["project_name"]), analyse(row["project_goal"]))
+        project = project_domain(row["project_name"], row["project_goal"])
         return project.has("nonenv_domain") and not project.has("env_domain")
     return True
 

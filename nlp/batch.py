@@ -43,10 +43,12 @@ class BatchOutcome:
 
 
 def _init_worker(models_dir: str | None) -> None:
+    """Load the model in a spawned worker (forked workers inherit the parent's scorer)."""
     global _worker_scorer
-    import nlp
+    if _worker_scorer is None:
+        import nlp
 
-    _worker_scorer = nlp.load(Path(models_dir) if models_dir else None)
+        _worker_scorer = nlp.load(Path(models_dir) if models_dir else None)
 
 
 def _score_in_worker(chunk: pd.DataFrame) -> pd.DataFrame:
@@ -78,7 +80,13 @@ def scored_chunks(chunks: Iterator[pd.DataFrame], jobs: int, models_dir: Path | 
         scorer = nlp.load(models_dir)
         yield from (scorer.score_frame(chunk) for chunk in chunks)
         return
-    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    global _worker_scorer
+    fork = sys.platform != "win32"
+    if fork:  # load once here; forked workers share the loaded model copy-on-write
+        import nlp
+
+        _worker_scorer = nlp.load(models_dir)
+    context = multiprocessing.get_context("fork" if fork else "spawn")
     with context.Pool(jobs, initializer=_init_worker, initargs=(str(models_dir) if models_dir else None,)) as pool:
         pending: deque = deque()
         for chunk in chunks:

@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from nlp.context import RowContext, build_context, table_facts
+from nlp.context import RowContext, TableFacts, budget_band, build_context, table_facts
 from nlp.rules import run_rules
 
 
@@ -46,10 +46,12 @@ class AnalysedRows:
         return cls([c for p in parts for c in p.contexts], [h for p in parts for h in p.hits])
 
 
-def analyse_frame(frame: pd.DataFrame) -> AnalysedRows:
-    """Analyse every row of ``frame``; table facts use the rows' tables within this frame."""
-    facts = table_facts(frame)
-    records = frame.to_dict("records")
+def analyse_frame(frame: pd.DataFrame, facts: list[TableFacts] | None = None) -> AnalysedRows:
+    """Analyse every row of ``frame``; table facts use the rows' tables within this frame unless
+    given (the scorer computes them on the whole frame, then analyses only distinct rows)."""
+    facts = table_facts(frame) if facts is None else facts
+    columns = list(frame.columns)
+    records = [dict(zip(columns, values)) for values in zip(*(frame[c].tolist() for c in columns))]
     contexts = [build_context(record, fact) for record, fact in zip(records, facts)]
     return AnalysedRows(contexts, [run_rules(ctx) for ctx in contexts])
 
@@ -65,12 +67,6 @@ def _text_tokens(ctx: RowContext) -> list[str]:
 
 def _char_text(ctx: RowContext) -> str:
     return f"^{ctx.name}$ |{ctx.value.normalized}|"
-
-
-def _budget_band(budget: float | None) -> str:
-    if budget is None:
-        return "unknown"
-    return "small" if budget < 50 else "medium" if budget < 500 else "large"
 
 
 def structured_features(ctx: RowContext, hits: dict[str, str]) -> dict[str, float]:
@@ -91,7 +87,7 @@ def structured_features(ctx: RowContext, hits: dict[str, str]) -> dict[str, floa
         f"vclass_x_l2={value_class}|{level2}": 1.0,
         f"ntype_x_vclass={ctx.name_type}|{value_class}": 1.0,
         f"cmp_x_l2={value.comparator or 'none'}|{level2}": 1.0,
-        f"budget={_budget_band(ctx.budget_wan)}": 1.0,
+        f"budget={budget_band(ctx.budget_wan)}": 1.0,
         "value_malformed": float(value.malformed),
         "value_excel_serial": float(value.excel_serial),
         "value_over_100pct": float(value.unit_class == "percent" and (value.number or 0) > 100),

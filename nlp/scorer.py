@@ -17,7 +17,7 @@ import pandas as pd
 
 from nlp.artifacts import load_verified
 from nlp.codes import catalogue, precedence
-from nlp.context import RowContext
+from nlp.context import RowContext, TableFacts, analysis_keys, table_facts
 from nlp.features import analyse_frame
 from nlp.model import IndicatorModel
 from nlp.records import ALL_COLUMNS
@@ -26,6 +26,7 @@ from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, Finding
 
 MODEL_CODE = {"boilerplate": "B0", "mismatch": "C0", "unmeasurable": "M0"}
 _QUOTE_LIMIT = 40
+DEFAULT_MEMO_ROWS = 200_000
 
 
 def _quote(text: str) -> str:
@@ -53,11 +54,19 @@ def readable_feature(name: str) -> str:
 
 
 class Scorer:
-    """A loaded model. Build it with :func:`load`; it is safe to reuse across batches."""
+    """A loaded model. Build it with :func:`load`; it is safe to reuse across batches.
 
-    def __init__(self, model: IndicatorModel, manifest: dict) -> None:
+    Rows are scored once per distinct :func:`~nlp.context.analysis_keys` key and the result is
+    remembered for the next ``memo_rows`` distinct keys (across frames: a batch streams chunks
+    through one scorer), so repeated rows cost a dictionary lookup. ``memo_rows=0`` turns that off.
+    """
+
+    def __init__(self, model: IndicatorModel, manifest: dict, memo_rows: int = DEFAULT_MEMO_ROWS) -> None:
         self.model = model
-        self.model_info = {key: manifest.get(key) for key in ("version", "training_data_sha256", "metrics", "thresholds")}
+        self.model_info = {key: manifest.get(key) for key in ("version", "created", "training_data_sha256",
+                                                             "metrics", "thresholds")}
+        self.memo_rows = memo_rows
+        self._memo: dict[tuple, dict] = {}
         self._feature_names = model.feature_names()
         self._coefficients = {family: model.head_coefficients(family) for family in FAMILIES}
 
@@ -70,19 +79,48 @@ class Scorer:
         for column in ALL_COLUMNS:
             if column not in work:
                 work[column] = ""
-        rows = analyse_frame(work)
-        proba, category_proba, X = self.model.predict_proba_families(rows)
-        output = [self._row_output(i, ctx, rows.hits[i], proba, category_proba, X)
-                  for i, ctx in enumerate(rows.contexts)]
+        facts = table_facts(work)
+        keys = analysis_keys(work, facts)
+        outputs = self._outputs_by_key(work, facts, keys)
+        per_row = [outputs[key] for key in keys]
         result = frame.copy()
         for column in (*OUTPUT_COLUMNS, FINDINGS_COLUMN):
-            result[column] = [row[column] for row in output]
+            result[column] = [output[column] for output in per_row]
         return result
 
     def score(self, rows: Iterable[dict]) -> list[dict]:
         """Score plain dicts (interchange fields); same results as :meth:`score_frame`."""
         frame = pd.DataFrame(list(rows))
         return self.score_frame(frame).to_dict("records")
+
+    # -- distinct rows ---------------------------------------------------------------------------
+    def _outputs_by_key(self, work: pd.DataFrame, facts: list[TableFacts], keys: list[tuple]) -> dict[tuple, dict]:
+        """Output of every distinct key: remembered ones looked up, the others scored together."""
+        outputs: dict[tuple, dict] = {}
+        first_row: dict[tuple, int] = {}
+        for i, key in enumerate(keys):
+            if key in outputs or key in first_row:
+                continue
+            if key in self._memo:
+                outputs[key] = self._memo[key]
+            else:
+                first_row[key] = i
+        if first_row:
+            fresh = dict(zip(first_row, self._score_rows(work, facts, list(first_row.values()))))
+            outputs.update(fresh)
+            self._remember(fresh)
+        return outputs
+
+    def _remember(self, fresh: dict[tuple, dict]) -> None:
+        if len(self._memo) + len(fresh) > self.memo_rows:
+            self._memo.clear()  # flat memory; a batch's frequent rows come back within a chunk
+        if len(fresh) <= self.memo_rows:
+            self._memo.update(fresh)
+
+    def _score_rows(self, work: pd.DataFrame, facts: list[TableFacts], positions: list[int]) -> list[dict]:
+        rows = analyse_frame(work.iloc[positions], [facts[i] for i in positions])
+        proba, category_proba, X = self.model.predict_proba_families(rows)
+        return [self._row_output(i, ctx, rows.hits[i], proba, category_proba, X) for i, ctx in enumerate(rows.contexts)]
 
     # -- per row ---------------------------------------------------------------------------------
     def _row_output(self, i, ctx: RowContext, hits, proba, category_proba, X) -> dict:
@@ -117,23 +155,24 @@ class Scorer:
     def _finding(self, code: str, ctx: RowContext, evidence: str, suggested: str, source: str = "rule") -> Finding:
         entry = catalogue()[code]
         slots = {"name": _quote(ctx.name), "value": _quote(ctx.value_text), "level2": ctx.level2.raw or "（空）",
-                 "suggested": suggested or "其他类别", "evidence": _quote(evidence), "project": _quote(ctx.project.split(" ")[0])}
+                 "suggested": suggested or "其他类别", "evidence": _quote(evidence)}
         return Finding(code=code, family=entry["family"], severity=entry["severity"], title=entry["title"],
                        message=entry["message"].format(**slots), evidence=evidence,
                        suggestion=entry["suggestion"].format(**slots), field=entry["field"], source=source)
 
     def _top_features(self, family: str, X, i: int, k: int = 3) -> list[str]:
-        row = X.getrow(i)
-        contributions = row.data * self._coefficients[family][row.indices]
+        start, end = X.indptr[i], X.indptr[i + 1]  # row i of the CSR matrix without building it
+        indices = X.indices[start:end]
+        contributions = X.data[start:end] * self._coefficients[family][indices]
         order = np.argsort(-contributions)[:k]
-        return [readable_feature(self._feature_names[row.indices[j]]) for j in order if contributions[j] > 0]
+        return [readable_feature(self._feature_names[indices[j]]) for j in order if contributions[j] > 0]
 
     def _suggested_level2(self, ctx: RowContext, category_row: np.ndarray) -> str:
         best = self.model.category_classes_[int(np.argmax(category_row))]
         return best if best != ctx.level2.name else ""
 
 
-def load(models_dir: Path | None = None) -> Scorer:
+def load(models_dir: Path | None = None, memo_rows: int = DEFAULT_MEMO_ROWS) -> Scorer:
     """Load the bundled (or given) model after verifying its SHA-256 against the manifest."""
     model, manifest = load_verified(models_dir or models_path())
-    return Scorer(model, manifest)
+    return Scorer(model, manifest, memo_rows=memo_rows)

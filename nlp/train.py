@@ -17,6 +17,7 @@ Everything is seeded; running it twice gives byte-identical artifacts.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import joblib
@@ -99,7 +100,8 @@ def train(models_dir: Path, n_splits: int = N_OUTER_SPLITS) -> dict:
     joblib.dump(model, models_dir / MODEL_FILE, compress=3)
     held_out.join(corpus[["row_id", "doc_group", *FAMILIES, "codes"]]).to_csv(
         models_dir / "cv_predictions.tsv", sep="\t", index=False)
-    manifest = write_manifest(models_dir, version=__version__, training_data_sha256=corpus_sha256(),
+    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    manifest = write_manifest(models_dir, version=__version__, created=created, training_data_sha256=corpus_sha256(),
                               metrics=metrics, thresholds=model.thresholds_)
     (models_dir / "MODEL_CARD.md").write_text(model_card(manifest), encoding="utf-8")
     return manifest

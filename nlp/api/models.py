@@ -165,7 +165,7 @@ class ModelInfo(BaseModel):
     version: str
     training_data_sha256: str
     metrics: dict[str, Any]
-    created: str
+    created: str | None = Field(None, description="UTC time of `iqc train` (absent in models trained before 0.2)")
 
 
 class ErrorDetail(BaseModel):

@@ -213,14 +213,18 @@ class _TableLog:
         self._seen: dict[str, TableInfo] = {}
 
     def count(self, frame: pd.DataFrame) -> None:
-        for table_id, rows in frame.groupby("table_id", sort=False):
-            known = self._seen.get(str(table_id))
-            self._seen[str(table_id)] = TableInfo(
+        table_ids = frame["table_id"].astype(str)
+        sizes = table_ids.value_counts(sort=False).to_dict()
+        firsts = frame.loc[~table_ids.duplicated(), ["table_id", "project_name", "source_line"]]
+        for table_id, title, location in firsts.itertuples(index=False, name=None):
+            table_id = str(table_id)
+            known = self._seen.get(table_id)
+            self._seen[table_id] = TableInfo(
                 file=str(self.path),
-                table_id=str(table_id),
-                title=known.title if known else (rows["project_name"].iat[0] or str(table_id)),
-                rows=(known.rows if known else 0) + len(rows),
-                location=known.location if known else rows["source_line"].iat[0],
+                table_id=table_id,
+                title=known.title if known else (title or table_id),
+                rows=(known.rows if known else 0) + sizes[table_id],
+                location=known.location if known else location,
             )
         self.tables[:] = self._seen.values()
 

@@ -1,0 +1,62 @@
+"""The scorer computes each distinct row once and remembers it; that must never change a result."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import nlp
+from nlp.context import table_facts
+from nlp.corpus import load_corpus
+from nlp.records import ALL_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def corpus_rows() -> pd.DataFrame:
+    corpus = load_corpus()
+    return corpus[[c for c in ALL_COLUMNS if c in corpus.columns]].astype(str)
+
+
+@pytest.fixture(scope="module")
+def scorers() -> tuple:
+    return nlp.load(), nlp.load(memo_rows=0)
+
+
+def _copies(rows: pd.DataFrame, copies: int) -> pd.DataFrame:
+    """The rows repeated as new tables of new projects (same content, new names and ids)."""
+    parts = [rows.assign(table_id=rows["table_id"] + f"~{k}", row_id=rows["row_id"] + f"~{k}",
+                         project_name=rows["project_name"] + f"（第{k}批）") for k in range(copies)]
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_memoised_scores_equal_row_by_row_scores(corpus_rows, scorers) -> None:
+    """Against the undeduplicated path: every row analysed and scored on its own."""
+    memoised, fresh = scorers
+    batch = _copies(corpus_rows, 3).sample(frac=1.0, random_state=1).reset_index(drop=True)
+    chunks = [batch.iloc[:700], batch.iloc[700:]]
+    got = pd.concat([memoised.score_frame(chunk) for chunk in chunks])
+    for chunk, scored in zip(chunks, (got.iloc[:700], got.iloc[700:])):
+        facts = table_facts(chunk)
+        want = pd.DataFrame(fresh._score_rows(chunk, facts, list(range(len(chunk)))))
+        pd.testing.assert_frame_equal(scored[want.columns].reset_index(drop=True), want)
+    assert got["row_id"].tolist() == batch["row_id"].tolist()
+
+
+def test_repeated_rows_are_scored_once(corpus_rows) -> None:
+    scorer = nlp.load()
+    scorer.score_frame(_copies(corpus_rows, 4))
+    assert 0 < len(scorer._memo) <= len(corpus_rows)
+
+
+def test_memo_stays_bounded(corpus_rows) -> None:
+    scorer = nlp.load(memo_rows=100)
+    scored = scorer.score_frame(corpus_rows)
+    assert len(scorer._memo) <= 100
+    assert len(scored) == len(corpus_rows)
+
+
+def test_b3_message_quotes_the_project_domain() -> None:
+    row = {"project_name": "呔商广播剧制作", "level1": "效益指标", "level2": "生态效益指标",
+           "level3": "生态效益提升值%", "target_value": "≥95%"}
+    [scored] = nlp.load(memo_rows=0).score([row])
+    b3 = [f for f in scored["findings"] if f["code"] == "B3"]
+    assert b3 and "广播剧" in b3[0]["message"] and "生态效益提升值" in b3[0]["message"]
