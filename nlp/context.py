@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -93,11 +94,10 @@ def normalised_name(name: str) -> str:
     return _NAME_NOISE.sub("", name).removesuffix("指标")
 
 
-def build_context(row: dict[str, object], table: TableFacts | None = None) -> RowContext:
+def build_context(row: Mapping[str, object], table: TableFacts | None = None) -> RowContext:
     """Analyse one row (a mapping with the interchange columns)."""
     def cell(key: str) -> str:
-        value = row.get(key, "")
-        return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+        return cell_text(row.get(key))
 
     name, value_text = cell("level3"), cell("target_value")
     project = cell("project_name") + " " + cell("project_goal")
@@ -128,9 +128,35 @@ def budget_band(budget: float | None) -> str:
 
 
 ANALYSED_CELLS = ("level1", "level2", "level3", "description", "target_value", "unit", "value_type", "basis")
+#: Every input column scoring reads: the analysed cells, the project, and what identifies a table.
+SCORED_COLUMNS = (*ANALYSED_CELLS, "project_name", "project_goal", "budget_wan", "table_id", "source_file", "doc_id")
+
+#: Column name -> one string per row ("" for missing or empty cells).
+Columns = dict[str, list[str]]
 
 
-def analysis_keys(frame: pd.DataFrame, facts: list[TableFacts]) -> list[tuple]:
+def cell_text(value: object) -> str:
+    """A cell as text: "" for None and NaN, ``str(value)`` otherwise."""
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+def frame_columns(frame: pd.DataFrame) -> Columns:
+    """The scored columns of a frame as lists of strings (absent columns are all "")."""
+    return {name: frame[name].fillna("").astype(str).tolist() if name in frame else [""] * len(frame)
+            for name in SCORED_COLUMNS}
+
+
+def record_columns(rows: list[Mapping[str, object]]) -> Columns:
+    """The scored columns of plain dicts (the Python and HTTP APIs), without building a frame."""
+    return {name: [cell_text(row.get(name)) for row in rows] for name in SCORED_COLUMNS}
+
+
+def column_records(columns: Columns, positions: Iterable[int]) -> list[dict[str, str]]:
+    """The rows at ``positions`` as dicts (for :func:`build_context`)."""
+    return [{name: values[i] for name, values in columns.items()} for i in positions]
+
+
+def analysis_keys(columns: Columns, facts: list[TableFacts]) -> list[tuple]:
     """Per row, everything its analysis and score depend on, as one hashable key.
 
     Rows with equal keys get equal scores, codes and explanations: the analysed cells, the
@@ -138,29 +164,20 @@ def analysis_keys(frame: pd.DataFrame, facts: list[TableFacts]) -> list[tuple]:
     rows massively (the same 满意度/完成率 rows in every department), so the scorer computes one
     row per distinct key.
     """
-    cells = [_column(frame, name).tolist() for name in ANALYSED_CELLS]
-    domains = [_domain_signature(project_domain(name, goal)) for name, goal
-               in zip(_column(frame, "project_name").tolist(), _column(frame, "project_goal").tolist())]
-    bands = [budget_band(parse_budget(value)) for value in _column(frame, "budget_wan").tolist()]
-    return list(zip(*cells, domains, bands, facts))
+    domains = [_domain_signature(project_domain(name, goal))
+               for name, goal in zip(columns["project_name"], columns["project_goal"])]
+    bands = [budget_band(parse_budget(value)) for value in columns["budget_wan"]]
+    return list(zip(*(columns[name] for name in ANALYSED_CELLS), domains, bands, facts))
 
 
 def _domain_signature(domain: TextAnalysis) -> tuple[bool, tuple[str, ...]]:
     return domain.has("env_domain"), domain.cues.get("nonenv_domain", ())
 
 
-def _column(frame: pd.DataFrame, name: str) -> pd.Series:
-    """A column as strings ("" where missing or NaN), or an all-"" column if absent."""
-    if name not in frame:
-        return pd.Series("", index=frame.index)
-    return frame[name].fillna("").astype(str)
-
-
-def table_keys(frame: pd.DataFrame) -> pd.Series:
+def table_keys(columns: Columns) -> list[str]:
     """The table a row belongs to: ``table_id`` when given, else file + document + project."""
-    explicit = _column(frame, "table_id")
-    derived = _column(frame, "source_file") + "|" + _column(frame, "doc_id") + "|" + _column(frame, "project_name")
-    return explicit.where(explicit != "", derived)
+    return [explicit or f"{file}|{doc}|{project}" for explicit, file, doc, project
+            in zip(columns["table_id"], columns["source_file"], columns["doc_id"], columns["project_name"])]
 
 
 @lru_cache(maxsize=100_000)
@@ -182,13 +199,13 @@ def _similar(a: str, b: str) -> bool:
     return common / longer >= _NEAR_DUPLICATE
 
 
-def table_facts(frame: pd.DataFrame) -> list[TableFacts]:
-    """Table-level facts for every row of ``frame`` (rows grouped by :func:`table_keys`)."""
-    keys = table_keys(frame).tolist()
-    names = [normalised_name(n) for n in _column(frame, "level3").tolist()]
-    values = _column(frame, "target_value").str.replace(" ", "").tolist()
-    level2 = [canonical_level2(v).name for v in _column(frame, "level2").tolist()]
-    docs = _column(frame, "doc_id").tolist()
+def table_facts(columns: Columns) -> list[TableFacts]:
+    """Table-level facts for every row (rows grouped by :func:`table_keys`)."""
+    keys = table_keys(columns)
+    names = [normalised_name(n) for n in columns["level3"]]
+    values = [v.replace(" ", "") for v in columns["target_value"]]
+    level2 = [canonical_level2(v).name for v in columns["level2"]]
+    docs = columns["doc_id"]
     positions: dict[str, list[int]] = defaultdict(list)
     for i, key in enumerate(keys):
         positions[key].append(i)

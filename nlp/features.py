@@ -15,6 +15,7 @@ so that all classifiers reuse the same analysis.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from nlp.context import RowContext, TableFacts, budget_band, build_context, table_facts
+from nlp.context import (Columns, RowContext, TableFacts, budget_band, build_context, column_records, frame_columns,
+                         table_facts)
 from nlp.rules import run_rules
 
 
@@ -46,13 +48,16 @@ class AnalysedRows:
         return cls([c for p in parts for c in p.contexts], [h for p in parts for h in p.hits])
 
 
-def analyse_frame(frame: pd.DataFrame, facts: list[TableFacts] | None = None) -> AnalysedRows:
-    """Analyse every row of ``frame``; table facts use the rows' tables within this frame unless
-    given (the scorer computes them on the whole frame, then analyses only distinct rows)."""
-    facts = table_facts(frame) if facts is None else facts
-    columns = list(frame.columns)
-    records = [dict(zip(columns, values)) for values in zip(*(frame[c].tolist() for c in columns))]
-    contexts = [build_context(record, fact) for record, fact in zip(records, facts)]
+def analyse_frame(frame: pd.DataFrame) -> AnalysedRows:
+    """Analyse every row of ``frame``; table facts use the rows' tables within this frame."""
+    columns = frame_columns(frame)
+    return analyse_columns(columns, table_facts(columns), range(len(frame)))
+
+
+def analyse_columns(columns: Columns, facts: list[TableFacts], positions: Iterable[int]) -> AnalysedRows:
+    """Analyse the rows at ``positions`` (the scorer passes only the distinct ones)."""
+    positions = list(positions)
+    contexts = [build_context(record, facts[i]) for record, i in zip(column_records(columns, positions), positions)]
     return AnalysedRows(contexts, [run_rules(ctx) for ctx in contexts])
 
 

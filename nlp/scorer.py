@@ -9,7 +9,7 @@ family's model code (B0/C0/M0) and its evidence is the features that pushed the 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -17,10 +17,10 @@ import pandas as pd
 
 from nlp.artifacts import load_verified
 from nlp.codes import catalogue, precedence
-from nlp.context import RowContext, TableFacts, analysis_keys, table_facts
-from nlp.features import analyse_frame
+from nlp.context import (Columns, RowContext, TableFacts, analysis_keys, frame_columns, record_columns,
+                         table_facts)
+from nlp.features import analyse_columns
 from nlp.model import IndicatorModel
-from nlp.records import ALL_COLUMNS
 from nlp.resources import load_toml, models_path
 from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, Finding
 
@@ -73,40 +73,40 @@ class Scorer:
     # -- public API ----------------------------------------------------------------------------
     def score_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Score every row of ``frame``: input columns unchanged + output columns + findings."""
-        if frame.empty:
-            return frame.assign(**{column: pd.Series(dtype=object) for column in (*OUTPUT_COLUMNS, FINDINGS_COLUMN)})
-        work = frame.copy()
-        for column in ALL_COLUMNS:
-            if column not in work:
-                work[column] = ""
-        facts = table_facts(work)
-        keys = analysis_keys(work, facts)
-        outputs = self._outputs_by_key(work, facts, keys)
-        per_row = [outputs[key] for key in keys]
+        outputs = self._score_columns(frame_columns(frame))
         result = frame.copy()
         for column in (*OUTPUT_COLUMNS, FINDINGS_COLUMN):
-            result[column] = [output[column] for output in per_row]
+            result[column] = [output[column] for output in outputs]
         return result
 
-    def score(self, rows: Iterable[dict]) -> list[dict]:
-        """Score plain dicts (interchange fields); same results as :meth:`score_frame`."""
-        frame = pd.DataFrame(list(rows))
-        return self.score_frame(frame).to_dict("records")
+    def score(self, rows: Iterable[Mapping[str, object]]) -> list[dict]:
+        """Score plain dicts (interchange fields); same results as :meth:`score_frame`, no frame built
+        (a single-row call from the HTTP API costs microseconds when the row was seen before)."""
+        rows = list(rows)
+        outputs = self._score_columns(record_columns(rows))
+        return [{**row, **output} for row, output in zip(rows, outputs)]
 
     # -- distinct rows ---------------------------------------------------------------------------
-    def _outputs_by_key(self, work: pd.DataFrame, facts: list[TableFacts], keys: list[tuple]) -> dict[tuple, dict]:
+    def _score_columns(self, columns: Columns) -> list[dict]:
+        facts = table_facts(columns)
+        keys = analysis_keys(columns, facts)
+        outputs = self._outputs_by_key(columns, facts, keys)
+        return [outputs[key] for key in keys]
+
+    def _outputs_by_key(self, columns: Columns, facts: list[TableFacts], keys: list[tuple]) -> dict[tuple, dict]:
         """Output of every distinct key: remembered ones looked up, the others scored together."""
         outputs: dict[tuple, dict] = {}
         first_row: dict[tuple, int] = {}
         for i, key in enumerate(keys):
             if key in outputs or key in first_row:
                 continue
-            if key in self._memo:
-                outputs[key] = self._memo[key]
+            remembered = self._memo.get(key)  # one lookup: API threads may clear the memo meanwhile
+            if remembered is not None:
+                outputs[key] = remembered
             else:
                 first_row[key] = i
         if first_row:
-            fresh = dict(zip(first_row, self._score_rows(work, facts, list(first_row.values()))))
+            fresh = dict(zip(first_row, self._score_rows(columns, facts, list(first_row.values()))))
             outputs.update(fresh)
             self._remember(fresh)
         return outputs
@@ -117,8 +117,8 @@ class Scorer:
         if len(fresh) <= self.memo_rows:
             self._memo.update(fresh)
 
-    def _score_rows(self, work: pd.DataFrame, facts: list[TableFacts], positions: list[int]) -> list[dict]:
-        rows = analyse_frame(work.iloc[positions], [facts[i] for i in positions])
+    def _score_rows(self, columns: Columns, facts: list[TableFacts], positions: list[int]) -> list[dict]:
+        rows = analyse_columns(columns, facts, positions)
         proba, category_proba, X = self.model.predict_proba_families(rows)
         return [self._row_output(i, ctx, rows.hits[i], proba, category_proba, X) for i, ctx in enumerate(rows.contexts)]
 

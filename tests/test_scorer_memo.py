@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import nlp
-from nlp.context import table_facts
+from nlp.context import frame_columns, table_facts
 from nlp.corpus import load_corpus
 from nlp.records import ALL_COLUMNS
 
@@ -35,8 +35,8 @@ def test_memoised_scores_equal_row_by_row_scores(corpus_rows, scorers) -> None:
     chunks = [batch.iloc[:700], batch.iloc[700:]]
     got = pd.concat([memoised.score_frame(chunk) for chunk in chunks])
     for chunk, scored in zip(chunks, (got.iloc[:700], got.iloc[700:])):
-        facts = table_facts(chunk)
-        want = pd.DataFrame(fresh._score_rows(chunk, facts, list(range(len(chunk)))))
+        columns = frame_columns(chunk)
+        want = pd.DataFrame(fresh._score_rows(columns, table_facts(columns), list(range(len(chunk)))))
         pd.testing.assert_frame_equal(scored[want.columns].reset_index(drop=True), want)
     assert got["row_id"].tolist() == batch["row_id"].tolist()
 
@@ -52,6 +52,15 @@ def test_memo_stays_bounded(corpus_rows) -> None:
     scored = scorer.score_frame(corpus_rows)
     assert len(scorer._memo) <= 100
     assert len(scored) == len(corpus_rows)
+
+
+def test_score_on_dicts_equals_score_frame(corpus_rows, scorers) -> None:
+    memoised, _ = scorers
+    frame = corpus_rows.head(120).copy()
+    frame.loc[frame.index[:10], "budget_wan"] = None  # missing cells read the same both ways
+    from_frame = memoised.score_frame(frame).to_dict("records")
+    from_dicts = nlp.load().score(frame.to_dict("records"))
+    assert from_dicts == from_frame
 
 
 def test_b3_message_quotes_the_project_domain() -> None:
