@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
-from nlp.io_write import atomic_write
+from nlp.io_write import write_frames
 from nlp.records import ALL_COLUMNS
 
 GBK_TABLE = "项目名称,一级指标,二级指标,三级指标,指标值\n道路养护,产出指标,数量指标,养护里程,120公里\n,,,路面完好率,≥95%\n"
@@ -113,11 +113,33 @@ def test_usage_errors(tmp_path: Path, iqc) -> None:
     assert exit_.value.code == EXIT_USAGE
 
 
-def test_atomic_write_keeps_the_old_file_on_failure(tmp_path: Path) -> None:
+def test_write_frames_keeps_the_old_file_on_failure(tmp_path: Path) -> None:
     target = tmp_path / "rows.csv"
     target.write_text("old", encoding="utf-8")
-    with pytest.raises(RuntimeError), atomic_write(target) as handle:
-        handle.write("half")
+
+    def interrupted():
+        yield pd.DataFrame({"level3": ["A"]})
         raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError):
+        write_frames(interrupted(), target)
     assert target.read_text(encoding="utf-8") == "old"
     assert list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl"])
+def test_columns_of_later_frames_are_appended_not_dropped(tmp_path: Path, suffix: str) -> None:
+    target = tmp_path / f"rows{suffix}"
+    frames = [pd.DataFrame({"row_id": ["r1"], "level3": ["A,\"x\""]}),
+              pd.DataFrame({"row_id": ["r2"], "level3": ["B"], "处室": ["财务科"]}),
+              pd.DataFrame({"row_id": ["r3"], "level3": ["C"]})]
+    assert write_frames(iter(frames), target) == 3
+    if suffix == ".jsonl":
+        back = pd.read_json(target, lines=True, dtype=False).fillna("")
+    else:
+        back = pd.read_csv(target, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False,
+                           encoding="utf-8-sig")
+    assert list(back.columns) == ["row_id", "level3", "处室"]
+    assert back.to_dict("records") == [{"row_id": "r1", "level3": 'A,"x"', "处室": ""},
+                                       {"row_id": "r2", "level3": "B", "处室": "财务科"},
+                                       {"row_id": "r3", "level3": "C", "处室": ""}]
