@@ -25,6 +25,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from nlp.codes import family_of
 from nlp.context import (Columns, RowContext, TableFacts, budget_band, build_context, column_records, frame_columns,
                          table_facts)
 from nlp.rules import run_rules
@@ -119,7 +120,23 @@ def structured_features(ctx: RowContext, hits: dict[str, str]) -> dict[str, floa
     for code in hits:
         features[f"rule={code}"] = 1.0
         features[f"rule_x_l2={code}|{level2}"] = 1.0
+    features.update(family_rule_counts(hits))
     return features
+
+
+def family_rule_counts(hits: dict[str, str]) -> dict[str, float]:
+    """How many rules of each defect family fired (``mismatch_rules`` etc.; advisory codes excluded).
+
+    Single codes such as C2 or C7 fire on a handful of training rows, too few for their own weight
+    to survive regularisation; pooled per family they share one well-estimated weight, so a rare
+    rule that fires still moves its family's score.
+    """
+    counts: dict[str, float] = {}
+    for code in hits:
+        family = family_of(code)
+        if family != "advisory":
+            counts[f"{family}_rules"] = counts.get(f"{family}_rules", 0.0) + 1.0
+    return counts
 
 
 class IndicatorFeaturizer(TransformerMixin, BaseEstimator):
