@@ -64,6 +64,10 @@ def _applies(injection: dict, row: dict) -> bool:
 def synthesise(corpus: pd.DataFrame, random_state: int = 0) -> pd.DataFrame:
     """``copies_per_table`` perturbed copies of every table: a share of clean rows get one defect.
 
+    Copy ``k`` of a document is its own document (``doc_id~synk``, same ``doc_group``): were it
+    filed in the original document, every real table would look copied across projects there
+    (table facts compare tables within a document), which never happens at prediction time.
+
     Labels of untouched rows are copied from the real row; an injected row gets label 1 for the
     injection's families and 0 for the others (only rows labelled clean in all families are
     perturbed).
@@ -75,7 +79,7 @@ def synthesise(corpus: pd.DataFrame, random_state: int = 0) -> pd.DataFrame:
         for copy in range(spec["copies_per_table"]):
             for record in table.to_dict("records"):
                 new = dict(record, table_id=f"{table_id}~syn{copy}", row_id=f"{record['row_id']}~syn{copy}",
-                           provenance=f"synthetic from {record['row_id']}")
+                           doc_id=f"{record['doc_id']}~syn{copy}", provenance=f"synthetic from {record['row_id']}")
                 clean = all(record[f] == 0 for f in FAMILIES) and (record["level3"] or record["target_value"])
                 if clean and rng.random() < spec["inject_share"]:
                     injected = _inject(new, rng, spec)
