@@ -178,7 +178,19 @@ def c4_output_as_benefit(ctx: RowContext) -> str | None:
     if ctx.name_type == "count" and ctx.value.unit in {"集", "期", "篇", "场", "条", "次", "人次"} and \
             ctx.cues("activity", "name"):
         return f"自身产出数量“{ctx.value_text}”"
+    if _output_count(ctx) and not ctx.cues(f"cat:{ctx.level2.name}", "name"):
+        return f"产出数量“{ctx.value_text}”"
     return None
+
+
+def _output_count(ctx: RowContext) -> bool:
+    """A count or physical quantity read from the name and the value (what 数量 rows report).
+
+    Under a benefit it is an output unless the name speaks of that benefit (受益、增收、减排…),
+    which the caller checks.
+    """
+    named_count = ctx.name_type == "count" or bool(ctx.cues("cat:数量", "name"))
+    return named_count and ctx.value.unit_class in {"count", "measure"}
 
 
 def c5_outcome_as_output(ctx: RowContext) -> str | None:
@@ -208,13 +220,19 @@ _SUBTYPE_CUES = {name: f"cat:{name}" for name in BENEFITS}
 
 
 def c7_benefit_subtype(ctx: RowContext) -> str | None:
+    """The name speaks of another benefit sub-type and not of the declared one.
+
+    Social words (服务、安全、群众…) are broad, so they only count against 生态效益, whose own
+    vocabulary (排放、水质、绿化…) is narrow enough that its absence means something.
+    """
     declared = ctx.level2.name
     if declared not in BENEFITS:
         return None
     if declared == "生态效益" and (ctx.cues("cat:成本", "name") or ctx.cues("cat:经济效益", "name")):
         return "经济效益"
     for other, group in _SUBTYPE_CUES.items():
-        if other != declared and other != "社会效益" and ctx.cues(group, "name") and not ctx.cues(_SUBTYPE_CUES[declared], "name"):
+        counts = other != "社会效益" or declared == "生态效益"
+        if other != declared and counts and ctx.cues(group, "name") and not ctx.cues(_SUBTYPE_CUES[declared], "name"):
             return other
     return None
 
