@@ -42,6 +42,20 @@ def load_corpus() -> pd.DataFrame:
     return corpus
 
 
+def with_reviewed_labels(corpus: pd.DataFrame) -> pd.DataFrame:
+    """``corpus`` with the second reviewer's label wherever ``label_review.tsv`` disagrees.
+
+    Training and the headline metrics use the reference labels; this view only reports how the
+    same held-out predictions score under the reviewer's reading (see ``LABEL_REVIEW.md``).
+    """
+    review = _read("label_review.tsv")
+    reviewed = corpus.copy()
+    position = {row_id: i for i, row_id in enumerate(reviewed["row_id"])}
+    for row_id, family, label in zip(review["row_id"], review["family"], review["reviewer"]):
+        reviewed.iloc[position[row_id], reviewed.columns.get_loc(family)] = int(label)
+    return reviewed
+
+
 def corpus_sha256() -> str:
     """Hash of the corpus files, recorded in the model manifest."""
     digest = hashlib.sha256()
