@@ -20,7 +20,6 @@ from tqdm import tqdm
 from nlp.io_write import write_frames
 from nlp.readers import read_file
 from nlp.readers.base import InputError, Skipped
-from nlp.schema import FINDINGS_COLUMN
 
 DEFAULT_CHUNK_ROWS = 20_000
 REPORT_SUFFIXES = (".xlsx", ".html", ".htm")
@@ -43,16 +42,22 @@ class BatchOutcome:
 
 
 def _init_worker(models_dir: str | None) -> None:
-    """Load the model in a spawned worker (forked workers inherit the parent's scorer)."""
+    """Load the model in each worker (not in the parent: it only reads and writes, and a model
+    inherited by fork would be counted in every process's RSS)."""
     global _worker_scorer
-    if _worker_scorer is None:
-        import nlp
+    import nlp
 
-        _worker_scorer = nlp.load(Path(models_dir) if models_dir else None)
+    _worker_scorer = nlp.load(Path(models_dir) if models_dir else None)
 
 
-def _score_in_worker(chunk: pd.DataFrame) -> pd.DataFrame:
-    return _worker_scorer.score_frame(chunk)
+def _score_in_worker(chunk: pd.DataFrame, keep_findings: bool) -> pd.DataFrame:
+    return _scored(_worker_scorer, chunk, keep_findings)
+
+
+def _scored(scorer, chunk: pd.DataFrame, keep_findings: bool) -> pd.DataFrame:
+    """A scored chunk; without the findings column when the output has no use for it (CSV/TSV),
+    which keeps the lists of dicts out of the pipe between worker and writer."""
+    return scorer.score_frame(chunk, findings=keep_findings)
 
 
 def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> Iterator[pd.DataFrame]:
@@ -72,25 +77,20 @@ def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> I
             outcome.failures.append(InputError(str(path), f"cannot read: {error}"))
 
 
-def scored_chunks(chunks: Iterator[pd.DataFrame], jobs: int, models_dir: Path | None) -> Iterator[pd.DataFrame]:
+def scored_chunks(chunks: Iterator[pd.DataFrame], jobs: int, models_dir: Path | None,
+                  keep_findings: bool = True) -> Iterator[pd.DataFrame]:
     """Score chunks in order, in this process (jobs=1) or a pool with bounded look-ahead."""
     if jobs <= 1:
         import nlp
 
         scorer = nlp.load(models_dir)
-        yield from (scorer.score_frame(chunk) for chunk in chunks)
+        yield from (_scored(scorer, chunk, keep_findings) for chunk in chunks)
         return
-    global _worker_scorer
-    fork = sys.platform != "win32"
-    if fork:  # load once here; forked workers share the loaded model copy-on-write
-        import nlp
-
-        _worker_scorer = nlp.load(models_dir)
-    context = multiprocessing.get_context("fork" if fork else "spawn")
+    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     with context.Pool(jobs, initializer=_init_worker, initargs=(str(models_dir) if models_dir else None,)) as pool:
         pending: deque = deque()
         for chunk in chunks:
-            pending.append(pool.apply_async(_score_in_worker, (chunk,)))
+            pending.append(pool.apply_async(_score_in_worker, (chunk, keep_findings)))
             if len(pending) >= 2 * jobs:
                 yield pending.popleft().get()
         while pending:
@@ -114,13 +114,14 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
     outcome = BatchOutcome()
     bar = tqdm(total=estimated_rows(paths), unit="rows", unit_scale=True, disable=not progress,
                file=sys.stderr, desc="scoring")
-    stream = _with_progress(scored_chunks(input_chunks(paths, chunk_rows, outcome), jobs, models_dir), bar)
+    keep_findings = output.suffix.lower() in (*REPORT_SUFFIXES, ".jsonl")
+    stream = _with_progress(scored_chunks(input_chunks(paths, chunk_rows, outcome), jobs, models_dir, keep_findings),
+                            bar)
     try:
         if output.suffix.lower() in REPORT_SUFFIXES:
             _write_report(stream, output)
         else:
-            keep_findings = output.suffix.lower() == ".jsonl"
-            write_frames((chunk if keep_findings else chunk.drop(columns=[FINDINGS_COLUMN]) for chunk in stream), output)
+            write_frames(stream, output)
     finally:
         bar.close()
     return outcome

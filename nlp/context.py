@@ -71,7 +71,7 @@ class RowContext:
         return tuple(found)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=50_000)
 def name_type(name: str) -> str:
     """What a 三级 name measures, read from its ending: satisfaction/rate/time/money/count/text."""
     core = _NAME_NOISE.sub("", name)
@@ -88,7 +88,7 @@ def masked_digits(text: str) -> str:
     return _DIGIT.sub("0", text)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=50_000)
 def normalised_name(name: str) -> str:
     """Name without punctuation, numbering and the 指标 suffix, for duplicate detection."""
     return _NAME_NOISE.sub("", name).removesuffix("指标")
@@ -180,12 +180,12 @@ def table_keys(columns: Columns) -> list[str]:
             in zip(columns["table_id"], columns["source_file"], columns["doc_id"], columns["project_name"])]
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def _char_counts(text: str) -> Counter:
     return Counter(text)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def _similar(a: str, b: str) -> bool:
     """Same name, or ≥85% of the longer name's characters shared (typo-level variants)."""
     if not a or not b:

@@ -117,7 +117,7 @@ def _alternation(terms: list[str]) -> re.Pattern:
     return re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)))
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=10_000)
 def project_domain(name: str, goal: str) -> TextAnalysis:
     """Domain cues (``env_domain``/``nonenv_domain``) of a project's name and goal.
 
@@ -130,7 +130,7 @@ def project_domain(name: str, goal: str) -> TextAnalysis:
     return TextAnalysis(tokens=(), cues={group: terms for group, terms in cues.items() if terms})
 
 
-@lru_cache(maxsize=300_000)
+@lru_cache(maxsize=50_000)
 def analyse(text: str) -> TextAnalysis:
     """Tokens and cues of one cell; cached per distinct string."""
     if not text:

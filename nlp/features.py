@@ -139,6 +139,27 @@ def family_rule_counts(hits: dict[str, str]) -> dict[str, float]:
     return counts
 
 
+def numeric_dicts_to_csr(dicts: list[dict[str, float]], vocabulary: dict[str, int]) -> sp.csr_matrix:
+    """``DictVectorizer.transform`` for dicts whose values are all numbers.
+
+    The fitted vocabulary is used as is; skipping DictVectorizer's per-value type dispatch (it
+    one-hot encodes strings) makes this the cheap part of featurising a row instead of the
+    dearest. Unknown keys are ignored, as DictVectorizer does.
+    """
+    indices: list[int] = []
+    values: list[float] = []
+    indptr = [0]
+    for features in dicts:
+        for name, value in features.items():
+            column = vocabulary.get(name)
+            if column is not None and value:
+                indices.append(column)
+                values.append(value)
+        indptr.append(len(indices))
+    return sp.csr_matrix((np.array(values, dtype=float), np.array(indices, dtype=np.int32), np.array(indptr)),
+                         shape=(len(dicts), len(vocabulary)))
+
+
 class IndicatorFeaturizer(TransformerMixin, BaseEstimator):
     """Sparse features of :class:`AnalysedRows` (fit learns vocabularies only).
 
@@ -166,7 +187,7 @@ class IndicatorFeaturizer(TransformerMixin, BaseEstimator):
         return sp.hstack([
             self.words_.transform(rows.contexts),
             self.chars_.transform([_char_text(c) for c in rows.contexts]),
-            self.structure_.transform(self._structure_dicts(rows)),
+            numeric_dicts_to_csr(self._structure_dicts(rows), self.structure_.vocabulary_),
         ], format="csr")
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:

@@ -10,6 +10,7 @@ family's model code (B0/C0/M0) and its evidence is the features that pushed the 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, Finding
 
 MODEL_CODE = {"boilerplate": "B0", "mismatch": "C0", "unmeasurable": "M0"}
 _QUOTE_LIMIT = 40
-DEFAULT_MEMO_ROWS = 200_000
+DEFAULT_MEMO_ROWS = 50_000  # ~1.5 KB each (mostly findings text): ~75 MB per process at most
 
 
 def _quote(text: str) -> str:
@@ -57,8 +58,11 @@ class Scorer:
     """A loaded model. Build it with :func:`load`; it is safe to reuse across batches.
 
     Rows are scored once per distinct :func:`~nlp.context.analysis_keys` key and the result is
-    remembered for the next ``memo_rows`` distinct keys (across frames: a batch streams chunks
-    through one scorer), so repeated rows cost a dictionary lookup. ``memo_rows=0`` turns that off.
+    remembered for up to ``memo_rows`` distinct keys (across frames: a batch streams chunks
+    through one scorer; the oldest quarter is dropped when full), so repeated rows cost a
+    dictionary lookup. ``memo_rows=0`` turns that off. A remembered result is a compact tuple
+    (:data:`OUTPUT_COLUMNS` values, then the findings as :class:`Finding` objects); findings become
+    dicts only for callers that ask for them.
     """
 
     def __init__(self, model: IndicatorModel, manifest: dict, memo_rows: int = DEFAULT_MEMO_ROWS) -> None:
@@ -66,17 +70,21 @@ class Scorer:
         self.model_info = {key: manifest.get(key) for key in ("version", "created", "training_data_sha256",
                                                              "metrics", "thresholds")}
         self.memo_rows = memo_rows
-        self._memo: dict[tuple, dict] = {}
+        self._memo: dict[tuple, tuple] = {}
         self._feature_names = model.feature_names()
         self._coefficients = {family: model.head_coefficients(family) for family in FAMILIES}
 
     # -- public API ----------------------------------------------------------------------------
-    def score_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Score every row of ``frame``: input columns unchanged + output columns + findings."""
+    def score_frame(self, frame: pd.DataFrame, findings: bool = True) -> pd.DataFrame:
+        """Score every row of ``frame``: input columns unchanged + output columns + the findings
+        column (lists of dicts; ``findings=False`` leaves it out, e.g. for CSV output)."""
         outputs = self._score_columns(frame_columns(frame))
+        values = list(zip(*outputs)) or [()] * (len(OUTPUT_COLUMNS) + 1)
         result = frame.copy()
-        for column in (*OUTPUT_COLUMNS, FINDINGS_COLUMN):
-            result[column] = [output[column] for output in outputs]
+        for column, column_values in zip(OUTPUT_COLUMNS, values):
+            result[column] = list(column_values)
+        if findings:
+            result[FINDINGS_COLUMN] = [[f.to_dict() for f in row_findings] for row_findings in values[-1]]
         return result
 
     def score(self, rows: Iterable[Mapping[str, object]]) -> list[dict]:
@@ -84,18 +92,19 @@ class Scorer:
         (a single-row call from the HTTP API costs microseconds when the row was seen before)."""
         rows = list(rows)
         outputs = self._score_columns(record_columns(rows))
-        return [{**row, **output} for row, output in zip(rows, outputs)]
+        return [{**row, **dict(zip(OUTPUT_COLUMNS, output)), FINDINGS_COLUMN: [f.to_dict() for f in output[-1]]}
+                for row, output in zip(rows, outputs)]
 
     # -- distinct rows ---------------------------------------------------------------------------
-    def _score_columns(self, columns: Columns) -> list[dict]:
+    def _score_columns(self, columns: Columns) -> list[tuple]:
         facts = table_facts(columns)
         keys = analysis_keys(columns, facts)
         outputs = self._outputs_by_key(columns, facts, keys)
         return [outputs[key] for key in keys]
 
-    def _outputs_by_key(self, columns: Columns, facts: list[TableFacts], keys: list[tuple]) -> dict[tuple, dict]:
+    def _outputs_by_key(self, columns: Columns, facts: list[TableFacts], keys: list[tuple]) -> dict[tuple, tuple]:
         """Output of every distinct key: remembered ones looked up, the others scored together."""
-        outputs: dict[tuple, dict] = {}
+        outputs: dict[tuple, tuple] = {}
         first_row: dict[tuple, int] = {}
         for i, key in enumerate(keys):
             if key in outputs or key in first_row:
@@ -111,19 +120,22 @@ class Scorer:
             self._remember(fresh)
         return outputs
 
-    def _remember(self, fresh: dict[tuple, dict]) -> None:
-        if len(self._memo) + len(fresh) > self.memo_rows:
-            self._memo.clear()  # flat memory; a batch's frequent rows come back within a chunk
+    def _remember(self, fresh: dict[tuple, tuple]) -> None:
+        overflow = len(self._memo) + len(fresh) - self.memo_rows
+        if overflow > 0:  # drop the oldest keys (dicts keep insertion order): flat memory
+            for key in list(islice(self._memo, max(overflow, self.memo_rows // 4))):
+                self._memo.pop(key, None)
         if len(fresh) <= self.memo_rows:
             self._memo.update(fresh)
 
-    def _score_rows(self, columns: Columns, facts: list[TableFacts], positions: list[int]) -> list[dict]:
+    def _score_rows(self, columns: Columns, facts: list[TableFacts], positions: list[int]) -> list[tuple]:
         rows = analyse_columns(columns, facts, positions)
         proba, category_proba, X = self.model.predict_proba_families(rows)
         return [self._row_output(i, ctx, rows.hits[i], proba, category_proba, X) for i, ctx in enumerate(rows.contexts)]
 
     # -- per row ---------------------------------------------------------------------------------
-    def _row_output(self, i, ctx: RowContext, hits, proba, category_proba, X) -> dict:
+    def _row_output(self, i, ctx: RowContext, hits, proba, category_proba, X) -> tuple:
+        """The row's :data:`OUTPUT_COLUMNS` values in order, then its findings."""
         flags = {f: int(proba[f][i] >= self.model.thresholds_[f]) for f in FAMILIES}
         suggested = self._suggested_level2(ctx, category_proba[i]) if flags["mismatch"] else ""
         findings: list[Finding] = []
@@ -135,15 +147,15 @@ class Scorer:
         findings.sort(key=lambda f: precedence()[f.code])
         flagged = [f for f in findings if f.family != "advisory"]
         scores = {f: round(float(proba[f][i]), 4) for f in FAMILIES}
-        return {
+        output = {
             **{f"flag_{f}": flags[f] for f in FAMILIES},
             **{f"score_{f}": scores[f] for f in FAMILIES},
             "risk": round(1.0 - float(np.prod([1.0 - scores[f] for f in FAMILIES])), 4),
             "codes": ";".join(f.code for f in flagged),
             "suggested_level2": suggested,
             "explanation": " ".join(f"[{f.code}] {f.message}建议：{f.suggestion}" for f in flagged),
-            FINDINGS_COLUMN: [f.to_dict() for f in findings],
         }
+        return (*(output[column] for column in OUTPUT_COLUMNS), tuple(findings))
 
     def _family_findings(self, family, i, ctx, hits, suggested, X) -> list[Finding]:
         codes = [code for code in hits if catalogue()[code]["family"] == family]

@@ -8,6 +8,7 @@ import nlp
 from nlp.context import frame_columns, table_facts
 from nlp.corpus import load_corpus
 from nlp.records import ALL_COLUMNS
+from nlp.schema import FINDINGS_COLUMN, OUTPUT_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,9 @@ def test_memoised_scores_equal_row_by_row_scores(corpus_rows, scorers) -> None:
     got = pd.concat([memoised.score_frame(chunk) for chunk in chunks])
     for chunk, scored in zip(chunks, (got.iloc[:700], got.iloc[700:])):
         columns = frame_columns(chunk)
-        want = pd.DataFrame(fresh._score_rows(columns, table_facts(columns), list(range(len(chunk)))))
+        raw = fresh._score_rows(columns, table_facts(columns), list(range(len(chunk))))
+        want = pd.DataFrame([row[:-1] for row in raw], columns=list(OUTPUT_COLUMNS))
+        want[FINDINGS_COLUMN] = [[f.to_dict() for f in row[-1]] for row in raw]
         pd.testing.assert_frame_equal(scored[want.columns].reset_index(drop=True), want)
     assert got["row_id"].tolist() == batch["row_id"].tolist()
 
@@ -63,9 +66,26 @@ def test_score_on_dicts_equals_score_frame(corpus_rows, scorers) -> None:
     assert from_dicts == from_frame
 
 
+def test_findings_column_is_optional(corpus_rows, scorers) -> None:
+    memoised, _ = scorers
+    with_findings = memoised.score_frame(corpus_rows.head(50))
+    without = memoised.score_frame(corpus_rows.head(50), findings=False)
+    pd.testing.assert_frame_equal(without, with_findings.drop(columns=[FINDINGS_COLUMN]))
+
+
 def test_b3_message_quotes_the_project_domain() -> None:
     row = {"project_name": "呔商广播剧制作", "level1": "效益指标", "level2": "生态效益指标",
            "level3": "生态效益提升值%", "target_value": "≥95%"}
     [scored] = nlp.load(memo_rows=0).score([row])
     b3 = [f for f in scored["findings"] if f["code"] == "B3"]
     assert b3 and "广播剧" in b3[0]["message"] and "生态效益提升值" in b3[0]["message"]
+
+
+def test_structure_vectoriser_matches_dictvectorizer(corpus_rows) -> None:
+    from nlp.features import analyse_frame, numeric_dicts_to_csr
+
+    featurizer = nlp.load().model.featurizer_
+    dicts = featurizer._structure_dicts(analyse_frame(corpus_rows))
+    dicts.append({"never_seen_feature": 1.0, "value_malformed": 0.0})
+    fast = numeric_dicts_to_csr(dicts, featurizer.structure_.vocabulary_)
+    assert (fast != featurizer.structure_.transform(dicts)).nnz == 0
