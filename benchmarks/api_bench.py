@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -234,6 +236,29 @@ def report(phases: list[Phase], samples: list[tuple[int, float]], label: str) ->
     print("  " + "  ".join(f"{done}:{mb:.0f}" for done, mb in samples))
 
 
+WRK_SCRIPT = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = [[%s]]
+"""
+
+
+def wrk_latency(base: str, path: str, clients: int, seconds: int, body: dict | None = None) -> str:
+    """p50/p90/p99 and req/s from ``wrk`` (a C load generator: the client costs far less CPU than
+    httpx threads, which matters when client and server share two cores); "" without wrk."""
+    wrk = shutil.which("wrk")
+    if not wrk:
+        return ""
+    command = [wrk, "-t1", f"-c{clients}", f"-d{seconds}s", "--latency"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", encoding="utf-8") as script:
+        if body is not None:
+            script.write(WRK_SCRIPT % json.dumps(body, ensure_ascii=False))
+            script.flush()
+            command += ["-s", script.name]
+        out = subprocess.run([*command, base + path], capture_output=True, text=True, check=True).stdout
+    keep = [line.strip() for line in out.splitlines() if line.strip().startswith(("50%", "90%", "99%", "Requests/sec", "Non-2xx"))]
+    return f"wrk {path} x {clients} for {seconds} s: " + ", ".join(keep)
+
+
 def run(args: argparse.Namespace) -> None:
     label = "FAKE scorer (tests/fake_scorer.py)" if args.fake else f"real model, {args.workers} worker(s)"
     with running_server(args) as (base, server):
@@ -245,9 +270,12 @@ def run(args: argparse.Namespace) -> None:
         big = [("batch", [{**ROWS[(i + 7 * k) % len(ROWS)], "row_id": str(i)} for i in range(1000)])
                for k in range(args.big_repeats)]
         phases.append(drive(Phase("1,000-row request"), base, iter(big), 1, args.time_limit))
+        wrk_lines = [wrk_latency(base, "/v1/health", args.clients, 15),
+                     wrk_latency(base, "/v1/score", args.clients, 15, ROWS[0])]
         soak_phase, samples = soak(base, server, args.soak_requests, args.clients, args.soak_seconds)
         phases.append(soak_phase)
     report(phases, samples, label)
+    print("\n".join(line for line in wrk_lines if line) or "(wrk not installed: apt install wrk)")
 
 
 def soak_count(text: str) -> int:

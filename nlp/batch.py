@@ -46,8 +46,10 @@ def _init_worker(models_dir: str | None) -> None:
     inherited by fork would be counted in every process's RSS)."""
     global _worker_scorer
     import nlp
+    from nlp.scorer import settle
 
     _worker_scorer = nlp.load(Path(models_dir) if models_dir else None)
+    settle()
 
 
 def _score_in_worker(chunk: pd.DataFrame, keep_findings: bool) -> pd.DataFrame:
@@ -82,8 +84,10 @@ def scored_chunks(chunks: Iterator[pd.DataFrame], jobs: int, models_dir: Path | 
     """Score chunks in order, in this process (jobs=1) or a pool with bounded look-ahead."""
     if jobs <= 1:
         import nlp
+        from nlp.scorer import settle
 
         scorer = nlp.load(models_dir)
+        settle()
         yield from (_scored(scorer, chunk, keep_findings) for chunk in chunks)
         return
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")

@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 
 import nlp
+from nlp.scorer import settle
 from nlp.api import routes
 from nlp.api.deps import Scorer
 from nlp.api.errors import install_error_handlers
@@ -42,6 +43,7 @@ def _lifespan(scorer: Scorer | None) -> Callable[[FastAPI], AbstractAsyncContext
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if scorer is None:
             app.state.scorer = nlp.load()
+        settle()
         yield
 
     return lifespan
