@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from tqdm import tqdm
@@ -20,6 +21,9 @@ from tqdm import tqdm
 from nlp.io_write import write_frames
 from nlp.readers import read_file
 from nlp.readers.base import InputError, Skipped
+
+if TYPE_CHECKING:
+    from nlp.scorer import Scorer
 
 DEFAULT_CHUNK_ROWS = 20_000
 REPORT_SUFFIXES = (".xlsx", ".html", ".htm")
@@ -56,7 +60,7 @@ def _score_in_worker(chunk: pd.DataFrame, keep_findings: bool) -> pd.DataFrame:
     return _scored(_worker_scorer, chunk, keep_findings)
 
 
-def _scored(scorer, chunk: pd.DataFrame, keep_findings: bool) -> pd.DataFrame:
+def _scored(scorer: Scorer, chunk: pd.DataFrame, keep_findings: bool) -> pd.DataFrame:
     """A scored chunk; without the findings column when the output has no use for it (CSV/TSV),
     which keeps the lists of dicts out of the pipe between worker and writer."""
     return scorer.score_frame(chunk, findings=keep_findings)

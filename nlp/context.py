@@ -22,7 +22,8 @@ from nlp.resources import load_toml
 from nlp.values import ParsedValue, parse_value
 
 _DIGIT = re.compile(r"[0-9０-９]")
-_NEAR_DUPLICATE = 0.85
+_TABLE = load_toml("tables.toml")
+_NEAR_DUPLICATE = _TABLE["near_duplicate_chars"]
 _NAME_NOISE = re.compile(r"[\s%％:：、，,。.()（）\"“”'‘’《》\-—·]+|^指标[0-9]+")
 
 
@@ -35,6 +36,16 @@ class TableFacts:
     duplicate_earlier: str = ""       # an earlier row of the table with (nearly) the same name
     same_as_output_row: str = ""      # a 数量 row whose name this (benefit) row repeats
     copied_share: float = 0.0         # share of this table's rows also found in another table of the doc
+
+    @property
+    def value_dominant(self) -> bool:
+        """Most rows of the table carry this row's value (thresholds in ``data/tables.toml``)."""
+        return self.value_share >= _TABLE["dominant_value_share"] and self.rows_in_table >= _TABLE["min_rows"]
+
+    @property
+    def copied_whole(self) -> bool:
+        """The table repeats another project's table of the same document."""
+        return self.copied_share >= _TABLE["copied_share"] and self.rows_in_table >= _TABLE["min_rows"]
 
 
 @dataclass(slots=True)

@@ -107,7 +107,7 @@ def structured_features(ctx: RowContext, hits: dict[str, str]) -> dict[str, floa
         "project_nonenv": float(ctx.project_cues.has("nonenv_domain")),
         f"project_env_x_l2={ctx.project_cues.has('env_domain')}|{level2}": 1.0,
         "table_value_share": ctx.table.value_share,
-        "table_value_dominant": float(ctx.table.value_share >= 0.6 and ctx.table.rows_in_table >= 4),
+        "table_value_dominant": float(ctx.table.value_dominant),
         "table_copied_share": ctx.table.copied_share,
         "table_duplicate": float(bool(ctx.table.duplicate_earlier)),
         "row_empty": float(not ctx.name and not ctx.value_text),

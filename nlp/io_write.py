@@ -42,9 +42,9 @@ def _write_jsonl(frame: pd.DataFrame, handle: TextIO, header: bool) -> None:
         handle.write(json.dumps(clean, ensure_ascii=False, default=str) + "\n")
 
 
+_SEPARATORS = {".csv": ",", ".tsv": "\t"}
 _WRITERS: dict[str, Callable[[pd.DataFrame, TextIO, bool], None]] = {
-    ".csv": partial(_write_delimited, sep=","),
-    ".tsv": partial(_write_delimited, sep="\t"),
+    **{suffix: partial(_write_delimited, sep=sep) for suffix, sep in _SEPARATORS.items()},
     ".jsonl": _write_jsonl,
 }
 _ENCODINGS = {".csv": "utf-8-sig"}
@@ -75,7 +75,6 @@ def write_frames(frames: Iterable[pd.DataFrame], path: Path) -> int:
     return written
 
 
-_SEPARATORS = {".csv": ",", ".tsv": "\t"}
 _REWRITE_CHUNK_ROWS = 100_000
 
 

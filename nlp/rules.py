@@ -74,17 +74,16 @@ def b3_irrelevant_dimension(ctx: RowContext) -> str | None:
     return f"项目领域：{'、'.join(domain[:3])}" if domain else None
 
 
-_COPIED_TABLE = 0.8   # share of a table's rows found in another project's table: "the whole table copied"
 
 
 def b4_template_value(ctx: RowContext) -> str | None:
     """A generic value on a non-rate, one value across the table, or the whole table copied from another project."""
     value = ctx.value
-    if ctx.table.copied_share >= _COPIED_TABLE and ctx.table.rows_in_table >= 4:
+    if ctx.table.copied_whole:
         return f"本表{ctx.table.copied_share:.0%}的指标与本文件另一项目的表相同"
     if value.unit_class != "percent":
         return None
-    if ctx.table.value_share >= 0.6 and ctx.table.rows_in_table >= 4:
+    if ctx.table.value_dominant:
         return f"本表{ctx.table.value_share:.0%}的指标取值均为“{ctx.value_text}”"
     if ctx.name_type in {"count", "money", "time", "text"} and ctx.level2.name not in {"服务对象满意度"}:
         return f"非比率指标取值“{ctx.value_text}”"
