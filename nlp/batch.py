@@ -4,29 +4,40 @@ Memory stays flat however large the batch: inputs are read in chunks, at most ``
 are in flight, and outputs are written chunk by chunk (the report writers keep only aggregates
 and the top rows by risk). A file that cannot be read is recorded with its reason and the batch
 goes on; the caller turns that into the exit code.
+
+With ``jobs`` > 1 this process only reads and writes; the workers score and, for CSV, TSV and
+JSONL, also render the output lines, because turning quoted Chinese text into CSV costs about as
+much as reading it and the reading process would otherwise be the bottleneck. (Scoring in this
+process too would save one process's memory, but its computing then starves the pool's feeder
+threads of the GIL and the workers wait.)
 """
 from __future__ import annotations
 
 import multiprocessing
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from nlp.io_write import write_frames
+from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_rendered
 from nlp.readers import read_file
 from nlp.readers.base import InputError, Skipped
+from nlp.schema import scored_columns
 
 if TYPE_CHECKING:
     from nlp.scorer import Scorer
 
-DEFAULT_CHUNK_ROWS = 20_000
+#: 5,000 rows keep a worker near 370 MiB at the speed of 20,000 (benchmarks/batch_bench.py, README).
+DEFAULT_CHUNK_ROWS = 5_000
 REPORT_SUFFIXES = (".xlsx", ".html", ".htm")
+
+Result = pd.DataFrame | Rendered
 
 _worker_scorer = None
 
@@ -45,25 +56,37 @@ class BatchOutcome:
         return sum(self.rows_per_file.values())
 
 
+@dataclass(frozen=True)
+class Task:
+    """One chunk to score; with ``render_as`` set, the result is that format's lines in ``columns``."""
+
+    chunk: pd.DataFrame
+    findings: bool
+    render_as: str | None = None
+    columns: tuple[str, ...] = ()
+
+    def run(self, scorer: Scorer) -> Result:
+        scored = scorer.score_frame(self.chunk, findings=self.findings)
+        return render(scored, self.render_as, self.columns) if self.render_as else scored
+
+
 def _init_worker(models_dir: str | None) -> None:
-    """Load the model in each worker (not in the parent: it only reads and writes, and a model
-    inherited by fork would be counted in every process's RSS)."""
+    """Load the model in each worker after the fork, so no process maps a copy it does not use."""
     global _worker_scorer
+    _worker_scorer = _loaded_scorer(Path(models_dir) if models_dir else None)
+
+
+def _run_in_worker(task: Task) -> Result:
+    return task.run(_worker_scorer)
+
+
+def _loaded_scorer(models_dir: Path | None) -> Scorer:
     import nlp
     from nlp.scorer import settle
 
-    _worker_scorer = nlp.load(Path(models_dir) if models_dir else None)
+    scorer = nlp.load(models_dir)
     settle()
-
-
-def _score_in_worker(chunk: pd.DataFrame, keep_findings: bool) -> pd.DataFrame:
-    return _scored(_worker_scorer, chunk, keep_findings)
-
-
-def _scored(scorer: Scorer, chunk: pd.DataFrame, keep_findings: bool) -> pd.DataFrame:
-    """A scored chunk; without the findings column when the output has no use for it (CSV/TSV),
-    which keeps the lists of dicts out of the pipe between worker and writer."""
-    return scorer.score_frame(chunk, findings=keep_findings)
+    return scorer
 
 
 def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> Iterator[pd.DataFrame]:
@@ -74,7 +97,7 @@ def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> I
             outcome.skipped.extend(read.skipped)
             outcome.warnings.extend(read.warnings)
             outcome.rows_per_file.setdefault(str(path), 0)
-            for frame in read.frames:
+            for frame in whole_tables(read.frames):
                 outcome.rows_per_file[str(path)] += len(frame)
                 yield frame
         except InputError as error:
@@ -83,22 +106,50 @@ def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> I
             outcome.failures.append(InputError(str(path), f"cannot read: {error}"))
 
 
-def scored_chunks(chunks: Iterator[pd.DataFrame], jobs: int, models_dir: Path | None,
-                  keep_findings: bool = True) -> Iterator[pd.DataFrame]:
-    """Score chunks in order, in this process (jobs=1) or a pool with bounded look-ahead."""
-    if jobs <= 1:
-        import nlp
-        from nlp.scorer import settle
+def whole_tables(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The same rows, re-cut so that a document (or, without ``doc_id``, a table) never straddles
+    two chunks.
 
-        scorer = nlp.load(models_dir)
-        settle()
-        yield from (_scored(scorer, chunk, keep_findings) for chunk in chunks)
+    Table facts (rows in the table, a value that dominates it, a table copied from another table of
+    the same document) are computed per chunk, so a document cut by a chunk boundary would score
+    differently depending on ``--chunk-rows``. The trailing document of each chunk is held back and
+    joined to the next one; only a document longer than a whole chunk is still cut, which keeps
+    memory bounded.
+    """
+    held: list[pd.DataFrame] = []
+    try:
+        for frame in frames:
+            frame = pd.concat([*held, frame], ignore_index=True) if held else frame
+            start = _last_group_start(frame)
+            held = [frame.iloc[start:].reset_index(drop=True)] if start else []
+            yield frame.iloc[:start] if start else frame
+    except InputError:  # the file broke part-way: the rows read before the break still count
+        yield from held
+        raise
+    yield from held
+
+
+def _last_group_start(frame: pd.DataFrame) -> int:
+    if "table_id" not in frame or frame.empty:
+        return 0
+    groups = frame["doc_id"].where(frame["doc_id"] != "", frame["table_id"]) if "doc_id" in frame else frame["table_id"]
+    ids = groups.to_numpy()
+    changes = np.flatnonzero(ids[1:] != ids[:-1])
+    return int(changes[-1]) + 1 if len(changes) else 0
+
+
+def run_tasks(tasks: Iterator[Task], jobs: int, models_dir: Path | None) -> Iterator[Result]:
+    """Results of ``tasks`` in order: in this process (jobs=1) or in ``jobs`` workers with bounded
+    look-ahead while this process reads and writes."""
+    if jobs <= 1:
+        scorer = _loaded_scorer(models_dir)
+        yield from (task.run(scorer) for task in tasks)
         return
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     with context.Pool(jobs, initializer=_init_worker, initargs=(str(models_dir) if models_dir else None,)) as pool:
         pending: deque = deque()
-        for chunk in chunks:
-            pending.append(pool.apply_async(_score_in_worker, (chunk, keep_findings)))
+        for task in tasks:
+            pending.append(pool.apply_async(_run_in_worker, (task,)))
             if len(pending) >= 2 * jobs:
                 yield pending.popleft().get()
         while pending:
@@ -122,23 +173,31 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
     outcome = BatchOutcome()
     bar = tqdm(total=estimated_rows(paths), unit="rows", unit_scale=True, disable=not progress,
                file=sys.stderr, desc="scoring")
-    keep_findings = output.suffix.lower() in (*REPORT_SUFFIXES, ".jsonl")
-    stream = _with_progress(scored_chunks(input_chunks(paths, chunk_rows, outcome), jobs, models_dir, keep_findings),
-                            bar)
+    chunks = input_chunks(paths, chunk_rows, outcome)
     try:
         if output.suffix.lower() in REPORT_SUFFIXES:
-            _write_report(stream, output)
+            tasks = (Task(chunk, findings=True) for chunk in chunks)
+            _write_report(_with_progress(run_tasks(tasks, jobs, models_dir), bar), output)
         else:
-            write_frames(stream, output)
+            write_rendered(_with_progress(run_tasks(_render_tasks(chunks, output), jobs, models_dir), bar), output)
     finally:
         bar.close()
     return outcome
 
 
-def _with_progress(chunks: Iterator[pd.DataFrame], bar: tqdm) -> Iterator[pd.DataFrame]:
+def _render_tasks(chunks: Iterator[pd.DataFrame], output: Path) -> Iterator[Task]:
+    """Tasks that come back as ``output``'s lines, laid out before scoring so that workers can
+    render (JSONL keeps the findings; CSV/TSV have no use for them)."""
+    suffix, layout = output_format(output), ColumnLayout()
+    findings = suffix == ".jsonl"
     for chunk in chunks:
-        bar.update(len(chunk))
-        yield chunk
+        yield Task(chunk, findings, suffix, layout.admit(scored_columns(chunk.columns, findings)))
+
+
+def _with_progress(results: Iterator[Result], bar: tqdm) -> Iterator[Result]:
+    for result in results:
+        bar.update(len(result))
+        yield result
 
 
 def _write_report(chunks: Iterator[pd.DataFrame], output: Path) -> None:

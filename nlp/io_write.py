@@ -5,22 +5,30 @@ outputs look the same everywhere and an interrupted run never leaves a half-writ
 previous good one was (temp file beside the target, then ``os.replace``: the report writers'
 :class:`~nlp.report.atomic.AtomicTarget`).
 
+Writing is two steps, :func:`render` (a frame to encoded lines) and :func:`write_rendered` (lines
+to the file), because turning Chinese text into quoted CSV costs as much as reading it: batch
+workers render their own chunks and the writing process only copies bytes.
+
 CSV is written as UTF-8 *with* a BOM because its main reader is Excel, which shows Chinese as
 mojibake without one; TSV and JSONL (for programs) are plain UTF-8. Lines end in ``\\n``.
 """
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 import json
-from collections.abc import Callable, Iterable
-from functools import partial
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 import pandas as pd
 
 from nlp.report.atomic import AtomicTarget
 
 FORMATS: tuple[str, ...] = (".csv", ".tsv", ".jsonl")
+_SEPARATORS = {".csv": ",", ".tsv": "\t"}
+_BOMS = {".csv": codecs.BOM_UTF8}
 
 
 def output_format(path: Path) -> str:
@@ -31,60 +39,105 @@ def output_format(path: Path) -> str:
     return suffix
 
 
-def _write_delimited(frame: pd.DataFrame, handle: TextIO, header: bool, sep: str) -> None:
-    frame.to_csv(handle, sep=sep, index=False, header=header, lineterminator="\n")
+@dataclass(frozen=True)
+class Rendered:
+    """Encoded output lines of one frame (no header) and the columns they are laid out in."""
+
+    data: bytes
+    rows: int
+    columns: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return self.rows
 
 
-def _write_jsonl(frame: pd.DataFrame, handle: TextIO, header: bool) -> None:
-    del header  # JSONL repeats its keys on every line
-    for record in frame.to_dict("records"):
-        clean = {key: None if isinstance(value, float) and value != value else value for key, value in record.items()}
-        handle.write(json.dumps(clean, ensure_ascii=False, default=str) + "\n")
+class ColumnLayout:
+    """The columns of one output file: the first frame's, then new ones appended, none dropped."""
+
+    def __init__(self) -> None:
+        self.columns: tuple[str, ...] = ()
+
+    def admit(self, names: Iterable[str]) -> tuple[str, ...]:
+        """Widen the layout by the unseen ``names``; the layout to render the frame in."""
+        self.columns += tuple(name for name in dict.fromkeys(names) if name not in self.columns)
+        return self.columns
 
 
-_SEPARATORS = {".csv": ",", ".tsv": "\t"}
-_WRITERS: dict[str, Callable[[pd.DataFrame, TextIO, bool], None]] = {
-    **{suffix: partial(_write_delimited, sep=sep) for suffix, sep in _SEPARATORS.items()},
-    ".jsonl": _write_jsonl,
-}
-_ENCODINGS = {".csv": "utf-8-sig"}
+def render(frame: pd.DataFrame, suffix: str, columns: tuple[str, ...]) -> Rendered:
+    """``frame`` as encoded lines of format ``suffix``; delimited formats lay it out in ``columns``."""
+    if suffix in _SEPARATORS:
+        text = _delimited(frame.reindex(columns=list(columns)), _SEPARATORS[suffix], header=False)
+    else:
+        text = "".join(_json_line(record) for record in frame.to_dict("records"))
+    return Rendered(text.encode("utf-8"), len(frame), columns)
+
+
+def _delimited(frame: pd.DataFrame, sep: str, header: bool) -> str:
+    """``frame`` as CSV text the way ``DataFrame.to_csv`` writes it (minimal quoting, NaN as an
+    empty cell), through the csv module directly: a third faster on scored chunks."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sep, lineterminator="\n")
+    if header:
+        writer.writerow(frame.columns)
+    writer.writerows(zip(*(_cells(frame.iloc[:, i]) for i in range(frame.shape[1]))))
+    return buffer.getvalue()
+
+
+def _cells(column: pd.Series) -> list:
+    return column.astype(object).where(column.notna(), "").tolist() if column.hasnans else column.tolist()
+
+
+def _json_line(record: dict) -> str:
+    clean = {key: None if isinstance(value, float) and value != value else value for key, value in record.items()}
+    return json.dumps(clean, ensure_ascii=False, default=str) + "\n"
 
 
 def write_frames(frames: Iterable[pd.DataFrame], path: Path) -> int:
     """Write ``frames`` one after another to ``path``; returns the number of rows written.
 
     A frame may be a chunk of a larger result. Columns that first appear in a later frame (a later
-    input file with an extra column) are appended to the header, never dropped: the rows already
-    written get empty cells there, which costs one rewrite of the delimited file before it is
-    published. With no frames the file is empty.
+    input file with an extra column) are appended to the header, never dropped (see
+    :func:`write_rendered`). With no frames the file is empty.
+    """
+    suffix, layout = output_format(path), ColumnLayout()
+    return write_rendered((render(frame, suffix, layout.admit(frame.columns)) for frame in frames), path)
+
+
+def write_rendered(blocks: Iterable[Rendered], path: Path) -> int:
+    """Write rendered ``blocks`` in order to ``path`` under the first block's header; returns rows.
+
+    When later blocks were laid out in more columns (each layout extends the one before), the rows
+    already written get empty cells there, which costs one rewrite of the delimited file before it
+    is published.
     """
     suffix = output_format(path)
-    encoding = _ENCODINGS.get(suffix, "utf-8")
-    written, columns, widened = 0, [], False
+    sep = _SEPARATORS.get(suffix)
+    written, header, columns = 0, None, ()
     with AtomicTarget(path) as target:
-        with target.tmp.open("w", encoding=encoding, newline="") as handle:
-            for frame in frames:
-                header = written == 0 and not columns
-                new = [column for column in frame.columns if column not in columns]
-                widened = widened or (bool(new) and not header)
-                columns += new
-                _WRITERS[suffix](frame.reindex(columns=columns), handle, header)
-                written += len(frame)
-        if widened and suffix in _SEPARATORS:
-            _rewrite_with_header(target.tmp, columns, _SEPARATORS[suffix], encoding)
+        with target.tmp.open("wb") as handle:
+            handle.write(_BOMS.get(suffix, b""))
+            for block in blocks:
+                if header is None and sep:
+                    header = block.columns
+                    handle.write(_delimited(pd.DataFrame(columns=list(header)), sep, header=True).encode("utf-8"))
+                handle.write(block.data)
+                written, columns = written + block.rows, max(columns, block.columns, key=len)
+        if sep and header is not None and len(columns) > len(header):
+            _rewrite_with_header(target.tmp, list(columns), sep, _BOMS.get(suffix, b""))
     return written
 
 
 _REWRITE_CHUNK_ROWS = 100_000
 
 
-def _rewrite_with_header(path: Path, columns: list[str], sep: str, encoding: str) -> None:
+def _rewrite_with_header(path: Path, columns: list[str], sep: str, bom: bytes) -> None:
     """Rewrite a delimited file whose later rows have more fields than its header: new columns
     were appended, so reading with the full header pads the earlier rows with empty cells."""
     widened = path.with_name(path.name + ".wide")
-    reader = pd.read_csv(path, sep=sep, encoding=encoding, dtype=str, keep_default_na=False, header=None, skiprows=1,
-                         names=columns, chunksize=_REWRITE_CHUNK_ROWS)
-    with widened.open("w", encoding=encoding, newline="") as handle:
+    reader = pd.read_csv(path, sep=sep, encoding="utf-8-sig", dtype=str, keep_default_na=False, header=None,
+                         skiprows=1, names=columns, chunksize=_REWRITE_CHUNK_ROWS)
+    with widened.open("wb") as handle:
+        handle.write(bom)
         for i, chunk in enumerate(reader):
-            _write_delimited(chunk.fillna(""), handle, header=i == 0, sep=sep)
+            handle.write(_delimited(chunk.fillna(""), sep, header=i == 0).encode("utf-8"))
     widened.replace(path)

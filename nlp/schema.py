@@ -5,6 +5,7 @@ scored frame, so its shape is defined once here.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 FAMILIES: tuple[str, ...] = ("boilerplate", "mismatch", "unmeasurable")
@@ -26,6 +27,17 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 #: Column of the scored frame holding ``list[Finding]`` as dicts; machine formats (JSONL, API)
 #: emit it, tabular formats render it through ``codes``/``explanation`` and drop it.
 FINDINGS_COLUMN = "findings"
+
+
+def scored_columns(input_columns: Iterable[str], findings: bool) -> list[str]:
+    """The columns of a scored frame, in order: the input's, then the output columns it lacks.
+
+    Batch scoring lays out a delimited file before its chunks come back from the workers, so the
+    layout is stated here rather than discovered from a scored frame.
+    """
+    inputs = list(input_columns)
+    added = [*OUTPUT_COLUMNS, *([FINDINGS_COLUMN] if findings else [])]
+    return [*inputs, *(column for column in added if column not in inputs)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=[f.lstrip(".") for f in FORMATS], default=None,
                         help="output format when OUT's suffix does not say it")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1; 0 = all cores)")
-    parser.add_argument("--chunk-rows", type=int, default=20_000, help="rows per chunk (memory vs. overhead)")
+    parser.add_argument("--chunk-rows", type=int, default=None,
+                        help="rows per chunk: fewer use less memory, more cost more overhead (default 5,000)")
     parser.add_argument("--models-dir", type=Path, default=None, help="model directory (default: bundled models/)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     parser.set_defaults(handler=run)
@@ -40,7 +41,7 @@ def _output_path(args: argparse.Namespace) -> Path | None:
 
 def run(args: argparse.Namespace) -> int:
     from nlp.artifacts import ArtifactError
-    from nlp.batch import score_batch
+    from nlp.batch import DEFAULT_CHUNK_ROWS, score_batch
     from nlp.readers import expand_inputs
 
     output = _output_path(args)
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"iqc: {error}", file=sys.stderr)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     try:
-        outcome = score_batch(paths, output, jobs=jobs, chunk_rows=args.chunk_rows, models_dir=args.models_dir,
+        outcome = score_batch(paths, output, jobs=jobs, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS, models_dir=args.models_dir,
                               progress=not args.quiet and sys.stderr.isatty())
     except ArtifactError as error:
         print(f"iqc: {error}", file=sys.stderr)
