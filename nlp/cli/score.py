@@ -26,11 +26,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=[f.lstrip(".") for f in FORMATS], default=None,
                         help="output format when OUT's suffix does not say it")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1; 0 = all cores)")
-    parser.add_argument("--chunk-rows", type=int, default=None,
+    parser.add_argument("--chunk-rows", type=_positive, default=None,
                         help="rows per chunk: fewer use less memory, more cost more overhead (default 5,000)")
     parser.add_argument("--models-dir", type=Path, default=None, help="model directory (default: bundled models/)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     parser.set_defaults(handler=run)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _output_path(args: argparse.Namespace) -> Path | None:
@@ -53,8 +63,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"iqc: {error}", file=sys.stderr)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     try:
-        outcome = score_batch(paths, output, jobs=jobs, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS, models_dir=args.models_dir,
-                              progress=not args.quiet and sys.stderr.isatty())
+        outcome = score_batch(paths, output, jobs=jobs, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS,
+                              models_dir=args.models_dir, progress=not args.quiet and sys.stderr.isatty())
     except ArtifactError as error:
         print(f"iqc: {error}", file=sys.stderr)
         return EXIT_INPUT_FAILED
