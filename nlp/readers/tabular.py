@@ -20,7 +20,7 @@ import unicodedata
 import warnings as python_warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
@@ -210,23 +210,22 @@ class _TableLog:
     def __init__(self, path: Path, tables: list[TableInfo]) -> None:
         self.path = path
         self.tables = tables
-        self._seen: dict[str, TableInfo] = {}
+        self._position: dict[str, int] = {}
 
     def count(self, frame: pd.DataFrame) -> None:
+        """Add ``frame``'s rows; touches only the tables in it (a batch file has ~10^5 tables)."""
         table_ids = frame["table_id"].astype(str)
         sizes = table_ids.value_counts(sort=False).to_dict()
         firsts = frame.loc[~table_ids.duplicated(), ["table_id", "project_name", "source_line"]]
-        for table_id, title, location in firsts.itertuples(index=False, name=None):
+        for table_id, title, location in zip(*(firsts[name].tolist() for name in firsts.columns)):
             table_id = str(table_id)
-            known = self._seen.get(table_id)
-            self._seen[table_id] = TableInfo(
-                file=str(self.path),
-                table_id=table_id,
-                title=known.title if known else (title or table_id),
-                rows=(known.rows if known else 0) + sizes[table_id],
-                location=known.location if known else location,
-            )
-        self.tables[:] = self._seen.values()
+            position = self._position.get(table_id)
+            if position is None:
+                self._position[table_id] = len(self.tables)
+                self.tables.append(TableInfo(str(self.path), table_id, title or table_id, sizes[table_id], location))
+            else:
+                known = self.tables[position]
+                self.tables[position] = replace(known, rows=known.rows + sizes[table_id])
 
 
 class _Framer:
@@ -266,25 +265,27 @@ class _Framer:
 
         A table is its ``table_id``, else its ``doc_id``, else the project within this file
         or sheet; the derived id is written to ``table_id``. A new 一级 value ends the 二级
-        above it.
+        above it. (One pass over plain lists: this runs on every row of every batch.)
         """
-        names = (*CARRIED_COLUMNS, "table_id", "doc_id")
-        values = {name: frame[name].tolist() for name in names}
-        for index in range(len(frame)):
-            row = {name: values[name][index] for name in names}
-            table = row["table_id"] or row["doc_id"] or self._implicit_table(row["project_name"])
+        carried = {name: frame[name].tolist() for name in CARRIED_COLUMNS}
+        tables, docs = frame["table_id"].tolist(), frame["doc_id"].tolist()
+        projects, level1 = carried["project_name"], carried["level1"]
+        for index, explicit in enumerate(tables):
+            table = explicit or docs[index] or self._implicit_table(projects[index])
             if table != self._table:
                 self._table, self._above = table, {}
-            if row["level1"] and row["level1"] != self._above.get("level1"):
-                self._above.pop("level2", None)
-            for name in CARRIED_COLUMNS:
-                if row[name]:
-                    self._above[name] = row[name]
+            above = self._above
+            if level1[index] and level1[index] != above.get("level1"):
+                above.pop("level2", None)
+            for name, values in carried.items():
+                if values[index]:
+                    above[name] = values[index]
                 else:
-                    values[name][index] = self._above.get(name, "")
-            values["table_id"][index] = table
-        for name in (*CARRIED_COLUMNS, "table_id"):
-            frame[name] = values[name]
+                    values[index] = above.get(name, "")
+            tables[index] = table
+        for name, values in carried.items():
+            frame[name] = values
+        frame["table_id"] = tables
 
     def _implicit_table(self, project: str) -> str:
         project = project or self._above.get("project_name", "")
@@ -292,6 +293,8 @@ class _Framer:
 
     def _warn_giant_cells(self, frame: pd.DataFrame) -> None:
         for name in frame.columns:
+            if max(map(len, frame[name].tolist()), default=0) <= GIANT_CELL_CHARS:
+                continue  # the usual case, checked without building a Series of lengths
             sizes = frame[name].str.len()
             giant = sizes > GIANT_CELL_CHARS
             self.warnings.extend(
