@@ -82,10 +82,10 @@ def _run_in_worker(task: Task) -> Result:
 
 def _loaded_scorer(models_dir: Path | None) -> Scorer:
     import nlp
-    from nlp.scorer import settle
+    from nlp.scorer import GC_GEN0_THRESHOLD, settle
 
     scorer = nlp.load(models_dir)
-    settle()
+    settle(GC_GEN0_THRESHOLD)
     return scorer
 
 

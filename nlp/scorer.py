@@ -29,7 +29,7 @@ from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, Finding
 
 MODEL_CODE = {"boilerplate": "B0", "mismatch": "C0", "unmeasurable": "M0"}
 _QUOTE_LIMIT = 40
-#: Allocations between young-generation collections in settled processes (see :func:`settle`).
+#: Allocations between young-generation collections in batch processes (see :func:`settle`).
 GC_GEN0_THRESHOLD = 50_000
 DEFAULT_MEMO_ROWS = 50_000  # ~1.5 KB each (mostly findings text): ~75 MB per process at most
 
@@ -188,20 +188,23 @@ class Scorer:
         return best if best != ctx.level2.name else ""
 
 
-def settle() -> None:
-    """Load jieba's dictionary now, exempt everything loaded so far from garbage collection and
-    collect the youngest generation less often.
+def settle(gen0_threshold: int | None = None) -> None:
+    """Load jieba's dictionary now, exempt everything loaded so far from garbage collection and,
+    given ``gen0_threshold``, collect the youngest generation less often.
 
     For long-running processes (the API server, batch workers): the model, its vocabularies and
     jieba's prefix dictionary (~500k entries) live as long as the process, but Python's full
-    collections walk them every time, which stalled the server for up to ~0.9 s (wrk, p99). Scoring
-    then allocates mostly small objects that live on (memo entries, keys, table facts); at the
-    default gen-0 threshold (700) the collector re-walked them so often that it took half the time
-    of a chunk of remembered rows (16 -> 9.6 µs a row at :data:`GC_GEN0_THRESHOLD`).
+    collections walk them every time, which stalled the server for up to ~0.9 s (wrk, p99).
+    Batch scoring then allocates mostly small objects that live on (memo entries, keys, table
+    facts); at the default gen-0 threshold (700) the collector re-walked them so often that it took
+    half the time of a chunk of remembered rows (16 -> 9.6 µs a row at :data:`GC_GEN0_THRESHOLD`).
+    The server keeps the default: there, fewer but longer collections raised p99 (wrk: 19.5 ->
+    22.7 ms).
     """
     pipeline()
     gc.freeze()
-    gc.set_threshold(GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
+    if gen0_threshold:
+        gc.set_threshold(gen0_threshold, *gc.get_threshold()[1:])
 
 
 def load(models_dir: Path | None = None, memo_rows: int = DEFAULT_MEMO_ROWS) -> Scorer:
