@@ -198,6 +198,8 @@ def _with_progress(results: Iterator[Result], bar: tqdm) -> Iterator[Result]:
     for result in results:
         bar.update(len(result))
         yield result
+    bar.total = bar.n  # the line count was an upper bound (headers, titles, blank lines): end at 100 %
+    bar.refresh()
 
 
 def _write_report(chunks: Iterator[pd.DataFrame], output: Path) -> None:
