@@ -97,7 +97,7 @@ def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> I
             outcome.skipped.extend(read.skipped)
             outcome.warnings.extend(read.warnings)
             outcome.rows_per_file.setdefault(str(path), 0)
-            for frame in whole_tables(read.frames):
+            for frame in whole_documents(read.frames):
                 outcome.rows_per_file[str(path)] += len(frame)
                 yield frame
         except InputError as error:
@@ -106,7 +106,7 @@ def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> I
             outcome.failures.append(InputError(str(path), f"cannot read: {error}"))
 
 
-def whole_tables(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+def whole_documents(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     """The same rows, re-cut so that a document (or, without ``doc_id``, a table) never straddles
     two chunks.
 

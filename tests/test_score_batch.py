@@ -13,7 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from nlp.batch import DEFAULT_CHUNK_ROWS, whole_tables
+from nlp.batch import DEFAULT_CHUNK_ROWS, whole_documents
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK
 from nlp.readers.base import InputError
 from nlp.report import load_settings
@@ -117,21 +117,21 @@ def test_clean_batch_exits_zero(iqc, batch, tmp_path: Path) -> None:
     assert _scored(iqc, batch[0] / "a.csv", tmp_path / "out.csv")[0] == EXIT_OK
 
 
-def test_whole_tables_moves_a_split_document_into_one_chunk() -> None:
+def test_whole_documents_moves_a_split_document_into_one_chunk() -> None:
     rows = pd.DataFrame({"doc_id": ["d1"] * 3 + ["d2"] * 4 + [""] * 3, "table_id": list("aaabbbbccd")})
     chunks = [rows.iloc[i : i + 4].reset_index(drop=True) for i in range(0, len(rows), 4)]
-    regrouped = [chunk["table_id"].tolist() for chunk in whole_tables(chunks)]
+    regrouped = [chunk["table_id"].tolist() for chunk in whole_documents(chunks)]
     assert regrouped == [list("aaa"), list("bbbb"), list("cc"), list("d")]
 
 
-def test_whole_tables_keeps_rows_read_before_a_broken_line() -> None:
+def test_whole_documents_keeps_rows_read_before_a_broken_line() -> None:
     def broken():
         yield pd.DataFrame({"doc_id": ["", "", ""], "table_id": list("abb")})
         raise InputError("x.csv", "malformed row", "5")
 
     kept = []
     with pytest.raises(InputError):
-        for chunk in whole_tables(broken()):
+        for chunk in whole_documents(broken()):
             kept += chunk["table_id"].tolist()
     assert kept == list("abb")
 
