@@ -107,20 +107,21 @@ def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> I
 
 
 def whole_documents(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """The same rows, re-cut so that a document (or, without ``doc_id``, a table) never straddles
-    two chunks.
+    """The same rows of one file, re-cut so that a chunk ends between documents, else between
+    tables.
 
-    Table facts (rows in the table, a value that dominates it, a table copied from another table of
-    the same document) are computed per chunk, so a document cut by a chunk boundary would score
-    differently depending on ``--chunk-rows``. The trailing document of each chunk is held back and
-    joined to the next one; only a document longer than a whole chunk is still cut, which keeps
-    memory bounded.
+    Table facts (rows in the table, a value that dominates it) and the copied-table check (tables
+    of one document, i.e. one ``doc_id``, or the whole file when it has none) are computed per
+    chunk, so a table or document cut by a chunk boundary would score differently depending on
+    ``--chunk-rows``. The trailing document of each chunk is held back and joined to the next one;
+    a document longer than a chunk is cut between its tables (its copied-table check is then made
+    piece by piece), and only a table longer than a chunk is cut inside. Memory stays bounded.
     """
     held: list[pd.DataFrame] = []
     try:
         for frame in frames:
             frame = pd.concat([*held, frame], ignore_index=True) if held else frame
-            start = _last_group_start(frame)
+            start = _last_unit_start(frame)
             held = [frame.iloc[start:].reset_index(drop=True)] if start else []
             yield frame.iloc[:start] if start else frame
     except InputError:  # the file broke part-way: the rows read before the break still count
@@ -129,13 +130,15 @@ def whole_documents(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     yield from held
 
 
-def _last_group_start(frame: pd.DataFrame) -> int:
-    if "table_id" not in frame or frame.empty:
-        return 0
-    groups = frame["doc_id"].where(frame["doc_id"] != "", frame["table_id"]) if "doc_id" in frame else frame["table_id"]
-    ids = groups.to_numpy()
-    changes = np.flatnonzero(ids[1:] != ids[:-1])
-    return int(changes[-1]) + 1 if len(changes) else 0
+def _last_unit_start(frame: pd.DataFrame) -> int:
+    """Where the frame's last document starts, else its last table; 0 when it is one table."""
+    for column in ("doc_id", "table_id"):
+        if column in frame and len(frame):
+            ids = frame[column].to_numpy()
+            changes = np.flatnonzero(ids[1:] != ids[:-1])
+            if len(changes):
+                return int(changes[-1]) + 1
+    return 0
 
 
 def run_tasks(tasks: Iterator[Task], jobs: int, models_dir: Path | None) -> Iterator[Result]:

@@ -124,6 +124,13 @@ def test_whole_documents_moves_a_split_document_into_one_chunk() -> None:
     assert regrouped == [list("aaa"), list("bbbb"), list("cc"), list("d")]
 
 
+def test_a_document_longer_than_a_chunk_is_cut_between_its_tables() -> None:
+    rows = pd.DataFrame({"doc_id": ["d1"] * 7, "table_id": list("aabbbcc")})
+    chunks = [rows.iloc[i : i + 4].reset_index(drop=True) for i in range(0, len(rows), 4)]
+    regrouped = [chunk["table_id"].tolist() for chunk in whole_documents(chunks)]
+    assert regrouped == [list("aa"), list("bbb"), list("cc")]
+
+
 def test_whole_documents_keeps_rows_read_before_a_broken_line() -> None:
     def broken():
         yield pd.DataFrame({"doc_id": ["", "", ""], "table_id": list("abb")})
