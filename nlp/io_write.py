@@ -121,7 +121,7 @@ def write_rendered(blocks: Iterable[Rendered], path: Path) -> int:
                     header = block.columns
                     handle.write(_delimited(pd.DataFrame(columns=list(header)), sep, header=True).encode("utf-8"))
                 handle.write(block.data)
-                written, columns = written + block.rows, max(columns, block.columns, key=len)
+                written, columns = written + block.rows, block.columns  # each layout extends the last
         if sep and header is not None and len(columns) > len(header):
             _rewrite_with_header(target.tmp, list(columns), sep, _BOMS.get(suffix, b""))
     return written

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, positive_int
 
 FORMATS = (".csv", ".tsv", ".jsonl", ".xlsx", ".html")
 
@@ -26,21 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=[f.lstrip(".") for f in FORMATS], default=None,
                         help="output format when OUT's suffix does not say it")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1; 0 = all cores)")
-    parser.add_argument("--chunk-rows", type=_positive, default=None,
+    parser.add_argument("--chunk-rows", type=positive_int, default=None,
                         help="rows per chunk: fewer use less memory, more cost more overhead (default 5,000)")
     parser.add_argument("--models-dir", type=Path, default=None, help="model directory (default: bundled models/)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     parser.set_defaults(handler=run)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def _output_path(args: argparse.Namespace) -> Path | None:

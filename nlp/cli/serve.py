@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nlp.cli import EXIT_OK, EXIT_USAGE
+from nlp.cli import EXIT_OK, EXIT_USAGE, positive_int
 
 APP_FACTORY = "nlp.api.app:create_app"
 
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "set IQC_API_KEY to require header X-API-Key.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
-    parser.add_argument("--workers", type=_positive, default=1,
+    parser.add_argument("--workers", type=positive_int, default=1,
                         help="worker processes, each with its own copy of the model (default: %(default)s)")
     parser.set_defaults(handler=run)
 
@@ -39,10 +39,3 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port, workers=args.workers)
     return EXIT_OK
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
