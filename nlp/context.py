@@ -16,6 +16,7 @@ from functools import lru_cache
 import pandas as pd
 
 from nlp.categories import Category, canonical_level1, canonical_level2
+from nlp.chinese import to_simplified
 from nlp.cues import TextAnalysis, analyse, project_domain
 from nlp.records import parse_budget
 from nlp.resources import load_toml
@@ -106,9 +107,13 @@ def normalised_name(name: str) -> str:
 
 
 def build_context(row: Mapping[str, object], table: TableFacts | None = None) -> RowContext:
-    """Analyse one row (a mapping with the interchange columns)."""
+    """Analyse one row (a mapping with the interchange columns).
+
+    Cells are analysed in simplified characters (the lexicons and models are simplified); the
+    row itself, and so every output column, keeps the text as written.
+    """
     def cell(key: str) -> str:
-        return cell_text(row.get(key))
+        return to_simplified(cell_text(row.get(key)))
 
     name, value_text = cell("level3"), cell("target_value")
     project = cell("project_name") + " " + cell("project_goal")
