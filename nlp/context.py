@@ -25,6 +25,11 @@ from nlp.values import ParsedValue, parse_value
 _DIGIT = re.compile(r"[0-9０-９]")
 _TABLE = load_toml("tables.toml")
 _NEAR_DUPLICATE = _TABLE["near_duplicate_chars"]
+_TEMPLATE_FURNITURE = re.compile(r"三级指标|指标\s*[0-9一二三四五六七八九十]*|\*+|[×xX]{2,}|…+|\.{2,}|"
+                                 r"[≥≤><=＞＜%％:：/／\s\-—]")
+_RULE_WORDS = load_toml("lexicons/cues.toml")["rule_words"]
+_NOT_APPLICABLE = frozenset(_RULE_WORDS["not_applicable"])
+_OPTIONAL_LEVEL2 = frozenset(load_toml("taxonomy.toml")["optional_level2"])
 _NAME_NOISE = re.compile(r"[\s%％:：、，,。.()（）\"“”'‘’《》\-—·]+|^指标[0-9]+")
 
 
@@ -75,12 +80,29 @@ class RowContext:
         text = self.description + self.basis + self.name
         return bool(_DIGIT.search(text)) or "标准" in text or "规定" in text
 
+    @property
+    def is_unused_slot(self) -> bool:
+        """An unused template slot, or an explicit "not applicable" on an optional dimension.
+
+        The guide labels both 0/0/0: a bare ``指标2:``, a ``……`` row, an empty optional 生态效益 row,
+        or 否/无/不适用 on an optional benefit. Nothing was claimed, so nothing can be wrong.
+        """
+        if only_template(self.name) and only_template(self.value_text):
+            return True
+        optional = self.level2.name in _OPTIONAL_LEVEL2
+        return optional and (self.value_text.strip() in _NOT_APPLICABLE or self.name.strip() in _NOT_APPLICABLE)
+
     def cues(self, group: str, *cells: str) -> tuple[str, ...]:
         """Cue terms of ``group`` found in the given cells (name, description, value, project)."""
         found: list[str] = []
         for cell in cells:
             found.extend(getattr(self, f"{cell}_cues").cues.get(group, ()))
         return tuple(found)
+
+
+def only_template(text: str) -> bool:
+    """Nothing but template furniture: blank, a slot label (指标2:, 三级指标), placeholders, dots."""
+    return not _TEMPLATE_FURNITURE.sub("", text)
 
 
 @lru_cache(maxsize=50_000)

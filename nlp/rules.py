@@ -29,6 +29,7 @@ _GENERIC_REMAINDER = re.compile(r"^(项目|对|的|指标|显著|增长率|增�
 _GENERIC_WORK = re.compile(r"(各项|重点|工作|任务|项目|完成|及时率|完成率|实现率|情况|目标|绩效考核指标|效益|"
                            r"赛事|的|保证|保障|顺利|开展)")
 _SLOGAN_HEADS = tuple(_WORDS["slogan_heads"])
+_SLOGAN_ENDS = tuple(_WORDS["slogan_ends"])
 _RATIO_DESCRIPTION = re.compile(r"(占|/).{0,30}(比率|比例)|比率|比例")
 _YEAR_END = re.compile(r"(年底|年末|12月|十二月|年内|全年)")
 _POSITIVE_EFFECT = tuple(_WORDS["positive_effect"])
@@ -85,7 +86,7 @@ def b4_template_value(ctx: RowContext) -> str | None:
         return None
     if ctx.table.value_dominant:
         return f"本表{ctx.table.value_share:.0%}的指标取值均为“{ctx.value_text}”"
-    if ctx.name_type in {"count", "money", "time", "text"} and ctx.level2.name not in {"服务对象满意度"}:
+    if ctx.name_type in {"count", "money", "time"}:
         return f"非比率指标取值“{ctx.value_text}”"
     return None
 
@@ -94,7 +95,7 @@ def b5_slogan(ctx: RowContext) -> str | None:
     slogans = ctx.cues("slogan", "name")
     if slogans:
         return "、".join(slogans[:2])
-    if ctx.name.startswith(_SLOGAN_HEADS) and ctx.name_type == "text":
+    if ctx.name.startswith(_SLOGAN_HEADS) and ctx.name.endswith(_SLOGAN_ENDS):
         return ctx.name[:12]
     return None
 
@@ -265,9 +266,12 @@ def m2_no_baseline(ctx: RowContext) -> str | None:
 
 
 def m3_no_criteria(ctx: RowContext) -> str | None:
-    if ctx.value.kind != "qualitative" or ctx.has_criteria:
+    """A grade with no standard named; or no value at all on a qualitative name (nothing to check)."""
+    if ctx.has_criteria:
         return None
-    found = ctx.cues("grade", "value")
+    if ctx.value.kind == "empty" and ctx.name and ctx.name_type == "text":
+        return "指标值为空"
+    found = ctx.cues("grade", "value") if ctx.value.kind == "qualitative" else ()
     return found[0] if found else None
 
 
@@ -327,8 +331,12 @@ RULES: dict[str, Rule] = {
 
 
 def run_rules(ctx: RowContext) -> dict[str, str]:
-    """Code -> evidence for every rule that fires on the row. Empty rows fire nothing."""
-    if not (ctx.name or ctx.value_text):
+    """Code -> evidence for every rule that fires on the row.
+
+    Empty rows, unused template slots and "not applicable" answers on optional rows fire nothing
+    (the guide labels them 0/0/0).
+    """
+    if ctx.is_unused_slot:
         return {}
     hits = {}
     for code, rule in RULES.items():
