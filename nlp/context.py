@@ -73,6 +73,8 @@ class RowContext:
     name_type: str
     budget_wan: float | None
     table: TableFacts = field(default_factory=TableFacts)
+    unit_text: str = ""               # the 计量单位 cell as written (C9 compares it with the value)
+    value_type_text: str = ""         # the 指标性质/方向 cell (定量/定性, 正向/反向, ≥ …)
 
     @property
     def has_criteria(self) -> bool:
@@ -155,6 +157,8 @@ def build_context(row: Mapping[str, object], table: TableFacts | None = None) ->
         name_type=name_type(name),
         budget_wan=parse_budget(row.get("budget_wan")),
         table=table or TableFacts(),
+        unit_text=cell("unit"),
+        value_type_text=cell("value_type"),
     )
 
 
@@ -237,6 +241,14 @@ def _similar(a: str, b: str) -> bool:
     return common / longer >= _NEAR_DUPLICATE
 
 
+def _qualified_twin(a: str, b: str, value_a: str, value_b: str) -> bool:
+    """One name is the other with a qualifier (辖区内人民群众满意度 / 人民群众满意度), same value."""
+    if not value_a or value_a != value_b:
+        return False
+    shorter, longer = sorted((a, b), key=len)
+    return len(shorter) >= 4 and shorter in longer
+
+
 def table_facts(columns: Columns) -> list[TableFacts]:
     """Table-level facts for every row (rows grouped by :func:`table_keys`)."""
     keys = table_keys(columns)
@@ -253,7 +265,8 @@ def table_facts(columns: Columns) -> list[TableFacts]:
         filled = [i for i in rows if names[i] or values[i]]
         value_counts = Counter(values[i] for i in filled if values[i])
         for pos, i in enumerate(rows):
-            earlier = next((names[j] for j in rows[:pos] if _similar(names[i], names[j])), "")
+            earlier = next((names[j] for j in rows[:pos] if _similar(names[i], names[j]) or
+                            _qualified_twin(names[i], names[j], values[i], values[j])), "")
             output_twin = ""
             if level2[i] in {"经济效益", "社会效益", "生态效益", "可持续影响"}:
                 output_twin = next((names[j] for j in rows if level2[j] == "数量" and _similar(names[i], names[j])), "")
