@@ -232,21 +232,24 @@ _SUBTYPE_CUES = {name: f"cat:{name}" for name in BENEFITS}
 
 
 def c7_benefit_subtype(ctx: RowContext) -> str | None:
-    """The name speaks of another benefit sub-type and not of the declared one.
+    """The name speaks of another benefit sub-type and not of the declared one (the guide's C7).
 
-    Social words (服务、安全、群众…) are broad, so they only count against 生态效益, whose own
-    vocabulary (排放、水质、绿化…) is narrow enough that its absence means something.
+    Only the swaps the guide describes: money or cost content under 生态效益, environmental content
+    under 经济效益 or 社会效益, economic gains (增收, 产值…) under 社会效益/可持续影响, and social content
+    under 生态效益 (whose own words are narrow). Social words elsewhere and 可持续影响's words (维护,
+    制度…) are too broad to accuse a row; satisfaction content is C3's.
     """
     declared = ctx.level2.name
-    if declared not in BENEFITS:
+    if declared not in BENEFITS or ctx.cues("satisfaction", "name") or ctx.cues(_SUBTYPE_CUES[declared], "name"):
         return None
-    own_words = ctx.cues(_SUBTYPE_CUES[declared], "name")
-    if declared == "生态效益" and not own_words and (ctx.cues("cat:成本", "name") or ctx.cues("cat:经济效益", "name")):
+    if declared == "生态效益" and (ctx.cues("cat:成本", "name") or ctx.cues("cat:经济效益", "name")):
         return "经济效益"
-    for other, group in _SUBTYPE_CUES.items():
-        counts = other != "社会效益" or declared == "生态效益"
-        if other != declared and counts and ctx.cues(group, "name") and not own_words:
-            return other
+    if declared == "生态效益" and ctx.cues("cat:社会效益", "name"):
+        return "社会效益"  # social words are broad, but 生态效益's own are narrow: their absence means something
+    if declared in {"经济效益", "社会效益"} and ctx.cues("cat:生态效益", "name"):
+        return "生态效益"
+    if declared in {"社会效益", "可持续影响"} and ctx.cues("cat:经济效益", "name"):
+        return "经济效益"
     return None
 
 
@@ -329,7 +332,7 @@ def m6_invalid_number(ctx: RowContext) -> str | None:
     value = ctx.value
     if value.excel_serial:
         return "日期为Excel序号"
-    if value.malformed:
+    if value.malformed and value.number is not None:  # a unit with no number is an empty value (B2)
         return value.malformed_reason or "格式错误"
     if value.unit_class == "percent" and value.number is not None:
         if value.number > 100:
@@ -344,11 +347,11 @@ def m6_invalid_number(ctx: RowContext) -> str | None:
 
 
 def m7_not_attributable(ctx: RowContext) -> str | None:
-    """A macro outcome or a region-wide scope the project cannot own, unless the name says whose it is."""
-    if any(word in ctx.name for word in _BENEFICIARY):
+    """A macro outcome (空气质量, 就业率…) measured as the project's result, unless the name says
+    whose it is (参训人员…就业率). Counts of things built and satisfaction are the project's own."""
+    if ctx.name_type in {"count", "satisfaction"} or any(word in ctx.name for word in _BENEFICIARY):
         return None
-    scopes = tuple(scope for scope in ctx.cues("macro_scope", "name") if scope not in ctx.project)
-    found = scopes + ctx.cues("macro_outcome", "name")
+    found = ctx.cues("macro_outcome", "name")
     return found[0] if found else None
 
 
