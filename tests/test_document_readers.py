@@ -189,3 +189,38 @@ def test_doc_without_libreoffice_says_how_to_convert(tmp_path: Path, iqc, monkey
     code, err = iqc("parse", doc, "-o", tmp_path / "rows.csv")
     assert code == EXIT_INPUT_FAILED
     assert f"iqc: {doc}: Word 97-2003 document (.doc) needs LibreOffice" in err, err
+
+
+def test_docx_context_in_label_rows_above_the_header(tmp_path: Path, iqc) -> None:
+    """The common Word layout: the project's label/value rows are the table's own first rows."""
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=4, cols=4)
+    for cell, text in zip(table.rows[0].cells, ["项目名称", "道路养护", "主管部门", "交通运输局"]):
+        cell.text = text
+    table.cell(1, 0).text = "年度绩效目标"
+    table.cell(1, 1).merge(table.cell(1, 3)).text = "完成道路养护120公里"
+    for cell, text in zip(table.rows[2].cells, ["一级指标", "二级指标", "三级指标", "指标值"]):
+        cell.text = text
+    for cell, text in zip(table.rows[3].cells, ["产出指标", "数量指标", "养护里程", "120公里"]):
+        cell.text = text
+    document.save(str(tmp_path / "one_table.docx"))
+    out = tmp_path / "rows.csv"
+    assert iqc("parse", tmp_path / "one_table.docx", "-o", out)[0] == EXIT_OK
+    row = read_csv(out).iloc[0]
+    assert (row["project_name"], row["department"], row["project_goal"]) == ("道路养护", "交通运输局", "完成道路养护120公里")
+    assert (row["level3"], row["target_value"], row["source_line"]) == ("养护里程", "120公里", "table1!row4")
+
+
+@pytest.mark.parametrize(("cell", "text"), [
+    ("5000吨稻谷、500吨成品粮储备到\n位率", "5000吨稻谷、500吨成品粮储备到位率"),
+    ("annual\nreport", "annual report"),
+    ("≥\n95%", "≥95%"),
+    ("3500\n公斤", "3500公斤"),
+    (None, ""),
+])
+def test_pdf_cell_lines_are_rejoined(cell: str | None, text: str) -> None:
+    from nlp.readers.pdf import _cell_text
+
+    assert _cell_text(cell) == text

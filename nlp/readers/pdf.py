@@ -6,14 +6,13 @@ one at the top of the next page is joined to the one before when it has the same
 columns and no project is introduced above it, and a header row repeated at the top of the
 page is dropped. Merged cells come out as ``None`` after their first cell, i.e. blank, so they
 are carried down like merged Excel cells, also across the page break. Text wrapped inside a
-cell is joined without a space between Chinese characters and with one between words.
+cell is joined without a space, except between two Latin words.
 
 A page without any characters is an image; a PDF made only of such pages is a scan, which
 needs OCR first (not done here).
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from nlp.readers.doc_lexicon import context_label, is_table_title, split_inline_
 from nlp.readers.grid import Grid, read_grids
 from nlp.readers.tabular import FileRead, match_header
 
-_WIDE = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
 NO_TEXT_LAYER = ("no text layer (a scanned PDF?): run OCR on it first (e.g. `ocrmypdf in.pdf out.pdf`) "
                  "or ask for the original document")
 
@@ -49,7 +47,7 @@ def _page_grids(path: Path, document: Any) -> Iterator[tuple[int, Grid]]:
     for page in document.pages:
         top = 0.0
         for number, table in enumerate(sorted(page.find_tables(), key=lambda t: t.bbox[1]), 1):
-            above = page.crop((0, top, page.width, max(top, table.bbox[1]))).extract_text() or ""
+            above = _text_between(page, top, table.bbox[1])
             top = table.bbox[3]
             rows = [[_cell_text(cell) for cell in row] for row in table.extract()]
             where = f"page{page.page_number}!table{number}"
@@ -58,6 +56,13 @@ def _page_grids(path: Path, document: Any) -> Iterator[tuple[int, Grid]]:
                 [f"{where}!row{index}" for index in range(1, len(rows) + 1)],
                 [[line] for line in above.splitlines() if line.strip()],
             )
+
+
+def _text_between(page: Any, top: float, bottom: float) -> str:
+    """The page's text between two heights (none when a table starts where the last one ended)."""
+    if bottom <= top:
+        return ""
+    return page.crop((0, top, page.width, bottom), strict=False).extract_text() or ""
 
 
 def _joined(grids: list[tuple[int, Grid]]) -> list[Grid]:
@@ -86,12 +91,15 @@ def _introduces_project(lines: list[list[str]]) -> bool:
 
 
 def _cell_text(cell: str | None) -> str:
-    """A cell's text with its wrapped lines joined: no space next to a Chinese character."""
+    """A cell's text with its wrapped lines joined: a space only between two Latin words."""
     if not cell:
         return ""
     parts = cell.split("\n")
     text = parts[0]
     for part in parts[1:]:
-        wide = _WIDE.match(text[-1:]) or _WIDE.match(part[:1])
-        text += ("" if wide or not text or not part else " ") + part
+        text += (" " if _latin(text[-1:]) and _latin(part[:1]) else "") + part
     return text
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
