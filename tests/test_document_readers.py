@@ -224,3 +224,21 @@ def test_pdf_cell_lines_are_rejoined(cell: str | None, text: str) -> None:
     from nlp.readers.pdf import _cell_text
 
     assert _cell_text(cell) == text
+
+
+def test_docx_scoring_rubric_is_skipped_with_the_reason(tmp_path: Path, iqc) -> None:
+    import docx
+
+    document = docx.Document()
+    for header, row in ((["一级指标", "二级指标", "三级指标", "分值", "评分标准"], ["产出指标", "数量指标", "养护里程", "10", "完成得满分"]),
+                        (["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "养护里程", "120公里"])):
+        table = document.add_table(rows=2, cols=len(header))
+        for cells, texts in zip(table.rows, (header, row)):
+            for cell, text in zip(cells.cells, texts):
+                cell.text = text
+    document.save(str(tmp_path / "rubric.docx"))
+    out = tmp_path / "rows.csv"
+    code, err = iqc("parse", tmp_path / "rubric.docx", "-o", out)
+    assert code == EXIT_OK, err
+    assert "skipped table1: 绩效评价评分表(scoring rubric), not a target table" in err
+    assert read_csv(out)["source_line"].tolist() == ["table2!row2"]
