@@ -109,7 +109,8 @@ def make_pdf(rows: pd.DataFrame, path: Path, font: Path) -> Path:
         starts = {name: {first: last - first + 1 for first, last in runs} for name, runs in _merge_runs(table_rows).items()}
         covered = {name: {i for first, span in spans.items() for i in range(first + 1, first + span)}
                    for name, spans in starts.items()}
-        with pdf.table(line_height=14, repeat_headings=1, headings_style=FontFace(), col_widths=(14, 18, 34, 12, 12, 12)) as table:
+        with pdf.table(line_height=14, repeat_headings=1, headings_style=FontFace(),
+                       col_widths=(14, 18, 34, 12, 12, 12)) as table:
             table.row(list(TABLE_COLUMNS.values()))
             for index, record in table_rows.iterrows():
                 row = table.row()

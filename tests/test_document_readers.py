@@ -79,7 +79,8 @@ def test_fixture_parses_cell_for_cell_through_the_cli(tmp_path: Path, iqc, build
 @pytest.mark.parametrize("build", BUILDERS)
 def test_fixture_parses_cell_for_cell_through_the_upload(tmp_path: Path, build) -> None:
     path, source, columns = build(tmp_path)
-    client = TestClient(create_app(scorer=make_scorer(), settings=ApiSettings(max_rows=100, max_body_bytes=4 << 20, max_cell_chars=2000)))
+    settings = ApiSettings(max_rows=100, max_body_bytes=4 << 20, max_cell_chars=2000)
+    client = TestClient(create_app(scorer=make_scorer(), settings=settings))
     response = client.post("/v1/score/file", params={"format": "xlsx"}, files={"file": (path.name, path.read_bytes())})
     assert response.status_code == 200, response.text
     scored = pd.read_excel(io.BytesIO(response.content), sheet_name=0, dtype=str, keep_default_na=False)
@@ -230,8 +231,9 @@ def test_docx_scoring_rubric_is_skipped_with_the_reason(tmp_path: Path, iqc) -> 
     import docx
 
     document = docx.Document()
-    for header, row in ((["一级指标", "二级指标", "三级指标", "分值", "评分标准"], ["产出指标", "数量指标", "养护里程", "10", "完成得满分"]),
-                        (["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "养护里程", "120公里"])):
+    rubric = (["一级指标", "二级指标", "三级指标", "分值", "评分标准"], ["产出指标", "数量指标", "养护里程", "10", "完成得满分"])
+    targets = (["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "养护里程", "120公里"])
+    for header, row in (rubric, targets):
         table = document.add_table(rows=2, cols=len(header))
         for cells, texts in zip(table.rows, (header, row)):
             for cell, text in zip(cells.cells, texts):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.readers.base import Skipped
+from nlp.readers.base import InputError, Skipped
 from nlp.readers.doc_context import read_context
 from nlp.readers.doc_lexicon import context_label, is_rubric_header, is_table_title, split_inline_label
 from nlp.readers.doc_text import Cell
@@ -85,7 +85,7 @@ def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> Fil
         tables.append(_Table(grid, header_row, header, context))
     if not tables and not any(skip.reason == RUBRIC_REASON for skip in read.skipped):
         raise no_indicator_columns(path)
-    read.frames = _frames(path, tables, _TableLog(path, read.tables), read, chunk_size)
+    read.frames = _frames(path, tables, _TableLog(path, read.tables), read.warnings, chunk_size)
     return read
 
 
@@ -120,12 +120,12 @@ def _department(cells: list[Cell]) -> str:
     return ""
 
 
-def _frames(path: Path, tables: list[_Table], log: _TableLog, read: FileRead,
+def _frames(path: Path, tables: list[_Table], log: _TableLog, warnings: list[InputError],
             chunk_size: int | None) -> Iterator[pd.DataFrame]:
     for table in tables:
         added = {name: value for name, value in table.context.items() if name not in table.header.fields}
         header = HeaderMap((*table.header.names, *added), table.header.budget_factor)
-        framer = _Framer(path, header, table.grid.base, log, read.warnings)
+        framer = _Framer(path, header, table.grid.base, log, warnings)
         width = len(table.header.names)
         body = [
             (_fit(cells, width) + list(added.values()), location)
