@@ -28,8 +28,19 @@ __all__ = [
 
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 DELIMITED_SUFFIXES = frozenset({".csv", ".tsv"})
-#: What a folder is searched for. ``.xls`` is included so it is reported, not silently missed.
-KNOWN_SUFFIXES = EXCEL_SUFFIXES | DELIMITED_SUFFIXES | {".txt", ".xls"}
+# --- issue #12: readers of documents and legacy workbooks (one module each) ---
+#: suffix -> "module:function" reading it; ``.pdf`` content is recognised by its magic too.
+GRID_READERS = {
+    ".docx": "nlp.readers.word:read_docx",
+    ".doc": "nlp.readers.word_legacy:read_doc",
+    ".pdf": "nlp.readers.pdf:read_pdf",
+    ".xls": "nlp.readers.spreadsheet:read_spreadsheet",
+    ".ods": "nlp.readers.spreadsheet:read_spreadsheet",
+}
+_PDF_MAGIC = b"%PDF"
+# --- end issue #12 ---
+#: What a folder is searched for.
+KNOWN_SUFFIXES = EXCEL_SUFFIXES | DELIMITED_SUFFIXES | {".txt"} | GRID_READERS.keys()
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _GLOB_CHARS = frozenset("*?[")
@@ -88,7 +99,9 @@ def _nothing_found(spec: str) -> str:
 def read_file(path: Path, chunk_size: int | None = None) -> FileRead:
     """Open one input file, choosing the reader by content first, then by suffix.
 
-    Zip content or an ``.xlsx``/``.xlsm`` suffix -> workbook; ``.csv``/``.tsv`` -> delimited
+    PDF content or a suffix of :data:`GRID_READERS` (.docx .doc .pdf .xls .ods; OLE content
+    not named .doc is .xls) -> that reader (issue #12);
+    zip content or an ``.xlsx``/``.xlsm`` suffix -> workbook; ``.csv``/``.tsv`` -> delimited
     text; anything else (``.txt``) is a delimited table if it has an indicator header, else a
     budget document for :mod:`nlp.readers.documents`. ``chunk_size`` bounds the rows per frame
     (``None``: one frame per table region). Raises :class:`InputError` naming the file.
@@ -105,10 +118,15 @@ def _dispatch(path: Path, chunk_size: int | None) -> FileRead:
     suffix = path.suffix.lower()
     with path.open("rb") as handle:
         magic = handle.read(4)
+    if magic == _PDF_MAGIC:  # issue #12
+        suffix = ".pdf"
+    elif magic == _OLE_MAGIC and suffix not in GRID_READERS:  # issue #12: an OLE file is .xls unless named .doc
+        suffix = ".xls"
+    if suffix in GRID_READERS:  # issue #12
+        module, function = GRID_READERS[suffix].split(":")
+        return getattr(importlib.import_module(module), function)(path, chunk_size)
     if suffix in EXCEL_SUFFIXES or magic == _ZIP_MAGIC:
         return tabular.read_workbook(path, chunk_size)
-    if suffix == ".xls" or magic == _OLE_MAGIC:
-        raise InputError(str(path), "legacy Excel 97-2003 workbook (.xls): save it as .xlsx and retry")
     table = tabular.locate_text_table(path)
     if table is not None:
         return tabular.read_text_table(path, table, chunk_size)
