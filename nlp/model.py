@@ -11,9 +11,18 @@ Design (why it looks like this):
 * Each **family head** is a logistic regression (its ``coef_ · x`` is an exact, per-feature
   explanation) with a sigmoid (Platt) calibration fitted on its grouped out-of-fold decision
   values -- the ``CalibratedClassifierCV(ensemble=False)`` recipe, done by hand so the out-of-fold
-  probabilities are kept: the decision threshold of each family is chosen on them (real rows
-  only, never on the rows being reported), so one linear model remains and its probabilities and
-  thresholds come from validation data.
+  probabilities are kept. Its regularisation ``C`` is chosen per family from :data:`C_GRID` by
+  grouped cross-validation (average precision of the out-of-fold scores on real rows).
+* **Reliable rules are decisive.** A rule that was right about its family on nearly every training
+  row it fired on (Laplace-smoothed precision ≥ :data:`DECISIVE_PRECISION`, at least
+  :data:`DECISIVE_MIN_FIRES` firings) sets a floor under the family's score: its smoothed
+  precision. Rules are written from the guide's definitions, so their reliability carries to new
+  documents far better than n-gram weights learned from a few hundred rows, which is where the
+  model's recall on unseen tables was lost (a rare rule's weight cannot survive regularisation).
+* **Thresholds for precision.** Each family flags at the lowest out-of-fold threshold with
+  precision ≥ :data:`TARGET_PRECISION` on real rows (or, when none below the best-F1 threshold
+  reaches it, at the best-F1 threshold); rows between the best-F2 threshold (recall-weighted) and
+  the flag threshold are put in a ``review`` band ("needs a look") instead of being flagged.
 """
 from __future__ import annotations
 
@@ -21,12 +30,18 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import precision_recall_curve
+from sklearn.metrics import average_precision_score, precision_recall_curve
 from sklearn.model_selection import GroupKFold, cross_val_predict
 
 from nlp.categories import level2_names
 from nlp.features import AnalysedRows, IndicatorFeaturizer
+from nlp.codes import family_of
 from nlp.schema import FAMILIES
+
+C_GRID = (0.1, 0.25, 0.5, 1.0, 2.0)
+TARGET_PRECISION = 0.90
+DECISIVE_PRECISION = 0.85
+DECISIVE_MIN_FIRES = 3
 
 
 def grouped_splits(groups: np.ndarray, n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -61,7 +76,7 @@ class IndicatorModel(BaseEstimator):
 
     Parameters
     ----------
-    C : inverse regularisation of the family heads.
+    C : inverse regularisation of the family heads (``None``: chosen per family from :data:`C_GRID`).
     category_C : inverse regularisation of the category model.
     n_inner_splits : grouped folds for out-of-fold category features and for calibration.
     random_state : seed for the solvers (liblinear is deterministic given it).
@@ -70,7 +85,7 @@ class IndicatorModel(BaseEstimator):
         structure, rules, table facts and category fit (signals that carry to new documents).
     """
 
-    def __init__(self, C: float = 0.5, category_C: float = 4.0, n_inner_splits: int = 4,
+    def __init__(self, C: float | None = None, category_C: float = 4.0, n_inner_splits: int = 4,
                  random_state: int = 0, char_ngrams: tuple[int, int] = (1, 3), min_df: int = 2,
                  text_heads: tuple[str, ...] = FAMILIES) -> None:
         self.C = C
@@ -98,14 +113,25 @@ class IndicatorModel(BaseEstimator):
         self.category_features_ = CategoryFitFeatures(self.category_classes_)
         X_full = sp.hstack([X, self.category_features_.transform(oof_proba, rows)], format="csr")
         self.column_masks_ = {family: self._column_mask(family, X_full.shape[1]) for family in FAMILIES}
-        self.heads_, self.calibrators_, self.thresholds_ = {}, {}, {}
+        self.rule_floors_ = decisive_rules(rows, labels, real_mask)
+        self.heads_, self.calibrators_, self.C_ = {}, {}, {}
+        self.thresholds_, self.review_thresholds_ = {}, {}
         for family in FAMILIES:
-            head, calibrator, oof = self._fit_head(X_full @ self.column_masks_[family], labels[family], splits)
-            if family == "mismatch":
-                oof = oof * category_declared(rows)
-            self.heads_[family], self.calibrators_[family] = head, calibrator
-            self.thresholds_[family] = best_f1_threshold(labels[family][real_mask], oof[real_mask])
+            head, calibrator, oof = self._fit_head(X_full @ self.column_masks_[family], labels[family], splits,
+                                                   real_mask)
+            oof = self._combine(family, oof, rows)
+            self.heads_[family], self.calibrators_[family], self.C_[family] = head, calibrator, head.C
+            y, score = labels[family][real_mask], oof[real_mask]
+            self.thresholds_[family] = precision_threshold(y, score, TARGET_PRECISION)
+            self.review_thresholds_[family] = min(best_fbeta_threshold(y, score, beta=2.0), self.thresholds_[family])
         return self
+
+    def _combine(self, family: str, calibrated: np.ndarray, rows: AnalysedRows) -> np.ndarray:
+        """The family's score: the calibrated head, floored by its decisive rules that fired."""
+        floors = self.rule_floors_.get(family, {})
+        floor = np.array([max((floors[code] for code in hits if code in floors), default=0.0) for hits in rows.hits])
+        score = np.maximum(calibrated, floor)
+        return score * category_declared(rows) if family == "mismatch" else score
 
     def _column_mask(self, family: str, width: int) -> sp.dia_matrix:
         """Diagonal 0/1 matrix that hides the text n-gram columns from a head not in ``text_heads``."""
@@ -136,10 +162,18 @@ class IndicatorModel(BaseEstimator):
             full[:, self.category_classes_.index(cls)] = proba[:, j]
         return full
 
-    def _fit_head(self, X, y, splits):
-        base = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced", solver="liblinear",
-                                  random_state=self.random_state)
-        oof_decision = cross_val_predict(base, X, y, cv=splits, method="decision_function")
+    def _fit_head(self, X, y, splits, real_mask):
+        """The head with the ``C`` of :data:`C_GRID` whose grouped out-of-fold scores rank real rows
+        best (average precision), its Platt calibrator, and its calibrated out-of-fold scores."""
+        best = None
+        for C in (self.C,) if self.C else C_GRID:
+            base = LogisticRegression(C=C, max_iter=3000, class_weight="balanced", solver="liblinear",
+                                      random_state=self.random_state)
+            oof_decision = cross_val_predict(base, X, y, cv=splits, method="decision_function")
+            quality = average_precision_score(y[real_mask], oof_decision[real_mask]) if y[real_mask].any() else 0.0
+            if best is None or quality > best[0]:
+                best = (quality, base, oof_decision)
+        _, base, oof_decision = best
         calibrator = LogisticRegression(C=1e4).fit(oof_decision.reshape(-1, 1), y)
         oof_proba = calibrator.predict_proba(oof_decision.reshape(-1, 1))[:, 1]
         return clone(base).fit(X, y), calibrator, oof_proba
@@ -160,8 +194,7 @@ class IndicatorModel(BaseEstimator):
         scores = {}
         for family, head in self.heads_.items():
             decision = head.decision_function(X @ self.column_masks_[family]).reshape(-1, 1)
-            scores[family] = self.calibrators_[family].predict_proba(decision)[:, 1]
-        scores["mismatch"] = scores["mismatch"] * category_declared(rows)
+            scores[family] = self._combine(family, self.calibrators_[family].predict_proba(decision)[:, 1], rows)
         return scores, category, X
 
     def feature_names(self) -> np.ndarray:
@@ -182,10 +215,46 @@ def category_declared(rows: AnalysedRows) -> np.ndarray:
     return np.array([float(bool(c.level1.name or c.level2.name)) for c in rows.contexts])
 
 
-def best_f1_threshold(y: np.ndarray, proba: np.ndarray) -> float:
-    """The probability threshold with the best F1 on validation predictions (0.5 if undefined)."""
+def decisive_rules(rows: AnalysedRows, labels: dict[str, np.ndarray], real_mask: np.ndarray) -> dict[str, dict[str, float]]:
+    """Family -> {code: smoothed precision} for the rules reliable enough to floor a score.
+
+    Precision is counted at the family level on real rows ((right + 1) / (fired + 2)): a rule is
+    right when its family is labelled positive, whichever code the reviewer wrote.
+    """
+    fired: dict[str, int] = {}
+    right: dict[str, int] = {}
+    for i in np.flatnonzero(real_mask):
+        for code in rows.hits[i]:
+            family = family_of(code)
+            if family in labels:
+                fired[code] = fired.get(code, 0) + 1
+                right[code] = right.get(code, 0) + int(labels[family][i])
+    floors: dict[str, dict[str, float]] = {}
+    for code, n in sorted(fired.items()):
+        precision = (right[code] + 1) / (n + 2)
+        if n >= DECISIVE_MIN_FIRES and precision >= DECISIVE_PRECISION:
+            floors.setdefault(family_of(code), {})[code] = round(precision, 4)
+    return floors
+
+
+def precision_threshold(y: np.ndarray, proba: np.ndarray, target: float) -> float:
+    """The lowest threshold whose validation precision reaches ``target``; when no threshold at or
+    below the best-F1 one reaches it, the best-F1 threshold (flagging only a model's few surest
+    rows trades most of its recall for a precision the validation rows cannot vouch for)."""
+    if y.sum() == 0:
+        return 0.5
+    precision, _, thresholds = precision_recall_curve(y, proba)
+    best_f1 = best_fbeta_threshold(y, proba)
+    reaching = np.flatnonzero((precision[:-1] >= target) & (thresholds <= best_f1))
+    return float(thresholds[reaching[0]]) if reaching.size else best_f1
+
+
+def best_fbeta_threshold(y: np.ndarray, proba: np.ndarray, beta: float = 1.0) -> float:
+    """The probability threshold with the best F-beta on validation predictions (0.5 if undefined);
+    beta = 2 weighs recall twice: the review band's lower edge."""
     if y.sum() == 0:
         return 0.5
     precision, recall, thresholds = precision_recall_curve(y, proba)
-    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
-    return float(thresholds[int(np.argmax(f1[:-1]))])
+    b2 = beta * beta
+    score = (1 + b2) * precision * recall / np.maximum(b2 * precision + recall, 1e-12)
+    return float(thresholds[int(np.argmax(score[:-1]))])

@@ -33,6 +33,7 @@ _SLOGAN_ENDS = tuple(_WORDS["slogan_ends"])
 _RATIO_DESCRIPTION = re.compile(r"(占|/).{0,30}(比率|比例)|比率|比例")
 _POSITIVE_EFFECT = tuple(_WORDS["positive_effect"])
 _SELF_EVIDENT = tuple(_WORDS["self_evident"])
+_DONE_VALUES = frozenset(_WORDS["done_values"])
 _UNSTATED_DEADLINE = tuple(_WORDS["unstated_deadline"])
 _BENEFICIARY = tuple(_WORDS["beneficiary"])
 _NON_COST = tuple(_WORDS["non_cost"])
@@ -130,6 +131,8 @@ def b8_tautology(ctx: RowContext) -> str | None:
     evident = next((phrase for phrase in _SELF_EVIDENT if phrase in ctx.name or phrase in ctx.value_text), None)
     if evident:
         return evident
+    if ctx.value_text.strip() in _DONE_VALUES:
+        return f"取值仅为“{ctx.value_text.strip()}”"
     if not found:
         return None
     remainder = _GENERIC_WORK.sub("", re.sub(r"[\s%％:：、，,()（）0-9指标]+", "", ctx.name))
@@ -315,10 +318,13 @@ def m3_no_criteria(ctx: RowContext) -> str | None:
 
 def m4_activity(ctx: RowContext) -> str | None:
     """Work described instead of a level: an activity, a deadline that points at an unstated plan,
-    or a category name turned into a rate (社会效益指标率). A value with numbers states levels."""
+    a category name turned into a rate (社会效益指标率), or a slogan given a percentage (促进行业发展
+    ≥95%: a share of nothing). Otherwise a value with numbers states levels."""
     value = ctx.value
     if re.search(r"(效益|影响|可持续)指标率$", ctx.name):
         return ctx.name
+    if value.unit_class == "percent" and b5_slogan(ctx):
+        return f"口号式名称取“{ctx.value_text}”"
     if value.kind == "deadline" and not value.date and any(word in ctx.value_text for word in _UNSTATED_DEADLINE):
         return ctx.value_text[:20]
     if value.kind != "text" or not ctx.value_text or re.search(r"[0-9]", ctx.value_text):
