@@ -26,3 +26,9 @@ def precedence() -> dict[str, int]:
 
 def family_of(code: str) -> str:
     return catalogue()[code]["family"]
+
+
+def is_default_off(code: str) -> bool:
+    """A rule too unreliable on its own to be reported (precision under 0.7 on the labelled rows,
+    like LanguageTool's ``temp_off``): it still feeds the model as a feature, never as a finding."""
+    return bool(catalogue()[code].get("default_off", False))

@@ -39,7 +39,7 @@ class TableFacts:
 
     rows_in_table: int = 1
     value_share: float = 0.0          # share of the table's rows that have this row's value
-    duplicate_earlier: str = ""       # an earlier row of the table with (nearly) the same name
+    duplicate_earlier: str = ""       # an earlier row of the table with (nearly) the same name and value
     same_as_output_row: str = ""      # a 数量 row whose name this (benefit) row repeats
     copied_share: float = 0.0         # share of this table's rows also found in another table of the doc
 
@@ -241,10 +241,8 @@ def _similar(a: str, b: str) -> bool:
     return common / longer >= _NEAR_DUPLICATE
 
 
-def _qualified_twin(a: str, b: str, value_a: str, value_b: str) -> bool:
-    """One name is the other with a qualifier (辖区内人民群众满意度 / 人民群众满意度), same value."""
-    if not value_a or value_a != value_b:
-        return False
+def _qualified_twin(a: str, b: str) -> bool:
+    """One name is the other with a qualifier (辖区内人民群众满意度 / 人民群众满意度)."""
     shorter, longer = sorted((a, b), key=len)
     return len(shorter) >= 4 and shorter in longer
 
@@ -265,8 +263,8 @@ def table_facts(columns: Columns) -> list[TableFacts]:
         filled = [i for i in rows if names[i] or values[i]]
         value_counts = Counter(values[i] for i in filled if values[i])
         for pos, i in enumerate(rows):
-            earlier = next((names[j] for j in rows[:pos] if _similar(names[i], names[j]) or
-                            _qualified_twin(names[i], names[j], values[i], values[j])), "")
+            earlier = next((names[j] for j in rows[:pos] if values[i] == values[j] and names[i] and
+                            (names[i] == names[j] or _qualified_twin(names[i], names[j]))), "")
             output_twin = ""
             if level2[i] in {"经济效益", "社会效益", "生态效益", "可持续影响"}:
                 output_twin = next((names[j] for j in rows if level2[j] == "数量" and _similar(names[i], names[j])), "")

@@ -35,7 +35,7 @@ from sklearn.model_selection import GroupKFold, cross_val_predict
 
 from nlp.categories import level2_names
 from nlp.features import AnalysedRows, IndicatorFeaturizer
-from nlp.codes import family_of
+from nlp.codes import family_of, is_default_off
 from nlp.schema import FAMILIES
 
 C_GRID = (0.1, 0.25, 0.5, 1.0, 2.0)
@@ -232,7 +232,7 @@ def decisive_rules(rows: AnalysedRows, labels: dict[str, np.ndarray], real_mask:
     floors: dict[str, dict[str, float]] = {}
     for code, n in sorted(fired.items()):
         precision = (right[code] + 1) / (n + 2)
-        if n >= DECISIVE_MIN_FIRES and precision >= DECISIVE_PRECISION:
+        if n >= DECISIVE_MIN_FIRES and precision >= DECISIVE_PRECISION and not is_default_off(code):
             floors.setdefault(family_of(code), {})[code] = round(precision, 4)
     return floors
 

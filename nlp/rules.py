@@ -293,7 +293,16 @@ def c9_nature_conflict(ctx: RowContext) -> str | None:
     return None
 
 
+def _vague_name(ctx: RowContext) -> tuple[str, ...]:
+    return ctx.cues("degree_outcome", "name") or ctx.cues("vague", "name") or ctx.cues("direction", "name")
+
+
 def m1_vague(ctx: RowContext) -> str | None:
+    """A vague degree or direction with no magnitude: in the value, or in the name of a row with no
+    value at all (生态修复功能提高 / empty: the only target is the name's 提高)."""
+    if ctx.value.kind == "empty" and ctx.name:
+        found = _vague_name(ctx)
+        return found[0] if found else None
     if ctx.value.number is not None or ctx.value.kind not in {"qualitative", "text"}:
         return None
     found = ctx.cues("degree_outcome", "value") or ctx.cues("vague", "value") or ctx.cues("direction", "value")
@@ -307,10 +316,11 @@ def m2_no_baseline(ctx: RowContext) -> str | None:
 
 
 def m3_no_criteria(ctx: RowContext) -> str | None:
-    """A grade with no standard named; or no value at all on a qualitative name (nothing to check)."""
+    """A grade with no standard named; or no value at all on a qualitative name (nothing to check;
+    when the name itself only says "improve", that is M1's vague direction instead)."""
     if ctx.has_criteria:
         return None
-    if ctx.value.kind == "empty" and ctx.name and ctx.name_type == "text":
+    if ctx.value.kind == "empty" and ctx.name and ctx.name_type == "text" and not _vague_name(ctx):
         return "指标值为空"
     found = ctx.cues("grade", "value") if ctx.value.kind == "qualitative" else ()
     return found[0] if found else None
@@ -318,13 +328,10 @@ def m3_no_criteria(ctx: RowContext) -> str | None:
 
 def m4_activity(ctx: RowContext) -> str | None:
     """Work described instead of a level: an activity, a deadline that points at an unstated plan,
-    a category name turned into a rate (社会效益指标率), or a slogan given a percentage (促进行业发展
-    ≥95%: a share of nothing). Otherwise a value with numbers states levels."""
+    or a category name turned into a rate (社会效益指标率). A value with numbers states levels."""
     value = ctx.value
     if re.search(r"(效益|影响|可持续)指标率$", ctx.name):
         return ctx.name
-    if value.unit_class == "percent" and b5_slogan(ctx):
-        return f"口号式名称取“{ctx.value_text}”"
     if value.kind == "deadline" and not value.date and any(word in ctx.value_text for word in _UNSTATED_DEADLINE):
         return ctx.value_text[:20]
     if value.kind != "text" or not ctx.value_text or re.search(r"[0-9]", ctx.value_text):
@@ -355,7 +362,8 @@ def m6_invalid_number(ctx: RowContext) -> str | None:
 def m7_not_attributable(ctx: RowContext) -> str | None:
     """A macro outcome (空气质量, 就业率…) measured as the project's result, unless the name says
     whose it is (参训人员…就业率). Counts of things built and satisfaction are the project's own."""
-    if ctx.name_type in {"count", "satisfaction"} or any(word in ctx.name for word in _BENEFICIARY):
+    if ctx.name_type in {"count", "satisfaction"} or ctx.value.unit_class == "count" or \
+            any(word in ctx.name for word in _BENEFICIARY):
         return None
     found = ctx.cues("macro_outcome", "name")
     return found[0] if found else None

@@ -19,6 +19,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "score_mismatch",
     "score_unmeasurable",
     "risk",
+    "review",
     "codes",
     "suggested_level2",
     "explanation",

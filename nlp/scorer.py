@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nlp import fingerprint
 from nlp.artifacts import load_verified
-from nlp.codes import catalogue, precedence
+from nlp.codes import catalogue, is_default_off, precedence
 from nlp.cues import pipeline
 from nlp.context import (Columns, RowContext, TableFacts, analysis_keys, frame_columns, record_columns,
                          table_facts)
@@ -141,6 +142,7 @@ class Scorer:
     def _row_output(self, i, ctx: RowContext, hits, proba, category_proba, X) -> tuple:
         """The row's :data:`OUTPUT_COLUMNS` values in order, then its findings."""
         flags = {f: int(proba[f][i] >= self.model.thresholds_[f]) for f in FAMILIES}
+        review = [f for f in FAMILIES if not flags[f] and proba[f][i] >= self.model.review_thresholds_[f]]
         suggested = self._suggested_level2(ctx, category_proba[i]) if flags["mismatch"] else ""
         findings: list[Finding] = []
         for family in FAMILIES:
@@ -155,6 +157,7 @@ class Scorer:
             **{f"flag_{f}": flags[f] for f in FAMILIES},
             **{f"score_{f}": scores[f] for f in FAMILIES},
             "risk": round(1.0 - float(np.prod([1.0 - scores[f] for f in FAMILIES])), 4),
+            "review": ";".join(review),
             "codes": ";".join(f.code for f in flagged),
             "suggested_level2": suggested,
             "explanation": " ".join(f"[{f.code}] {f.message}建议：{f.suggestion}" for f in flagged),
@@ -162,7 +165,7 @@ class Scorer:
         return (*(output[column] for column in OUTPUT_COLUMNS), tuple(findings))
 
     def _family_findings(self, family, i, ctx, hits, suggested, X) -> list[Finding]:
-        codes = [code for code in hits if catalogue()[code]["family"] == family]
+        codes = [code for code in hits if catalogue()[code]["family"] == family and not is_default_off(code)]
         if codes:
             return [self._finding(code, ctx, hits[code], suggested) for code in codes]
         evidence = "、".join(self._top_features(family, X, i))
@@ -208,6 +211,8 @@ def settle(gen0_threshold: int | None = None) -> None:
 
 
 def load(models_dir: Path | None = None, memo_rows: int = DEFAULT_MEMO_ROWS) -> Scorer:
-    """Load the bundled (or given) model after verifying its SHA-256 against the manifest."""
+    """Load the bundled (or given) model after verifying its SHA-256 against the manifest, and its
+    fingerprint against today's rules and data (:mod:`nlp.fingerprint`)."""
     model, manifest = load_verified(models_dir or models_path())
+    fingerprint.check(manifest)
     return Scorer(model, manifest, memo_rows=memo_rows)

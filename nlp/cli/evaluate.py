@@ -42,8 +42,15 @@ def run(args: argparse.Namespace) -> int:
     rows = _read(args.rows) if args.rows else gold.drop(columns=[*FAMILIES, "codes", "note"], errors="ignore")
     report = evaluate_frame(nlp.load().score_frame(rows), gold)
     print(f"rows evaluated: {report['rows']}")
-    print(f"{'family':<14}{'precision':>10}{'recall':>8}{'F1':>8}{'gold+':>7}")
-    for family, m in report["families"].items():
-        print(f"{family:<14}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1']:>8.3f}{m['support']:>7}")
-    print("per code (gold / predicted / both): " + json.dumps(report["codes"], ensure_ascii=False))
+    print(f"{'family':<14}{'precision':>10}{'recall':>8}{'F1':>8}{'gold+':>7}{'recall incl. review':>21}")
+    for family in FAMILIES:
+        m, seen = report["families"][family], report["families_with_review"][family]
+        print(f"{family:<14}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1']:>8.3f}{m['support']:>7}"
+              f"{seen['recall']:>21.3f}")
+    print(f"{'macro F1':<14}{'':>10}{'':>8}{report['families']['macro_f1']:>8.3f}")
+    print(f"\n{'code':<6}{'precision':>10}{'recall':>8}{'gold':>6}{'reported':>10}{'both':>6}")
+    for code, m in report["codes"].items():
+        precision = "–" if m["precision"] is None else f"{m['precision']:.3f}"
+        recall = "–" if m["recall"] is None else f"{m['recall']:.3f}"
+        print(f"{code:<6}{precision:>10}{recall:>8}{m['gold']:>6}{m['predicted']:>10}{m['both']:>6}")
     return EXIT_OK

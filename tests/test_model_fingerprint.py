@@ -1,0 +1,48 @@
+"""A model is only loaded with the rules, lexicons and data it was trained with."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+import nlp
+from nlp import fingerprint
+from nlp.artifacts import ArtifactError
+from nlp.resources import models_path
+
+
+def test_the_bundled_model_matches_todays_rules_and_data() -> None:
+    nlp.load()  # raises if anything scoring depends on changed since `iqc train`
+
+
+@pytest.mark.parametrize("changed", ["data/lexicons/cues.toml", "data/taxonomy.toml", "nlp/rules.py"])
+def test_a_changed_lexicon_or_rule_is_refused_with_what_to_do(changed: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = fingerprint.scoring_files()
+    files[changed] = "0" * 64
+    monkeypatch.setattr(fingerprint, "scoring_files", lambda: files)
+    with pytest.raises(ArtifactError, match=f"{re.escape(changed)}.*iqc train"):
+        nlp.load()
+
+
+def test_a_manifest_without_a_fingerprint_is_refused(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    shutil.copytree(models_path(), models)
+    manifest = (models / "manifest.json").read_text(encoding="utf-8")
+    start = manifest.index('"fingerprint"')
+    end = manifest.index('"metrics"')
+    (models / "manifest.json").write_text(manifest[:start] + manifest[end:], encoding="utf-8")
+    with pytest.raises(ArtifactError, match="iqc train"):
+        nlp.load(models)
+
+
+def test_the_cli_says_so_in_one_line(iqc, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    files = fingerprint.scoring_files()
+    files["data/taxonomy.toml"] = "0" * 64
+    monkeypatch.setattr(fingerprint, "scoring_files", lambda: files)
+    source = tmp_path / "rows.csv"
+    source.write_text("level3,target_value\n质量指标,≥95%\n", encoding="utf-8")
+    code, err = iqc("score", source, "-o", tmp_path / "out.csv", "--quiet")
+    assert code != 0
+    assert "iqc train" in err and "Traceback" not in err

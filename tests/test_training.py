@@ -1,0 +1,45 @@
+"""``iqc train`` rebuilds ``models/`` bit for bit from ``data/``, and reports the fresh-source figure."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from nlp.resources import models_path
+from nlp.train import FRESH_SOURCE_SPLITS
+
+
+@pytest.fixture(scope="module")
+def retrained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from nlp.train import train
+
+    models = tmp_path_factory.mktemp("models")
+    train(models)
+    return models
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_train_rebuilds_the_bundled_models_bit_for_bit(retrained: Path) -> None:
+    bundled = sorted(p.name for p in models_path().iterdir() if p.is_file())
+    assert sorted(p.name for p in retrained.iterdir()) == bundled
+    for name in bundled:
+        assert _digest(retrained / name) == _digest(models_path(name)), name
+
+
+def test_the_manifest_reports_fresh_source_figures_in_both_directions(retrained: Path) -> None:
+    metrics = json.loads((retrained / "manifest.json").read_text(encoding="utf-8"))["metrics"]
+    assert len(metrics["fresh_source"]) == len(FRESH_SOURCE_SPLITS) == 2
+    for result in [*metrics["fresh_source"].values(), metrics["grouped_cv"]]:
+        for key in ("model", "model_flag_or_review", "keyword_baseline"):
+            assert 0.0 <= result[key]["macro_f1"] <= 1.0
+        assert result["codes"]
+
+
+def test_folds_below_two_is_a_usage_error(iqc) -> None:
+    code, err = iqc("train", "--folds", "1")
+    assert code == 2 and "at least 2" in err
