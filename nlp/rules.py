@@ -144,7 +144,7 @@ def b10_duplicate(ctx: RowContext) -> str | None:
 
 
 def c1_rate_under_quantity(ctx: RowContext) -> str | None:
-    if ctx.level2.name != "数量" or re.search(r"[0-9]", ctx.name):
+    if ctx.level2.name != "数量":
         return None
     if ctx.name_type in {"rate", "satisfaction"} or (ctx.value.unit_class == "percent" and ctx.name_type != "count"):
         if not re.search(r"[0-9]", ctx.description):

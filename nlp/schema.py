@@ -46,8 +46,10 @@ class Finding:
     """One reason a row was flagged (or an advisory note).
 
     ``field`` is the input column the finding is about (``level3``, ``target_value``, ``level2``…),
-    so a spreadsheet can highlight the right cell. ``evidence`` is the text span(s) or model
-    features that drove it; ``source`` is ``rule`` or ``model``.
+    so a spreadsheet can highlight the right cell, and ``quote`` is the text of that cell it
+    points at, at characters ``start``–``end`` of the cell (the whole cell when the evidence is
+    not a span of it; -1 when the cell is empty). ``evidence`` says in a reviewer's words what
+    drove the finding; ``source`` is ``rule`` or ``model``.
     """
 
     code: str
@@ -59,7 +61,10 @@ class Finding:
     suggestion: str
     field: str
     source: str = "rule"
+    quote: str = ""
+    start: int = -1
+    end: int = -1
 
-    def to_dict(self) -> dict[str, str]:
-        # shallow on purpose: every field is a str, and dataclasses.asdict deep-copies (10× slower)
+    def to_dict(self) -> dict[str, str | int]:
+        # shallow on purpose: every field is a str or int, and dataclasses.asdict deep-copies (10× slower)
         return {name: getattr(self, name) for name in self.__slots__}

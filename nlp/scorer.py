@@ -19,13 +19,14 @@ import pandas as pd
 
 from nlp import fingerprint
 from nlp.artifacts import load_verified
-from nlp.codes import catalogue, is_default_off, precedence
+from nlp.codes import catalogue, family_of, is_default_off, precedence
 from nlp.cues import pipeline
 from nlp.context import (Columns, RowContext, TableFacts, analysis_keys, frame_columns, record_columns,
                          table_facts)
+from nlp.explain import locate, readable_feature
 from nlp.features import analyse_columns
 from nlp.model import IndicatorModel
-from nlp.resources import load_toml, models_path
+from nlp.resources import models_path
 from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, Finding
 
 MODEL_CODE = {"boilerplate": "B0", "mismatch": "C0", "unmeasurable": "M0"}
@@ -38,25 +39,6 @@ DEFAULT_MEMO_ROWS = 50_000  # ~1.5 KB each (mostly findings text): ~75 MB per pr
 def _quote(text: str) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= _QUOTE_LIMIT else text[:_QUOTE_LIMIT] + "…"
-
-
-def readable_feature(name: str) -> str:
-    """A model feature name as a reviewer can read it (labels from ``data/lexicons/cues.toml``)."""
-    labels = load_toml("lexicons/cues.toml")["labels"]
-    prefixes = {"n:": "名称含", "d:": "解释含", "v:": "取值含", "c:": "字符"}
-    for prefix, label in prefixes.items():
-        if name.startswith(prefix):
-            return f"{label}“{name[len(prefix):].replace('_', '')}”"
-    if name.startswith("rule"):
-        return f"规则{name.split('=')[1].split('|')[0]}"
-    if name.startswith("cat_"):
-        return "内容与所填二级类别不符"
-    if name.startswith("cue_"):
-        cell, group = name[4:].split("=", 1)
-        where = {"n": "名称", "d": "解释", "v": "取值"}[cell]
-        return f"{where}含{labels.get(group, group.replace('cat:', '') + '类词')}"
-    key, _, value = name.partition("=")
-    return f"{labels.get(key, key)}：{value.replace('|', '×')}" if value else labels.get(key, key)
 
 
 class Scorer:
@@ -142,6 +124,9 @@ class Scorer:
     def _row_output(self, i, ctx: RowContext, hits, proba, category_proba, X) -> tuple:
         """The row's :data:`OUTPUT_COLUMNS` values in order, then its findings."""
         flags = {f: int(proba[f][i] >= self.model.thresholds_[f]) for f in FAMILIES}
+        for code in hits:  # a code reported whatever the model says (an exact duplicate, B10)
+            if catalogue()[code].get("always_report"):
+                flags[family_of(code)] = 1
         review = [f for f in FAMILIES if not flags[f] and proba[f][i] >= self.model.review_thresholds_[f]]
         suggested = self._suggested_level2(ctx, category_proba[i]) if flags["mismatch"] else ""
         findings: list[Finding] = []
@@ -175,20 +160,42 @@ class Scorer:
         entry = catalogue()[code]
         slots = {"name": _quote(ctx.name), "value": _quote(ctx.value_text), "level2": ctx.level2.raw or "（空）",
                  "suggested": suggested or "其他类别", "evidence": _quote(evidence)}
+        field, quote, start, end = locate(entry["field"], evidence, ctx)
         return Finding(code=code, family=entry["family"], severity=entry["severity"], title=entry["title"],
                        message=entry["message"].format(**slots), evidence=evidence,
-                       suggestion=entry["suggestion"].format(**slots), field=entry["field"], source=source)
+                       suggestion=_suggestion(entry, ctx).format(**slots), field=field, source=source,
+                       quote=quote, start=start, end=end)
 
     def _top_features(self, family: str, X, i: int, k: int = 3) -> list[str]:
+        """Up to ``k`` distinct reviewer-readable reasons among the features that raised the score most."""
         start, end = X.indptr[i], X.indptr[i + 1]  # row i of the CSR matrix without building it
         indices = X.indices[start:end]
         contributions = X.data[start:end] * self._coefficients[family][indices]
-        order = np.argsort(-contributions)[:k]
-        return [readable_feature(self._feature_names[indices[j]]) for j in order if contributions[j] > 0]
+        reasons: list[str] = []
+        for j in np.argsort(-contributions):
+            if contributions[j] <= 0 or len(reasons) == k:
+                break
+            reason = readable_feature(self._feature_names[indices[j]])
+            if reason and reason not in reasons:
+                reasons.append(reason)
+        return reasons
 
     def _suggested_level2(self, ctx: RowContext, category_row: np.ndarray) -> str:
-        best = self.model.category_classes_[int(np.argmax(category_row))]
-        return best if best != ctx.level2.name else ""
+        """The 二级 the content reads as: the category model's first choice, or its second when the
+        first is what the row already declares (a mismatch flag always comes with a suggestion)."""
+        order = np.argsort(-category_row, kind="stable")
+        for j in order[:2]:
+            candidate = self.model.category_classes_[int(j)]
+            if candidate != ctx.level2.name:
+                return candidate
+        return ""
+
+
+def _suggestion(entry: dict, ctx: RowContext) -> str:
+    """The catalogue's suggestion for this kind of row: ``suggestions`` may hold one per declared
+    二级 or per what the name measures (an M3 fix for an acceptance row speaks of acceptance)."""
+    variants = entry.get("suggestions", {})
+    return variants.get(ctx.level2.name) or variants.get(ctx.name_type) or entry["suggestion"]
 
 
 def settle(gen0_threshold: int | None = None) -> None:

@@ -85,6 +85,7 @@ def _score_row(row: dict[str, str]) -> dict[str, Any]:
         **{f"flag_{f}": scores[f] >= 0.5 for f in FAMILIES},
         **{f"score_{f}": scores[f] for f in FAMILIES},
         "risk": max(scores.values()),
+        "review": "",
         "codes": ";".join(codes),
         "suggested_level2": "质量" if "C1" in codes else "",
         "explanation": " ".join(f["message"] for f in findings),

@@ -95,8 +95,11 @@ class FindingOut(BaseModel):
     message: str = Field(examples=["三级指标“质量指标”仅重复了类别名称，未说明衡量的具体对象与口径，无法据以考核。"])
     evidence: str = Field(examples=["质量指标"])
     suggestion: str = Field(examples=["改为能反映本项目质量的具体指标（写明对象和计算方法）。"])
-    field: str = Field(examples=["level3"])
+    field: str = Field(examples=["level3"], description="the input column the finding is about")
     source: str = Field(examples=["rule"])
+    quote: str = Field("", examples=["质量指标"], description="the text of `field` the finding points at")
+    start: int = Field(-1, description="offset of `quote` in the cell (characters; -1: empty cell)")
+    end: int = Field(-1, description="end offset of `quote` in the cell")
 
 
 class FamilyFlags(BaseModel):
@@ -118,6 +121,8 @@ class RowResult(BaseModel):
     flags: FamilyFlags
     scores: FamilyScores
     risk: float = Field(description="overall risk from the scorer; higher = more likely to need rework")
+    review: list[str] = Field(default_factory=list, description="families in the review band: not flagged, "
+                                                               "but close enough to need a look")
     codes: list[str] = Field(description="finding codes, most important first")
     suggested_level2: str = Field(description="the 二级 the content reads as, when it differs")
     explanation: str

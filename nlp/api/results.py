@@ -22,6 +22,7 @@ def row_result(scored: Mapping[str, Any]) -> RowResult:
         flags={family: bool(scored[f"flag_{family}"]) for family in FAMILIES},
         scores={family: float(scored[f"score_{family}"]) for family in FAMILIES},
         risk=float(scored["risk"]),
+        review=[family for family in split_codes(scored.get("review")) if family],
         codes=[code.strip() for code in split_codes(scored["codes"])],
         suggested_level2=display(scored.get("suggested_level2")),
         explanation=display(scored.get("explanation")),
