@@ -39,7 +39,7 @@ from nlp.model import IndicatorModel, grouped_splits
 from nlp.model_card import model_card
 from nlp.rules import keyword_baseline
 from nlp.schema import FAMILIES
-from nlp.scorer import Scorer
+from nlp.scorer import MODEL_CODE, Scorer
 
 N_OUTER_SPLITS = 5
 RANDOM_STATE = 0
@@ -87,7 +87,20 @@ def measure(gold: pd.DataFrame, held_out: pd.DataFrame) -> dict:
         "model_flag_or_review": family_metrics(gold, seen, prefix="seen_"),
         "keyword_baseline": family_metrics(gold, baseline_flags(gold)),
         "codes": code_metrics(gold["codes"].tolist(), held_out["codes"].tolist()),
+        "model_codes": model_code_precision(gold, held_out),
     }
+
+
+def model_code_precision(gold: pd.DataFrame, held_out: pd.DataFrame) -> dict[str, dict]:
+    """For B0/C0/M0 (no reviewer writes them): how often a row reported with it is a real defect of
+    its family."""
+    result = {}
+    for family, code in MODEL_CODE.items():
+        reported = held_out["codes"].fillna("").str.split(";").apply(lambda codes, c=code: c in codes)
+        right = int(gold.loc[reported, family].sum())
+        result[code] = {"predicted": int(reported.sum()), "both": right,
+                        "precision": round(right / int(reported.sum()), 4) if reported.any() else None}
+    return result
 
 
 def cross_validate(corpus: pd.DataFrame, n_splits: int = N_OUTER_SPLITS, **params) -> pd.DataFrame:
