@@ -105,11 +105,18 @@ def test_giant_cell_is_kept_and_reported(tmp_path: Path) -> None:
     ]
 
 
-def test_malformed_row_names_file_and_line(tmp_path: Path) -> None:
-    read = read_file(write_text(tmp_path / "m.csv", ["level3,target_value", "a,1", "b,2,3"]))
-    with pytest.raises(InputError, match="malformed row") as error:
-        list(read.frames)
-    assert error.value.location == "3"
+def test_a_row_with_text_beyond_the_header_is_an_error_and_the_others_are_read(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "m.csv", ["level3,target_value", "a,1,", "b,2,3", "c,3"])
+    read, frame = read_all(path)
+    assert frame[["level3", "target_value", "source_line"]].values.tolist() == [["a", "1", "2"], ["c", "3", "4"]]
+    assert [(error.location, "row not read" in error.message) for error in read.errors] == [("3", True)]
+
+
+def test_cr_only_line_endings_are_lines(tmp_path: Path) -> None:
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"level3,target_value\ra,1\rb,2\r")
+    _, frame = read_all(path)
+    assert frame[["level3", "source_line"]].values.tolist() == [["a", "2"], ["b", "3"]]
 
 
 # --- chunking -------------------------------------------------------------------------------
