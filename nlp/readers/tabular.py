@@ -30,6 +30,7 @@ import pandas as pd
 from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped, TableInfo
 from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
+from nlp.long_cells import ANALYSED_CHARS
 from nlp.records import ALL_COLUMNS
 from nlp.schema import OUTPUT_COLUMNS
 
@@ -38,8 +39,9 @@ OUTPUT_MARKERS = frozenset(OUTPUT_COLUMNS)
 
 #: How many rows from the top of a file or sheet are searched for the header row.
 HEADER_SCAN_ROWS = 20
-#: Cells longer than this are kept but reported: usually a whole document pasted into one cell.
-GIANT_CELL_CHARS = 10_000
+#: Cells longer than this are kept but reported (the scorer analyses them cut, see nlp.long_cells):
+#: usually a whole document pasted into one cell.
+GIANT_CELL_CHARS = ANALYSED_CHARS
 #: A header must name at least one of these, or the table holds no indicators.
 INDICATOR_FIELDS = frozenset({"level3", "target_value"})
 #: Blank cells of these columns take the value above them within a table (merged cells).
