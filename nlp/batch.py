@@ -14,6 +14,7 @@ threads of the GIL and the workers wait.)
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -72,8 +73,13 @@ class Task:
 
 
 def _init_worker(models_dir: str | None) -> None:
-    """Load the model in each worker after the fork, so no process maps a copy it does not use."""
+    """Load the model in each worker after the fork, so no process maps a copy it does not use.
+
+    SIGTERM gets its default action back: the parent's handler (see ``nlp.report.atomic``) is for
+    the process that owns the output; a worker is simply ended when the pool terminates.
+    """
     global _worker_scorer
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker_scorer = _loaded_scorer(Path(models_dir) if models_dir else None)
 
 
