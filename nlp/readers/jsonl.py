@@ -14,7 +14,7 @@ from pathlib import Path
 from nlp.readers.base import InputError, Skipped
 from nlp.readers.encoding import detect_encoding
 from nlp.readers.tabular import (FileRead, Framer, TableLog, cell_text, chunked_frames, match_header,
-                                 no_indicator_columns, skip_reason)
+                                 no_indicator_columns, skip_reason, too_wide)
 
 
 def read_jsonl(path: Path, chunk_size: int | None = None) -> FileRead:
@@ -25,6 +25,8 @@ def read_jsonl(path: Path, chunk_size: int | None = None) -> FileRead:
     header = match_header(keys)
     if header is None:
         raise no_indicator_columns(path)
+    if error := too_wide(path, header):
+        raise error
     if reason := skip_reason(keys):
         read.skipped.append(Skipped(str(path), "line 1", reason))
         read.errors.clear()

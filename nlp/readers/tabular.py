@@ -32,6 +32,7 @@ from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
 from nlp.long_cells import ANALYSED_CHARS
 from nlp.records import ALL_COLUMNS
+from nlp.resources import load_toml
 from nlp.schema import OUTPUT_COLUMNS
 
 #: Columns that only a scored output has (see :func:`skip_reason`).
@@ -42,6 +43,8 @@ HEADER_SCAN_ROWS = 20
 #: Cells longer than this are kept but reported (the scorer analyses them cut, see nlp.long_cells):
 #: usually a whole document pasted into one cell.
 GIANT_CELL_CHARS = ANALYSED_CHARS
+#: Most columns a table may have (``data/tables.toml``); a wider header is refused, not read.
+MAX_COLUMNS: int = load_toml("tables.toml")["max_columns"]
 #: A header must name at least one of these, or the table holds no indicators.
 INDICATOR_FIELDS = frozenset({"level3", "target_value"})
 #: Blank cells of these columns take the value above them within a table (merged cells).
@@ -177,6 +180,14 @@ def skip_reason(names: Sequence[str]) -> str | None:
     if OUTPUT_MARKERS <= set(names):
         return OUTPUT_REASON
     return None
+
+
+def too_wide(path: Path, header: HeaderMap, location: str = "") -> InputError | None:
+    """An error when ``header`` has more than :data:`MAX_COLUMNS` columns, else ``None``."""
+    if len(header.names) <= MAX_COLUMNS:
+        return None
+    return InputError(str(path), f"header has {len(header.names)} columns, over the limit of {MAX_COLUMNS} "
+                                 "(max_columns in data/tables.toml): not read", location)
 
 
 def no_indicator_columns(path: Path) -> InputError:
@@ -372,6 +383,8 @@ def locate_text_table(path: Path) -> TextTable | None:
     if found is None:
         return None
     (record, delimiter, line), header = found
+    if error := too_wide(path, header, str(line)):
+        raise error
     return TextTable(encoding, delimiter, header, record, line)
 
 
@@ -504,11 +517,13 @@ def read_workbook(path: Path, chunk_size: int | None = None) -> FileRead:
                 read.skipped.append(Skipped(str(path), sheet.title, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
             elif reason := skip_reason(header[1].names):
                 read.skipped.append(Skipped(str(path), sheet.title, reason))
+            elif error := too_wide(path, header[1], sheet.title):
+                read.errors.append(error)
             else:
                 found.append((sheet, *header))
     if not found:
         workbook.close()
-        if any(part.reason in (RUBRIC_REASON, OUTPUT_REASON) for part in read.skipped):
+        if read.errors or any(part.reason in (RUBRIC_REASON, OUTPUT_REASON) for part in read.skipped):
             return read
         raise no_indicator_columns(path)
     log = TableLog(path, read.tables)
