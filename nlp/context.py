@@ -16,6 +16,7 @@ from functools import lru_cache
 import pandas as pd
 
 from nlp.categories import Category, canonical_level1, canonical_level2
+from nlp.chinese import to_simplified
 from nlp.cues import TextAnalysis, analyse, project_domain
 from nlp.records import parse_budget
 from nlp.resources import load_toml
@@ -24,6 +25,11 @@ from nlp.values import ParsedValue, parse_value
 _DIGIT = re.compile(r"[0-9０-９]")
 _TABLE = load_toml("tables.toml")
 _NEAR_DUPLICATE = _TABLE["near_duplicate_chars"]
+_TEMPLATE_FURNITURE = re.compile(r"三级指标|指标\s*[0-9一二三四五六七八九十]*|\*+|[×xX]{2,}|…+|\.{2,}|"
+                                 r"[≥≤><=＞＜%％:：/／\s\-—]")
+_RULE_WORDS = load_toml("lexicons/cues.toml")["rule_words"]
+_NOT_APPLICABLE = frozenset(_RULE_WORDS["not_applicable"])
+_OPTIONAL_LEVEL2 = frozenset(load_toml("taxonomy.toml")["optional_level2"])
 _NAME_NOISE = re.compile(r"[\s%％:：、，,。.()（）\"“”'‘’《》\-—·]+|^指标[0-9]+")
 
 
@@ -67,6 +73,8 @@ class RowContext:
     name_type: str
     budget_wan: float | None
     table: TableFacts = field(default_factory=TableFacts)
+    unit_text: str = ""               # the 计量单位 cell as written (C9 compares it with the value)
+    value_type_text: str = ""         # the 指标性质/方向 cell (定量/定性, 正向/反向, ≥ …)
 
     @property
     def has_criteria(self) -> bool:
@@ -74,12 +82,29 @@ class RowContext:
         text = self.description + self.basis + self.name
         return bool(_DIGIT.search(text)) or "标准" in text or "规定" in text
 
+    @property
+    def is_unused_slot(self) -> bool:
+        """An unused template slot, or an explicit "not applicable" on an optional dimension.
+
+        The guide labels both 0/0/0: a bare ``指标2:``, a ``……`` row, an empty optional 生态效益 row,
+        or 否/无/不适用 on an optional benefit. Nothing was claimed, so nothing can be wrong.
+        """
+        if only_template(self.name) and only_template(self.value_text):
+            return True
+        optional = self.level2.name in _OPTIONAL_LEVEL2
+        return optional and (self.value_text.strip() in _NOT_APPLICABLE or self.name.strip() in _NOT_APPLICABLE)
+
     def cues(self, group: str, *cells: str) -> tuple[str, ...]:
         """Cue terms of ``group`` found in the given cells (name, description, value, project)."""
         found: list[str] = []
         for cell in cells:
             found.extend(getattr(self, f"{cell}_cues").cues.get(group, ()))
         return tuple(found)
+
+
+def only_template(text: str) -> bool:
+    """Nothing but template furniture: blank, a slot label (指标2:, 三级指标), placeholders, dots."""
+    return not _TEMPLATE_FURNITURE.sub("", text)
 
 
 @lru_cache(maxsize=50_000)
@@ -106,9 +131,13 @@ def normalised_name(name: str) -> str:
 
 
 def build_context(row: Mapping[str, object], table: TableFacts | None = None) -> RowContext:
-    """Analyse one row (a mapping with the interchange columns)."""
+    """Analyse one row (a mapping with the interchange columns).
+
+    Cells are analysed in simplified characters (the lexicons and models are simplified); the
+    row itself, and so every output column, keeps the text as written.
+    """
     def cell(key: str) -> str:
-        return cell_text(row.get(key))
+        return to_simplified(cell_text(row.get(key)))
 
     name, value_text = cell("level3"), cell("target_value")
     project = cell("project_name") + " " + cell("project_goal")
@@ -128,6 +157,8 @@ def build_context(row: Mapping[str, object], table: TableFacts | None = None) ->
         name_type=name_type(name),
         budget_wan=parse_budget(row.get("budget_wan")),
         table=table or TableFacts(),
+        unit_text=cell("unit"),
+        value_type_text=cell("value_type"),
     )
 
 
@@ -210,6 +241,14 @@ def _similar(a: str, b: str) -> bool:
     return common / longer >= _NEAR_DUPLICATE
 
 
+def _qualified_twin(a: str, b: str, value_a: str, value_b: str) -> bool:
+    """One name is the other with a qualifier (辖区内人民群众满意度 / 人民群众满意度), same value."""
+    if not value_a or value_a != value_b:
+        return False
+    shorter, longer = sorted((a, b), key=len)
+    return len(shorter) >= 4 and shorter in longer
+
+
 def table_facts(columns: Columns) -> list[TableFacts]:
     """Table-level facts for every row (rows grouped by :func:`table_keys`)."""
     keys = table_keys(columns)
@@ -226,7 +265,8 @@ def table_facts(columns: Columns) -> list[TableFacts]:
         filled = [i for i in rows if names[i] or values[i]]
         value_counts = Counter(values[i] for i in filled if values[i])
         for pos, i in enumerate(rows):
-            earlier = next((names[j] for j in rows[:pos] if _similar(names[i], names[j])), "")
+            earlier = next((names[j] for j in rows[:pos] if _similar(names[i], names[j]) or
+                            _qualified_twin(names[i], names[j], values[i], values[j])), "")
             output_twin = ""
             if level2[i] in {"经济效益", "社会效益", "生态效益", "可持续影响"}:
                 output_twin = next((names[j] for j in rows if level2[j] == "数量" and _similar(names[i], names[j])), "")

@@ -110,7 +110,7 @@ def structured_features(ctx: RowContext, hits: dict[str, str]) -> dict[str, floa
         "table_value_dominant": float(ctx.table.value_dominant),
         "table_copied_share": ctx.table.copied_share,
         "table_duplicate": float(bool(ctx.table.duplicate_earlier)),
-        "row_empty": float(not ctx.name and not ctx.value_text),
+        "row_empty": float(ctx.is_unused_slot),
     }
     for cell, analysis in (("n", ctx.name_cues), ("d", ctx.description_cues), ("v", ctx.value_cues)):
         for group, terms in analysis.cues.items():
@@ -189,6 +189,10 @@ class IndicatorFeaturizer(TransformerMixin, BaseEstimator):
             self.chars_.transform([_char_text(c) for c in rows.contexts]),
             numeric_dicts_to_csr(self._structure_dicts(rows), self.structure_.vocabulary_),
         ], format="csr")
+
+    def text_width(self) -> int:
+        """How many leading columns are text n-grams (words, then characters)."""
+        return len(self.words_.vocabulary_) + len(self.chars_.vocabulary_)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.concatenate([

@@ -1,8 +1,19 @@
 """Locating and loading the project's data files (lexicons, taxonomy, thresholds).
 
 Lexicons and thresholds live in ``data/`` as TOML so that a reviewer can tune them without
-touching code; this module is the single place that knows where they are. ``IQC_HOME`` overrides
-the project root (useful when the package is installed away from its checkout).
+touching code; this module is the single place that knows where they are.
+
+Where ``data/`` and ``models/`` are found, first match wins:
+
+1. ``IQC_HOME`` (a folder holding ``data/`` and ``models/``), to score with other lexicons or models;
+2. ``nlp/_home/`` inside the installed package: a wheel or ``pip install .`` carries both folders
+   there (``setup.py`` maps ``data/`` and ``models/`` onto the packages ``nlp._home.data`` and
+   ``nlp._home.models``), so an installed package needs no checkout;
+3. the checkout the package is imported from (a source tree or an editable install), where
+   ``nlp/_home/`` does not exist and the folders are the repository's own, edited in place.
+
+The data is mapped at build time instead of moved into ``nlp/`` so that the repository layout,
+the notebooks and every path in the docs stay as they are.
 """
 from __future__ import annotations
 
@@ -12,11 +23,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+_PACKAGE = Path(__file__).resolve().parent
+_INSTALLED_HOME = _PACKAGE / "_home"
+
 
 def project_root() -> Path:
-    """The checkout root that holds ``data/`` and ``models/``."""
+    """The folder that holds ``data/`` and ``models/`` (see the module docstring for the order)."""
     override = os.environ.get("IQC_HOME")
-    return Path(override) if override else Path(__file__).resolve().parent.parent
+    if override:
+        return Path(override)
+    return _INSTALLED_HOME if _INSTALLED_HOME.is_dir() else _PACKAGE.parent
 
 
 def data_path(*parts: str) -> Path:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 
 from nlp.categories import hierarchy_is_valid, level2_names
-from nlp.context import RowContext
+from nlp.context import RowContext, only_template
 from nlp.resources import load_toml
 
 Rule = Callable[[RowContext], str | None]
@@ -29,9 +29,12 @@ _GENERIC_REMAINDER = re.compile(r"^(项目|对|的|指标|显著|增长率|增�
 _GENERIC_WORK = re.compile(r"(各项|重点|工作|任务|项目|完成|及时率|完成率|实现率|情况|目标|绩效考核指标|效益|"
                            r"赛事|的|保证|保障|顺利|开展)")
 _SLOGAN_HEADS = tuple(_WORDS["slogan_heads"])
+_SLOGAN_ENDS = tuple(_WORDS["slogan_ends"])
 _RATIO_DESCRIPTION = re.compile(r"(占|/).{0,30}(比率|比例)|比率|比例")
-_YEAR_END = re.compile(r"(年底|年末|12月|十二月|年内|全年)")
 _POSITIVE_EFFECT = tuple(_WORDS["positive_effect"])
+_SELF_EVIDENT = tuple(_WORDS["self_evident"])
+_UNSTATED_DEADLINE = tuple(_WORDS["unstated_deadline"])
+_BENEFICIARY = tuple(_WORDS["beneficiary"])
 _NON_COST = tuple(_WORDS["non_cost"])
 
 
@@ -44,7 +47,10 @@ def _name_is_only_category(ctx: RowContext) -> str | None:
 
 
 def b1_category_echo(ctx: RowContext) -> str | None:
-    return _name_is_only_category(ctx) if ctx.name else None
+    """The name is a category name or a bare slot label (指标1) on a filled row."""
+    if not ctx.name:
+        return None
+    return ctx.name if only_template(ctx.name) else _name_is_only_category(ctx)
 
 
 def b2_placeholder(ctx: RowContext) -> str | None:
@@ -85,8 +91,10 @@ def b4_template_value(ctx: RowContext) -> str | None:
         return None
     if ctx.table.value_dominant:
         return f"本表{ctx.table.value_share:.0%}的指标取值均为“{ctx.value_text}”"
-    if ctx.name_type in {"count", "money", "time", "text"} and ctx.level2.name not in {"服务对象满意度"}:
+    if ctx.name_type in {"count", "money", "time"}:
         return f"非比率指标取值“{ctx.value_text}”"
+    if ctx.name_type == "satisfaction" and value.number == 100 and value.comparator in {"", "="}:
+        return f"满意度取“{ctx.value_text}”"
     return None
 
 
@@ -94,7 +102,7 @@ def b5_slogan(ctx: RowContext) -> str | None:
     slogans = ctx.cues("slogan", "name")
     if slogans:
         return "、".join(slogans[:2])
-    if ctx.name.startswith(_SLOGAN_HEADS) and ctx.name_type == "text":
+    if ctx.name.startswith(_SLOGAN_HEADS) and ctx.name.endswith(_SLOGAN_ENDS):
         return ctx.name[:12]
     return None
 
@@ -105,7 +113,9 @@ def b6_input_as_performance(ctx: RowContext) -> str | None:
     inputs = ctx.cues("input_budget", "name")
     if inputs:
         return inputs[0]
-    if ctx.level2.name in {"数量"} | BENEFITS and ctx.value.unit_class == "money" and ctx.name_type == "money":
+    # money is the natural unit of 经济效益 (收入, 带动投资), so only 数量 and the other benefits count
+    if ctx.level2.name in {"数量"} | (BENEFITS - {"经济效益"}) and ctx.value.unit_class == "money" and \
+            ctx.name_type == "money":
         return f"{ctx.level2.name}指标取金额“{ctx.value_text}”"
     return None
 
@@ -117,6 +127,9 @@ def b7_compliance(ctx: RowContext) -> str | None:
 
 def b8_tautology(ctx: RowContext) -> str | None:
     found = ctx.cues("tautology", "name", "value")
+    evident = next((phrase for phrase in _SELF_EVIDENT if phrase in ctx.name or phrase in ctx.value_text), None)
+    if evident:
+        return evident
     if not found:
         return None
     remainder = _GENERIC_WORK.sub("", re.sub(r"[\s%％:：、，,()（）0-9指标]+", "", ctx.name))
@@ -219,20 +232,24 @@ _SUBTYPE_CUES = {name: f"cat:{name}" for name in BENEFITS}
 
 
 def c7_benefit_subtype(ctx: RowContext) -> str | None:
-    """The name speaks of another benefit sub-type and not of the declared one.
+    """The name speaks of another benefit sub-type and not of the declared one (the guide's C7).
 
-    Social words (服务、安全、群众…) are broad, so they only count against 生态效益, whose own
-    vocabulary (排放、水质、绿化…) is narrow enough that its absence means something.
+    Only the swaps the guide describes: money or cost content under 生态效益, environmental content
+    under 经济效益 or 社会效益, economic gains (增收, 产值…) under 社会效益/可持续影响, and social content
+    under 生态效益 (whose own words are narrow). Social words elsewhere and 可持续影响's words (维护,
+    制度…) are too broad to accuse a row; satisfaction content is C3's.
     """
     declared = ctx.level2.name
-    if declared not in BENEFITS:
+    if declared not in BENEFITS or ctx.cues("satisfaction", "name") or ctx.cues(_SUBTYPE_CUES[declared], "name"):
         return None
     if declared == "生态效益" and (ctx.cues("cat:成本", "name") or ctx.cues("cat:经济效益", "name")):
         return "经济效益"
-    for other, group in _SUBTYPE_CUES.items():
-        counts = other != "社会效益" or declared == "生态效益"
-        if other != declared and counts and ctx.cues(group, "name") and not ctx.cues(_SUBTYPE_CUES[declared], "name"):
-            return other
+    if declared == "生态效益" and ctx.cues("cat:社会效益", "name"):
+        return "社会效益"  # social words are broad, but 生态效益's own are narrow: their absence means something
+    if declared in {"经济效益", "社会效益"} and ctx.cues("cat:生态效益", "name"):
+        return "生态效益"
+    if declared in {"社会效益", "可持续影响"} and ctx.cues("cat:经济效益", "name"):
+        return "经济效益"
     return None
 
 
@@ -242,7 +259,29 @@ def c8_invalid_hierarchy(ctx: RowContext) -> str | None:
     return None
 
 
+_MONEY_UNIT = re.compile(r"^(万?元|千元|亿元)")
+
+
+def _declared_nature_conflict(ctx: RowContext) -> str | None:
+    """The 指标性质 or 计量单位 cell says one thing, the value another (the guide's C9)."""
+    value, nature, unit = ctx.value, ctx.value_type_text, ctx.unit_text.strip()
+    if "定性" in nature and value.number is not None:
+        return f"标注为定性，取值为数值“{ctx.value_text}”"
+    if "定量" in nature and value.kind in {"qualitative", "text"}:
+        return f"标注为定量，取值为文字“{ctx.value_text}”"
+    if "反向" in nature and value.comparator == "=":
+        return "标注为反向指标，却用“=”"
+    if unit in {"%", "％"} and (value.unit_class == "money" or value.kind in {"qualitative", "text"}):
+        return f"计量单位为“%”，取值为“{ctx.value_text}”"
+    if _MONEY_UNIT.match(unit) and value.unit_class == "percent":
+        return f"计量单位为“{unit}”，取值为百分比"
+    return None
+
+
 def c9_nature_conflict(ctx: RowContext) -> str | None:
+    declared = _declared_nature_conflict(ctx)
+    if declared:
+        return declared
     value = ctx.value
     if ctx.level2.name == "数量" and value.comparator in {"≤", "<"} and value.unit_class in {"count", "measure"}:
         return f"数量指标取上限“{ctx.value_text}”"
@@ -265,15 +304,24 @@ def m2_no_baseline(ctx: RowContext) -> str | None:
 
 
 def m3_no_criteria(ctx: RowContext) -> str | None:
-    if ctx.value.kind != "qualitative" or ctx.has_criteria:
+    """A grade with no standard named; or no value at all on a qualitative name (nothing to check)."""
+    if ctx.has_criteria:
         return None
-    found = ctx.cues("grade", "value")
+    if ctx.value.kind == "empty" and ctx.name and ctx.name_type == "text":
+        return "指标值为空"
+    found = ctx.cues("grade", "value") if ctx.value.kind == "qualitative" else ()
     return found[0] if found else None
 
 
 def m4_activity(ctx: RowContext) -> str | None:
+    """Work described instead of a level: an activity, a deadline that points at an unstated plan,
+    or a category name turned into a rate (社会效益指标率). A value with numbers states levels."""
     value = ctx.value
-    if value.kind != "text" or not ctx.value_text:
+    if re.search(r"(效益|影响|可持续)指标率$", ctx.name):
+        return ctx.name
+    if value.kind == "deadline" and not value.date and any(word in ctx.value_text for word in _UNSTATED_DEADLINE):
+        return ctx.value_text[:20]
+    if value.kind != "text" or not ctx.value_text or re.search(r"[0-9]", ctx.value_text):
         return None
     if ctx.cues("activity", "value") or len(ctx.value_text) > 8 or ctx.value_text == ctx.name:
         return ctx.value_text[:20]
@@ -284,7 +332,7 @@ def m6_invalid_number(ctx: RowContext) -> str | None:
     value = ctx.value
     if value.excel_serial:
         return "日期为Excel序号"
-    if value.malformed:
+    if value.malformed and value.number is not None:  # a unit with no number is an empty value (B2)
         return value.malformed_reason or "格式错误"
     if value.unit_class == "percent" and value.number is not None:
         if value.number > 100:
@@ -293,19 +341,25 @@ def m6_invalid_number(ctx: RowContext) -> str | None:
             return "比率不可能超过100%"
         if ctx.name_type == "count":
             return "数量指标取百分比"
-    if ctx.level2.name in COSTS and value.number == 0 and value.comparator == "=":
+    if ctx.level2.name in COSTS and ctx.name_type == "money" and value.number == 0 and value.comparator == "=":
         return "成本为0"
     return None
 
 
 def m7_not_attributable(ctx: RowContext) -> str | None:
+    """A macro outcome (空气质量, 就业率…) measured as the project's result, unless the name says
+    whose it is (参训人员…就业率). Counts of things built and satisfaction are the project's own."""
+    if ctx.name_type in {"count", "satisfaction"} or any(word in ctx.name for word in _BENEFICIARY):
+        return None
     found = ctx.cues("macro_outcome", "name")
     return found[0] if found else None
 
 
 def b9_year_end(ctx: RowContext) -> str | None:
-    if ctx.value.kind == "deadline" or (ctx.value.kind == "duration" and ctx.value.number in (12.0,) and ctx.value.unit in {"月", "个月"}):
-        return ctx.value_text if _YEAR_END.search(ctx.value_text) or ctx.value.number == 12.0 else None
+    """The deadline is the end of the budget year or of the project period (parsed by nlp.values)."""
+    if ctx.value.period_end or (ctx.value.kind == "duration" and ctx.value.number == 12.0 and
+                                ctx.value.unit in {"月", "个月"}):
+        return ctx.value_text
     return None
 
 
@@ -327,8 +381,12 @@ RULES: dict[str, Rule] = {
 
 
 def run_rules(ctx: RowContext) -> dict[str, str]:
-    """Code -> evidence for every rule that fires on the row. Empty rows fire nothing."""
-    if not (ctx.name or ctx.value_text):
+    """Code -> evidence for every rule that fires on the row.
+
+    Empty rows, unused template slots and "not applicable" answers on optional rows fire nothing
+    (the guide labels them 0/0/0).
+    """
+    if ctx.is_unused_slot:
         return {}
     hits = {}
     for code, rule in RULES.items():

@@ -108,7 +108,7 @@ def cases() -> list[Case]:
                      + "項目甲,產出指標,數量指標,培訓人數,大於100人\n".encode("big5"), [], [""], "garbled"),
         lambda: Case("utf16_bom.tsv", _csv(ROWS, sep="\t").encode("utf-16"), ROWS),
         lambda: Case("utf16_no_bom.csv", _csv(ROWS).encode("utf-16-le"), ROWS),  # issue 10
-        lambda: Case("renamed_xls.xlsx", _ole(), [], [""], "legacy"),  # issue 10
+        lambda: Case("renamed_xls.xlsx", _ole(), [], [""], "97-2003"),  # issue 10
         lambda: Case("encrypted.xlsx", _ole("EncryptedPackage".encode("utf-16-le")), [], [""], "password"),
         lambda: Case("truncated.xlsx", _xlsx({"绩效目标": _sheet(ROWS)})[:700], [], [""], "not a readable Excel"),
         lambda: Case("workbook_with_extra_text.xlsx",

@@ -1,4 +1,4 @@
-"""Reading an uploaded CSV/XLSX into one frame of indicator rows, within the request limits.
+"""Reading an uploaded indicator file (any format of `nlp.readers`) into one frame of rows, within the request limits.
 
 The readers work on paths and pick the format by extension, so the upload is copied to a
 temporary file that keeps its extension. Anything the readers cannot make sense of is the

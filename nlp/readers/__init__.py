@@ -119,12 +119,21 @@ def _text_or_document(path: Path, chunk_size: int | None) -> FileRead:
     raise tabular.no_indicator_columns(path)
 
 
-def _refuse_ole(path: Path, chunk_size: int | None) -> FileRead:
-    """Office 97-2003 containers: a legacy ``.xls``, or an ``.xlsx`` saved with a password."""
+def _read_ole(path: Path, chunk_size: int | None) -> FileRead:
+    """Office 97-2003 containers: a ``.doc`` by its name, else an ``.xls`` (whatever the suffix
+    says); an ``.xlsx`` saved with a password is one too and is refused with that reason."""
     if _contains(path, "EncryptedPackage".encode("utf-16-le")):
         raise InputError(str(path), "password-protected (encrypted) workbook: remove the password, "
                                     "save it as .xlsx and retry")
-    raise InputError(str(path), "legacy Excel 97-2003 workbook (.xls): save it as .xlsx and retry")
+    reader = "nlp.readers.word_legacy:read_doc" if path.suffix.lower() == ".doc" else "nlp.readers.spreadsheet:read_spreadsheet"
+    return _lazy(reader)(path, chunk_size)
+
+
+def _lazy(target: str) -> Callable[[Path, int | None], FileRead]:
+    """``"module:function"`` as a reader imported on first use (keeps PDF/Word libraries out of
+    ``iqc --help`` and of runs that never meet such a file)."""
+    module, function = target.split(":")
+    return lambda path, chunk_size: getattr(importlib.import_module(module), function)(path, chunk_size)
 
 
 def _contains(path: Path, needle: bytes) -> bool:
@@ -141,17 +150,25 @@ def _json_lines(head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
+def _zip_with(marker: bytes) -> Callable[[bytes], bool]:
+    """A zip whose first entries (local headers near the start) include ``marker``."""
+    return lambda head: head.startswith(_ZIP_MAGIC) and marker in head
+
+
 #: Every format, most specific sniff first. A file goes to the first reader whose ``sniff``
 #: accepts its content, else to the reader of its suffix, else to :data:`DEFAULT_READER`.
 READERS: tuple[Reader, ...] = (
-    Reader("xlsx", lambda head: head.startswith(_ZIP_MAGIC) and b"xl/" in head,
-           frozenset({".xlsx", ".xlsm"}), tabular.read_workbook),
-    Reader("ole", lambda head: head.startswith(_OLE_MAGIC), frozenset({".xls"}), _refuse_ole),
+    Reader("pdf", lambda head: head.startswith(b"%PDF"), frozenset({".pdf"}), _lazy("nlp.readers.pdf:read_pdf")),
+    Reader("docx", _zip_with(b"word/"), frozenset({".docx"}), _lazy("nlp.readers.word:read_docx")),
+    Reader("ods", _zip_with(b"opendocument.spreadsheet"), frozenset({".ods"}),
+           _lazy("nlp.readers.spreadsheet:read_spreadsheet")),
+    Reader("xlsx", _zip_with(b"xl/"), frozenset({".xlsx", ".xlsm"}), tabular.read_workbook),
+    Reader("ole", lambda head: head.startswith(_OLE_MAGIC), frozenset({".xls", ".doc"}), _read_ole),
     Reader("jsonl", _json_lines, frozenset({".jsonl", ".ndjson"}), jsonl.read_jsonl),
     Reader("text", lambda head: False, frozenset({".csv", ".tsv", ".txt"}), _text_or_document),
 )
 DEFAULT_READER = READERS[-1]
-#: What a folder is searched for (``.xls`` too, so that it is reported, not silently missed).
+#: What a folder is searched for.
 KNOWN_SUFFIXES = frozenset().union(*(reader.suffixes for reader in READERS))
 
 

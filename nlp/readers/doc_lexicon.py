@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from nlp.categories import canonical_level1, canonical_level2
+from nlp.categories import STRICT, canonical_level1, canonical_level2
 from nlp.resources import load_toml
 
 _BRACKETED = re.compile(r"[（(【\[][^（()）】\]]*[)）】\]]")
@@ -119,10 +119,10 @@ def is_type_token(text: str) -> bool:
 
 
 def is_level1_name(text: str) -> bool:
-    """A known 一级 category name."""
-    return bool(text) and canonical_level1(text).known
+    """A 一级 category name as the taxonomy spells it (strict: running text must not read as one)."""
+    return bool(text) and canonical_level1(text).how in STRICT
 
 
 def is_level2_name(text: str) -> bool:
-    """A known 二级 category name."""
-    return bool(text) and canonical_level2(text).known
+    """A 二级 category name as the taxonomy spells it (strict: running text must not read as one)."""
+    return bool(text) and canonical_level2(text).how in STRICT

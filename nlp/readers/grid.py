@@ -1,0 +1,146 @@
+"""Indicator tables that arrive as grids of cells: Word tables, PDF tables, .xls/.ods sheets.
+
+Each of those formats gives the same thing once its own library has done the work: rows of
+cell strings, a location for each row (``table2!row5``, ``page2!table1!row5``, ``Sheet!5``) and,
+for documents, the text above the table where the project is named. This module turns such
+grids into interchange frames with the same policy as CSV and XLSX: the header is searched in the
+first rows (:func:`nlp.readers.tabular.pick_header`), merged cells are blank after their first
+cell and carried down by the same framer, scoring rubrics are skipped with the reason the
+document reader gives, and a file without any indicator table is one clear error.
+
+The project context (项目名称, 主管部门, 预算数, 年度绩效目标) is read from the text above the
+table and from any rows above the header, with the label lexicon of the document reader
+(``data/document_layouts.toml``), so a Word table and a text export of it agree. A field the
+indicator header already has is never overwritten; the department stays in force for later
+tables, as documents state it once.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped
+from nlp.readers.doc_context import read_context
+from nlp.readers.doc_lexicon import context_label, is_table_title, split_inline_label
+from nlp.readers.doc_text import Cell
+from nlp.readers.tabular import (
+    HEADER_SCAN_ROWS,
+    FileRead,
+    Framer,
+    HeaderMap,
+    TableLog,
+    chunked_frames,
+    fit_row,
+    no_indicator_columns,
+    number_text,
+    pick_header,
+    skip_reason,
+    too_wide,
+)
+
+@dataclass
+class Grid:
+    """One table: ``rows`` of cell strings (merged cells blank after their first cell).
+
+    ``locations`` has one entry per row; ``name`` says where the table is (for skipped-table
+    messages); ``base`` prefixes implicit table ids; ``above`` holds the lines of text above
+    the table, each split into its cells.
+    """
+
+    name: str
+    base: str
+    rows: list[list[str]]
+    locations: list[str]
+    above: list[list[str]] = field(default_factory=list)
+
+
+@dataclass
+class _Table:
+    grid: Grid
+    header_row: int
+    header: HeaderMap
+    context: dict[str, str]
+
+
+def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> FileRead:
+    """Every grid with an indicator header, as frames; the others are listed in ``skipped``.
+
+    Raises :class:`~nlp.readers.base.InputError` (no indicator columns) when no grid has an
+    indicator header and none was a rubric either.
+    """
+    read = FileRead(path, iter(()))
+    tables: list[_Table] = []
+    department = ""
+    for grid in grids:
+        found = pick_header(enumerate(grid.rows[:HEADER_SCAN_ROWS]))
+        if found is None:
+            read.skipped.append(Skipped(str(path), grid.name, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
+            continue
+        header_row, header = found
+        if reason := skip_reason(header.names):
+            read.skipped.append(Skipped(str(path), grid.name, reason))
+            continue
+        if error := too_wide(path, header, grid.name):
+            read.errors.append(error)
+            continue
+        context = read_grid_context([*grid.above, *grid.rows[:header_row]], department)
+        department = context.get("department", department)
+        tables.append(_Table(grid, header_row, header, context))
+    if not tables and not read.errors and not any(skip.reason in (RUBRIC_REASON, OUTPUT_REASON) for skip in read.skipped):
+        raise no_indicator_columns(path)
+    read.frames = _frames(path, tables, TableLog(path, read.tables), read, chunk_size)
+    return read
+
+
+def read_grid_context(lines: Sequence[Sequence[str]], department: str = "") -> dict[str, str]:
+    """Context fields stated by ``lines`` (text lines or table rows, split into cells).
+
+    ``department`` is the one in force from earlier tables; it is kept unless these lines name
+    another. Only fields that were found are returned, budgets as 万元 text.
+    """
+    numbered = [(number, [text.strip() for text in line if text.strip()]) for number, line in enumerate(lines, 1)]
+    cells = [Cell(text, number) for number, texts in numbered for text in texts]
+    title = next((texts[0] for _, texts in reversed(numbered) if len(texts) == 1 and is_table_title(texts[0])), "")
+    stated = read_context(cells, title)
+    found = {
+        "department": _department(cells) or department,
+        "project_name": stated.project_name,
+        "project_goal": stated.project_goal,
+        "budget_wan": "" if stated.budget_wan is None else number_text(stated.budget_wan),
+    }
+    return {name: value for name, value in found.items() if value}
+
+
+def _department(cells: list[Cell]) -> str:
+    """The department a label states: inline ("主管部门：X") or in the next cell ("主管部门 | X")."""
+    for k, cell in enumerate(cells):
+        inline = split_inline_label(cell.text)
+        if inline and inline[0] == "department":
+            return inline[1]
+        following = cells[k + 1].text if k + 1 < len(cells) else ""
+        if context_label(cell.text) == "department" and following and not context_label(following):
+            return following
+    return ""
+
+
+def _frames(path: Path, tables: list[_Table], log: TableLog, read: FileRead,
+            chunk_size: int | None) -> Iterator[pd.DataFrame]:
+    for table in tables:
+        added = {name: value for name, value in table.context.items() if name not in table.header.fields}
+        header = HeaderMap((*table.header.names, *added), table.header.budget_factor)
+        framer = Framer(path, header, table.grid.base, log, read.warnings)
+        yield from chunked_frames(framer, _body(path, table, list(added.values()), read.errors), chunk_size)
+
+
+def _body(path: Path, table: _Table, added: list[str], errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
+    """The table's non-blank rows fitted to its header (see :func:`fit_row`), context appended."""
+    width = len(table.header.names)
+    start = table.header_row + 1
+    for cells, location in zip(table.grid.rows[start:], table.grid.locations[start:]):
+        if any(cell.strip() for cell in cells):
+            fitted = fit_row(cells, width, path, location, errors)
+            if fitted is not None:
+                yield fitted + added, location

@@ -1,0 +1,105 @@
+"""PDF budget disclosures (部门预算公开) with a text layer: their tables, joined across pages.
+
+pdfplumber finds the ruled tables of each page; the text above a table (up to the table before
+it) is its project context. A table that goes on over a page break arrives as two tables: the
+one at the top of the next page is joined to the one before when it has the same number of
+columns and no project is introduced above it, and a header row repeated at the top of the
+page is dropped. Merged cells come out as ``None`` after their first cell, i.e. blank, so they
+are carried down like merged Excel cells, also across the page break. Text wrapped inside a
+cell is joined without a space, except between two Latin words.
+
+A page without any characters is an image; a PDF made only of such pages is a scan, which
+needs OCR first (not done here).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from nlp.readers.base import InputError
+from nlp.readers.doc_lexicon import context_label, is_table_title, split_inline_label
+from nlp.readers.grid import Grid, read_grids
+from nlp.readers.tabular import FileRead, match_header
+
+NO_TEXT_LAYER = ("no text layer (a scanned PDF?): run OCR on it first (e.g. `ocrmypdf in.pdf out.pdf`) "
+                 "or ask for the original document")
+
+
+def read_pdf(path: Path, chunk_size: int | None) -> FileRead:
+    """The indicator tables of a PDF; ``source_line`` is ``page<P>!table<T>!row<R>`` on the page."""
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(path) as document:
+            if not any(page.chars for page in document.pages):
+                raise InputError(str(path), NO_TEXT_LAYER)
+            grids = _joined(list(_page_grids(path, document)))
+    except InputError:
+        raise
+    except Exception as error:  # noqa: BLE001 - pdfminer raises many types for damaged files
+        raise InputError(str(path), f"not a readable PDF ({type(error).__name__}: {error})") from error
+    return read_grids(path, grids, chunk_size)
+
+
+def _page_grids(path: Path, document: Any) -> Iterator[tuple[int, Grid]]:
+    """(page number, grid) for every table, in reading order."""
+    for page in document.pages:
+        top = 0.0
+        for number, table in enumerate(sorted(page.find_tables(), key=lambda t: t.bbox[1]), 1):
+            above = _text_between(page, top, table.bbox[1])
+            top = table.bbox[3]
+            rows = [[_cell_text(cell) for cell in row] for row in table.extract()]
+            where = f"page{page.page_number}!table{number}"
+            yield page.page_number, Grid(
+                where, f"{path.stem}#p{page.page_number}t{number}", rows,
+                [f"{where}!row{index}" for index in range(1, len(rows) + 1)],
+                [[line] for line in above.splitlines() if line.strip()],
+            )
+
+
+def _text_between(page: Any, top: float, bottom: float) -> str:
+    """The page's text between two heights (none when a table starts where the last one ended)."""
+    if bottom <= top:
+        return ""
+    return page.crop((0, top, page.width, bottom), strict=False).extract_text() or ""
+
+
+def _joined(grids: list[tuple[int, Grid]]) -> list[Grid]:
+    """Tables continued on the next page appended to the table they continue."""
+    joined: list[tuple[int, Grid]] = []
+    for page, grid in grids:
+        if joined and _continues(joined[-1], page, grid):
+            previous = joined[-1][1]
+            skip = 1 if grid.rows and match_header(grid.rows[0]) else 0
+            previous.rows.extend(grid.rows[skip:])
+            previous.locations.extend(grid.locations[skip:])
+            joined[-1] = (page, previous)
+        else:
+            joined.append((page, grid))
+    return [grid for _, grid in joined]
+
+
+def _continues(before: tuple[int, Grid], page: int, grid: Grid) -> bool:
+    last_page, previous = before
+    same_width = bool(grid.rows and previous.rows) and len(grid.rows[0]) == len(previous.rows[0])
+    return page == last_page + 1 and same_width and grid.name.endswith("!table1") and not _introduces_project(grid.above)
+
+
+def _introduces_project(lines: list[list[str]]) -> bool:
+    return any(is_table_title(text) or context_label(text) or split_inline_label(text) for line in lines for text in line)
+
+
+def _cell_text(cell: str | None) -> str:
+    """A cell's text with its wrapped lines joined: a space only between two Latin words."""
+    if not cell:
+        return ""
+    parts = cell.split("\n")
+    text = parts[0]
+    for part in parts[1:]:
+        text += (" " if _latin(text[-1:]) and _latin(part[:1]) else "") + part
+    return text
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()

@@ -1,0 +1,246 @@
+"""Issue #12: Word, PDF, .xls, .ods and traditional-character tables, built from corpus rows.
+
+Every fixture is made at test time by ``tests/make_documents.py`` and must come back cell for
+cell equal to the corpus rows it was made from, through ``iqc parse`` and through the HTTP upload
+(``/v1/score/file?format=xlsx`` echoes every input column). Bad documents get one line naming the file.
+"""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+import make_documents as make
+from fake_scorer import make_scorer
+from nlp.api import ApiSettings, create_app
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+SHEET_COLUMNS = list(make.TABLE_COLUMNS)
+needs_font = pytest.mark.skipif(make.cjk_font() is None, reason="no TrueType CJK font (apt-get install fonts-wqy-zenhei)")
+
+
+def _docx(tmp: Path) -> tuple[Path, pd.DataFrame, list[str]]:
+    rows = make.corpus_rows(*make.DOCX_TABLES)
+    return make.make_docx(rows, tmp / "两个项目.docx"), rows, make.COMPARED
+
+
+def _pdf(tmp: Path) -> tuple[Path, pd.DataFrame, list[str]]:
+    rows = make.corpus_rows(make.PDF_TABLE)
+    return make.make_pdf(rows, tmp / "预算公开.pdf", make.cjk_font()), rows, make.COMPARED
+
+
+def _sheet(suffix: str) -> Callable[[Path], tuple[Path, pd.DataFrame, list[str]]]:
+    def build(tmp: Path) -> tuple[Path, pd.DataFrame, list[str]]:
+        rows = make.corpus_rows(make.SHEET_TABLE)
+        return make.make_sheet(rows, tmp / f"绩效目标表{suffix}"), rows, SHEET_COLUMNS
+    return build
+
+
+def _traditional(tmp: Path) -> tuple[Path, pd.DataFrame, list[str]]:
+    path = tmp / "繁體.csv"
+    return path, make.make_traditional_csv(make.corpus_rows(*make.DOCX_TABLES), path), make.COMPARED
+
+
+FIXTURES = {
+    "docx": _docx,
+    "pdf": pytest.param(_pdf, marks=needs_font),
+    "xls": _sheet(".xls"),
+    "ods": _sheet(".ods"),
+    "traditional-csv": _traditional,
+}
+BUILDERS = [pytest.param(value, id=key) if callable(value) else pytest.param(*value.values, marks=value.marks, id=key)
+            for key, value in FIXTURES.items()]
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def assert_same_cells(parsed: pd.DataFrame, source: pd.DataFrame, columns: list[str]) -> None:
+    pd.testing.assert_frame_equal(parsed[columns].reset_index(drop=True), source[columns].reset_index(drop=True))
+
+
+@pytest.mark.parametrize("build", BUILDERS)
+def test_fixture_parses_cell_for_cell_through_the_cli(tmp_path: Path, iqc, build) -> None:
+    path, source, columns = build(tmp_path)
+    out = tmp_path / "rows.csv"
+    code, err = iqc("parse", path, "-o", out)
+    assert code == EXIT_OK, err
+    assert_same_cells(read_csv(out), source, columns)
+
+
+@pytest.mark.parametrize("build", BUILDERS)
+def test_fixture_parses_cell_for_cell_through_the_upload(tmp_path: Path, build) -> None:
+    path, source, columns = build(tmp_path)
+    settings = ApiSettings(max_rows=100, max_body_bytes=4 << 20, max_cell_chars=2000)
+    client = TestClient(create_app(scorer=make_scorer(), settings=settings))
+    response = client.post("/v1/score/file", params={"format": "xlsx"}, files={"file": (path.name, path.read_bytes())})
+    assert response.status_code == 200, response.text
+    scored = pd.read_excel(io.BytesIO(response.content), sheet_name=0, dtype=str, keep_default_na=False)
+    assert_same_cells(scored, source, columns)
+
+
+def test_docx_rows_point_at_their_table_and_row(tmp_path: Path, iqc) -> None:
+    path, source, _ = _docx(tmp_path)
+    out = tmp_path / "rows.csv"
+    assert iqc("parse", path, "-o", out)[0] == EXIT_OK
+    parsed = read_csv(out)
+    first_table = (source["doc_id"] == make.DOCX_TABLES[0]).sum()
+    # row 1 is the title spanning every column (gridSpan), row 2 the header
+    assert parsed["source_line"].iloc[0] == "table1!row3"
+    assert parsed["source_line"].iloc[first_table] == "table2!row3"
+    assert parsed["table_id"].nunique() == 2
+    assert set(parsed["source_file"]) == {path.name}
+
+
+@needs_font
+def test_pdf_table_crossing_the_page_break_is_one_table(tmp_path: Path, iqc) -> None:
+    import pdfplumber
+
+    path, source, _ = _pdf(tmp_path)
+    with pdfplumber.open(path) as pdf:
+        assert len(pdf.pages) == 2
+    out = tmp_path / "rows.csv"
+    code, err = iqc("parse", path, "-o", out)
+    assert code == EXIT_OK and "1 table(s)" in err, err
+    pages = read_csv(out)["source_line"].str.split("!").str[0]
+    assert pages.iloc[0] == "page1" and pages.iloc[-1] == "page2"
+    assert len(pages) == len(source)  # the header repeated on page 2 is not a row
+
+
+def test_scanned_pdf_says_it_needs_ocr(tmp_path: Path, iqc) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 100, 60, style="F")  # an image-only page: no characters
+    scan = tmp_path / "scan.pdf"
+    pdf.output(str(scan))
+    code, err = iqc("parse", scan, "-o", tmp_path / "rows.csv")
+    assert code == EXIT_INPUT_FAILED
+    assert any(line.startswith(f"iqc: {scan}: no text layer (a scanned PDF?)") for line in err.splitlines()), err
+
+
+@pytest.mark.parametrize(("name", "content", "problem"), [
+    ("broken.docx", b"PK\x03\x04 not a zip", "not a readable Word .docx document"),
+    ("broken.pdf", b"%PDF-1.4 garbage", "not a readable PDF"),
+    ("broken.xls", b"\xd0\xcf\x11\xe0" + b"\x00" * 64, "not a readable Excel 97-2003 .xls workbook"),
+    ("broken.ods", b"PK\x03\x04 not a zip", "not a readable OpenDocument .ods workbook"),
+])
+def test_damaged_documents_get_one_line(tmp_path: Path, iqc, name: str, content: bytes, problem: str) -> None:
+    (tmp_path / name).write_bytes(content)
+    code, err = iqc("parse", tmp_path / name, "-o", tmp_path / "rows.csv")
+    assert code == EXIT_INPUT_FAILED and "Traceback" not in err
+    lines = [line for line in err.splitlines() if name in line]
+    assert len(lines) == 1 and lines[0].startswith(f"iqc: {tmp_path / name}: {problem}"), err
+
+
+def test_docx_without_indicator_table_is_reported(tmp_path: Path, iqc) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("项目名称：无表")
+    document.add_table(rows=2, cols=2).cell(0, 0).text = "金额"
+    document.save(str(tmp_path / "no_table.docx"))
+    code, err = iqc("parse", tmp_path / "no_table.docx", "-o", tmp_path / "rows.csv")
+    assert code == EXIT_INPUT_FAILED and "no indicator columns" in err
+
+
+def test_folder_scan_reads_every_format(tmp_path: Path, iqc) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    expected = 0
+    for build in (_docx, _sheet(".xls"), _sheet(".ods"), *([_pdf] if make.cjk_font() else [])):
+        _, source, _ = build(folder)
+        expected += len(source)
+    out = tmp_path / "rows.csv"
+    code, err = iqc("parse", folder, "-o", out)
+    assert code == EXIT_OK, err
+    assert len(read_csv(out)) == expected
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_doc_is_read_through_libreoffice(tmp_path: Path, iqc) -> None:
+    path, source, columns = _docx(tmp_path)
+    # via .odt: LibreOffice 7.4 drops python-docx's tables when it writes a .docx straight to .doc
+    for target, source_file in (("odt", path), ("doc", tmp_path / "odt" / path.with_suffix(".odt").name)):
+        subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                        "--convert-to", target, "--outdir", str(tmp_path / target), str(source_file)],
+                       check=True, capture_output=True, timeout=180)
+    doc = tmp_path / "doc" / path.with_suffix(".doc").name
+    out = tmp_path / "rows.csv"
+    code, err = iqc("parse", doc, "-o", out)
+    assert code == EXIT_OK, err
+    parsed = read_csv(out)
+    assert_same_cells(parsed, source, columns)
+    assert set(parsed["source_file"]) == {doc.name}
+
+
+def test_doc_without_libreoffice_says_how_to_convert(tmp_path: Path, iqc, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    doc = tmp_path / "old.doc"
+    doc.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 64)
+    code, err = iqc("parse", doc, "-o", tmp_path / "rows.csv")
+    assert code == EXIT_INPUT_FAILED
+    assert f"iqc: {doc}: Word 97-2003 document (.doc) needs LibreOffice" in err, err
+
+
+def test_docx_context_in_label_rows_above_the_header(tmp_path: Path, iqc) -> None:
+    """The common Word layout: the project's label/value rows are the table's own first rows."""
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=4, cols=4)
+    for cell, text in zip(table.rows[0].cells, ["项目名称", "道路养护", "主管部门", "交通运输局"]):
+        cell.text = text
+    table.cell(1, 0).text = "年度绩效目标"
+    table.cell(1, 1).merge(table.cell(1, 3)).text = "完成道路养护120公里"
+    for cell, text in zip(table.rows[2].cells, ["一级指标", "二级指标", "三级指标", "指标值"]):
+        cell.text = text
+    for cell, text in zip(table.rows[3].cells, ["产出指标", "数量指标", "养护里程", "120公里"]):
+        cell.text = text
+    document.save(str(tmp_path / "one_table.docx"))
+    out = tmp_path / "rows.csv"
+    assert iqc("parse", tmp_path / "one_table.docx", "-o", out)[0] == EXIT_OK
+    row = read_csv(out).iloc[0]
+    assert (row["project_name"], row["department"], row["project_goal"]) == ("道路养护", "交通运输局", "完成道路养护120公里")
+    assert (row["level3"], row["target_value"], row["source_line"]) == ("养护里程", "120公里", "table1!row4")
+
+
+@pytest.mark.parametrize(("cell", "text"), [
+    ("5000吨稻谷、500吨成品粮储备到\n位率", "5000吨稻谷、500吨成品粮储备到位率"),
+    ("annual\nreport", "annual report"),
+    ("≥\n95%", "≥95%"),
+    ("3500\n公斤", "3500公斤"),
+    (None, ""),
+])
+def test_pdf_cell_lines_are_rejoined(cell: str | None, text: str) -> None:
+    from nlp.readers.pdf import _cell_text
+
+    assert _cell_text(cell) == text
+
+
+def test_docx_scoring_rubric_is_skipped_with_the_reason(tmp_path: Path, iqc) -> None:
+    import docx
+
+    document = docx.Document()
+    rubric = (["一级指标", "二级指标", "三级指标", "分值", "评分标准"], ["产出指标", "数量指标", "养护里程", "10", "完成得满分"])
+    targets = (["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "养护里程", "120公里"])
+    for header, row in (rubric, targets):
+        table = document.add_table(rows=2, cols=len(header))
+        for cells, texts in zip(table.rows, (header, row)):
+            for cell, text in zip(cells.cells, texts):
+                cell.text = text
+    document.save(str(tmp_path / "rubric.docx"))
+    out = tmp_path / "rows.csv"
+    code, err = iqc("parse", tmp_path / "rubric.docx", "-o", out)
+    assert code == EXIT_OK, err
+    assert "skipped table1: 绩效评价评分表(scoring rubric), not a target table" in err
+    assert read_csv(out)["source_line"].tolist() == ["table2!row2"]
