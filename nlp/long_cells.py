@@ -2,7 +2,7 @@
 
 A whole document pasted into one cell (a million characters) would otherwise stop the text
 pipeline (spaCy refuses texts over 10^6 characters) and with it the batch. The scorer analyses
-such a cell cut to ``analysed_cell_chars`` (``data/tables.toml``), keeps the cell unchanged in its
+such a cell cut to ``analysed_cell_chars`` (``data/input.toml``), keeps the cell unchanged in its
 output and adds the advisory finding :data:`CODE` naming the column and its length.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from nlp.context import Columns
 from nlp.resources import load_toml
 from nlp.schema import Finding
 
-ANALYSED_CHARS: int = load_toml("tables.toml")["analysed_cell_chars"]
+ANALYSED_CHARS: int = load_toml("input.toml")["analysed_cell_chars"]
 CODE = "T1"
 
 #: Row position -> the (column, length) of each cell that was cut.

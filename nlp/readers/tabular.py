@@ -43,8 +43,8 @@ HEADER_SCAN_ROWS = 20
 #: Cells longer than this are kept but reported (the scorer analyses them cut, see nlp.long_cells):
 #: usually a whole document pasted into one cell.
 GIANT_CELL_CHARS = ANALYSED_CHARS
-#: Most columns a table may have (``data/tables.toml``); a wider header is refused, not read.
-MAX_COLUMNS: int = load_toml("tables.toml")["max_columns"]
+#: Most columns a table may have (``data/input.toml``); a wider header is refused, not read.
+MAX_COLUMNS: int = load_toml("input.toml")["max_columns"]
 #: A header must name at least one of these, or the table holds no indicators.
 INDICATOR_FIELDS = frozenset({"level3", "target_value"})
 #: Blank cells of these columns take the value above them within a table (merged cells).
@@ -187,7 +187,7 @@ def too_wide(path: Path, header: HeaderMap, location: str = "") -> InputError | 
     if len(header.names) <= MAX_COLUMNS:
         return None
     return InputError(str(path), f"header has {len(header.names)} columns, over the limit of {MAX_COLUMNS} "
-                                 "(max_columns in data/tables.toml): not read", location)
+                                 "(max_columns in data/input.toml): not read", location)
 
 
 def no_indicator_columns(path: Path) -> InputError:
