@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from nlp.codes import catalogue
 from nlp.context import Columns
-from nlp.resources import load_toml
+from nlp.limits import ANALYSED_CELL_CHARS
 from nlp.schema import Finding
 
-ANALYSED_CHARS: int = load_toml("input.toml")["analysed_cell_chars"]
 CODE = "T1"
 
 #: Row position -> the (column, length) of each cell that was cut.
@@ -20,15 +19,15 @@ Cuts = dict[int, list[tuple[str, int]]]
 
 
 def cut_for_analysis(columns: Columns) -> tuple[Columns, Cuts]:
-    """``columns`` with every cell over :data:`ANALYSED_CHARS` cut to it (same object when none is)."""
+    """``columns`` with every cell over :data:`ANALYSED_CELL_CHARS` cut to it (same object when none is)."""
     cuts: Cuts = {}
     cut_columns = dict(columns)
     for name, values in columns.items():
-        if max(map(len, values), default=0) <= ANALYSED_CHARS:
+        if max(map(len, values), default=0) <= ANALYSED_CELL_CHARS:
             continue  # the usual case: one pass, nothing copied
-        cut_columns[name] = [value[:ANALYSED_CHARS] for value in values]
+        cut_columns[name] = [value[:ANALYSED_CELL_CHARS] for value in values]
         for row, value in enumerate(values):
-            if len(value) > ANALYSED_CHARS:
+            if len(value) > ANALYSED_CELL_CHARS:
                 cuts.setdefault(row, []).append((name, len(value)))
     return (cut_columns if cuts else columns), cuts
 
@@ -43,7 +42,7 @@ def with_cut_findings(outputs: list[tuple], cuts: Cuts) -> list[tuple]:
 
 def _finding(name: str, length: int) -> Finding:
     entry = catalogue()[CODE]
-    evidence = f"{name}: {length} 字，分析前 {ANALYSED_CHARS} 字"
+    evidence = f"{name}: {length} 字，分析前 {ANALYSED_CELL_CHARS} 字"
     return Finding(code=CODE, family=entry["family"], severity=entry["severity"], title=entry["title"],
                    message=entry["message"].format(evidence=evidence), evidence=evidence,
                    suggestion=entry["suggestion"], field=name)

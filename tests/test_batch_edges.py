@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient
 from fake_scorer import make_scorer
 from nlp.api import ApiSettings, create_app
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from nlp.long_cells import ANALYSED_CHARS, CODE
+from nlp.limits import ANALYSED_CELL_CHARS
+from nlp.long_cells import CODE
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_002 = Path(os.environ.get("IQC_SEEDS_DIR", "/work/shared/seeds")) / "002_183498dc53c4a3e4.txt"
@@ -127,7 +128,7 @@ def test_an_oversized_cell_is_analysed_cut_and_kept_whole_with_a_finding(iqc, tm
     first, second = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text(encoding="utf-8").splitlines()]
     assert first["level3"] == giant
     cut = [finding for finding in first["findings"] if finding["code"] == CODE]
-    assert len(cut) == 1 and cut[0]["field"] == "level3" and str(ANALYSED_CHARS) in cut[0]["evidence"]
+    assert len(cut) == 1 and cut[0]["field"] == "level3" and str(ANALYSED_CELL_CHARS) in cut[0]["evidence"]
     assert CODE not in {finding["code"] for finding in second["findings"]}
 
 

@@ -13,7 +13,8 @@ import pytest
 from nlp.readers import (
     FileRead, InputError, expand_inputs, frame_to_rows, read_file, rows_to_frame,
 )
-from nlp.readers.tabular import GIANT_CELL_CHARS, cell_text, match_header, normalise_header
+from nlp.limits import ANALYSED_CELL_CHARS
+from nlp.readers.tabular import cell_text, match_header, normalise_header
 from nlp.records import ALL_COLUMNS, IndicatorRow
 
 ZH_HEADER = "项目名称,主管部门,一级指标,二级指标,三级指标,指标值（必填）,计量单位,备注"
@@ -97,11 +98,11 @@ def test_budget_in_yuan_is_converted_to_wan(tmp_path: Path) -> None:
 
 
 def test_giant_cell_is_kept_and_reported(tmp_path: Path) -> None:
-    giant = "很" * (GIANT_CELL_CHARS + 1)
+    giant = "很" * (ANALYSED_CELL_CHARS + 1)
     read, frame = read_all(write_text(tmp_path / "g.tsv", ["level3\tdescription", f"x\t{giant}"]))
     assert frame.loc[0, "description"] == giant
     assert [str(warning) for warning in read.warnings] == [
-        f"{tmp_path / 'g.tsv'}:2: cell description has {GIANT_CELL_CHARS + 1} characters (over {GIANT_CELL_CHARS}); kept"
+        f"{tmp_path / 'g.tsv'}:2: cell description has {ANALYSED_CELL_CHARS + 1} characters (over {ANALYSED_CELL_CHARS}); kept"
     ]
 
 

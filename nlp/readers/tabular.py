@@ -30,9 +30,8 @@ import pandas as pd
 from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped, TableInfo
 from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
-from nlp.long_cells import ANALYSED_CHARS
+from nlp.limits import ANALYSED_CELL_CHARS, MAX_COLUMNS
 from nlp.records import ALL_COLUMNS
-from nlp.resources import load_toml
 from nlp.schema import OUTPUT_COLUMNS
 
 #: Columns that only a scored output has (see :func:`skip_reason`).
@@ -40,11 +39,6 @@ OUTPUT_MARKERS = frozenset(OUTPUT_COLUMNS)
 
 #: How many rows from the top of a file or sheet are searched for the header row.
 HEADER_SCAN_ROWS = 20
-#: Cells longer than this are kept but reported (the scorer analyses them cut, see nlp.long_cells):
-#: usually a whole document pasted into one cell.
-GIANT_CELL_CHARS = ANALYSED_CHARS
-#: Most columns a table may have (``data/input.toml``); a wider header is refused, not read.
-MAX_COLUMNS: int = load_toml("input.toml")["max_columns"]
 #: A header must name at least one of these, or the table holds no indicators.
 INDICATOR_FIELDS = frozenset({"level3", "target_value"})
 #: Blank cells of these columns take the value above them within a table (merged cells).
@@ -327,12 +321,12 @@ class Framer:
 
     def _warn_giant_cells(self, frame: pd.DataFrame) -> None:
         for name in frame.columns:
-            if max(map(len, frame[name].tolist()), default=0) <= GIANT_CELL_CHARS:
+            if max(map(len, frame[name].tolist()), default=0) <= ANALYSED_CELL_CHARS:
                 continue  # the usual case, checked without building a Series of lengths
             sizes = frame[name].str.len()
-            giant = sizes > GIANT_CELL_CHARS
+            giant = sizes > ANALYSED_CELL_CHARS
             self.warnings.extend(
-                InputError(str(self.path), f"cell {name} has {size} characters (over {GIANT_CELL_CHARS}); kept", line)
+                InputError(str(self.path), f"cell {name} has {size} characters (over {ANALYSED_CELL_CHARS}); kept", line)
                 for line, size in zip(frame["source_line"][giant], sizes[giant])
             )
 
@@ -418,7 +412,7 @@ def read_text_table(path: Path, table: TextTable, chunk_size: int | None = None)
 
 
 def _text_rows(path: Path, table: TextTable, errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
-    """(cells cut to the header's width, line) of every readable data row."""
+    """(cells fitted to the header's width, line) of every readable data row."""
     width = len(table.header.names)
     with path.open(encoding=table.encoding, newline="") as handle:
         reader = _csv_reader(handle, table.delimiter)
@@ -427,16 +421,16 @@ def _text_rows(path: Path, table: TextTable, errors: list[InputError]) -> Iterat
         line = reader.line_num + 1
         while True:
             try:
-                cells = next(reader)
-            except StopIteration:
+                for cells in reader:  # the hot loop of every CSV: kept to the bare minimum
+                    if len(cells) != width:
+                        cells = fit_row(cells, width, path, str(line), errors)
+                    if cells is not None:
+                        yield cells, str(line)
+                    line = reader.line_num + 1
                 return
-            except csv.Error as error:
+            except csv.Error as error:  # the reader goes on with the next line
                 errors.append(InputError(str(path), _malformed(str(error)), str(line)))
-            else:
-                fitted = fit_row(cells, width, path, str(line), errors)
-                if fitted is not None:
-                    yield fitted, str(line)
-            line = reader.line_num + 1
+                line = reader.line_num + 1
 
 
 def _malformed(reason: str) -> str:
