@@ -137,7 +137,7 @@ def whole_documents(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
             start = _last_unit_start(frame)
             held = [frame.iloc[start:].reset_index(drop=True)] if start else []
             yield frame.iloc[:start] if start else frame
-    except InputError:  # the file broke part-way: the rows read before the break still count
+    except Exception:  # noqa: BLE001 - re-raised: the file broke part-way, the rows read before it still count
         yield from held
         raise
     yield from held

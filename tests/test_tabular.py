@@ -236,3 +236,23 @@ def test_expand_inputs_files_folders_globs_and_missing(tmp_path: Path) -> None:
         (str(tmp_path / "nope.csv"), "no such file or folder"),
         (str(tmp_path / "z*.tsv"), "no files match this pattern"),
     ]
+
+
+@pytest.mark.parametrize("chunk_size", [None, 1, 2, 5])
+def test_rows_before_a_break_come_out_at_every_chunk_size(tmp_path: Path, chunk_size: int | None) -> None:
+    from nlp.readers.tabular import FileRead, Framer, TableLog, chunked_frames
+
+    path = tmp_path / "t.csv"
+    header = match_header(["level3", "target_value"])
+
+    def rows_then_break():
+        yield from ((["name" + str(i), str(i)], str(i + 2)) for i in range(3))
+        raise OSError("stream ended")
+
+    read = FileRead(path, iter(()))
+    frames = chunked_frames(Framer(path, header, "t", TableLog(path, read.tables), read.warnings), rows_then_break(), chunk_size)
+    got = []
+    with pytest.raises(OSError, match="stream ended"):
+        for frame in frames:
+            got += frame["level3"].tolist()
+    assert got == ["name0", "name1", "name2"]

@@ -456,13 +456,22 @@ def fit_row(cells: Sequence[str], width: int, path: Path, location: str,
 
 
 def chunked_frames(framer: Framer, rows: Iterable[tuple[list[str], str]], chunk_size: int | None) -> Iterator[pd.DataFrame]:
-    """Frames of ``chunk_size`` rows (``None``: one frame), built column-wise from the rows."""
+    """Frames of ``chunk_size`` rows (``None``: one frame), built column-wise from the rows.
+
+    When ``rows`` breaks off (a workbook whose zip ends mid-sheet), the rows read before the break
+    are yielded before the error goes on, so which rows survive never depends on ``chunk_size``.
+    """
     batch: list[tuple[list[str], str]] = []
-    for row in rows:
-        batch.append(row)
-        if chunk_size and len(batch) == chunk_size:
+    try:
+        for row in rows:
+            batch.append(row)
+            if chunk_size and len(batch) == chunk_size:
+                yield _framed(framer, batch)
+                batch = []
+    except Exception:  # noqa: BLE001 - re-raised unchanged: only the rows before it are flushed
+        if batch:
             yield _framed(framer, batch)
-            batch = []
+        raise
     if batch:
         yield _framed(framer, batch)
 
