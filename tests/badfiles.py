@@ -128,6 +128,11 @@ def cases() -> list[Case]:
                                            "suggested_level2,explanation\nx,1,0,0,0,0,0,0,0,,,\n").encode(), [], skipped=True),
         lambda: Case("wide_header.csv", (",".join(["三级指标", "指标值", *(f"c{i}" for i in range(1200))]) + "\n培训人数,1\n").encode(),
                      [], ["1"], "columns"),  # issue 12
+        lambda: Case("workbook_named.csv", _xlsx({"绩效目标": _sheet(ROWS)}), ROWS),  # content, not suffix
+        lambda: Case("text_named.xlsx", _csv(ROWS).encode(), ROWS),
+        lambda: Case("nul_after_the_head.csv", (_csv(ROWS[:1] * 2000) + "项目A,产出指标,数量指标,\x00坏,1\n"
+                                               + _csv(ROWS[1:2]).split("\n", 1)[1]).encode(),
+                     ROWS[:1] * 2000 + [("\x00坏", "1"), ROWS[1]]),  # a NUL character is a character
         lambda: Case("rows.jsonl", "".join(json.dumps({"level3": a, "target_value": b}, ensure_ascii=False) + "\n"
                                            for a, b in ROWS[:2]).encode() + b"{not json\n[1]\n", ROWS[:2],
                      ["3", "4"], "row not read"),  # issue 6

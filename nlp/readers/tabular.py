@@ -507,37 +507,49 @@ def read_workbook(path: Path, chunk_size: int | None = None) -> FileRead:
     """
     import openpyxl
 
-    with _workbook_errors(path), python_warnings.catch_warnings():
-        python_warnings.simplefilter("ignore")
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        read, found = FileRead(path, iter(())), []
-        for sheet in workbook.worksheets:
-            header = pick_header(
-                (number, [cell_text(value) for value in values])
-                for number, values in enumerate(sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True), 1)
-            )
-            if header is None:
-                read.skipped.append(Skipped(str(path), sheet.title, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
-            elif reason := skip_reason(header[1].names):
-                read.skipped.append(Skipped(str(path), sheet.title, reason))
-            elif error := too_wide(path, header[1], sheet.title):
-                read.errors.append(error)
-            else:
-                found.append((sheet, *header))
+    handle = path.open("rb")  # not the path: openpyxl refuses a workbook whose name is not .xlsx
+    try:
+        with _workbook_errors(path), python_warnings.catch_warnings():
+            python_warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            read, found = _header_sheets(path, workbook)
+    except BaseException:
+        handle.close()
+        raise
     if not found:
         workbook.close()
+        handle.close()
         if read.errors or any(part.reason in (RUBRIC_REASON, OUTPUT_REASON) for part in read.skipped):
             return read
         raise no_indicator_columns(path)
     log = TableLog(path, read.tables)
-    read.frames = _workbook_frames(path, workbook, [
+    read.frames = _workbook_frames(path, workbook, handle, [
         (sheet, row, Framer(path, header, f"{path.stem}!{sheet.title}", log, read.warnings))
         for sheet, row, header in found
     ], chunk_size, read.errors)
     return read
 
 
-def _workbook_frames(path: Path, workbook: Any, sheets: list[tuple[Any, int, Framer]],
+def _header_sheets(path: Path, workbook: Any) -> tuple[FileRead, list[tuple[Any, int, HeaderMap]]]:
+    """The sheets with an indicator header; the others are listed in ``skipped`` (or ``errors``)."""
+    read, found = FileRead(path, iter(())), []
+    for sheet in workbook.worksheets:
+        header = pick_header(
+            (number, [cell_text(value) for value in values])
+            for number, values in enumerate(sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True), 1)
+        )
+        if header is None:
+            read.skipped.append(Skipped(str(path), sheet.title, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
+        elif reason := skip_reason(header[1].names):
+            read.skipped.append(Skipped(str(path), sheet.title, reason))
+        elif error := too_wide(path, header[1], sheet.title):
+            read.errors.append(error)
+        else:
+            found.append((sheet, *header))
+    return read, found
+
+
+def _workbook_frames(path: Path, workbook: Any, handle: IO[bytes], sheets: list[tuple[Any, int, Framer]],
                      chunk_size: int | None, errors: list[InputError]) -> Iterator[pd.DataFrame]:
     try:
         for sheet, header_row, framer in sheets:
@@ -545,6 +557,7 @@ def _workbook_frames(path: Path, workbook: Any, sheets: list[tuple[Any, int, Fra
                 yield from chunked_frames(framer, _sheet_rows(path, sheet, header_row, framer, errors), chunk_size)
     finally:
         workbook.close()
+        handle.close()
 
 
 def _sheet_rows(path: Path, sheet: Any, header_row: int, framer: Framer,
