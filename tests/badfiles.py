@@ -129,7 +129,6 @@ def cases() -> list[Case]:
         lambda: Case("wide_header.csv", (",".join(["三级指标", "指标值", *(f"c{i}" for i in range(1200))]) + "\n培训人数,1\n").encode(),
                      [], ["1"], "columns"),  # issue 12
         lambda: Case("workbook_named.csv", _xlsx({"绩效目标": _sheet(ROWS)}), ROWS),  # content, not suffix
-        lambda: Case("text_named.xlsx", _csv(ROWS).encode(), ROWS),
         lambda: Case("nul_after_the_head.csv", (_csv(ROWS[:1] * 2000) + "项目A,产出指标,数量指标,\x00坏,1\n"
                                                + _csv(ROWS[1:2]).split("\n", 1)[1]).encode(),
                      ROWS[:1] * 2000 + [("\x00坏", "1"), ROWS[1]]),  # a NUL character is a character

@@ -156,8 +156,9 @@ def _zip_with(marker: bytes) -> Callable[[bytes], bool]:
 
 
 #: Every format, most specific sniff first. A file goes to the first reader whose ``sniff``
-#: accepts its content (text without NUL bytes, whatever its suffix, is the text reader's), else
-#: to the reader of its suffix, else to :data:`DEFAULT_READER`. A new format is one line here.
+#: accepts its content, else to the reader of its suffix, else to :data:`DEFAULT_READER`. Text has
+#: no signature: a text file named ``.xlsx`` is reported as a damaged workbook, which is what it
+#: looks like to whoever named it. A new format is one line here.
 READERS: tuple[Reader, ...] = (
     Reader("pdf", lambda head: head.startswith(b"%PDF"), frozenset({".pdf"}), _lazy("nlp.readers.pdf:read_pdf")),
     Reader("docx", _zip_with(b"word/"), frozenset({".docx"}), _lazy("nlp.readers.word:read_docx")),
@@ -166,7 +167,7 @@ READERS: tuple[Reader, ...] = (
     Reader("xlsx", _zip_with(b"xl/"), frozenset({".xlsx", ".xlsm"}), tabular.read_workbook),
     Reader("ole", lambda head: head.startswith(_OLE_MAGIC), frozenset({".xls", ".doc"}), _read_ole),
     Reader("jsonl", _json_lines, frozenset({".jsonl", ".ndjson"}), jsonl.read_jsonl),
-    Reader("text", lambda head: b"\x00" not in head, frozenset({".csv", ".tsv", ".txt"}), _text_or_document),
+    Reader("text", lambda head: False, frozenset({".csv", ".tsv", ".txt"}), _text_or_document),
 )
 DEFAULT_READER = READERS[-1]
 #: What a folder is searched for.
