@@ -97,6 +97,18 @@ def test_bad_arguments_are_usage_errors(args: list[str], capsys) -> None:
     assert stop.value.code == EXIT_USAGE and "Traceback" not in capsys.readouterr().err
 
 
+def test_train_names_an_empty_corpus_file_in_one_line(tmp_path: Path) -> None:
+    corpus = tmp_path / "data" / "corpus"
+    corpus.mkdir(parents=True)
+    (corpus / "seed_rows.tsv").write_text("", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "IQC_HOME": str(tmp_path)}
+    command = [sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main())", "train",
+               "--models-dir", str(tmp_path / "models")]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == EXIT_INPUT_FAILED
+    assert done.stderr.strip() == f"iqc train: {corpus / 'seed_rows.tsv'}: empty file"
+
+
 def test_evaluate_says_what_is_wrong_in_one_line(iqc, tmp_path: Path) -> None:
     labels = _csv(tmp_path / "labels.tsv", "row_id\tboilerplate\tmismatch\tunmeasurable\tcodes\nr9\t0\t1\t0\tC1\n")
     rows = _csv(tmp_path / "rows.csv", "row_id,level3,target_value\nr1,培训人数,≥100人\n")

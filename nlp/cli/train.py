@@ -25,13 +25,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nlp.resources import models_path
+    from nlp.resources import data_path, models_path
     from nlp.train import train
 
     models_dir = args.models_dir or models_path()
     if models_dir.exists() and not models_dir.is_dir():  # found now, not after minutes of training
         print(f"iqc train: {models_dir}: not a folder", file=sys.stderr)
         return EXIT_USAGE
+    empty = [path for path in sorted(data_path("corpus").glob("*.tsv")) if path.stat().st_size == 0]
+    if empty:  # pandas would only say "No columns to parse from file", not which one
+        print(f"iqc train: {empty[0]}: empty file", file=sys.stderr)
+        return EXIT_INPUT_FAILED
     try:
         manifest = train(models_dir, n_splits=args.folds)
     except (OSError, ValueError) as error:  # unreadable corpus files, more folds than documents
