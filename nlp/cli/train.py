@@ -26,7 +26,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from nlp.resources import data_path, models_path
-    from nlp.train import train
 
     models_dir = args.models_dir or models_path()
     if models_dir.exists() and not models_dir.is_dir():  # found now, not after minutes of training
@@ -37,8 +36,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"iqc train: {empty[0]}: empty file", file=sys.stderr)
         return EXIT_INPUT_FAILED
     try:
+        from nlp.train import train  # importing reads data files too
+
         manifest = train(models_dir, n_splits=args.folds)
-    except (OSError, ValueError) as error:  # unreadable corpus files, more folds than documents
+    except (OSError, ValueError) as error:  # missing or unreadable data files, more folds than documents
         print(f"iqc train: {str(error).splitlines()[0]}", file=sys.stderr)
         return EXIT_INPUT_FAILED
     json.dump(manifest["metrics"], sys.stdout, ensure_ascii=False, indent=2)
