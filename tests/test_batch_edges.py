@@ -164,4 +164,5 @@ def test_the_seed_002_rubric_is_skipped_on_every_path(iqc, tmp_path: Path) -> No
         assert len(output.splitlines()) <= 1  # a header at most
     client = TestClient(create_app(scorer=make_scorer(), settings=ApiSettings.from_env({})))
     response = client.post("/v1/score/file", files={"file": (SEED_002.name, SEED_002.read_bytes())})
-    assert response.status_code == 422 and "no indicator rows" in response.json()["error"]["message"]
+    message = response.json()["error"]["message"]
+    assert response.status_code == 422 and "no indicator rows" in message and "scoring rubric" in message

@@ -70,7 +70,8 @@ def _read_rows(path: Path, name: str, max_rows: int) -> pd.DataFrame:
         message = f"{name}: cannot read the file ({type(exc).__name__})"
         raise ApiError(422, "unreadable_file", message, "file") from None
     if total == 0:
-        raise ApiError(422, "unreadable_file", f"{name}: no indicator rows found", "file")
+        why = f" (skipped: {read.skipped[0].reason})" if read.skipped else ""
+        raise ApiError(422, "unreadable_file", f"{name}: no indicator rows found{why}", "file")
     return pd.concat(frames, ignore_index=True)
 
 
