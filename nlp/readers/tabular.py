@@ -27,10 +27,10 @@ from typing import IO, Any
 
 import pandas as pd
 
+from nlp.limits import ANALYSED_CELL_CHARS, MAX_COLUMNS
 from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped, TableInfo
 from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
-from nlp.limits import ANALYSED_CELL_CHARS, MAX_COLUMNS
 from nlp.records import ALL_COLUMNS
 from nlp.schema import OUTPUT_COLUMNS
 
