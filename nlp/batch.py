@@ -14,10 +14,11 @@ threads of the GIL and the workers wait.)
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,7 @@ class BatchOutcome:
     """What happened to the inputs: rows scored per file, failures and skipped parts."""
 
     rows_per_file: dict[str, int] = field(default_factory=dict)
+    tables_per_file: dict[str, int] = field(default_factory=dict)
     failures: list[InputError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[InputError] = field(default_factory=list)
@@ -71,8 +73,13 @@ class Task:
 
 
 def _init_worker(models_dir: str | None) -> None:
-    """Load the model in each worker after the fork, so no process maps a copy it does not use."""
+    """Load the model in each worker after the fork, so no process maps a copy it does not use.
+
+    SIGTERM gets its default action back: the parent's handler (see ``nlp.report.atomic``) is for
+    the process that owns the output; a worker is simply ended when the pool terminates.
+    """
     global _worker_scorer
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker_scorer = _loaded_scorer(Path(models_dir) if models_dir else None)
 
 
@@ -90,12 +97,14 @@ def _loaded_scorer(models_dir: Path | None) -> Scorer:
 
 
 def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> Iterator[pd.DataFrame]:
-    """Chunks of every readable file, in order; unreadable files land in ``outcome.failures``."""
+    """Chunks of every readable file, in order. ``iqc parse`` and ``iqc score`` both read through
+    here, so they keep and report the same rows: unreadable files and unreadable rows land in
+    ``outcome.failures`` (one line each, naming the file and line), the other rows are kept."""
     for path in paths:
+        read = None
         try:
             read = read_file(path, chunk_size=chunk_rows)
-            outcome.skipped.extend(read.skipped)
-            outcome.warnings.extend(read.warnings)
+            outcome.skipped.extend(replace(part, file=str(path)) for part in read.skipped)
             outcome.rows_per_file.setdefault(str(path), 0)
             for frame in whole_documents(read.frames):
                 outcome.rows_per_file[str(path)] += len(frame)
@@ -104,6 +113,10 @@ def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> I
             outcome.failures.append(error)
         except (OSError, ValueError, UnicodeError) as error:
             outcome.failures.append(InputError(str(path), f"cannot read: {error}"))
+        if read is not None:
+            outcome.tables_per_file[str(path)] = len(read.tables)
+            outcome.failures.extend(read.errors)
+            outcome.warnings.extend(read.warnings)
 
 
 def whole_documents(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -124,7 +137,7 @@ def whole_documents(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
             start = _last_unit_start(frame)
             held = [frame.iloc[start:].reset_index(drop=True)] if start else []
             yield frame.iloc[:start] if start else frame
-    except InputError:  # the file broke part-way: the rows read before the break still count
+    except Exception:  # noqa: BLE001 - re-raised: the file broke part-way, the rows read before it still count
         yield from held
         raise
     yield from held
@@ -165,8 +178,11 @@ def estimated_rows(paths: list[Path]) -> int | None:
     for path in paths:
         if path.suffix.lower() not in {".csv", ".tsv"}:
             return None
-        with path.open("rb") as handle:
-            total += sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+        try:
+            with path.open("rb") as handle:
+                total += sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+        except OSError:
+            continue  # reading it will fail too, and be reported there, once
     return total
 
 

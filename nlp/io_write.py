@@ -56,10 +56,14 @@ class ColumnLayout:
 
     def __init__(self) -> None:
         self.columns: tuple[str, ...] = ()
+        self._known: set[str] = set()  # membership in O(1): a layout may have thousands of columns
 
     def admit(self, names: Iterable[str]) -> tuple[str, ...]:
         """Widen the layout by the unseen ``names``; the layout to render the frame in."""
-        self.columns += tuple(name for name in dict.fromkeys(names) if name not in self.columns)
+        new = tuple(name for name in dict.fromkeys(names) if name not in self._known)
+        if new:
+            self.columns += new
+            self._known.update(new)
         return self.columns
 
 

@@ -25,6 +25,7 @@ from nlp.context import (Columns, RowContext, TableFacts, analysis_keys, frame_c
                          table_facts)
 from nlp.explain import locate, readable_feature
 from nlp.features import analyse_columns
+from nlp.long_cells import cut_for_analysis, with_cut_findings
 from nlp.model import IndicatorModel
 from nlp.resources import models_path
 from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, Finding
@@ -84,10 +85,11 @@ class Scorer:
 
     # -- distinct rows ---------------------------------------------------------------------------
     def _score_columns(self, columns: Columns) -> list[tuple]:
+        columns, cuts = cut_for_analysis(columns)  # an oversized cell is analysed cut (finding I1)
         facts = table_facts(columns)
         keys = analysis_keys(columns, facts)
         outputs = self._outputs_by_key(columns, facts, keys)
-        return [outputs[key] for key in keys]
+        return with_cut_findings([outputs[key] for key in keys], cuts)
 
     def _outputs_by_key(self, columns: Columns, facts: list[TableFacts], keys: list[tuple]) -> dict[tuple, tuple]:
         """Output of every distinct key: remembered ones looked up, the others scored together."""

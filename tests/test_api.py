@@ -154,8 +154,8 @@ def test_api_matches_python_api(client: TestClient, scorer: Any) -> None:
     (b'{"level3": "x", "budget_wan": "a lot"}', 422, "invalid_value", "body.budget_wan"),
     (b'{"level3": "x", "mine": {"nested": []}}', 422, "invalid_value", "body.mine"),
     (b'[{"level3": "x"}, 7]', 422, "invalid_value", "body[1]"),
-    ('{"level2": "数量指标"}'.encode(), 422, "missing_field", "body"),
-    (b'[{"level3": "x"}, {"level3": " ", "target_value": ""}]', 422, "missing_field", "body[1]"),
+    (b'{"level3": "\\ud800"}', 400, "malformed_json", "body"),
+    (b'{"level3": ' + b"9" * 5000 + b"}", 400, "malformed_json", "body"),
 ], ids=lambda v: repr(v)[:24] if isinstance(v, bytes) else None)
 def test_score_rejects_bad_bodies(client: TestClient, body: bytes, status: int, code: str, field: str) -> None:
     assert_error(client.post("/v1/score", content=body), status, code, field)
@@ -173,8 +173,14 @@ def test_score_rejects_oversize_cell_naming_it(client: TestClient) -> None:
 
 
 def test_validation_errors_list_details_bounded(client: TestClient) -> None:
-    error = assert_error(client.post("/v1/score", json=[{}] * 20), 422, "missing_field", "body[0]")
-    assert len(error["details"]) == 20 and error["details"][19]["field"] == "body[19]"
+    error = assert_error(client.post("/v1/score", json=[{"level3": []}] * 20), 422, "invalid_value", "body[0].level3")
+    assert len(error["details"]) == 20 and error["details"][19]["field"] == "body[19].level3"
+
+
+def test_a_row_with_nothing_to_judge_is_scored_not_rejected_with_the_list(client: TestClient) -> None:
+    response = client.post("/v1/score", json=[ROW, {"level2": "数量指标"}])
+    assert response.status_code == 200
+    assert [row["row_id"] for row in response.json()["rows"]] == ["r1", "2"]
 
 
 def test_oversize_body_rejected_by_content_length_before_any_work(scorer: Any) -> None:

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from nlp import rules
+from nlp import long_cells, rules
 from nlp.codes import catalogue, is_default_off, precedence
 from nlp.features import analyse_frame
 from nlp.resources import models_path
@@ -24,10 +24,10 @@ def test_every_rule_has_a_catalogue_entry_and_a_rank() -> None:
         assert code in precedence(), code
 
 
-def test_every_catalogue_code_is_a_rule_or_a_model_code_and_is_ranked_once() -> None:
-    model_codes = set(MODEL_CODE.values())
+def test_every_catalogue_code_is_a_rule_a_model_code_or_an_input_code_and_is_ranked_once() -> None:
+    other_sources = {*MODEL_CODE.values(), long_cells.CODE}
     for code in catalogue():
-        assert code in rules.RULES or code in model_codes, code
+        assert code in rules.RULES or code in other_sources, code
     ranked = list(precedence())
     assert sorted(ranked) == sorted(catalogue())
 

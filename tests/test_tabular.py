@@ -13,7 +13,8 @@ import pytest
 from nlp.readers import (
     FileRead, InputError, expand_inputs, frame_to_rows, read_file, rows_to_frame,
 )
-from nlp.readers.tabular import GIANT_CELL_CHARS, cell_text, match_header, normalise_header
+from nlp.limits import ANALYSED_CELL_CHARS
+from nlp.readers.tabular import cell_text, match_header, normalise_header
 from nlp.records import ALL_COLUMNS, IndicatorRow
 
 ZH_HEADER = "项目名称,主管部门,一级指标,二级指标,三级指标,指标值（必填）,计量单位,备注"
@@ -97,19 +98,26 @@ def test_budget_in_yuan_is_converted_to_wan(tmp_path: Path) -> None:
 
 
 def test_giant_cell_is_kept_and_reported(tmp_path: Path) -> None:
-    giant = "很" * (GIANT_CELL_CHARS + 1)
+    giant = "很" * (ANALYSED_CELL_CHARS + 1)
     read, frame = read_all(write_text(tmp_path / "g.tsv", ["level3\tdescription", f"x\t{giant}"]))
     assert frame.loc[0, "description"] == giant
     assert [str(warning) for warning in read.warnings] == [
-        f"{tmp_path / 'g.tsv'}:2: cell description has {GIANT_CELL_CHARS + 1} characters (over {GIANT_CELL_CHARS}); kept"
+        f"{tmp_path / 'g.tsv'}:2: cell description has {ANALYSED_CELL_CHARS + 1} characters (over {ANALYSED_CELL_CHARS}); kept"
     ]
 
 
-def test_malformed_row_names_file_and_line(tmp_path: Path) -> None:
-    read = read_file(write_text(tmp_path / "m.csv", ["level3,target_value", "a,1", "b,2,3"]))
-    with pytest.raises(InputError, match="malformed row") as error:
-        list(read.frames)
-    assert error.value.location == "3"
+def test_a_row_with_text_beyond_the_header_is_an_error_and_the_others_are_read(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "m.csv", ["level3,target_value", "a,1,", "b,2,3", "c,3"])
+    read, frame = read_all(path)
+    assert frame[["level3", "target_value", "source_line"]].values.tolist() == [["a", "1", "2"], ["c", "3", "4"]]
+    assert [(error.location, "row not read" in error.message) for error in read.errors] == [("3", True)]
+
+
+def test_cr_only_line_endings_are_lines(tmp_path: Path) -> None:
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"level3,target_value\ra,1\rb,2\r")
+    _, frame = read_all(path)
+    assert frame[["level3", "source_line"]].values.tolist() == [["a", "2"], ["b", "3"]]
 
 
 # --- chunking -------------------------------------------------------------------------------
@@ -228,3 +236,23 @@ def test_expand_inputs_files_folders_globs_and_missing(tmp_path: Path) -> None:
         (str(tmp_path / "nope.csv"), "no such file or folder"),
         (str(tmp_path / "z*.tsv"), "no files match this pattern"),
     ]
+
+
+@pytest.mark.parametrize("chunk_size", [None, 1, 2, 5])
+def test_rows_before_a_break_come_out_at_every_chunk_size(tmp_path: Path, chunk_size: int | None) -> None:
+    from nlp.readers.tabular import FileRead, Framer, TableLog, chunked_frames
+
+    path = tmp_path / "t.csv"
+    header = match_header(["level3", "target_value"])
+
+    def rows_then_break():
+        yield from ((["name" + str(i), str(i)], str(i + 2)) for i in range(3))
+        raise OSError("stream ended")
+
+    read = FileRead(path, iter(()))
+    frames = chunked_frames(Framer(path, header, "t", TableLog(path, read.tables), read.warnings), rows_then_break(), chunk_size)
+    got = []
+    with pytest.raises(OSError, match="stream ended"):
+        for frame in frames:
+            got += frame["level3"].tolist()
+    assert got == ["name0", "name1", "name2"]

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
-                      ValidationInfo, model_validator)
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 #: Validation-context key carrying ``ApiSettings.max_cell_chars`` into the cell validator.
@@ -45,8 +44,9 @@ EXAMPLE_ROW: dict[str, str] = {
 class IndicatorIn(BaseModel):
     """One 三级指标 row; any subset of the interchange columns.
 
-    Every field is optional, but ``level3`` (指标名称) or ``target_value`` (指标值) must be
-    non-empty: a row with neither has nothing to judge. Extra fields (a client's own columns) are
+    Every field is optional: a row with neither ``level3`` (指标名称) nor ``target_value`` (指标值)
+    is scored like the CLI scores it (it is typically flagged), so one such row never costs the
+    rest of the list. Extra fields (a client's own columns) are
     accepted if their values are strings, numbers or null, are passed to the scorer untouched
     and are not echoed back; use ``row_id`` to match results to rows (it defaults to the row's
     1-based position in the request).
@@ -71,12 +71,6 @@ class IndicatorIn(BaseModel):
     basis: Cell = ""
     budget_wan: float | None = Field(None, allow_inf_nan=False, description="project budget in 万元")
     table_id: Cell = Field("", description="groups the rows of one project table")
-
-    @model_validator(mode="after")
-    def _has_something_to_judge(self) -> "IndicatorIn":
-        if not self.level3.strip() and not self.target_value.strip():
-            raise PydanticCustomError("missing_field", "level3 or target_value must be non-empty")
-        return self
 
     def to_record(self, position: int) -> dict[str, Any]:
         """The flat mapping the scorer takes; ``row_id`` defaults to the 1-based ``position``."""

@@ -41,8 +41,13 @@ def _load_json(body: bytes) -> Any:
     if not body.strip():
         raise ApiError(400, "malformed_json", "request body is empty; send JSON", "body")
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiError(400, "malformed_json", f"body is not valid UTF-8 JSON: {exc}", "body") from None
+        data = json.loads(body)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") fails here
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        raise ApiError(400, "malformed_json", "body is not valid UTF-8 JSON: it holds invalid Unicode "
+                       "(a lone surrogate such as \\ud800)", "body") from None
+    except ValueError as exc:  # JSONDecodeError, and integers over Python's 4,300-digit limit
+        raise ApiError(400, "malformed_json", f"body is not valid JSON: {exc}", "body") from None
     except RecursionError:
         raise ApiError(400, "malformed_json", "JSON nesting is too deep", "body") from None
+    return data

@@ -50,14 +50,18 @@ def _read_rows(path: Path, name: str, max_rows: int) -> pd.DataFrame:
     frames: list[pd.DataFrame] = []
     total = 0
     try:
-        for frame in read_file(path, chunk_size=max_rows).frames:
+        read = read_file(path, chunk_size=max_rows)
+        for frame in read.frames:
             frames.append(frame)
             total += len(frame)
             if total > max_rows:
                 raise ApiError(413, "too_many_rows",
                                f"{name} has more than {max_rows} rows; use `iqc score` for big files", "file")
+        if read.errors:  # a request is all or nothing: no row is dropped without the client knowing
+            first, more = read.errors[0], len(read.errors) - 1
+            raise InputError(first.file, first.message + (f" (and {more} more)" if more else ""), first.location)
     except InputError as exc:
-        where = f" ({exc.location})" if exc.location else ""
+        where = f" (line {exc.location})" if exc.location.isdigit() else (f" ({exc.location})" if exc.location else "")
         raise ApiError(422, "unreadable_file", f"{name}{where}: {exc.message}", "file") from None
     except ApiError:
         raise
@@ -66,7 +70,8 @@ def _read_rows(path: Path, name: str, max_rows: int) -> pd.DataFrame:
         message = f"{name}: cannot read the file ({type(exc).__name__})"
         raise ApiError(422, "unreadable_file", message, "file") from None
     if total == 0:
-        raise ApiError(422, "unreadable_file", f"{name}: no indicator rows found", "file")
+        why = f" (skipped: {read.skipped[0].reason})" if read.skipped else ""
+        raise ApiError(422, "unreadable_file", f"{name}: no indicator rows found{why}", "file")
     return pd.concat(frames, ignore_index=True)
 
 

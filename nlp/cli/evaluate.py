@@ -1,7 +1,8 @@
 """``iqc evaluate LABELED [--rows ROWS]``: precision/recall/F1 of the bundled model on a labelled file.
 
 ``LABELED`` has the labeling-guide columns (row_id, boilerplate, mismatch, unmeasurable, codes,
-note); the rows themselves are either in the same file or in ``--rows`` (joined on row_id).
+note); the rows themselves are either in the same file or in ``--rows`` (joined on row_id), which
+is read like any input (CSV/TSV/XLSX/JSONL, e.g. the output of ``iqc parse``).
 Only meaningful on rows the model was not trained on: the bundled model was trained on
 ``data/corpus``, so use ``iqc train`` for its honest, cross-validated figures.
 """
@@ -11,8 +12,20 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nlp.cli import EXIT_OK, EXIT_USAGE
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class _Refused(Exception):
+    """A one-line reason to stop, with the exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_INPUT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,11 +35,49 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def _read(path: Path):
+def _labels(path: Path) -> pd.DataFrame:
+    """The labelled file, every cell a string; one-line :class:`_Refused` when it cannot be read."""
     import pandas as pd
 
+    from nlp.schema import FAMILIES
+
     sep = "\t" if path.suffix.lower() in {".tsv", ".txt"} else ","
-    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:
+        gold = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise _Refused(f"{path}: no such file") from None
+    except (OSError, ValueError, pd.errors.ParserError) as error:  # EmptyDataError, bad bytes
+        raise _Refused(f"{path}: cannot read the labels ({str(error).splitlines()[0]})") from None
+    missing = {"row_id", *FAMILIES, "codes"} - set(gold.columns)
+    if missing:
+        raise _Refused(f"{path}: missing label columns {', '.join(sorted(missing))}", EXIT_USAGE)
+    bad = gold[~gold[list(FAMILIES)].isin(["0", "1"]).all(axis=1)]
+    if len(bad):
+        raise _Refused(f"{path}: row_id {bad['row_id'].iloc[0]}: family labels must be 0 or 1")
+    return gold
+
+
+def _rows(args: argparse.Namespace, gold: pd.DataFrame) -> pd.DataFrame:
+    """The indicator rows to score: ``--rows`` read like any input, else LABELED's own columns."""
+    import pandas as pd
+
+    from nlp.readers import InputError, read_file
+    from nlp.schema import FAMILIES
+
+    if args.rows is None:
+        if not {"level3", "target_value"} & set(gold.columns):
+            raise _Refused(f"{args.labeled}: no indicator columns (level3, target_value); give the rows with --rows",
+                           EXIT_USAGE)
+        return gold.drop(columns=[*FAMILIES, "codes", "note"], errors="ignore")
+    try:
+        read = read_file(args.rows)
+        frames = list(read.frames)
+    except InputError as error:
+        raise _Refused(str(error)) from None
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["row_id"])
+    if read.errors:
+        raise _Refused(f"{read.errors[0]} ({len(read.errors)} row(s) not read)")
+    return rows
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,12 +85,15 @@ def run(args: argparse.Namespace) -> int:
     from nlp.evaluate import evaluate_frame
     from nlp.schema import FAMILIES
 
-    gold = _read(args.labeled)
-    missing = {"row_id", *FAMILIES, "codes"} - set(gold.columns)
-    if missing:
-        print(f"iqc: {args.labeled}: missing label columns {', '.join(sorted(missing))}", file=sys.stderr)
-        return EXIT_USAGE
-    rows = _read(args.rows) if args.rows else gold.drop(columns=[*FAMILIES, "codes", "note"], errors="ignore")
+    try:
+        gold = _labels(args.labeled)
+        rows = _rows(args, gold)
+        rows = rows[rows["row_id"].isin(set(gold["row_id"]))]
+        if rows.empty:
+            raise _Refused(f"no row_id of {args.labeled} is among the rows{f' of {args.rows}' if args.rows else ''}")
+    except _Refused as refusal:
+        print(f"iqc evaluate: {refusal}", file=sys.stderr)
+        return refusal.code
     report = evaluate_frame(nlp.load().score_frame(rows), gold)
     print(f"rows evaluated: {report['rows']}")
     print(f"{'family':<14}{'precision':>10}{'recall':>8}{'F1':>8}{'gold+':>7}{'recall incl. review':>21}")

@@ -14,9 +14,7 @@ from typing import TYPE_CHECKING
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from nlp.readers import FileRead
+    from nlp.batch import BatchOutcome
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from nlp import io_write
-    from nlp.readers import InputError, expand_inputs, read_file
+    from nlp.batch import DEFAULT_CHUNK_ROWS, BatchOutcome, input_chunks
+    from nlp.readers import expand_inputs
     from nlp.records import ALL_COLUMNS
 
     try:
@@ -49,30 +48,22 @@ def run(args: argparse.Namespace) -> int:
         _say(f"iqc parse: {error}")
         return EXIT_USAGE
 
-    paths, failures = expand_inputs(args.inputs)
+    paths, missing = expand_inputs(args.inputs, output=args.output)
+    outcome = BatchOutcome()
+    header = pd.DataFrame(columns=list(ALL_COLUMNS), dtype=str)  # the header even with no rows
+    rows = io_write.write_frames([header, *input_chunks(paths, DEFAULT_CHUNK_ROWS, outcome)], args.output)
+    _report(outcome, [*missing, *outcome.failures])
+    _say(f"wrote {rows} rows from {len(outcome.rows_per_file)} of {len(paths)} files to {args.output}")
+    return EXIT_INPUT_FAILED if (missing or outcome.failures) else EXIT_OK
+
+
+def _report(outcome: BatchOutcome, failures: list) -> None:
+    """Per file: tables and rows read, what was skipped and warned about; then what was not read."""
+    for file, rows in outcome.rows_per_file.items():
+        _say(f"{file}: {outcome.tables_per_file.get(file, 0)} table(s), {rows} rows")
+        for skipped in (part for part in outcome.skipped if part.file == file):
+            _say(f"  skipped {skipped.location}: {skipped.reason}")
+        for warning in (warning for warning in outcome.warnings if warning.file == file):
+            _say(f"  warning: {warning}")
     for failure in failures:
         _say(f"iqc: {failure}")
-    frames = [pd.DataFrame(columns=list(ALL_COLUMNS), dtype=str)]
-    read_ok = 0
-    for path in paths:
-        try:
-            frames.extend(_consume(read_file(path)))
-            read_ok += 1
-        except InputError as error:
-            failures.append(error)
-            _say(f"iqc: {error}")
-    rows = io_write.write_frames([pd.concat(frames, ignore_index=True).fillna("")], args.output)
-    _say(f"wrote {rows} rows from {read_ok} of {len(paths)} files to {args.output}")
-    return EXIT_INPUT_FAILED if failures else EXIT_OK
-
-
-def _consume(read: FileRead) -> list[pd.DataFrame]:
-    """All frames of one file, then its summary: tables and rows, what was skipped, warnings."""
-    frames = list(read.frames)
-    rows = sum(len(frame) for frame in frames)
-    _say(f"{read.path}: {len(read.tables)} table(s), {rows} rows")
-    for skipped in read.skipped:
-        _say(f"  skipped {skipped.location}: {skipped.reason}")
-    for warning in read.warnings:
-        _say(f"  warning: {warning}")
-    return frames

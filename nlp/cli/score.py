@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if output is None:
         print(f"iqc: {args.output}: unknown output format; use one of {', '.join(FORMATS)} or --format", file=sys.stderr)
         return EXIT_USAGE
-    paths, missing = expand_inputs(args.inputs)
+    paths, missing = expand_inputs(args.inputs, output=output)
     for error in missing:
         print(f"iqc: {error}", file=sys.stderr)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)

@@ -14,6 +14,14 @@ from nlp.cli import EXIT_OK, EXIT_USAGE, positive_int
 APP_FACTORY = "nlp.api.app:create_app"
 
 
+def _port(text: str) -> int:
+    """An argparse ``type``: a TCP port, so ``--port 99999`` is a usage error, not a traceback."""
+    value = positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"ports go up to 65535, not {value}")
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve", help="run the HTTP scoring API",
@@ -21,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "(docs at /docs). Limits: IQC_MAX_ROWS, IQC_MAX_BODY_BYTES, IQC_MAX_CELL_CHARS; "
                     "set IQC_API_KEY to require header X-API-Key.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    parser.add_argument("--port", type=_port, default=8000, help="port, 1-65535 (default: %(default)s)")
     parser.add_argument("--workers", type=positive_int, default=1,
                         help="worker processes, each with its own copy of the model (default: %(default)s)")
     parser.set_defaults(handler=run)

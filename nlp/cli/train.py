@@ -5,31 +5,54 @@ import argparse
 import sys
 from pathlib import Path
 
-from nlp.cli import EXIT_OK, EXIT_USAGE
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, positive_int
+
+
+def _folds(text: str) -> int:
+    """An argparse ``type``: cross-validation needs at least two folds (a usage error, not a traceback)."""
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"cross-validation needs at least 2 folds, not {value}")
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("train", help="rebuild models/ from data/ (fresh-source and grouped-CV "
                                                  "metrics, manifest, model card)")
     parser.add_argument("--models-dir", type=Path, default=None, help="where to write the model (default: models/)")
-    parser.add_argument("--folds", type=int, default=5, help="document-grouped CV folds (default 5, at least 2)")
+    parser.add_argument("--folds", type=_folds, default=5, help="document-grouped CV folds (default 5, at least 2)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from nlp.resources import models_path
-    from nlp.schema import FAMILIES
-    from nlp.train import train
+    from nlp.resources import data_path, models_path
 
-    if args.folds < 2:
-        print(f"iqc train: --folds must be at least 2, not {args.folds}", file=sys.stderr)
+    models_dir = args.models_dir or models_path()
+    if models_dir.exists() and not models_dir.is_dir():  # found now, not after minutes of training
+        print(f"iqc train: {models_dir}: not a folder", file=sys.stderr)
         return EXIT_USAGE
-    manifest = train(args.models_dir or models_path(), n_splits=args.folds)
-    metrics = manifest["metrics"]
+    empty = [path for path in sorted(data_path("corpus").glob("*.tsv")) if path.stat().st_size == 0]
+    if empty:  # pandas would only say "No columns to parse from file", not which one
+        print(f"iqc train: {empty[0]}: empty file", file=sys.stderr)
+        return EXIT_INPUT_FAILED
+    try:
+        from nlp.train import train  # importing reads data files too
+
+        manifest = train(models_dir, n_splits=args.folds)
+    except (OSError, ValueError) as error:  # missing or unreadable data files, more folds than documents
+        print(f"iqc train: {str(error).splitlines()[0]}", file=sys.stderr)
+        return EXIT_INPUT_FAILED
+    _print_summary(manifest["metrics"])
+    print(f"wrote {models_dir} (model card: MODEL_CARD.md)")
+    return EXIT_OK
+
+
+def _print_summary(metrics: dict) -> None:
+    """One line per measurement: macro F1 against the keyword baseline, then P/R/F1 per family."""
+    from nlp.schema import FAMILIES
+
     for name, result in [*metrics["fresh_source"].items(), ("grouped CV", metrics["grouped_cv"])]:
         families = "  ".join(f"{f} P {result['model'][f]['precision']:.3f} R {result['model'][f]['recall']:.3f} "
                              f"F1 {result['model'][f]['f1']:.3f}" for f in FAMILIES)
         print(f"{name:<24} macro F1 {result['model']['macro_f1']:.3f} (keyword baseline "
               f"{result['keyword_baseline']['macro_f1']:.3f})  {families}")
-    print(f"wrote {args.models_dir or models_path()} (model card: MODEL_CARD.md)")
-    return EXIT_OK

@@ -11,57 +11,45 @@ from __future__ import annotations
 
 import glob
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from nlp.readers import tabular
+from nlp.readers import jsonl, tabular
 from nlp.readers.base import InputError, Skipped, TableInfo
 from nlp.readers.tabular import FileRead
 from nlp.records import ALL_COLUMNS, IndicatorRow
 
 __all__ = [
-    "FileRead", "InputError", "Skipped", "TableInfo", "KNOWN_SUFFIXES",
-    "expand_inputs", "read_file", "rows_to_frame", "frame_to_rows",
+    "FileRead", "InputError", "Skipped", "TableInfo", "KNOWN_SUFFIXES", "READERS", "Reader",
+    "expand_inputs", "reader_for", "read_file", "rows_to_frame", "frame_to_rows",
 ]
 
-EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
-DELIMITED_SUFFIXES = frozenset({".csv", ".tsv"})
-# --- issue #12: readers of documents and legacy workbooks (one module each) ---
-#: suffix -> "module:function" reading it; ``.pdf`` content is recognised by its magic too.
-GRID_READERS = {
-    ".docx": "nlp.readers.word:read_docx",
-    ".doc": "nlp.readers.word_legacy:read_doc",
-    ".pdf": "nlp.readers.pdf:read_pdf",
-    ".xls": "nlp.readers.spreadsheet:read_spreadsheet",
-    ".ods": "nlp.readers.spreadsheet:read_spreadsheet",
-}
-_PDF_MAGIC = b"%PDF"
-# --- end issue #12 ---
-#: What a folder is searched for.
-KNOWN_SUFFIXES = EXCEL_SUFFIXES | DELIMITED_SUFFIXES | {".txt"} | GRID_READERS.keys()
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _GLOB_CHARS = frozenset("*?[")
 
 
-def expand_inputs(specs: Sequence[str]) -> tuple[list[Path], list[InputError]]:
+def expand_inputs(specs: Sequence[str], output: Path | None = None) -> tuple[list[Path], list[InputError]]:
     """Files, folders (searched recursively for known suffixes) and globs -> files, in order.
 
     A spec that matches nothing becomes an :class:`InputError`, so a typo is reported rather
-    than silently parsing fewer files. Duplicates are dropped; hidden files and Excel's
-    ``~$`` lock files are ignored inside folders and globs.
+    than silently parsing fewer files. A file named twice (``a.csv`` and ``/abs/a.csv``, or
+    through a folder and a glob) is read once; ``output``, the run's own output, is never an
+    input (a re-run writing into its input folder would otherwise read its last result). Hidden
+    files and Excel's ``~$`` lock files are ignored inside folders and globs.
     """
-    files: dict[Path, None] = {}
+    files: dict[Path, Path] = {}
     errors: list[InputError] = []
+    excluded = output.resolve() if output else None
     for spec in specs:
         found = _expand(spec)
-        if found:
-            files.update(dict.fromkeys(found))
-        else:
+        if not found:
             errors.append(InputError(spec, _nothing_found(spec)))
-    return list(files), errors
+        for path in found:
+            files.setdefault(path.resolve(), path)
+    files.pop(excluded, None)  # type: ignore[arg-type]
+    return list(files.values()), errors
 
 
 def _expand(spec: str) -> list[Path]:
@@ -96,45 +84,118 @@ def _nothing_found(spec: str) -> str:
     return "no such file or folder"
 
 
-def read_file(path: Path, chunk_size: int | None = None) -> FileRead:
-    """Open one input file, choosing the reader by content first, then by suffix.
+# --- which reader reads a file -----------------------------------------------------------------
 
-    PDF content or a suffix of :data:`GRID_READERS` (.docx .doc .pdf .xls .ods; OLE content
-    not named .doc is .xls) -> that reader (issue #12);
-    zip content or an ``.xlsx``/``.xlsm`` suffix -> workbook; ``.csv``/``.tsv`` -> delimited
-    text; anything else (``.txt``) is a delimited table if it has an indicator header, else a
-    budget document for :mod:`nlp.readers.documents`. ``chunk_size`` bounds the rows per frame
-    (``None``: one frame per table region). Raises :class:`InputError` naming the file.
+
+@dataclass(frozen=True)
+class Reader:
+    """One input format: how its content is recognised, its usual suffixes, how it is read.
+
+    ``sniff`` looks at the first :data:`SNIFF_BYTES` of a file; ``read(path, chunk_size)`` returns a
+    :class:`FileRead` or raises :class:`InputError`.
     """
-    try:
-        return _dispatch(Path(path), chunk_size)
-    except OSError as error:
-        raise InputError(str(path), error.strerror or str(error)) from error
+
+    name: str
+    sniff: Callable[[bytes], bool]
+    suffixes: frozenset[str]
+    read: Callable[[Path, int | None], FileRead]
 
 
-def _dispatch(path: Path, chunk_size: int | None) -> FileRead:
-    if not path.is_file():
-        raise InputError(str(path), "no such file")
-    suffix = path.suffix.lower()
-    with path.open("rb") as handle:
-        magic = handle.read(4)
-    if magic == _PDF_MAGIC:  # issue #12
-        suffix = ".pdf"
-    elif magic == _OLE_MAGIC and suffix not in GRID_READERS:  # issue #12: an OLE file is .xls unless named .doc
-        suffix = ".xls"
-    if suffix in GRID_READERS:  # issue #12
-        module, function = GRID_READERS[suffix].split(":")
-        return getattr(importlib.import_module(module), function)(path, chunk_size)
-    if suffix in EXCEL_SUFFIXES or magic == _ZIP_MAGIC:
-        return tabular.read_workbook(path, chunk_size)
+SNIFF_BYTES = 64 * 1024
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _text_or_document(path: Path, chunk_size: int | None) -> FileRead:
+    """A delimited table when the text has an indicator header in its first rows, else (a ``.txt``
+    only) a budget document. Rubrics and budget tables are skipped by both readers."""
     table = tabular.locate_text_table(path)
     if table is not None:
         return tabular.read_text_table(path, table, chunk_size)
-    if suffix not in DELIMITED_SUFFIXES:
+    if path.suffix.lower() not in {".csv", ".tsv"}:
         documents = importlib.import_module("nlp.readers.documents")
         if documents.looks_like_document(path):
             return _document_read(path, documents.read_document(path))
     raise tabular.no_indicator_columns(path)
+
+
+def _read_ole(path: Path, chunk_size: int | None) -> FileRead:
+    """Office 97-2003 containers: a ``.doc`` by its name, else an ``.xls`` (whatever the suffix
+    says); an ``.xlsx`` saved with a password is one too and is refused with that reason."""
+    if _contains(path, "EncryptedPackage".encode("utf-16-le")):
+        raise InputError(str(path), "password-protected (encrypted) workbook: remove the password, "
+                                    "save it as .xlsx and retry")
+    reader = "nlp.readers.word_legacy:read_doc" if path.suffix.lower() == ".doc" else "nlp.readers.spreadsheet:read_spreadsheet"
+    return _lazy(reader)(path, chunk_size)
+
+
+def _lazy(target: str) -> Callable[[Path, int | None], FileRead]:
+    """``"module:function"`` as a reader imported on first use (keeps PDF/Word libraries out of
+    ``iqc --help`` and of runs that never meet such a file)."""
+    module, function = target.split(":")
+    return lambda path, chunk_size: getattr(importlib.import_module(module), function)(path, chunk_size)
+
+
+def _contains(path: Path, needle: bytes) -> bool:
+    tail = b""
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            if needle in tail + block:
+                return True
+            tail = block[-len(needle):]
+    return False
+
+
+def _json_lines(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def _zip_with(marker: bytes) -> Callable[[bytes], bool]:
+    """A zip whose first entries (local headers near the start) include ``marker``."""
+    return lambda head: head.startswith(_ZIP_MAGIC) and marker in head
+
+
+#: Every format, most specific sniff first. A file goes to the first reader whose ``sniff``
+#: accepts its content, else to the reader of its suffix, else to :data:`DEFAULT_READER`. Text has
+#: no signature: a text file named ``.xlsx`` is reported as a damaged workbook, which is what it
+#: looks like to whoever named it. A new format is one line here.
+READERS: tuple[Reader, ...] = (
+    Reader("pdf", lambda head: head.startswith(b"%PDF"), frozenset({".pdf"}), _lazy("nlp.readers.pdf:read_pdf")),
+    Reader("docx", _zip_with(b"word/"), frozenset({".docx"}), _lazy("nlp.readers.word:read_docx")),
+    Reader("ods", _zip_with(b"opendocument.spreadsheet"), frozenset({".ods"}),
+           _lazy("nlp.readers.spreadsheet:read_spreadsheet")),
+    Reader("xlsx", _zip_with(b"xl/"), frozenset({".xlsx", ".xlsm"}), tabular.read_workbook),
+    Reader("ole", lambda head: head.startswith(_OLE_MAGIC), frozenset({".xls", ".doc"}), _read_ole),
+    Reader("jsonl", _json_lines, frozenset({".jsonl", ".ndjson"}), jsonl.read_jsonl),
+    Reader("text", lambda head: False, frozenset({".csv", ".tsv", ".txt"}), _text_or_document),
+)
+DEFAULT_READER = READERS[-1]
+#: What a folder is searched for.
+KNOWN_SUFFIXES = frozenset().union(*(reader.suffixes for reader in READERS))
+
+
+def reader_for(path: Path) -> Reader:
+    """The reader of ``path``: by content first, then by suffix (see :data:`READERS`)."""
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    suffix = path.suffix.lower()
+    return (next((reader for reader in READERS if reader.sniff(head)), None)
+            or next((reader for reader in READERS if suffix in reader.suffixes), DEFAULT_READER))
+
+
+def read_file(path: Path, chunk_size: int | None = None) -> FileRead:
+    """Open one input file with the reader :func:`reader_for` picks.
+
+    ``chunk_size`` bounds the rows per frame (``None``: one frame per table region). Raises
+    :class:`InputError` naming the file; rows that cannot be read are in ``FileRead.errors``.
+    """
+    path = Path(path)
+    try:
+        if not path.is_file():
+            raise InputError(str(path), "no such file")
+        return reader_for(path).read(path, chunk_size)
+    except OSError as error:
+        raise InputError(str(path), error.strerror or str(error)) from error
 
 
 def _document_read(path: Path, document: object) -> FileRead:

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+RUBRIC_REASON = "绩效评价评分表(scoring rubric), not a target table"
+BUDGET_REASON = "预算收支表(budget table), not an indicator table"
+OUTPUT_REASON = "an iqc score output (it has the scored columns), not an input"
+
 
 class InputError(Exception):
     """A file (or a row of it) that cannot be read. Always names the file and, if known, the row."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlp.readers.base import InputError, Skipped, TableInfo
+from nlp.readers.base import BUDGET_REASON, RUBRIC_REASON, InputError, Skipped, TableInfo
 from nlp.readers.doc_context import department_at, department_cues, read_context
 from nlp.readers.doc_lexicon import is_budget_title, sniff_words
 from nlp.readers.doc_narrative import NarrativeBlock, find_narratives
@@ -23,8 +23,6 @@ from nlp.records import IndicatorRow
 
 __all__ = ["DocumentRead", "InputError", "looks_like_document", "read_document"]
 
-RUBRIC_REASON = "绩效评价评分表(scoring rubric), not a target table"
-BUDGET_REASON = "预算收支表(budget table), not an indicator table"
 NOTHING_REASON = "未发现绩效指标表(no indicator table found in this file)"
 _SNIFF_BYTES = 65536
 _Block = TableBlock | NarrativeBlock

@@ -22,20 +22,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.readers.base import InputError, Skipped
+from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped
 from nlp.readers.doc_context import read_context
-from nlp.readers.doc_lexicon import context_label, is_rubric_header, is_table_title, split_inline_label
+from nlp.readers.doc_lexicon import context_label, is_table_title, split_inline_label
 from nlp.readers.doc_text import Cell
-from nlp.readers.documents import RUBRIC_REASON
 from nlp.readers.tabular import (
     HEADER_SCAN_ROWS,
     FileRead,
+    Framer,
     HeaderMap,
-    _Framer,
-    _TableLog,
+    TableLog,
+    chunked_frames,
+    fit_row,
     no_indicator_columns,
     number_text,
     pick_header,
+    skip_reason,
+    too_wide,
 )
 
 @dataclass
@@ -77,15 +80,18 @@ def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> Fil
             read.skipped.append(Skipped(str(path), grid.name, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
             continue
         header_row, header = found
-        if any(is_rubric_header(cell) for cell in grid.rows[header_row]):
-            read.skipped.append(Skipped(str(path), grid.name, RUBRIC_REASON))
+        if reason := skip_reason(header.names):
+            read.skipped.append(Skipped(str(path), grid.name, reason))
+            continue
+        if error := too_wide(path, header, grid.name):
+            read.errors.append(error)
             continue
         context = read_grid_context([*grid.above, *grid.rows[:header_row]], department)
         department = context.get("department", department)
         tables.append(_Table(grid, header_row, header, context))
-    if not tables and not any(skip.reason == RUBRIC_REASON for skip in read.skipped):
+    if not tables and not read.errors and not any(skip.reason in (RUBRIC_REASON, OUTPUT_REASON) for skip in read.skipped):
         raise no_indicator_columns(path)
-    read.frames = _frames(path, tables, _TableLog(path, read.tables), read.warnings, chunk_size)
+    read.frames = _frames(path, tables, TableLog(path, read.tables), read, chunk_size)
     return read
 
 
@@ -120,24 +126,21 @@ def _department(cells: list[Cell]) -> str:
     return ""
 
 
-def _frames(path: Path, tables: list[_Table], log: _TableLog, warnings: list[InputError],
+def _frames(path: Path, tables: list[_Table], log: TableLog, read: FileRead,
             chunk_size: int | None) -> Iterator[pd.DataFrame]:
     for table in tables:
         added = {name: value for name, value in table.context.items() if name not in table.header.fields}
         header = HeaderMap((*table.header.names, *added), table.header.budget_factor)
-        framer = _Framer(path, header, table.grid.base, log, warnings)
-        width = len(table.header.names)
-        body = [
-            (_fit(cells, width) + list(added.values()), location)
-            for cells, location in zip(table.grid.rows[table.header_row + 1:], table.grid.locations[table.header_row + 1:])
-            if any(cell.strip() for cell in cells)
-        ]
-        step = chunk_size or max(len(body), 1)
-        for start in range(0, len(body), step):
-            rows, lines = zip(*body[start:start + step])
-            yield framer.frame(pd.DataFrame(list(rows), columns=range(len(header.names)), dtype=str), list(lines))
+        framer = Framer(path, header, table.grid.base, log, read.warnings)
+        yield from chunked_frames(framer, _body(path, table, list(added.values()), read.errors), chunk_size)
 
 
-def _fit(cells: list[str], width: int) -> list[str]:
-    """Cells cut or padded to the header's width (cells right of the header are residue)."""
-    return [*cells[:width], *[""] * (width - len(cells))]
+def _body(path: Path, table: _Table, added: list[str], errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
+    """The table's non-blank rows fitted to its header (see :func:`fit_row`), context appended."""
+    width = len(table.header.names)
+    start = table.header_row + 1
+    for cells, location in zip(table.grid.rows[start:], table.grid.locations[start:]):
+        if any(cell.strip() for cell in cells):
+            fitted = fit_row(cells, width, path, location, errors)
+            if fitted is not None:
+                yield fitted + added, location

@@ -12,10 +12,9 @@ warnings) accumulate in the :class:`FileRead` lists while the frames are consume
 """
 from __future__ import annotations
 
-import codecs
 import csv
-import io
 import re
+import sys
 import unicodedata
 import warnings as python_warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,13 +27,18 @@ from typing import IO, Any
 
 import pandas as pd
 
-from nlp.readers.base import InputError, Skipped, TableInfo
+from nlp.limits import ANALYSED_CELL_CHARS, MAX_COLUMNS
+from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped, TableInfo
+from nlp.readers.doc_lexicon import is_rubric_header
+from nlp.readers.encoding import detect_encoding
 from nlp.records import ALL_COLUMNS
+from nlp.schema import FAMILIES
+
+#: Columns that only a scored output has, by every version of ``iqc score`` (see :func:`skip_reason`).
+OUTPUT_MARKERS = frozenset({*(f"flag_{family}" for family in FAMILIES), "risk", "codes"})
 
 #: How many rows from the top of a file or sheet are searched for the header row.
 HEADER_SCAN_ROWS = 20
-#: Cells longer than this are kept but reported: usually a whole document pasted into one cell.
-GIANT_CELL_CHARS = 10_000
 #: A header must name at least one of these, or the table holds no indicators.
 INDICATOR_FIELDS = frozenset({"level3", "target_value"})
 #: Blank cells of these columns take the value above them within a table (merged cells).
@@ -43,18 +47,20 @@ CARRIED_COLUMNS = ("department", "project_name", "project_goal", "budget_wan", "
 _NOTE = re.compile(r"[(\[【]([^)\]】]*)[)\]】]")
 _SPACE = re.compile(r"\s+")
 _PERCENT_DECIMALS = re.compile(r"\.(0+)\s*%")
-_PANDAS_LINE = re.compile(r"line (\d+)")
 _DELIMITERS = ("\t", ",")
-_MAX_JOINED_LINES = 100
-_BLOCK = 1 << 20
+
+# A cell may be as long as the file (a pasted document); its length is reported, never fatal.
+csv.field_size_limit(sys.maxsize)
 
 
 @dataclass
 class FileRead:
     """One opened input file: lazy ``frames`` plus what is known about it.
 
-    ``tables`` and ``warnings`` are complete once ``frames`` is exhausted; ``skipped`` is known
-    up front. Iterating ``frames`` may raise :class:`InputError` (a malformed row deep in a CSV).
+    ``tables``, ``warnings`` and ``errors`` are complete once ``frames`` is exhausted; ``skipped``
+    is known up front. ``errors`` are rows that could not be read (each names its line; the other
+    rows were read); ``warnings`` are rows read with a remark. Iterating ``frames`` may raise
+    :class:`InputError` when the rest of the file cannot be read (a workbook whose zip is cut short).
     """
 
     path: Path
@@ -62,6 +68,7 @@ class FileRead:
     tables: list[TableInfo] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[InputError] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
 
 
 # --- headers --------------------------------------------------------------------------------
@@ -156,6 +163,27 @@ def pick_header(candidates: Iterable[tuple[Any, Sequence[str]]]) -> tuple[Any, H
     return best
 
 
+def skip_reason(names: Sequence[str]) -> str | None:
+    """Why a table with this header is not read as targets, or ``None`` when it is.
+
+    Scoring columns (评分标准, 得分 …) mark an evaluation rubric; the scored columns of
+    ``iqc score`` mark one of our own outputs (left in an input folder, it must not be re-read).
+    """
+    if any(is_rubric_header(name) for name in names):
+        return RUBRIC_REASON
+    if OUTPUT_MARKERS <= set(names):
+        return OUTPUT_REASON
+    return None
+
+
+def too_wide(path: Path, header: HeaderMap, location: str = "") -> InputError | None:
+    """An error when ``header`` has more than :data:`MAX_COLUMNS` columns, else ``None``."""
+    if len(header.names) <= MAX_COLUMNS:
+        return None
+    return InputError(str(path), f"header has {len(header.names)} columns, over the limit of {MAX_COLUMNS} "
+                                 "(max_columns in data/input.toml): not read", location)
+
+
 def no_indicator_columns(path: Path) -> InputError:
     return InputError(
         str(path),
@@ -204,7 +232,7 @@ def cell_text(value: object, number_format: str | None = None) -> str:
 # --- turning raw rows into interchange frames -----------------------------------------------
 
 
-class _TableLog:
+class TableLog:
     """Counts rows per table across frames (and sheets) and keeps ``tables`` up to date."""
 
     def __init__(self, path: Path, tables: list[TableInfo]) -> None:
@@ -228,14 +256,14 @@ class _TableLog:
                 self.tables[position] = replace(known, rows=known.rows + sizes[table_id])
 
 
-class _Framer:
+class Framer:
     """Builds interchange frames from the raw string rows of one table region (a CSV, a sheet).
 
     It holds the state that spans chunks: the values above for carry-down and the current
     table, so chunked and whole reads give identical rows.
     """
 
-    def __init__(self, path: Path, header: HeaderMap, base: str, log: _TableLog,
+    def __init__(self, path: Path, header: HeaderMap, base: str, log: TableLog,
                  warnings: list[InputError]) -> None:
         self.path, self.header, self.base = path, header, base
         self.log, self.warnings = log, warnings
@@ -293,12 +321,12 @@ class _Framer:
 
     def _warn_giant_cells(self, frame: pd.DataFrame) -> None:
         for name in frame.columns:
-            if max(map(len, frame[name].tolist()), default=0) <= GIANT_CELL_CHARS:
+            if max(map(len, frame[name].tolist()), default=0) <= ANALYSED_CELL_CHARS:
                 continue  # the usual case, checked without building a Series of lengths
             sizes = frame[name].str.len()
-            giant = sizes > GIANT_CELL_CHARS
+            giant = sizes > ANALYSED_CELL_CHARS
             self.warnings.extend(
-                InputError(str(self.path), f"cell {name} has {size} characters (over {GIANT_CELL_CHARS}); kept", line)
+                InputError(str(self.path), f"cell {name} has {size} characters (over {ANALYSED_CELL_CHARS}); kept", line)
                 for line, size in zip(frame["source_line"][giant], sizes[giant])
             )
 
@@ -324,41 +352,13 @@ class TextTable:
     encoding: str
     delimiter: str
     header: HeaderMap
-    header_lines: int  # physical lines up to and including the header row
-    width: int  # cells in the header row, blank ones included
+    header_records: int  # records up to and including the header row
+    header_line: int  # physical line the header row starts on
 
 
-def detect_encoding(path: Path) -> str:
-    """UTF-16 when the file starts with its BOM, else UTF-8 (BOM or not), else GB18030 (⊇ GBK).
-
-    A strict decode of the whole file, tried in that order, instead of charset-normalizer: a
-    guesser can call short Chinese text Big5 or cp1252, while a strict UTF-8 decode of a GBK
-    file fails within bytes and GB18030 decodes any GBK text. Reading in blocks keeps memory
-    constant.
-    """
-    with path.open("rb") as handle:
-        head = handle.read(8192)
-    if not head:
-        raise InputError(str(path), "empty file")
-    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))  # Excel's "Unicode text"
-    if b"\x00" in head and not utf16:
-        raise InputError(str(path), "binary file: not CSV/TSV text (nor an Excel workbook)")
-    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "gb18030"):
-        if _decodes(path, encoding):
-            return encoding
-    raise InputError(str(path), "text is neither UTF-8 nor GB18030/GBK (nor UTF-16 with a BOM)")
-
-
-def _decodes(path: Path, encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    try:
-        with path.open("rb") as handle:
-            while block := handle.read(_BLOCK):
-                decoder.decode(block)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+def _csv_reader(handle: IO[str], delimiter: str) -> Iterator[list[str]]:
+    """``csv.reader`` in strict mode: a stray quote is an error for that row, not a silent merge."""
+    return csv.reader(handle, delimiter=delimiter, strict=True)
 
 
 def locate_text_table(path: Path) -> TextTable | None:
@@ -368,81 +368,117 @@ def locate_text_table(path: Path) -> TextTable | None:
     has no indicator header, which for a ``.txt`` may mean it is a document instead.
     """
     encoding = detect_encoding(path)
-    with path.open(encoding=encoding, newline="") as handle:
-        candidates = [
-            ((consumed, delimiter, len(cells)), cells)
-            for line, consumed in _records(handle)
-            for delimiter in _DELIMITERS
-            if (cells := _split(line, delimiter)) is not None
-        ]
-    found = pick_header(candidates)
+    candidates = []
+    for delimiter in _DELIMITERS:
+        with path.open(encoding=encoding, newline="") as handle:
+            candidates += [((record, delimiter, line), cells) for record, line, cells
+                           in _head_records(_csv_reader(handle, delimiter))]
+    found = pick_header(sorted(candidates, key=lambda candidate: candidate[0][0]))
     if found is None:
         return None
-    (consumed, delimiter, width), header = found
-    return TextTable(encoding, delimiter, header, consumed, width)
+    (record, delimiter, line), header = found
+    if error := too_wide(path, header, str(line)):
+        raise error
+    return TextTable(encoding, delimiter, header, record, line)
 
 
-def _records(handle: io.TextIOBase) -> Iterator[tuple[str, int]]:
-    """The first records of a text table with the physical lines consumed after each.
-
-    A record spans lines while its quotes are unbalanced (a header cell like "指标值\\n(必填)").
-    """
-    consumed = 0
-    for _ in range(HEADER_SCAN_ROWS):
-        line = handle.readline()
-        if not line:
+def _head_records(reader: Any) -> Iterator[tuple[int, int, list[str]]]:
+    """(records read, start line, cells) of the first records; stops at the first malformed one."""
+    line = 1
+    for record in range(1, HEADER_SCAN_ROWS + 1):
+        try:
+            cells = next(reader)
+        except (StopIteration, csv.Error):
             return
-        consumed += 1
-        for _ in range(_MAX_JOINED_LINES):
-            if line.count('"') % 2 == 0 or not (more := handle.readline()):
-                break
-            line, consumed = line + more, consumed + 1
-        yield line, consumed
-
-
-def _split(line: str, delimiter: str) -> list[str] | None:
-    try:
-        return next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
-    except csv.Error:
-        return None
+        yield record, line, cells
+        line = reader.line_num + 1
 
 
 def read_text_table(path: Path, table: TextTable, chunk_size: int | None = None) -> FileRead:
-    """Read the table found by :func:`locate_text_table`; ``source_line`` is the record number."""
+    """Read the table found by :func:`locate_text_table`; ``source_line`` is the line a row starts on.
+
+    A malformed row (a stray quote, cells beyond the header holding text) is not read: it is
+    named in ``errors`` with its line and the reason, and every other row is read. The same rows
+    come out whatever ``chunk_size`` is.
+    """
     read = FileRead(path, iter(()))
-    framer = _Framer(path, table.header, path.stem, _TableLog(path, read.tables), read.warnings)
-    read.frames = _text_frames(path, table, chunk_size, framer)
+    reason = skip_reason(table.header.names)
+    if reason:
+        read.skipped.append(Skipped(str(path), f"line {table.header_line}", reason))
+        return read
+    framer = Framer(path, table.header, path.stem, TableLog(path, read.tables), read.warnings)
+    read.frames = chunked_frames(framer, _text_rows(path, table, read.errors), chunk_size)
     return read
 
 
-def _open_after_header(path: Path, table: TextTable) -> IO[Any]:
-    """The file positioned at the first data line.
+def _text_rows(path: Path, table: TextTable, errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
+    """(cells fitted to the header's width, line) of every readable data row."""
+    width = len(table.header.names)
+    with path.open(encoding=table.encoding, newline="") as handle:
+        reader = _csv_reader(handle, table.delimiter)
+        for _ in range(table.header_records):
+            next(reader)
+        line = reader.line_num + 1
+        while True:
+            try:
+                for cells in reader:  # the hot loop of every CSV: kept to the bare minimum
+                    if len(cells) != width:
+                        cells = fit_row(cells, width, path, str(line), errors)
+                    if cells is not None:
+                        yield cells, str(line)
+                    line = reader.line_num + 1
+                return
+            except csv.Error as error:  # the reader goes on with the next line
+                errors.append(InputError(str(path), _malformed(str(error)), str(line)))
+                line = reader.line_num + 1
 
-    Binary, because pandas' C parser decodes bytes itself about ten times faster than it reads
-    a text handle; UTF-16 has to be split into lines as text.
+
+def _malformed(reason: str) -> str:
+    if "unexpected end of data" in reason:
+        return "a quote opened on this line is never closed; the rest of the file was not read"
+    return f"malformed row ({reason}); row not read"
+
+
+def fit_row(cells: Sequence[str], width: int, path: Path, location: str,
+            errors: list[InputError]) -> list[str] | None:
+    """``cells`` padded or cut to ``width``; ``None`` (and an error) when the cut would lose text.
+
+    Cells beyond the header are export residue when blank and a misaligned row otherwise: reading
+    the row anyway would put its values under the wrong headers or drop them.
     """
-    handle = path.open(encoding=table.encoding, newline="") if table.encoding == "utf-16" else path.open("rb")
-    for _ in range(table.header_lines):
-        handle.readline()
-    return handle
+    if len(cells) <= width:
+        return [*cells, *[""] * (width - len(cells))]
+    if any(cell.strip() for cell in cells[width:]):
+        errors.append(InputError(str(path), f"text beyond the header's {width} columns: row not read "
+                                            "(a stray delimiter or a shifted row?)", location))
+        return None
+    return list(cells[:width])
 
 
-def _text_frames(path: Path, table: TextTable, chunk_size: int | None,
-                 framer: _Framer) -> Iterator[pd.DataFrame]:
-    with _open_after_header(path, table) as handle:
-        try:
-            result = pd.read_csv(
-                handle, encoding=table.encoding, sep=table.delimiter, header=None, names=range(table.width), dtype=str,
-                na_filter=False, skip_blank_lines=False, engine="c", chunksize=chunk_size,
-            )
-            first_line = table.header_lines + 1
-            for chunk in [result] if chunk_size is None else result:
-                yield framer.frame(chunk, [str(first_line + i) for i in range(len(chunk))])
-                first_line += len(chunk)
-        except pd.errors.ParserError as error:
-            match = _PANDAS_LINE.search(str(error))
-            where = str(int(match[1]) + table.header_lines) if match else ""
-            raise InputError(str(path), "malformed row: more cells than the header row", where) from error
+def chunked_frames(framer: Framer, rows: Iterable[tuple[list[str], str]], chunk_size: int | None) -> Iterator[pd.DataFrame]:
+    """Frames of ``chunk_size`` rows (``None``: one frame), built column-wise from the rows.
+
+    When ``rows`` breaks off (a workbook whose zip ends mid-sheet), the rows read before the break
+    are yielded before the error goes on, so which rows survive never depends on ``chunk_size``.
+    """
+    batch: list[tuple[list[str], str]] = []
+    try:
+        for row in rows:
+            batch.append(row)
+            if chunk_size and len(batch) == chunk_size:
+                yield _framed(framer, batch)
+                batch = []
+    except Exception:  # noqa: BLE001 - re-raised unchanged: only the rows before it are flushed
+        if batch:
+            yield _framed(framer, batch)
+        raise
+    if batch:
+        yield _framed(framer, batch)
+
+
+def _framed(framer: Framer, batch: list[tuple[list[str], str]]) -> pd.DataFrame:
+    raw = pd.DataFrame(dict(enumerate(zip(*(row for row, _ in batch)))), dtype=str)
+    return framer.frame(raw, [line for _, line in batch])
 
 
 # --- Excel ----------------------------------------------------------------------------------
@@ -471,51 +507,66 @@ def read_workbook(path: Path, chunk_size: int | None = None) -> FileRead:
     """
     import openpyxl
 
-    with _workbook_errors(path), python_warnings.catch_warnings():
-        python_warnings.simplefilter("ignore")
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        read, found = FileRead(path, iter(())), []
-        for sheet in workbook.worksheets:
-            header = pick_header(
-                (number, [cell_text(value) for value in values])
-                for number, values in enumerate(sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True), 1)
-            )
-            if header is None:
-                read.skipped.append(Skipped(str(path), sheet.title, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
-            else:
-                found.append((sheet, *header))
+    handle = path.open("rb")  # not the path: openpyxl refuses a workbook whose name is not .xlsx
+    try:
+        with _workbook_errors(path), python_warnings.catch_warnings():
+            python_warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            read, found = _header_sheets(path, workbook)
+    except BaseException:
+        handle.close()
+        raise
     if not found:
         workbook.close()
+        handle.close()
+        if read.errors or any(part.reason in (RUBRIC_REASON, OUTPUT_REASON) for part in read.skipped):
+            return read
         raise no_indicator_columns(path)
-    log = _TableLog(path, read.tables)
-    read.frames = _workbook_frames(path, workbook, [
-        (sheet, row, _Framer(path, header, f"{path.stem}!{sheet.title}", log, read.warnings))
+    log = TableLog(path, read.tables)
+    read.frames = _workbook_frames(path, workbook, handle, [
+        (sheet, row, Framer(path, header, f"{path.stem}!{sheet.title}", log, read.warnings))
         for sheet, row, header in found
-    ], chunk_size)
+    ], chunk_size, read.errors)
     return read
 
 
-def _workbook_frames(path: Path, workbook: Any, sheets: list[tuple[Any, int, _Framer]],
-                     chunk_size: int | None) -> Iterator[pd.DataFrame]:
+def _header_sheets(path: Path, workbook: Any) -> tuple[FileRead, list[tuple[Any, int, HeaderMap]]]:
+    """The sheets with an indicator header; the others are listed in ``skipped`` (or ``errors``)."""
+    read, found = FileRead(path, iter(())), []
+    for sheet in workbook.worksheets:
+        header = pick_header(
+            (number, [cell_text(value) for value in values])
+            for number, values in enumerate(sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True), 1)
+        )
+        if header is None:
+            read.skipped.append(Skipped(str(path), sheet.title, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
+        elif reason := skip_reason(header[1].names):
+            read.skipped.append(Skipped(str(path), sheet.title, reason))
+        elif error := too_wide(path, header[1], sheet.title):
+            read.errors.append(error)
+        else:
+            found.append((sheet, *header))
+    return read, found
+
+
+def _workbook_frames(path: Path, workbook: Any, handle: IO[bytes], sheets: list[tuple[Any, int, Framer]],
+                     chunk_size: int | None, errors: list[InputError]) -> Iterator[pd.DataFrame]:
     try:
         for sheet, header_row, framer in sheets:
             with _workbook_errors(path):
-                yield from _sheet_frames(sheet, header_row, framer, chunk_size)
+                yield from chunked_frames(framer, _sheet_rows(path, sheet, header_row, framer, errors), chunk_size)
     finally:
         workbook.close()
+        handle.close()
 
 
-def _sheet_frames(sheet: Any, header_row: int, framer: _Framer,
-                  chunk_size: int | None) -> Iterator[pd.DataFrame]:
+def _sheet_rows(path: Path, sheet: Any, header_row: int, framer: Framer,
+                errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
     width = len(framer.header.names)
-    rows: list[list[str]] = []
-    lines: list[str] = []
     for number, cells in enumerate(sheet.iter_rows(min_row=header_row + 1), header_row + 1):
+        location = f"{sheet.title}!{number}"
         texts = [cell_text(cell.value, getattr(cell, "number_format", None)) for cell in cells[:width]]
-        rows.append(texts + [""] * (width - len(texts)))
-        lines.append(f"{sheet.title}!{number}")
-        if chunk_size and len(rows) == chunk_size:
-            yield framer.frame(pd.DataFrame(rows, columns=range(width), dtype=str), lines)
-            rows, lines = [], []
-    if rows:
-        yield framer.frame(pd.DataFrame(rows, columns=range(width), dtype=str), lines)
+        texts += [text for cell in cells[width:] if (text := cell_text(cell.value)).strip()]  # only text matters
+        fitted = fit_row(texts, width, path, location, errors)
+        if fitted is not None:
+            yield fitted, location

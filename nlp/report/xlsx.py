@@ -71,9 +71,11 @@ class XlsxReportWriter(ReportWriter):
     def write_chunk(self, chunk: pd.DataFrame) -> None:
         """Append the rows of one scored chunk to the main sheet (and count them)."""
         rows = self.accumulator.add(chunk)
+        columns = [c for c in chunk.columns if c != FINDINGS_COLUMN]
         if self._main is None:
-            columns = [c for c in chunk.columns if c != FINDINGS_COLUMN]
             self._main = self._series(self.settings.sheets["main"], columns, list(columns))
+        else:
+            self._main.widen(columns)
         for row in rows:
             sheet, index = self._main.next_row()
             comments = self._comments_left > 0
@@ -201,6 +203,19 @@ class _SheetSeries:
             sheet, used = self._sheets[-1]
         self._sheets[-1] = (sheet, used + 1)
         return sheet, used + 1
+
+    def widen(self, columns: Iterable[str]) -> None:
+        """Add the ``columns`` not yet laid out (a later input file's own columns), on a new sheet.
+
+        The rows are streamed (constant memory), so a header already written cannot grow: the
+        series continues on a sheet whose header has every column, as when a sheet is full.
+        """
+        known = set(self.columns)
+        new = [name for name in columns if name not in known]
+        if new:
+            self.columns = [*self.columns, *new]
+            self._headers = [*self._headers, *new]
+            self._add_sheet()
 
     def finish(self) -> None:
         """Auto-filter over each sheet's used range."""

@@ -1,0 +1,85 @@
+"""Which encoding a text input is in, or a clear refusal naming the encodings tried.
+
+UTF-8 (with or without BOM) and UTF-16 with a BOM are decided by a strict decode: they cannot be
+mistaken. Anything else is a legacy code page, and a strict decode is not enough there: GB18030
+decodes almost any byte string, so Big5 text read as GB18030 gives garbage rows without an error.
+charset-normalizer judges how readable each candidate's text is ("chaos"); GB18030 is kept
+whenever it reads cleanly (real 预算 exports are GBK), else the cleanest other candidate, else
+the file is refused. UTF-16 without a BOM (NUL bytes every other byte) is one of the candidates,
+so it is not called binary.
+"""
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from nlp.readers.base import InputError
+
+#: Legacy encodings tried, in order of preference, when a file is not UTF-8.
+LEGACY_ENCODINGS = ("gb18030", "big5")
+#: Tried when the text has NUL bytes but no byte-order mark.
+UTF16_ENCODINGS = ("utf_16_le", "utf_16_be")
+#: charset-normalizer's chaos above which decoded text counts as garbage (its own default).
+MAX_CHAOS = 0.2
+_HEAD_BYTES = 64 * 1024
+_BLOCK = 1 << 20
+_TRIED = ", ".join(name.upper().replace("_", "-") for name in ("utf_8", *LEGACY_ENCODINGS, *UTF16_ENCODINGS))
+
+
+def detect_encoding(path: Path) -> str:
+    """The encoding to read ``path`` with; :class:`InputError` for empty, binary or garbled files."""
+    with path.open("rb") as handle:
+        head = handle.read(_HEAD_BYTES)
+    if not head:
+        raise InputError(str(path), "empty file")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
+        return _checked(path, "utf-16")
+    if b"\x00" in head:  # no text but UTF-16 has NUL bytes
+        encoding = _most_readable(head[: len(head) & ~1], UTF16_ENCODINGS)
+        if encoding is None or not _decodes(path, encoding):
+            raise InputError(str(path), f"binary file: not CSV/TSV text (tried {_TRIED})")
+        return encoding
+    if _decodes(path, "utf-8-sig"):
+        return "utf-8-sig"
+    encoding = _most_readable(_whole_lines(head), LEGACY_ENCODINGS)
+    if encoding is None:
+        raise InputError(str(path), f"text is garbled in every encoding tried ({_TRIED}); save it as UTF-8 and retry")
+    return _checked(path, encoding)
+
+
+def _most_readable(head: bytes, encodings: tuple[str, ...]) -> str | None:
+    """The first of ``encodings`` that reads cleanly (GB18030 first: real exports are GBK), else
+    the most readable one, else ``None``."""
+    chaos = {match.encoding: match.chaos for match in
+             from_bytes(head, cp_isolation=list(encodings), threshold=MAX_CHAOS)}
+    if encodings[0] in chaos:
+        return encodings[0]
+    return min(chaos, key=chaos.__getitem__) if chaos else None
+
+
+def _whole_lines(head: bytes) -> bytes:
+    """The head cut after its last line break, so no character is split at the cut."""
+    cut = head.rfind(b"\n")
+    return head[: cut + 1] if cut > 0 else head
+
+
+def _checked(path: Path, encoding: str) -> str:
+    if not _decodes(path, encoding):
+        raise InputError(str(path), f"not valid {encoding.upper()} text further on (tried {_TRIED}); "
+                                    "save it as UTF-8 and retry")
+    return encoding
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    """A strict decode of the whole file, in blocks so memory stays constant."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(_BLOCK):
+                decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -1,0 +1,63 @@
+"""Indicator rows from JSON Lines: one object per line, as ``iqc parse -o rows.jsonl`` writes them.
+
+Keys are matched like a table header (English interchange names or the Chinese ones of
+``data/headers.toml``), so a parsed file reads back into exactly the rows it was written from. The
+file is read twice: once for the keys (a later line may add one), once for the rows, so memory
+stays constant. A line that is not a JSON object is an error naming that line; the others are read.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from nlp.readers.base import InputError, Skipped
+from nlp.readers.encoding import detect_encoding
+from nlp.readers.tabular import (FileRead, Framer, TableLog, cell_text, chunked_frames, match_header,
+                                 no_indicator_columns, skip_reason, too_wide)
+
+
+def read_jsonl(path: Path, chunk_size: int | None = None) -> FileRead:
+    """Every object line of ``path`` as a row; bad lines go to ``errors``."""
+    encoding = detect_encoding(path)
+    read = FileRead(path, iter(()))
+    keys = list(dict.fromkeys(key for _, record in _objects(path, encoding, read.errors) for key in record))
+    header = match_header(keys)
+    if header is None:
+        raise no_indicator_columns(path)
+    if error := too_wide(path, header):
+        raise error
+    if reason := skip_reason(keys):
+        read.skipped.append(Skipped(str(path), "line 1", reason))
+        read.errors.clear()
+        return read
+    framer = Framer(path, header, path.stem, TableLog(path, read.tables), read.warnings)
+    rows = (([_text(record.get(key)) for key in keys[: len(header.names)]], str(line))
+            for line, record in _objects(path, encoding, []))
+    read.frames = chunked_frames(framer, rows, chunk_size)
+    return read
+
+
+def _objects(path: Path, encoding: str, errors: list[InputError]) -> Iterator[tuple[int, dict]]:
+    with path.open(encoding=encoding) as handle:
+        for line, text in enumerate(handle, 1):
+            if not text.strip():
+                continue
+            try:
+                record = json.loads(text)
+            except (ValueError, RecursionError) as error:
+                errors.append(InputError(str(path), f"not valid JSON ({error}); row not read", str(line)))
+                continue
+            if isinstance(record, dict):
+                yield line, record
+            else:
+                errors.append(InputError(str(path), "not a JSON object; row not read", str(line)))
+
+
+def _text(value: object) -> str:
+    """A JSON value as cell text: strings as they are, numbers as written in a sheet, nested
+    values as JSON."""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return cell_text(value)
+

@@ -1,0 +1,168 @@
+"""Issue #11 beyond the file corpus: which files a run reads, interruption, the commands'
+own arguments, oversized cells in the scored output, wide XLSX outputs, the seed-002 rubric."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from fake_scorer import make_scorer
+from nlp.api import ApiSettings, create_app
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from nlp.limits import ANALYSED_CELL_CHARS
+from nlp.long_cells import CODE
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_002 = Path(os.environ.get("IQC_SEEDS_DIR", "/work/shared/seeds")) / "002_183498dc53c4a3e4.txt"
+
+
+def _csv(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def test_same_file_twice_is_read_once_and_the_output_is_never_an_input(iqc, tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "in"
+    _csv(folder / "a.csv", "level3,target_value\n培训人数,≥100人\n")
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):  # the second run finds last run's output in its input folder
+        code, _ = iqc("parse", "in/a.csv", folder / "a.csv", "in", "-o", folder / "rows.csv")
+        assert code == EXIT_OK
+        assert _read(folder / "rows.csv")["level3"].tolist() == ["培训人数"]
+
+
+def test_a_scored_output_in_an_input_folder_is_skipped_with_the_reason(iqc, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    _csv(folder / "a.csv", "level3,target_value\n培训人数,≥100人\n")
+    assert iqc("score", folder, "-o", folder / "scored.csv", "--quiet")[0] == EXIT_OK
+    code, err = iqc("score", folder, "-o", tmp_path / "again.csv")
+    assert code == EXIT_OK and "scored.csv" in err and "an iqc score output" in err
+    assert _read(tmp_path / "again.csv")["source_file"].tolist() == ["a.csv"]
+
+
+def test_an_input_that_cannot_be_opened_is_one_line_and_the_rest_is_scored(iqc, tmp_path: Path, monkeypatch) -> None:
+    good = _csv(tmp_path / "good.csv", "level3,target_value\n培训人数,≥100人\n")
+    locked = _csv(tmp_path / "locked.csv", "level3,target_value\nx,1\n")
+    real_open = Path.open
+
+    def open_unless_locked(self: Path, *args, **kwargs):  # chmod 000 does not stop root
+        if self.name == locked.name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_unless_locked)
+    code, err = iqc("score", good, locked, "-o", tmp_path / "out.csv")
+    assert code == EXIT_INPUT_FAILED and "Traceback" not in err
+    assert f"iqc: {locked}: Permission denied" in err.splitlines()
+    assert _read(tmp_path / "out.csv")["source_file"].tolist() == ["good.csv"]
+
+
+def test_sigterm_removes_the_temp_file_and_exits_interrupted(tmp_path: Path) -> None:
+    rows = "\n".join(f"指标{i},≥{i}人" for i in range(20_000))
+    source = _csv(tmp_path / "in.csv", f"level3,target_value\n{rows}\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main())"]
+    process = subprocess.Popen([*command, "score", str(source), "-o", str(tmp_path / "out.csv"), "--quiet"],
+                               env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".out.csv.*.tmp")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert list(tmp_path.glob(".out.csv.*.tmp")), "the run ended before it could be interrupted"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == EXIT_INTERRUPTED and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+@pytest.mark.parametrize("args", [["serve", "--port", "99999"], ["train", "--folds", "1"], ["score", "x", "-o", "y.csv", "--chunk-rows", "0"]])
+def test_bad_arguments_are_usage_errors(args: list[str], capsys) -> None:
+    from nlp.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    assert stop.value.code == EXIT_USAGE and "Traceback" not in capsys.readouterr().err
+
+
+def test_train_names_an_empty_corpus_file_in_one_line(tmp_path: Path) -> None:
+    corpus = tmp_path / "data" / "corpus"
+    corpus.mkdir(parents=True)
+    (corpus / "seed_rows.tsv").write_text("", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "IQC_HOME": str(tmp_path)}
+    command = [sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main())", "train",
+               "--models-dir", str(tmp_path / "models")]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == EXIT_INPUT_FAILED
+    assert done.stderr.strip() == f"iqc train: {corpus / 'seed_rows.tsv'}: empty file"
+
+
+def test_evaluate_says_what_is_wrong_in_one_line(iqc, tmp_path: Path) -> None:
+    labels = _csv(tmp_path / "labels.tsv", "row_id\tboilerplate\tmismatch\tunmeasurable\tcodes\nr9\t0\t1\t0\tC1\n")
+    rows = _csv(tmp_path / "rows.csv", "row_id,level3,target_value\nr1,培训人数,≥100人\n")
+    _csv(tmp_path / "empty.tsv", "")
+    for args, expected in [
+        ((tmp_path / "missing.tsv",), (EXIT_INPUT_FAILED, "no such file")),
+        ((tmp_path / "empty.tsv",), (EXIT_INPUT_FAILED, "cannot read the labels")),
+        ((labels,), (EXIT_USAGE, "give the rows with --rows")),
+        ((labels, "--rows", rows), (EXIT_INPUT_FAILED, "no row_id")),
+    ]:
+        code, err = iqc("evaluate", *args)
+        assert (code, "Traceback" in err) == (expected[0], False) and expected[1] in err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_evaluate_reads_rows_written_by_parse_as_jsonl(iqc, tmp_path: Path, capsys) -> None:
+    source = _csv(tmp_path / "t.csv", "row_id,level3,target_value\nr1,培训人数,≥100人\n")
+    assert iqc("parse", source, "-o", tmp_path / "rows.jsonl")[0] == EXIT_OK
+    labels = _csv(tmp_path / "labels.tsv", "row_id\tboilerplate\tmismatch\tunmeasurable\tcodes\nr1\t0\t0\t0\t\n")
+    assert iqc("evaluate", labels, "--rows", tmp_path / "rows.jsonl")[0] == EXIT_OK
+    assert iqc("score", tmp_path / "rows.jsonl", "-o", tmp_path / "s.csv", "--quiet")[0] == EXIT_OK
+
+
+def test_an_oversized_cell_is_analysed_cut_and_kept_whole_with_a_finding(iqc, tmp_path: Path) -> None:
+    giant = "很" * 1_100_000
+    source = _csv(tmp_path / "g.csv", f"level3,target_value\n{giant},≥1\n培训人数,≥100人\n")
+    code, err = iqc("score", source, "-o", tmp_path / "s.jsonl")
+    assert code == EXIT_OK and "Traceback" not in err and "1100000 characters" in err
+    first, second = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert first["level3"] == giant
+    cut = [finding for finding in first["findings"] if finding["code"] == CODE]
+    assert len(cut) == 1 and cut[0]["field"] == "level3" and str(ANALYSED_CELL_CHARS) in cut[0]["evidence"]
+    assert CODE not in {finding["code"] for finding in second["findings"]}
+
+
+def test_xlsx_output_keeps_a_column_that_first_appears_in_a_later_file(iqc, tmp_path: Path) -> None:
+    first = _csv(tmp_path / "a.csv", "level3,target_value\n合格率,≥95%\n")
+    later = _csv(tmp_path / "b.csv", "level3,target_value,我的备注\n培训人数,≥100人,重要\n")
+    assert iqc("score", first, later, "-o", tmp_path / "s.xlsx", "--quiet")[0] == EXIT_OK
+    book = openpyxl.load_workbook(tmp_path / "s.xlsx", read_only=True)
+    cells = {(row[0], header): value for sheet in book.worksheets[:2]
+             for header_row, *rows in [list(sheet.iter_rows(values_only=True))]
+             for row in rows for header, value in zip(header_row, row)}
+    assert cells[("b:2", "我的备注")] == "重要" and ("a:2", "我的备注") not in cells
+
+
+@pytest.mark.skipif(not SEED_002.is_file(), reason=f"{SEED_002} not found")
+def test_the_seed_002_rubric_is_skipped_on_every_path(iqc, tmp_path: Path) -> None:
+    for command in ("parse", "score"):
+        code, err = iqc(command, SEED_002, "-o", tmp_path / f"{command}.csv")
+        assert code == EXIT_OK and "scoring rubric" in err
+        output = (tmp_path / f"{command}.csv").read_text(encoding="utf-8-sig")
+        assert len(output.splitlines()) <= 1  # a header at most
+    client = TestClient(create_app(scorer=make_scorer(), settings=ApiSettings.from_env({})))
+    response = client.post("/v1/score/file", files={"file": (SEED_002.name, SEED_002.read_bytes())})
+    message = response.json()["error"]["message"]
+    assert response.status_code == 422 and "no indicator rows" in message and "scoring rubric" in message
