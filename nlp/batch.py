@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from nlp import output_formats
 from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_rendered
 from nlp.readers import read_file
 from nlp.readers.base import InputError, Skipped
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
 #: 5,000 rows keep a worker near 370 MiB at the speed of 20,000 (benchmarks/batch_bench.py, README).
 DEFAULT_CHUNK_ROWS = 5_000
-REPORT_SUFFIXES = (".xlsx", ".html", ".htm")
 
 Result = pd.DataFrame | Rendered
 
@@ -194,7 +194,7 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
                file=sys.stderr, desc="scoring")
     chunks = input_chunks(paths, chunk_rows, outcome)
     try:
-        if output.suffix.lower() in REPORT_SUFFIXES:
+        if not output_formats.output_format(output).rows:
             tasks = (Task(chunk, findings=True) for chunk in chunks)
             _write_report(_with_progress(run_tasks(tasks, jobs, models_dir), bar), output)
         else:

@@ -24,19 +24,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from nlp import output_formats
 from nlp.report.atomic import AtomicTarget
 
-FORMATS: tuple[str, ...] = (".csv", ".tsv", ".jsonl")
 _SEPARATORS = {".csv": ",", ".tsv": "\t"}
 _BOMS = {".csv": codecs.BOM_UTF8}
 
 
 def output_format(path: Path) -> str:
-    """The format of an output path (its lower-cased suffix); ``ValueError`` if unsupported."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise ValueError(f"unknown output format {suffix or '(no suffix)'!r} for {path}: use {', '.join(FORMATS)}")
-    return suffix
+    """The row format of an output path (its canonical suffix); ``ValueError`` if not a row format."""
+    return output_formats.output_format(path, rows_only=True).suffix
 
 
 @dataclass(frozen=True)

@@ -13,17 +13,18 @@ import sys
 from pathlib import Path
 
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, positive_int
+from nlp.output_formats import FORMATS
 
-FORMATS = (".csv", ".tsv", ".jsonl", ".xlsx", ".html")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("score", help="score indicator tables (CSV/TSV/JSONL/XLSX/HTML output)",
                                    description=__doc__.split("\n\n")[0])
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder or glob (.csv .tsv .xlsx .txt)")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="file, folder or glob of indicator tables (every format of `iqc parse`)")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
-                        help="output file: " + ", ".join(FORMATS))
-    parser.add_argument("--format", choices=[f.lstrip(".") for f in FORMATS], default=None,
+                        help="output file: " + ", ".join(f"{s} ({f.description})" for f in FORMATS for s in f.suffixes))
+    parser.add_argument("--format", choices=[f.name for f in FORMATS], default=None,
                         help="output format when OUT's suffix does not say it")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1; 0 = all cores)")
     parser.add_argument("--chunk-rows", type=positive_int, default=None,
@@ -33,10 +34,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def _output_path(args: argparse.Namespace) -> Path | None:
-    if args.format:
-        return args.output.with_suffix("." + args.format) if args.output.suffix.lower() not in FORMATS else args.output
-    return args.output if args.output.suffix.lower() in FORMATS else None
+def _output_path(args: argparse.Namespace) -> Path:
+    """OUT, or OUT with ``--format``'s suffix when OUT's suffix names no format; ``ValueError`` if neither."""
+    from nlp.output_formats import by_name, output_format
+
+    try:
+        output_format(args.output)
+        return args.output
+    except ValueError:
+        if not args.format:
+            raise
+        return args.output.with_suffix(by_name(args.format).suffix)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
     from nlp.batch import DEFAULT_CHUNK_ROWS, score_batch
     from nlp.readers import expand_inputs
 
-    output = _output_path(args)
-    if output is None:
-        print(f"iqc: {args.output}: unknown output format; use one of {', '.join(FORMATS)} or --format", file=sys.stderr)
+    try:
+        output = _output_path(args)
+    except ValueError as error:
+        print(f"iqc: {error} (or give --format)", file=sys.stderr)
         return EXIT_USAGE
     paths, missing = expand_inputs(args.inputs, output=output)
     for error in missing:

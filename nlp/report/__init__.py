@@ -8,27 +8,26 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from nlp.output_formats import FORMATS, output_format
 from nlp.report.accumulator import GroupStats, ReportAccumulator, ScoredRow
 from nlp.report.html import HtmlReportWriter, render_html
 from nlp.report.settings import ReportSettings, load_settings
 from nlp.report.writer import ReportWriter
 from nlp.report.xlsx import XlsxReportWriter
 
-WRITERS: dict[str, type[ReportWriter]] = {
-    ".xlsx": XlsxReportWriter,
-    ".html": HtmlReportWriter,
-    ".htm": HtmlReportWriter,
-}
+#: Report writer per report format of :mod:`nlp.output_formats` (by format name).
+WRITERS: dict[str, type[ReportWriter]] = {"xlsx": XlsxReportWriter, "html": HtmlReportWriter}
 
 
 def open_report_writer(
     path: str | os.PathLike[str], settings: ReportSettings | None = None
 ) -> ReportWriter:
-    """The report writer for ``path``'s suffix (``.xlsx`` / ``.html``)."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in WRITERS:
-        raise ValueError(f"no report writer for {suffix!r}; use one of {sorted(WRITERS)}")
-    return WRITERS[suffix](path, settings)
+    """The report writer for ``path``'s format (``.xlsx`` / ``.html`` / ``.htm``)."""
+    fmt = output_format(Path(path))
+    if fmt.name not in WRITERS:
+        raise ValueError(f"{path}: {fmt.name} is not a report format; use " +
+                         ", ".join(s for f in FORMATS if f.name in WRITERS for s in f.suffixes))
+    return WRITERS[fmt.name](path, settings)
 
 
 __all__ = [

@@ -1,0 +1,34 @@
+"""One registry of output formats: every suffix it lists is written by `iqc score`, and only the
+row formats by `iqc parse`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlp.output_formats import FORMATS, output_format
+
+ROWS = "level2,level3,target_value\n质量指标,质量指标,≥95%\n数量指标,培训人次,≥300人次\n"
+
+
+@pytest.mark.parametrize("suffix", [s for f in FORMATS for s in f.suffixes])
+def test_score_writes_every_registered_suffix(iqc, tmp_path: Path, suffix: str) -> None:
+    source = tmp_path / "rows.csv"
+    source.write_text(ROWS, encoding="utf-8")
+    output = tmp_path / f"scored{suffix}"
+    code, err = iqc("score", source, "-o", output, "--quiet")
+    assert code == 0, err
+    assert output.stat().st_size > 0
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
+def test_parse_writes_exactly_the_row_formats(iqc, tmp_path: Path, fmt) -> None:
+    source = tmp_path / "rows.csv"
+    source.write_text(ROWS, encoding="utf-8")
+    code, err = iqc("parse", source, "-o", tmp_path / f"rows{fmt.suffix}")
+    assert (code == 0) == fmt.rows, err
+
+
+def test_an_unknown_suffix_names_every_choice(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"\.htm.*"):
+        output_format(tmp_path / "x.docx")
