@@ -27,6 +27,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from nlp import output_formats
+from nlp.context import frame_columns, index_tables, table_keys
+from nlp.copies import CopyIndex, TableRef, Twin
 from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_rendered
 from nlp.readers import read_file
 from nlp.readers.base import InputError, Skipped
@@ -60,15 +62,17 @@ class BatchOutcome:
 
 @dataclass(frozen=True)
 class Task:
-    """One chunk to score; with ``render_as`` set, the result is that format's lines in ``columns``."""
+    """One chunk to score; with ``render_as`` set, the result is that format's lines in ``columns``.
+    ``twins``: the batch's copied tables among the chunk's tables (found in the first pass)."""
 
     chunk: pd.DataFrame
     findings: bool
     render_as: str | None = None
     columns: tuple[str, ...] = ()
+    twins: dict = field(default_factory=dict)
 
     def run(self, scorer: Scorer) -> Result:
-        scored = scorer.score_frame(self.chunk, findings=self.findings)
+        scored = scorer.score_frame(self.chunk, findings=self.findings, twins=self.twins)
         return render(scored, self.render_as, self.columns) if self.render_as else scored
 
 
@@ -188,29 +192,51 @@ def estimated_rows(paths: list[Path]) -> int | None:
 
 def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                 models_dir: Path | None = None, progress: bool = False) -> BatchOutcome:
-    """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input."""
+    """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input.
+
+    Two passes: the first only reads, to find tables copied between projects anywhere in the
+    batch (:mod:`nlp.copies`); the second scores, each chunk with the copies of its tables.
+    """
+    copies = index_copies(paths, chunk_rows)
+    twins = copies.twins()
     outcome = BatchOutcome()
     bar = tqdm(total=estimated_rows(paths), unit="rows", unit_scale=True, disable=not progress,
                file=sys.stderr, desc="scoring")
     chunks = input_chunks(paths, chunk_rows, outcome)
     try:
         if not output_formats.output_format(output).rows:
-            tasks = (Task(chunk, findings=True) for chunk in chunks)
-            _write_report(_with_progress(run_tasks(tasks, jobs, models_dir), bar), output)
+            tasks = (Task(chunk, findings=True, twins=_chunk_twins(chunk, twins)) for chunk in chunks)
+            _write_report(_with_progress(run_tasks(tasks, jobs, models_dir), bar), output, copies.clusters())
         else:
-            write_rendered(_with_progress(run_tasks(_render_tasks(chunks, output), jobs, models_dir), bar), output)
+            tasks = _render_tasks(chunks, output, twins)
+            write_rendered(_with_progress(run_tasks(tasks, jobs, models_dir), bar), output)
     finally:
         bar.close()
     return outcome
 
 
-def _render_tasks(chunks: Iterator[pd.DataFrame], output: Path) -> Iterator[Task]:
+def index_copies(paths: list[Path], chunk_rows: int) -> CopyIndex:
+    """The first pass: every readable table of the batch in one copy index (problems with the
+    files are reported by the second pass, once)."""
+    index = CopyIndex()
+    for chunk in input_chunks(paths, chunk_rows, BatchOutcome()):
+        index_tables(index, frame_columns(chunk))
+    return index
+
+
+def _chunk_twins(chunk: pd.DataFrame, twins: dict[str, Twin]) -> dict[str, Twin]:
+    """The twins of the chunk's tables only: a task carries little to its worker."""
+    return {key: twins[key] for key in set(table_keys(frame_columns(chunk))) if key in twins}
+
+
+def _render_tasks(chunks: Iterator[pd.DataFrame], output: Path, twins: dict[str, Twin]) -> Iterator[Task]:
     """Tasks that come back as ``output``'s lines, laid out before scoring so that workers can
     render (JSONL keeps the findings; CSV/TSV have no use for them)."""
     suffix, layout = output_format(output), ColumnLayout()
     findings = suffix == ".jsonl"
     for chunk in chunks:
-        yield Task(chunk, findings, suffix, layout.admit(scored_columns(chunk.columns, findings)))
+        yield Task(chunk, findings, suffix, layout.admit(scored_columns(chunk.columns, findings)),
+                   _chunk_twins(chunk, twins))
 
 
 def _with_progress(results: Iterator[Result], bar: tqdm) -> Iterator[Result]:
@@ -221,9 +247,10 @@ def _with_progress(results: Iterator[Result], bar: tqdm) -> Iterator[Result]:
     bar.refresh()
 
 
-def _write_report(chunks: Iterator[pd.DataFrame], output: Path) -> None:
+def _write_report(chunks: Iterator[pd.DataFrame], output: Path, clusters: list[list[TableRef]]) -> None:
     from nlp.report import open_report_writer
 
     with open_report_writer(output) as writer:
+        writer.accumulator.copy_clusters = clusters
         for chunk in chunks:
             writer.write_chunk(chunk)

@@ -23,11 +23,14 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "codes",
     "suggested_level2",
     "explanation",
+    "table_codes",
 )
 
 #: Column of the scored frame holding ``list[Finding]`` as dicts; machine formats (JSONL, API)
 #: emit it, tabular formats render it through ``codes``/``explanation`` and drop it.
 FINDINGS_COLUMN = "findings"
+#: Findings about the row's whole table (T1/T2, ``data/codes.toml``), repeated on each of its rows.
+TABLE_FINDINGS_COLUMN = "table_findings"
 
 
 def scored_columns(input_columns: Iterable[str], findings: bool) -> list[str]:
@@ -37,7 +40,7 @@ def scored_columns(input_columns: Iterable[str], findings: bool) -> list[str]:
     layout is stated here rather than discovered from a scored frame.
     """
     inputs = list(input_columns)
-    added = [*OUTPUT_COLUMNS, *([FINDINGS_COLUMN] if findings else [])]
+    added = [*OUTPUT_COLUMNS, *([FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN] if findings else [])]
     return [*inputs, *(column for column in added if column not in inputs)]
 
 
