@@ -30,7 +30,7 @@ from nlp import output_formats
 from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_rendered
 from nlp.readers import read_file
 from nlp.readers.base import InputError, Skipped
-from nlp.schema import scored_columns
+from nlp.schema import FINDINGS_COLUMN, scored_columns
 
 if TYPE_CHECKING:
     from nlp.scorer import Scorer
@@ -52,6 +52,7 @@ class BatchOutcome:
     failures: list[InputError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[InputError] = field(default_factory=list)
+    hidden: int = 0  # findings hidden because reviewers rejected them (``rejected`` of score_batch)
 
     @property
     def rows(self) -> int:
@@ -60,16 +61,26 @@ class BatchOutcome:
 
 @dataclass(frozen=True)
 class Task:
-    """One chunk to score; with ``render_as`` set, the result is that format's lines in ``columns``."""
+    """One chunk to score; with ``render_as`` set, the result is that format's lines in ``columns``.
+
+    Findings whose key is in ``rejected`` (reviewers rejected them) are hidden in the worker,
+    before rendering; ``run`` also returns how many were.
+    """
 
     chunk: pd.DataFrame
     findings: bool
     render_as: str | None = None
     columns: tuple[str, ...] = ()
+    rejected: frozenset[str] = frozenset()
 
-    def run(self, scorer: Scorer) -> Result:
-        scored = scorer.score_frame(self.chunk, findings=self.findings)
-        return render(scored, self.render_as, self.columns) if self.render_as else scored
+    def run(self, scorer: Scorer) -> tuple[Result, int]:
+        from nlp.review.suppress import suppress_frame
+
+        scored = scorer.score_frame(self.chunk, findings=self.findings or bool(self.rejected))
+        scored, hidden = suppress_frame(scored, self.rejected)
+        if not self.findings:
+            scored = scored.drop(columns=[FINDINGS_COLUMN], errors="ignore")
+        return (render(scored, self.render_as, self.columns) if self.render_as else scored), hidden
 
 
 def _init_worker(models_dir: str | None) -> None:
@@ -83,7 +94,7 @@ def _init_worker(models_dir: str | None) -> None:
     _worker_scorer = _loaded_scorer(Path(models_dir) if models_dir else None)
 
 
-def _run_in_worker(task: Task) -> Result:
+def _run_in_worker(task: Task) -> tuple[Result, int]:
     return task.run(_worker_scorer)
 
 
@@ -154,7 +165,7 @@ def _last_unit_start(frame: pd.DataFrame) -> int:
     return 0
 
 
-def run_tasks(tasks: Iterator[Task], jobs: int, models_dir: Path | None) -> Iterator[Result]:
+def run_tasks(tasks: Iterator[Task], jobs: int, models_dir: Path | None) -> Iterator[tuple[Result, int]]:
     """Results of ``tasks`` in order: in this process (jobs=1) or in ``jobs`` workers with bounded
     look-ahead while this process reads and writes."""
     if jobs <= 1:
@@ -187,30 +198,43 @@ def estimated_rows(paths: list[Path]) -> int | None:
 
 
 def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                models_dir: Path | None = None, progress: bool = False) -> BatchOutcome:
-    """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input."""
+                models_dir: Path | None = None, progress: bool = False,
+                rejected: frozenset[str] = frozenset()) -> BatchOutcome:
+    """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input.
+
+    Findings whose :func:`~nlp.fingerprints.finding_key` is in ``rejected`` are left out (counted
+    in ``outcome.hidden``).
+    """
     outcome = BatchOutcome()
     bar = tqdm(total=estimated_rows(paths), unit="rows", unit_scale=True, disable=not progress,
                file=sys.stderr, desc="scoring")
     chunks = input_chunks(paths, chunk_rows, outcome)
     try:
         if not output_formats.output_format(output).rows:
-            tasks = (Task(chunk, findings=True) for chunk in chunks)
-            _write_report(_with_progress(run_tasks(tasks, jobs, models_dir), bar), output)
+            tasks = (Task(chunk, findings=True, rejected=rejected) for chunk in chunks)
+            _write_report(_with_progress(_tally(run_tasks(tasks, jobs, models_dir), outcome), bar), output)
         else:
-            write_rendered(_with_progress(run_tasks(_render_tasks(chunks, output), jobs, models_dir), bar), output)
+            tasks = _render_tasks(chunks, output, rejected)
+            write_rendered(_with_progress(_tally(run_tasks(tasks, jobs, models_dir), outcome), bar), output)
     finally:
         bar.close()
     return outcome
 
 
-def _render_tasks(chunks: Iterator[pd.DataFrame], output: Path) -> Iterator[Task]:
+def _render_tasks(chunks: Iterator[pd.DataFrame], output: Path, rejected: frozenset[str]) -> Iterator[Task]:
     """Tasks that come back as ``output``'s lines, laid out before scoring so that workers can
     render (JSONL keeps the findings; CSV/TSV have no use for them)."""
     suffix, layout = output_format(output), ColumnLayout()
     findings = suffix == ".jsonl"
     for chunk in chunks:
-        yield Task(chunk, findings, suffix, layout.admit(scored_columns(chunk.columns, findings)))
+        yield Task(chunk, findings, suffix, layout.admit(scored_columns(chunk.columns, findings)), rejected)
+
+
+def _tally(results: Iterator[tuple[Result, int]], outcome: BatchOutcome) -> Iterator[Result]:
+    """The results, with the findings each chunk hid added to ``outcome.hidden``."""
+    for result, hidden in results:
+        outcome.hidden += hidden
+        yield result
 
 
 def _with_progress(results: Iterator[Result], bar: tqdm) -> Iterator[Result]:
