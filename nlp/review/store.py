@@ -88,7 +88,7 @@ class ReviewStore:
         """Record (or replace) the review of finding ``key``."""
         if decision is not None and decision not in DECISION_LABELS:
             raise ValueError(f"decision must be one of {sorted(DECISION_LABELS)}, not {decision!r}")
-        made = Decision(key, code, decision, comment or "", reviewer or "", when or _now(), batch,
+        made = Decision(key, code, decision, comment or "", reviewer or "", when or now(), batch,
                         {k: "" if v is None else str(v) for k, v in (cells or {}).items()})
         self.save([made])
         return made
@@ -120,7 +120,7 @@ class ReviewStore:
         batch_id = uuid.uuid4().hex[:12]
         with self._connect() as db:
             db.execute("INSERT INTO batches VALUES (?, ?, ?, ?)",
-                       (batch_id, name, _now(), json.dumps(items, ensure_ascii=False)))
+                       (batch_id, name, now(), json.dumps(items, ensure_ascii=False)))
         return batch_id
 
     def batches(self) -> list[dict[str, str]]:
@@ -136,5 +136,6 @@ class ReviewStore:
         return None if row is None else json.loads(row[0])
 
 
-def _now() -> str:
+def now() -> str:
+    """A decision's time stamp: UTC, to the second, ISO 8601 (sorts as text)."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
