@@ -56,3 +56,17 @@ def suppress_frame(scored: pd.DataFrame, rejected: frozenset[str]) -> tuple[pd.D
         values = [row[column] for row in rows]
         result[column] = pd.Series(values, index=scored.index, dtype=scored[column].dtype)
     return result, hidden
+
+
+class SuppressingScorer:
+    """A scorer whose results leave out ``rejected`` findings: what the HTTP API serves once
+    reviewers have rejected some (the scorer interface of :class:`nlp.api.deps.Scorer`)."""
+
+    def __init__(self, scorer: Any, rejected: frozenset[str]) -> None:
+        self.scorer, self.rejected, self.model_info = scorer, rejected, scorer.model_info
+
+    def score(self, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        return suppress_rows(self.scorer.score(rows), self.rejected)[0]
+
+    def score_frame(self, df: pd.DataFrame) -> pd.DataFrame:
+        return suppress_frame(self.scorer.score_frame(df), self.rejected)[0]
