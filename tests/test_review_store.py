@@ -127,3 +127,35 @@ def test_a_file_without_decisions_is_refused(tmp_path: Path) -> None:
     path.write_text("level3,target_value\n质量指标,≥95%\n", encoding="utf-8")
     with pytest.raises(ReviewFileError, match="no sheet with a 审核结论"):
         read_decisions(path)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_cli_imports_a_reviewed_workbook_and_hides_its_rejections(iqc, tmp_path: Path, jobs: int) -> None:
+    sample = Path(__file__).resolve().parent.parent / "data" / "samples" / "sample_zh.xlsx"
+    code, err = iqc("score", sample, "-o", tmp_path / "scored.xlsx", "--quiet")
+    assert code == 0, err
+    book = load_workbook(tmp_path / "scored.xlsx")
+    sheet = book["indicators"]
+    header = [cell.value for cell in sheet[1]]
+    flagged = [row for row in sheet.iter_rows(min_row=2) if row[header.index("codes")].value]
+    flagged[0][header.index(REVIEW_DECISION)].value = "驳回"
+    flagged[1][header.index(REVIEW_DECISION)].value = "采纳"
+    book.save(tmp_path / "reviewed.xlsx")
+    rejected = len(flagged[0][header.index("codes")].value.split(";"))
+
+    code, err = iqc("review", "import", tmp_path / "reviewed.xlsx", "--db", tmp_path / "r.db")
+    assert code == 0 and "驳回" in err, err
+    code, err = iqc("score", sample, "-o", tmp_path / "again.csv", "--db", tmp_path / "r.db", "--jobs", jobs)
+    assert code == 0 and f"hid {rejected} finding(s) rejected in review" in err, err
+    again = pd.read_csv(tmp_path / "again.csv", dtype=str, keep_default_na=False)
+    before = pd.read_excel(tmp_path / "scored.xlsx", sheet_name="indicators", dtype=str, keep_default_na=False,
+                           engine="openpyxl")
+    target = before[before["row_id"] == flagged[0][header.index("row_id")].value][list(KEY_CELLS)].iloc[0]
+    identical = (before[list(KEY_CELLS)] == target).all(axis=1)
+    assert list(again["codes"] != before["codes"]) == list(identical)
+    assert set(again.loc[identical, "codes"]) == {""}
+
+
+def test_cli_refuses_a_missing_store_in_one_line(iqc, tmp_path: Path) -> None:
+    code, err = iqc("score", tmp_path, "-o", tmp_path / "x.csv", "--db", tmp_path / "none.db")
+    assert code == 2 and err.strip().endswith("none.db: no such review database") and "Traceback" not in err
