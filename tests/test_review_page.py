@@ -117,11 +117,12 @@ def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_review_page_end_to_end_in_chromium(server: str, browser, tmp_path: Path) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    wait = WebDriverWait(browser, 15)
+    wait = WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,))  # the queue re-renders
     table = tmp_path / "绩效目标表.csv"
     table.write_text(TABLE, encoding="utf-8")
 
@@ -166,3 +167,11 @@ def test_review_page_end_to_end_in_chromium(server: str, browser, tmp_path: Path
 
     problems = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
     assert problems == []
+
+
+def test_an_unusable_store_is_a_503_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "not-a-db.sqlite3"
+    bad.write_bytes(b"garbage" * 200)
+    monkeypatch.setenv("IQC_REVIEW_DB", str(bad))
+    answer = TestClient(create_app(FakeScorer())).get("/review/api/batches")
+    assert answer.status_code == 503 and "not-a-db.sqlite3" in answer.json()["error"]["message"]

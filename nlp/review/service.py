@@ -11,7 +11,8 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 
-from nlp.review.store import ReviewStore
+from nlp.api.errors import ApiError
+from nlp.review.store import ReviewStore, StoreError
 
 DB_ENV = "IQC_REVIEW_DB"
 DEFAULT_DB = "iqc-review.sqlite3"
@@ -25,10 +26,13 @@ def configure(app: FastAPI) -> None:
 
 
 async def store_of(request: Request) -> ReviewStore:
-    """The app's store, opened (and created) on first use."""
+    """The app's store, opened (and created) on first use; a 503 naming the file if it cannot be."""
     state = request.app.state
     if getattr(state, "review_store", None) is None:
-        state.review_store = ReviewStore(state.review_db)
+        try:
+            state.review_store = ReviewStore(state.review_db)
+        except StoreError as exc:
+            raise ApiError(503, "review_store_unavailable", str(exc)) from None
     return state.review_store
 
 
