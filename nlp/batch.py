@@ -32,7 +32,7 @@ from nlp.copies import CopyIndex, TableRef, Twin
 from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_rendered
 from nlp.readers import read_file
 from nlp.readers.base import InputError, Skipped
-from nlp.schema import scored_columns
+from nlp.schema import FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN, scored_columns
 
 if TYPE_CHECKING:
     from nlp.scorer import Scorer
@@ -54,6 +54,7 @@ class BatchOutcome:
     failures: list[InputError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[InputError] = field(default_factory=list)
+    hidden: int = 0  # findings hidden because reviewers rejected them (``rejected`` of score_batch)
 
     @property
     def rows(self) -> int:
@@ -63,17 +64,26 @@ class BatchOutcome:
 @dataclass(frozen=True)
 class Task:
     """One chunk to score; with ``render_as`` set, the result is that format's lines in ``columns``.
-    ``twins``: the batch's copied tables among the chunk's tables (found in the first pass)."""
+    ``twins``: the batch's copied tables among the chunk's tables (found in the first pass).
+    Findings whose key is in ``rejected`` (reviewers rejected them) are hidden in the worker,
+    before rendering; ``run`` also returns how many were.
+    """
 
     chunk: pd.DataFrame
     findings: bool
     render_as: str | None = None
     columns: tuple[str, ...] = ()
     twins: dict = field(default_factory=dict)
+    rejected: frozenset[str] = frozenset()
 
-    def run(self, scorer: Scorer) -> Result:
-        scored = scorer.score_frame(self.chunk, findings=self.findings, twins=self.twins)
-        return render(scored, self.render_as, self.columns) if self.render_as else scored
+    def run(self, scorer: Scorer) -> tuple[Result, int]:
+        from nlp.review.suppress import suppress_frame
+
+        scored = scorer.score_frame(self.chunk, findings=self.findings or bool(self.rejected), twins=self.twins)
+        scored, hidden = suppress_frame(scored, self.rejected)
+        if not self.findings:
+            scored = scored.drop(columns=[FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN], errors="ignore")
+        return (render(scored, self.render_as, self.columns) if self.render_as else scored), hidden
 
 
 def _init_worker(models_dir: str | None) -> None:
@@ -87,7 +97,7 @@ def _init_worker(models_dir: str | None) -> None:
     _worker_scorer = _loaded_scorer(Path(models_dir) if models_dir else None)
 
 
-def _run_in_worker(task: Task) -> Result:
+def _run_in_worker(task: Task) -> tuple[Result, int]:
     return task.run(_worker_scorer)
 
 
@@ -158,7 +168,7 @@ def _last_unit_start(frame: pd.DataFrame) -> int:
     return 0
 
 
-def run_tasks(tasks: Iterator[Task], jobs: int, models_dir: Path | None) -> Iterator[Result]:
+def run_tasks(tasks: Iterator[Task], jobs: int, models_dir: Path | None) -> Iterator[tuple[Result, int]]:
     """Results of ``tasks`` in order: in this process (jobs=1) or in ``jobs`` workers with bounded
     look-ahead while this process reads and writes."""
     if jobs <= 1:
@@ -191,11 +201,14 @@ def estimated_rows(paths: list[Path]) -> int | None:
 
 
 def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                models_dir: Path | None = None, progress: bool = False) -> BatchOutcome:
+                models_dir: Path | None = None, progress: bool = False,
+                rejected: frozenset[str] = frozenset()) -> BatchOutcome:
     """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input.
 
     Two passes: the first only reads, to find tables copied between projects anywhere in the
     batch (:mod:`nlp.copies`); the second scores, each chunk with the copies of its tables.
+    Findings whose :func:`~nlp.fingerprints.finding_key` is in ``rejected`` are left out (counted
+    in ``outcome.hidden``).
     """
     copies = index_copies(paths, chunk_rows)
     twins = copies.twins()
@@ -205,11 +218,13 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
     chunks = input_chunks(paths, chunk_rows, outcome)
     try:
         if not output_formats.output_format(output).rows:
-            tasks = (Task(chunk, findings=True, twins=_chunk_twins(chunk, twins)) for chunk in chunks)
-            _write_report(_with_progress(run_tasks(tasks, jobs, models_dir), bar), output, copies.clusters())
+            tasks = (Task(chunk, findings=True, twins=_chunk_twins(chunk, twins), rejected=rejected)
+                     for chunk in chunks)
+            _write_report(_with_progress(_tally(run_tasks(tasks, jobs, models_dir), outcome), bar), output,
+                          copies.clusters())
         else:
-            tasks = _render_tasks(chunks, output, twins)
-            write_rendered(_with_progress(run_tasks(tasks, jobs, models_dir), bar), output)
+            tasks = _render_tasks(chunks, output, twins, rejected)
+            write_rendered(_with_progress(_tally(run_tasks(tasks, jobs, models_dir), outcome), bar), output)
     finally:
         bar.close()
     return outcome
@@ -229,14 +244,22 @@ def _chunk_twins(chunk: pd.DataFrame, twins: dict[str, Twin]) -> dict[str, Twin]
     return {key: twins[key] for key in set(table_keys(frame_columns(chunk))) if key in twins}
 
 
-def _render_tasks(chunks: Iterator[pd.DataFrame], output: Path, twins: dict[str, Twin]) -> Iterator[Task]:
+def _render_tasks(chunks: Iterator[pd.DataFrame], output: Path, twins: dict[str, Twin],
+                  rejected: frozenset[str]) -> Iterator[Task]:
     """Tasks that come back as ``output``'s lines, laid out before scoring so that workers can
     render (JSONL keeps the findings; CSV/TSV have no use for them)."""
     suffix, layout = output_format(output), ColumnLayout()
     findings = suffix == ".jsonl"
     for chunk in chunks:
         yield Task(chunk, findings, suffix, layout.admit(scored_columns(chunk.columns, findings)),
-                   _chunk_twins(chunk, twins))
+                   _chunk_twins(chunk, twins), rejected)
+
+
+def _tally(results: Iterator[tuple[Result, int]], outcome: BatchOutcome) -> Iterator[Result]:
+    """The results, with the findings each chunk hid added to ``outcome.hidden``."""
+    for result, hidden in results:
+        outcome.hidden += hidden
+        yield result
 
 
 def _with_progress(results: Iterator[Result], bar: tqdm) -> Iterator[Result]:

@@ -18,6 +18,7 @@ from nlp.api.deps import Scorer
 from nlp.api.errors import install_error_handlers
 from nlp.api.limits import BodySizeLimit
 from nlp.api.settings import ApiSettings
+from nlp.review.routes import install_review
 
 
 def create_app(scorer: Scorer | None = None, settings: ApiSettings | None = None) -> FastAPI:
@@ -35,6 +36,7 @@ def create_app(scorer: Scorer | None = None, settings: ApiSettings | None = None
     install_error_handlers(app)
     app.include_router(routes.public)
     app.include_router(routes.protected)
+    install_review(app)
     return app
 
 

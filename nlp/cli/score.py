@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--chunk-rows", type=positive_int, default=None,
                         help="rows per chunk: fewer use less memory, more cost more overhead (default 5,000)")
     parser.add_argument("--models-dir", type=Path, default=None, help="model directory (default: bundled models/)")
+    parser.add_argument("--db", type=Path, default=None, metavar="PATH",
+                        help="review store (iqc serve --db, iqc review import): hide findings reviewers rejected")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     parser.set_defaults(handler=run)
 
@@ -47,6 +49,21 @@ def _output_path(args: argparse.Namespace) -> Path:
         return args.output.with_suffix(by_name(args.format).suffix)
 
 
+def _rejected(db: Path | None) -> frozenset[str]:
+    """Keys of the findings rejected in review store ``db`` (none without one); ``ValueError`` if
+    ``db`` is missing or not a store: a mistyped path must not silently hide nothing."""
+    from nlp.review.store import ReviewStore, StoreError
+
+    if db is None:
+        return frozenset()
+    if not db.is_file():
+        raise ValueError(f"--db {db}: no such review database")
+    try:
+        return ReviewStore(db).rejected_keys()
+    except StoreError as error:
+        raise ValueError(str(error)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from nlp.artifacts import ArtifactError
     from nlp.batch import DEFAULT_CHUNK_ROWS, score_batch
@@ -62,8 +79,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"iqc: {error}", file=sys.stderr)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     try:
+        rejected = _rejected(args.db)
+    except ValueError as error:
+        print(f"iqc: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
         outcome = score_batch(paths, output, jobs=jobs, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS,
-                              models_dir=args.models_dir, progress=not args.quiet and sys.stderr.isatty())
+                              models_dir=args.models_dir, progress=not args.quiet and sys.stderr.isatty(),
+                              rejected=rejected)
     except ArtifactError as error:
         print(f"iqc: {error}", file=sys.stderr)
         return EXIT_INPUT_FAILED
@@ -74,5 +97,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"iqc: skipped {part.file} {part.location}: {part.reason}", file=sys.stderr)
         for warning in outcome.warnings:
             print(f"iqc: warning: {warning}", file=sys.stderr)
+        if args.db is not None:
+            print(f"iqc: hid {outcome.hidden} finding(s) rejected in review ({args.db})", file=sys.stderr)
         print(f"iqc: scored {outcome.rows} rows from {len(outcome.rows_per_file)} file(s) -> {output}", file=sys.stderr)
     return EXIT_INPUT_FAILED if (outcome.failures or missing) else EXIT_OK

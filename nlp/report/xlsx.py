@@ -49,6 +49,10 @@ LEGEND_COLUMNS: tuple[str, ...] = (
     "example_good", "count",
 )
 ALL_PROJECTS = "（全部项目）"
+#: Columns the reviewer fills in on the main sheet (read back by ``iqc review import``); the
+#: decision cell offers a drop-down of ``REVIEW_CHOICES``.
+REVIEW_DECISION, REVIEW_COMMENT = "审核结论", "审核意见"
+REVIEW_CHOICES: tuple[str, ...] = ("采纳", "驳回")
 
 
 class XlsxReportWriter(ReportWriter):
@@ -73,6 +77,7 @@ class XlsxReportWriter(ReportWriter):
         """Append the rows of one scored chunk to the main sheet (and count them)."""
         rows = self.accumulator.add(chunk)
         columns = [c for c in chunk.columns if c not in (FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN)]
+        columns += [c for c in (REVIEW_DECISION, REVIEW_COMMENT) if c not in columns]
         if self._main is None:
             self._main = self._series(self.settings.sheets["main"], columns, list(columns))
         else:
@@ -232,10 +237,15 @@ class _SheetSeries:
             self._add_sheet()
 
     def finish(self) -> None:
-        """Auto-filter over each sheet's used range."""
+        """Auto-filter over each sheet's used range; the review drop-down on its decision cells."""
         for sheet, used in self._sheets:
             if self.columns:
                 sheet.autofilter(0, 0, used, len(self.columns) - 1)
+            if REVIEW_DECISION in self.columns and used:
+                column = self.columns.index(REVIEW_DECISION)
+                sheet.data_validation(1, column, used, column, {
+                    "validate": "list", "source": list(REVIEW_CHOICES),
+                    "error_title": REVIEW_DECISION, "error_message": "请选择 " + " 或 ".join(REVIEW_CHOICES)})
 
     def _add_sheet(self) -> None:
         number = len(self._sheets) + 1
