@@ -80,6 +80,7 @@ def model_card(manifest: dict) -> str:
               "Thresholds (flag / review): " + ", ".join(
                   f"{f} {manifest['thresholds'][f]:.3f} / {manifest['review_thresholds'][f]:.3f}" for f in FAMILIES)
               + ". Regularisation C: " + ", ".join(f"{f} {manifest['regularisation'][f]}" for f in FAMILIES) + ".", "",
+              *_feedback_section(manifest),
               "## Limits", "",
               "- 787 labelled rows from 59 documents: every family has tens of positives per collection, so a "
               "fresh-source F1 moves by several points with a handful of rows.",
@@ -92,3 +93,20 @@ def model_card(manifest: dict) -> str:
               "- Labels come from two reviewers plus adjudication (κ ≈ 0.8–0.98); the model cannot be more reliable "
               "than that agreement.", ""]
     return "\n".join(lines)
+
+
+def _feedback_section(manifest: dict) -> list[str]:
+    """The reviewer feedback the final fit included, reported apart from the corpus figures."""
+    feedback = manifest.get("feedback")
+    if not feedback:
+        return []
+    agreement = feedback.get("corpus_model_on_feedback") or {}
+    lines = ["## Reviewer feedback", "",
+             f"{feedback['rows']} rows decided by reviewers (`iqc train --feedback`, SHA-256 "
+             f"`{feedback['sha256'][:16]}…`) joined the final fit only; no figure above uses them. Positives: "
+             + ", ".join(f"{f} {feedback['positives'][f]}" for f in FAMILIES) + "."]
+    if agreement:
+        lines.append("The corpus-only model against the reviewers' decisions: "
+                     + ", ".join(f"{f} P {agreement[f]['precision']:.3f} R {agreement[f]['recall']:.3f}" for f in FAMILIES)
+                     + ".")
+    return [*lines, ""]

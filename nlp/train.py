@@ -33,6 +33,7 @@ from nlp.artifacts import MODEL_FILE, write_manifest
 from nlp.augment import synthesise
 from nlp.corpus import COLLECTIONS, corpus_sha256, load_corpus, with_reviewed_labels
 from nlp.evaluate import code_metrics, family_metrics, rule_metrics
+from nlp.feedback import feedback_rows, feedback_sha256
 from nlp.features import analyse_frame
 from nlp.fingerprint import scoring_fingerprint
 from nlp.model import IndicatorModel, grouped_splits
@@ -123,8 +124,12 @@ def fresh_source(corpus: pd.DataFrame, **params) -> dict[str, tuple[dict, pd.Dat
     return results
 
 
-def train(models_dir: Path, n_splits: int = N_OUTER_SPLITS) -> dict:
-    """Measure, fit the final model, write artifacts + manifest + model card. Returns the manifest."""
+def train(models_dir: Path, n_splits: int = N_OUTER_SPLITS, feedback: Path | None = None) -> dict:
+    """Measure, fit the final model, write artifacts + manifest + model card. Returns the manifest.
+
+    ``feedback``: a review store (:mod:`nlp.feedback`) whose decided rows join the final fit only;
+    they are measured separately and never enter the headline figures.
+    """
     corpus = load_corpus()
     fresh = fresh_source(corpus)
     held_out = cross_validate(corpus, n_splits)
@@ -140,16 +145,32 @@ def train(models_dir: Path, n_splits: int = N_OUTER_SPLITS) -> dict:
         "grouped_cv": cv,
         "rules_on_labelled_rows": rule_metrics(corpus["codes"].tolist(), analyse_frame(corpus).hits),
     }
-    model = fit_system(corpus)
+    extra = {}
+    training = corpus
+    if feedback is not None:
+        rows = feedback_rows(feedback)
+        extra["feedback"] = {"rows": len(rows), "sha256": feedback_sha256(rows),
+                             "positives": {f: int(rows[f].sum()) for f in FAMILIES},
+                             "corpus_model_on_feedback": measure_feedback(corpus, rows)}
+        training = pd.concat([corpus, rows], ignore_index=True).fillna("")
+    model = fit_system(training)
     models_dir.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, models_dir / MODEL_FILE, compress=3)
     _held_out_table(corpus, held_out, fresh).to_csv(models_dir / "cv_predictions.tsv", sep="\t", index=False)
     manifest = write_manifest(
         models_dir, version=__version__, training_data_sha256=corpus_sha256(), fingerprint=scoring_fingerprint(),
         metrics=metrics, thresholds=model.thresholds_, review_thresholds=model.review_thresholds_,
-        regularisation=model.C_, decisive_rules=model.rule_floors_)
+        regularisation=model.C_, decisive_rules=model.rule_floors_, **extra)
     (models_dir / "MODEL_CARD.md").write_text(model_card(manifest), encoding="utf-8")
     return manifest
+
+
+def measure_feedback(corpus: pd.DataFrame, rows: pd.DataFrame) -> dict:
+    """How the model fitted on the labelled corpus alone agreed with the reviewers' decisions."""
+    if rows.empty:
+        return {}
+    held_out = score_held_out(fit_system(corpus), rows)
+    return family_metrics(rows, held_out)
 
 
 def _held_out_table(corpus: pd.DataFrame, held_out: pd.DataFrame, fresh: dict) -> pd.DataFrame:

@@ -21,6 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                  "metrics, manifest, model card)")
     parser.add_argument("--models-dir", type=Path, default=None, help="where to write the model (default: models/)")
     parser.add_argument("--folds", type=_folds, default=5, help="document-grouped CV folds (default 5, at least 2)")
+    parser.add_argument("--feedback", type=Path, default=None, metavar="DB",
+                        help="a review store (iqc serve --db / iqc review import): its decided rows join the "
+                             "final fit; metrics stay on the labelled corpora")
     parser.set_defaults(handler=run)
 
 
@@ -31,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
     if models_dir.exists() and not models_dir.is_dir():  # found now, not after minutes of training
         print(f"iqc train: {models_dir}: not a folder", file=sys.stderr)
         return EXIT_USAGE
+    if args.feedback is not None and not args.feedback.is_file():
+        print(f"iqc train: {args.feedback}: no such review store", file=sys.stderr)
+        return EXIT_USAGE
     empty = [path for path in sorted(data_path("corpus").glob("*.tsv")) if path.stat().st_size == 0]
     if empty:  # pandas would only say "No columns to parse from file", not which one
         print(f"iqc train: {empty[0]}: empty file", file=sys.stderr)
@@ -38,11 +44,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         from nlp.train import train  # importing reads data files too
 
-        manifest = train(models_dir, n_splits=args.folds)
+        manifest = train(models_dir, n_splits=args.folds, feedback=args.feedback)
     except (OSError, ValueError) as error:  # missing or unreadable data files, more folds than documents
         print(f"iqc train: {str(error).splitlines()[0]}", file=sys.stderr)
         return EXIT_INPUT_FAILED
     _print_summary(manifest["metrics"])
+    if "feedback" in manifest:
+        print(f"feedback: {manifest['feedback']['rows']} reviewer-decided rows joined the final fit "
+              "(not in the figures above)")
     print(f"wrote {models_dir} (model card: MODEL_CARD.md)")
     return EXIT_OK
 

@@ -1,0 +1,65 @@
+"""``iqc train --feedback DB``: reviewer decisions join the final fit, reproducibly, reported apart."""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nlp.feedback import feedback_rows
+from nlp.fingerprints import finding_key
+from nlp.review.store import ReviewStore
+
+ROWS = [
+    ({"level1": "产出指标", "level2": "质量指标", "level3": "质量指标", "target_value": "≥95%", "project_name": "甲"},
+     [("B1", "accept"), ("B4", "reject")]),
+    ({"level1": "产出指标", "level2": "数量指标", "level3": "培训覆盖率", "target_value": "100%", "project_name": "甲"},
+     [("C1", "reject")]),
+]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("review") / "decisions.sqlite3"
+    review = ReviewStore(path)
+    for cells, decisions in ROWS:
+        for code, decision in decisions:
+            review.decide(finding_key(cells, code), code, decision, reviewer="张三", batch="b1", cells=cells,
+                          when="2026-11-30T00:00:00+00:00")
+    return path
+
+
+def test_decided_rows_become_labelled_rows(store: Path) -> None:
+    rows = feedback_rows(store).set_index("level3")
+    assert len(rows) == 2
+    assert rows.loc["质量指标", ["boilerplate", "mismatch", "unmeasurable"]].tolist() == [1, 0, 0]
+    assert rows.loc["培训覆盖率", ["boilerplate", "mismatch", "unmeasurable"]].tolist() == [0, 0, 0]
+    assert all("张三" in p for p in rows["provenance"])
+
+
+def _train(store: Path, models: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", "from nlp.cli import main; raise SystemExit(main())", "train",
+                             "--feedback", str(store), "--models-dir", str(models), "--folds", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_training_with_feedback_twice_gives_the_same_model(store: Path, tmp_path: Path) -> None:
+    runs = [_train(store, tmp_path / f"m{i}") for i in (1, 2)]  # both at once: two cores
+    for run in runs:
+        out, err = run.communicate(timeout=900)
+        assert run.returncode == 0, err[-2000:]
+        assert "2 reviewer-decided rows" in out
+    digests = [{p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (tmp_path / f"m{i}").iterdir()}
+               for i in (1, 2)]
+    assert digests[0] == digests[1]
+    manifest = json.loads((tmp_path / "m1" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["feedback"]["rows"] == 2 and manifest["feedback"]["positives"]["boilerplate"] == 1
+    assert "## Reviewer feedback" in (tmp_path / "m1" / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
+def test_a_missing_store_is_a_usage_error(iqc, tmp_path: Path) -> None:
+    code, err = iqc("train", "--feedback", tmp_path / "nope.sqlite3", "--models-dir", tmp_path / "m")
+    assert code == 2 and "no such review store" in err
