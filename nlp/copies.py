@@ -66,30 +66,62 @@ class CopyIndex:
         self._signatures: dict[str, set[int]] = defaultdict(set)
         self._refs: dict[str, TableRef] = {}
         self._edges: list[tuple[str, str, float, float]] | None = None
+        self._positions: dict[str, int] | None = None
 
     def add(self, keys: list[str], names: list[str], values: list[str], projects: list[str],
             departments: list[str], files: list[str]) -> None:
         """Rows of one chunk: their table keys, normalised names, digit-masked values and context."""
-        self._edges = None
+        self._edges, self._positions = None, None
         for key, name, value, project, department, file in zip(keys, names, values, projects, departments, files):
             if not name:
                 continue
             self._signatures[key].add(_indicator_hash(name, value))
             self._refs.setdefault(key, TableRef(key, project.strip(), department.strip(), file))
 
-    def _candidates(self) -> dict[str, np.ndarray]:
-        return {key: np.fromiter(sorted(signature), dtype=np.uint64) for key, signature in self._signatures.items()
-                if len(signature) >= _TABLE["min_rows"]}
-
     def edges(self) -> list[tuple[str, str, float, float]]:
-        """(table a, table b, share of a in b, share of b in a) for every copied pair, in input order."""
+        """(table a, table b, share of a in b, share of b in a) for every copied pair, a before b in
+        input order. Identical tables of different projects are chained to the first of them (share
+        1); tables whose signatures differ are paired through LSH over one table per signature."""
         if self._edges is None:
             self._edges = self._find_edges()
         return self._edges
 
+    def _groups(self) -> dict[bytes, list[str]]:
+        """Tables with at least ``min_rows`` indicators, grouped by identical signature, input order."""
+        groups: dict[bytes, list[str]] = defaultdict(list)
+        for key, signature in self._signatures.items():
+            if len(signature) >= _TABLE["min_rows"]:
+                groups[np.fromiter(sorted(signature), dtype=np.uint64).tobytes()].append(key)
+        return groups
+
     def _find_edges(self) -> list[tuple[str, str, float, float]]:
-        tables = self._candidates()
-        order = {key: i for i, key in enumerate(self._refs)}
+        groups = list(self._groups().items())
+        members_of = {members[0]: members for _, members in groups}
+        found = [edge for _, members in groups for edge in self._identical(members)]
+        representatives = {members[0]: np.frombuffer(signature, dtype=np.uint64) for signature, members in groups}
+        for a, b, share_a, share_b in self._similar(representatives):
+            pair = self._first_of_other_projects(members_of[a], members_of[b])
+            if pair is not None:
+                x, y = pair
+                found.append((x, y, share_a, share_b) if self._order[x] < self._order[y] else (y, x, share_b, share_a))
+        return sorted(found, key=lambda e: (self._order[e[0]], self._order[e[1]]))
+
+    def _first_of_other_projects(self, xs: list[str], ys: list[str]) -> tuple[str, str] | None:
+        """The first pair, one table from each group, of two different projects."""
+        return next(((x, y) for x in xs for y in ys if not self._same_project(x, y)), None)
+
+    def _identical(self, members: list[str]) -> list[tuple[str, str, float, float]]:
+        """Each table of an identical group linked to the first one of another project."""
+        edges = []
+        for later in members[1:]:
+            first = next((m for m in members if m != later and not self._same_project(m, later)), None)
+            if first is not None:
+                a, b = sorted((first, later), key=self._order.__getitem__)
+                edges.append((a, b, 1.0, 1.0))
+        return edges
+
+    def _similar(self, tables: dict[str, np.ndarray]) -> list[tuple[str, str, float, float]]:
+        """Pairs of different signatures sharing at least ``copied_share`` of one of them."""
         lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
         sketches = {}
         for key, signature in tables.items():
@@ -97,16 +129,22 @@ class CopyIndex:
             sketch.update_batch([int(h).to_bytes(8, "little") for h in signature])
             sketches[key] = sketch
             lsh.insert(key, sketch)
-        found = []
+        pairs = []
         for key in tables:
-            for other in sorted(lsh.query(sketches[key]), key=order.__getitem__):
-                if order[other] <= order[key] or self._same_project(key, other):
+            for other in lsh.query(sketches[key]):
+                if self._order[other] <= self._order[key]:
                     continue
                 common = len(np.intersect1d(tables[key], tables[other], assume_unique=True))
                 share_a, share_b = common / len(tables[key]), common / len(tables[other])
                 if max(share_a, share_b) >= _TABLE["copied_share"]:
-                    found.append((key, other, share_a, share_b))
-        return found
+                    pairs.append((key, other, share_a, share_b))
+        return pairs
+
+    @property
+    def _order(self) -> dict[str, int]:
+        if self._positions is None:
+            self._positions = {key: i for i, key in enumerate(self._refs)}
+        return self._positions
 
     def _same_project(self, a: str, b: str) -> bool:
         return self._refs[a].project == self._refs[b].project
@@ -137,3 +175,4 @@ class CopyIndex:
             if key in parent:
                 groups[root(key)].append(self._refs[key])
         return sorted(groups.values(), key=len, reverse=True)
+
