@@ -41,6 +41,13 @@ def scored_columns(input_columns: Iterable[str], findings: bool) -> list[str]:
     return [*inputs, *(column for column in added if column not in inputs)]
 
 
+def codes_and_explanation(findings: Iterable["Finding"]) -> tuple[str, str]:
+    """The ``codes`` and ``explanation`` cells of a row's findings (in order; advisory notes raise
+    no flag, so they are in neither): the scorer and :mod:`nlp.adjust` render rows the same way."""
+    flagged = [f for f in findings if f.family != "advisory"]
+    return ";".join(f.code for f in flagged), " ".join(f"[{f.code}] {f.message}建议：{f.suggestion}" for f in flagged)
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One reason a row was flagged (or an advisory note).

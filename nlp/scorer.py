@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 from nlp import fingerprint
+from nlp.adjust import Adjuster
 from nlp.artifacts import load_verified
 from nlp.codes import catalogue, family_of, is_default_off, precedence
+from nlp.config import Config
 from nlp.cues import pipeline
 from nlp.context import (Columns, RowContext, TableFacts, analysis_keys, frame_columns, record_columns,
                          table_facts)
@@ -28,7 +30,7 @@ from nlp.features import analyse_columns
 from nlp.long_cells import cut_for_analysis, with_cut_findings
 from nlp.model import IndicatorModel
 from nlp.resources import models_path
-from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, Finding
+from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, Finding, codes_and_explanation
 
 MODEL_CODE = {"boilerplate": "B0", "mismatch": "C0", "unmeasurable": "M0"}
 _QUOTE_LIMIT = 40
@@ -61,6 +63,14 @@ class Scorer:
         self._memo: dict[tuple, tuple] = {}
         self._feature_names = model.feature_names()
         self._coefficients = {family: model.head_coefficients(family) for family in FAMILIES}
+        self.adjuster = Adjuster(Config(), model.thresholds_)
+
+    def configure(self, config: Config | None = None, baseline: frozenset[str] = frozenset()) -> Scorer:
+        """Apply ``config`` (an ``iqc.toml``) and hide the findings in ``baseline`` in every later
+        result; :class:`~nlp.config.ConfigError` if a threshold is below the model's own. The
+        remembered rows are the model's, so configuring never clears them."""
+        self.adjuster = Adjuster(config or Config(), self.model.thresholds_, baseline)
+        return self
 
     # -- public API ----------------------------------------------------------------------------
     def score_frame(self, frame: pd.DataFrame, findings: bool = True) -> pd.DataFrame:
@@ -85,11 +95,11 @@ class Scorer:
 
     # -- distinct rows ---------------------------------------------------------------------------
     def _score_columns(self, columns: Columns) -> list[tuple]:
-        columns, cuts = cut_for_analysis(columns)  # an oversized cell is analysed cut (finding I1)
-        facts = table_facts(columns)
-        keys = analysis_keys(columns, facts)
-        outputs = self._outputs_by_key(columns, facts, keys)
-        return with_cut_findings([outputs[key] for key in keys], cuts)
+        analysed, cuts = cut_for_analysis(columns)  # an oversized cell is analysed cut (finding I1)
+        facts = table_facts(analysed)
+        keys = analysis_keys(analysed, facts)
+        outputs = self._outputs_by_key(analysed, facts, keys)
+        return self.adjuster.apply(columns, with_cut_findings([outputs[key] for key in keys], cuts))
 
     def _outputs_by_key(self, columns: Columns, facts: list[TableFacts], keys: list[tuple]) -> dict[tuple, tuple]:
         """Output of every distinct key: remembered ones looked up, the others scored together."""
@@ -138,16 +148,16 @@ class Scorer:
         findings.extend(self._finding(code, ctx, evidence, suggested) for code, evidence in hits.items()
                         if catalogue()[code]["family"] == "advisory")
         findings.sort(key=lambda f: precedence()[f.code])
-        flagged = [f for f in findings if f.family != "advisory"]
+        codes, explanation = codes_and_explanation(findings)
         scores = {f: round(float(proba[f][i]), 4) for f in FAMILIES}
         output = {
             **{f"flag_{f}": flags[f] for f in FAMILIES},
             **{f"score_{f}": scores[f] for f in FAMILIES},
             "risk": round(1.0 - float(np.prod([1.0 - scores[f] for f in FAMILIES])), 4),
             "review": ";".join(review),
-            "codes": ";".join(f.code for f in flagged),
+            "codes": codes,
             "suggested_level2": suggested,
-            "explanation": " ".join(f"[{f.code}] {f.message}建议：{f.suggestion}" for f in flagged),
+            "explanation": explanation,
         }
         return (*(output[column] for column in OUTPUT_COLUMNS), tuple(findings))
 
@@ -219,9 +229,10 @@ def settle(gen0_threshold: int | None = None) -> None:
         gc.set_threshold(gen0_threshold, *gc.get_threshold()[1:])
 
 
-def load(models_dir: Path | None = None, memo_rows: int = DEFAULT_MEMO_ROWS) -> Scorer:
+def load(models_dir: Path | None = None, memo_rows: int = DEFAULT_MEMO_ROWS, config: Config | None = None) -> Scorer:
     """Load the bundled (or given) model after verifying its SHA-256 against the manifest, and its
-    fingerprint against today's rules and data (:mod:`nlp.fingerprint`)."""
+    fingerprint against today's rules and data (:mod:`nlp.fingerprint`); ``config`` is applied to
+    every result (:meth:`Scorer.configure`)."""
     model, manifest = load_verified(models_dir or models_path())
     fingerprint.check(manifest)
-    return Scorer(model, manifest, memo_rows=memo_rows)
+    return Scorer(model, manifest, memo_rows=memo_rows).configure(config)

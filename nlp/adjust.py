@@ -1,0 +1,88 @@
+"""After scoring: the one place a configuration and a baseline change a scored row.
+
+The scorer's rows stay what the model says (and are remembered as such); :class:`Adjuster` then
+removes findings (a disabled code, below ``min_severity``, already in the baseline), re-grades
+them (a severity per code), re-derives the flags from the ``score_*`` values at raised
+thresholds, and re-renders ``codes``, ``review``, ``suggested_level2`` and ``explanation`` from
+what is left, so every output format agrees.
+
+A family whose findings are all removed loses its flag: disabling a code means its rows are not
+reported, and substituting the model code (B0/C0/M0) would re-report the same rows under another
+name. Its score stays in ``score_*``. A family that drops below a raised threshold joins ``review``
+(the "needs a look" band then runs from the model's review threshold up to the configured one).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from nlp.baseline import fingerprint, row_content
+from nlp.codes import catalogue
+from nlp.config import Config
+from nlp.context import Columns
+from nlp.schema import FAMILIES, OUTPUT_COLUMNS, Finding, codes_and_explanation
+
+
+class Adjuster:
+    """Applies ``config`` (and a ``baseline`` of known fingerprints) to the scorer's output tuples.
+
+    ``thresholds`` are the model's own flag thresholds; ``hidden`` counts the findings the baseline
+    hid since the last :meth:`drain` (a batch reports it per chunk, from whichever process scored it).
+    """
+
+    def __init__(self, config: Config, thresholds: Mapping[str, float], baseline: frozenset[str] = frozenset()) -> None:
+        config.check_thresholds(thresholds)
+        self.config = config
+        self.thresholds = {family: config.thresholds.get(family, thresholds[family]) for family in FAMILIES}
+        self.baseline = baseline
+        self.hidden = 0
+
+    @property
+    def active(self) -> bool:
+        return self.config.changes_findings or bool(self.baseline)
+
+    def drain(self) -> int:
+        """Findings the baseline hid since the last call; counting starts afresh."""
+        hidden, self.hidden = self.hidden, 0
+        return hidden
+
+    def apply(self, columns: Columns, outputs: list[tuple]) -> list[tuple]:
+        """``outputs`` (one tuple per row of ``columns``: output values, then findings) adjusted."""
+        if not self.active:
+            return outputs
+        contents = [row_content({name: cells[i] for name, cells in columns.items()}) if self.baseline else ""
+                    for i in range(len(outputs))]
+        return [self._row(output, content) for output, content in zip(outputs, contents)]
+
+    def _row(self, output: tuple, content: str) -> tuple:
+        values = dict(zip(OUTPUT_COLUMNS, output))
+        findings = [f for f in (self._graded(f) for f in output[-1]) if self.config.reports(f.code, f.severity)]
+        if self.baseline:
+            unknown = [f for f in findings if fingerprint(content, f.code) not in self.baseline]
+            self.hidden += len(findings) - len(unknown)
+            findings = unknown
+        return self._rendered(values, findings)
+
+    def _graded(self, finding: Finding) -> Finding:
+        severity = self.config.severity_of(finding.code, finding.severity)
+        return finding if severity == finding.severity else replace(finding, severity=severity)
+
+    def _rendered(self, values: dict, findings: list[Finding]) -> tuple:
+        """The row's output values re-derived from the findings left and the thresholds."""
+        review = [family for family in values["review"].split(";") if family]
+        for family in FAMILIES:
+            if not values[f"flag_{family}"]:
+                continue
+            mine = [f for f in findings if f.family == family]
+            above = values[f"score_{family}"] >= self.thresholds[family]
+            if mine and (above or any(catalogue()[f.code].get("always_report") for f in mine)):
+                continue
+            values[f"flag_{family}"] = 0
+            findings = [f for f in findings if f.family != family]
+            if not above:
+                review.append(family)
+        values["review"] = ";".join(family for family in FAMILIES if family in review)
+        if not values["flag_mismatch"]:
+            values["suggested_level2"] = ""
+        values["codes"], values["explanation"] = codes_and_explanation(findings)
+        return (*(values[column] for column in OUTPUT_COLUMNS), tuple(findings))
