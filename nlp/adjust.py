@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from nlp.baseline import fingerprint, row_content
+from nlp.baseline import KnownFinding, fingerprint, row_content
 from nlp.codes import catalogue
 from nlp.config import Config
 from nlp.context import Columns
@@ -26,8 +26,9 @@ from nlp.schema import FAMILIES, OUTPUT_COLUMNS, Finding, codes_and_explanation
 class Adjuster:
     """Applies ``config`` (and a ``baseline`` of known fingerprints) to the scorer's output tuples.
 
-    ``thresholds`` are the model's own flag thresholds; ``hidden`` counts the findings the baseline
-    hid since the last :meth:`drain` (a batch reports it per chunk, from whichever process scored it).
+    ``thresholds`` are the model's own flag thresholds; ``hidden`` holds the findings the baseline
+    hid since the last :meth:`drain` (a batch counts them per chunk, from whichever process scored
+    it, and carries them into a new baseline: they still occur).
     """
 
     def __init__(self, config: Config, thresholds: Mapping[str, float], baseline: frozenset[str] = frozenset()) -> None:
@@ -35,15 +36,15 @@ class Adjuster:
         self.config = config
         self.thresholds = {family: config.thresholds.get(family, thresholds[family]) for family in FAMILIES}
         self.baseline = baseline
-        self.hidden = 0
+        self.hidden: list[KnownFinding] = []
 
     @property
     def active(self) -> bool:
         return self.config.changes_findings or bool(self.baseline)
 
-    def drain(self) -> int:
-        """Findings the baseline hid since the last call; counting starts afresh."""
-        hidden, self.hidden = self.hidden, 0
+    def drain(self) -> list[KnownFinding]:
+        """Findings the baseline hid since the last call; collecting starts afresh."""
+        hidden, self.hidden = self.hidden, []
         return hidden
 
     def apply(self, columns: Columns, outputs: list[tuple]) -> list[tuple]:
@@ -52,15 +53,16 @@ class Adjuster:
             return outputs
         contents = [row_content({name: cells[i] for name, cells in columns.items()}) if self.baseline else ""
                     for i in range(len(outputs))]
-        return [self._row(output, content) for output, content in zip(outputs, contents)]
+        return [self._row(output, content, level3) for output, content, level3 in zip(outputs, contents, columns["level3"])]
 
-    def _row(self, output: tuple, content: str) -> tuple:
+    def _row(self, output: tuple, content: str, level3: str) -> tuple:
         values = dict(zip(OUTPUT_COLUMNS, output))
         findings = [f for f in (self._graded(f) for f in output[-1]) if self.config.reports(f.code, f.severity)]
         if self.baseline:
-            unknown = [f for f in findings if fingerprint(content, f.code) not in self.baseline]
-            self.hidden += len(findings) - len(unknown)
-            findings = unknown
+            keys = [fingerprint(content, f.code) for f in findings]
+            self.hidden.extend(KnownFinding(key, f.code, level3=level3)
+                               for key, f in zip(keys, findings) if key in self.baseline)
+            findings = [f for key, f in zip(keys, findings) if key not in self.baseline]
         return self._rendered(values, findings)
 
     def _graded(self, finding: Finding) -> Finding:

@@ -27,10 +27,12 @@ import pandas as pd
 from tqdm import tqdm
 
 from nlp import output_formats
+from nlp.baseline import KnownFinding, scored_entries
+from nlp.config import Config
 from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_rendered
 from nlp.readers import read_file
 from nlp.readers.base import InputError, Skipped
-from nlp.schema import scored_columns
+from nlp.schema import FINDINGS_COLUMN, scored_columns
 
 if TYPE_CHECKING:
     from nlp.scorer import Scorer
@@ -43,6 +45,16 @@ Result = pd.DataFrame | Rendered
 _worker_scorer = None
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What every scorer of a batch is loaded with: the model, the configuration, the baseline
+    (given to each worker once, at start-up, rather than pickled with every chunk)."""
+
+    models_dir: Path | None = None
+    config: Config = field(default_factory=Config)
+    baseline: frozenset[str] = frozenset()
+
+
 @dataclass
 class BatchOutcome:
     """What happened to the inputs: rows scored per file, failures and skipped parts."""
@@ -52,6 +64,8 @@ class BatchOutcome:
     failures: list[InputError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[InputError] = field(default_factory=list)
+    hidden: int = 0
+    known: list[KnownFinding] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -59,20 +73,37 @@ class BatchOutcome:
 
 
 @dataclass(frozen=True)
+class Checked:
+    """A scored chunk, how many findings the baseline hid in it and, when a baseline is being
+    written, every finding it has (reported or hidden: both still occur)."""
+
+    result: Result
+    hidden: int
+    known: list[KnownFinding]
+
+
+@dataclass(frozen=True)
 class Task:
-    """One chunk to score; with ``render_as`` set, the result is that format's lines in ``columns``."""
+    """One chunk to score; with ``render_as`` set, the result is that format's lines in ``columns``.
+    ``record``: collect the chunk's findings for ``--write-baseline``."""
 
     chunk: pd.DataFrame
     findings: bool
     render_as: str | None = None
     columns: tuple[str, ...] = ()
+    record: bool = False
 
-    def run(self, scorer: Scorer) -> Result:
-        scored = scorer.score_frame(self.chunk, findings=self.findings)
-        return render(scored, self.render_as, self.columns) if self.render_as else scored
+    def run(self, scorer: Scorer) -> Checked:
+        scored = scorer.score_frame(self.chunk, findings=self.findings or self.record)
+        hidden = scorer.adjuster.drain()
+        known = [*scored_entries(scored.to_dict("records")), *hidden] if self.record else []
+        if not self.findings and FINDINGS_COLUMN in scored:
+            scored = scored.drop(columns=FINDINGS_COLUMN)
+        result = render(scored, self.render_as, self.columns) if self.render_as else scored
+        return Checked(result, len(hidden), known)
 
 
-def _init_worker(models_dir: str | None) -> None:
+def _init_worker(setup: Setup) -> None:
     """Load the model in each worker after the fork, so no process maps a copy it does not use.
 
     SIGTERM gets its default action back: the parent's handler (see ``nlp.report.atomic``) is for
@@ -80,18 +111,18 @@ def _init_worker(models_dir: str | None) -> None:
     """
     global _worker_scorer
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _worker_scorer = _loaded_scorer(Path(models_dir) if models_dir else None)
+    _worker_scorer = _loaded_scorer(setup)
 
 
-def _run_in_worker(task: Task) -> Result:
+def _run_in_worker(task: Task) -> Checked:
     return task.run(_worker_scorer)
 
 
-def _loaded_scorer(models_dir: Path | None) -> Scorer:
+def _loaded_scorer(setup: Setup) -> Scorer:
     import nlp
     from nlp.scorer import GC_GEN0_THRESHOLD, settle
 
-    scorer = nlp.load(models_dir)
+    scorer = nlp.load(setup.models_dir).configure(setup.config, setup.baseline)
     settle(GC_GEN0_THRESHOLD)
     return scorer
 
@@ -154,15 +185,15 @@ def _last_unit_start(frame: pd.DataFrame) -> int:
     return 0
 
 
-def run_tasks(tasks: Iterator[Task], jobs: int, models_dir: Path | None) -> Iterator[Result]:
+def run_tasks(tasks: Iterator[Task], jobs: int, setup: Setup) -> Iterator[Checked]:
     """Results of ``tasks`` in order: in this process (jobs=1) or in ``jobs`` workers with bounded
     look-ahead while this process reads and writes."""
     if jobs <= 1:
-        scorer = _loaded_scorer(models_dir)
+        scorer = _loaded_scorer(setup)
         yield from (task.run(scorer) for task in tasks)
         return
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    with context.Pool(jobs, initializer=_init_worker, initargs=(str(models_dir) if models_dir else None,)) as pool:
+    with context.Pool(jobs, initializer=_init_worker, initargs=(setup,)) as pool:
         pending: deque = deque()
         for task in tasks:
             pending.append(pool.apply_async(_run_in_worker, (task,)))
@@ -187,36 +218,44 @@ def estimated_rows(paths: list[Path]) -> int | None:
 
 
 def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                models_dir: Path | None = None, progress: bool = False) -> BatchOutcome:
-    """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input."""
+                setup: Setup = Setup(), record: bool = False, progress: bool = False) -> BatchOutcome:
+    """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input.
+
+    ``record``: collect every reported finding (and every one the baseline hid) in
+    ``outcome.known``, for a new baseline.
+    """
     outcome = BatchOutcome()
     bar = tqdm(total=estimated_rows(paths), unit="rows", unit_scale=True, disable=not progress,
                file=sys.stderr, desc="scoring")
     chunks = input_chunks(paths, chunk_rows, outcome)
     try:
         if not output_formats.output_format(output).rows:
-            tasks = (Task(chunk, findings=True) for chunk in chunks)
-            _write_report(_with_progress(run_tasks(tasks, jobs, models_dir), bar), output)
+            tasks = (Task(chunk, findings=True, record=record) for chunk in chunks)
+            _write_report(_counted(run_tasks(tasks, jobs, setup), bar, outcome), output)
         else:
-            write_rendered(_with_progress(run_tasks(_render_tasks(chunks, output), jobs, models_dir), bar), output)
+            tasks = _render_tasks(chunks, output, record)
+            write_rendered(_counted(run_tasks(tasks, jobs, setup), bar, outcome), output)
     finally:
         bar.close()
     return outcome
 
 
-def _render_tasks(chunks: Iterator[pd.DataFrame], output: Path) -> Iterator[Task]:
+def _render_tasks(chunks: Iterator[pd.DataFrame], output: Path, record: bool) -> Iterator[Task]:
     """Tasks that come back as ``output``'s lines, laid out before scoring so that workers can
     render (JSONL keeps the findings; CSV/TSV have no use for them)."""
     suffix, layout = output_format(output), ColumnLayout()
     findings = suffix == ".jsonl"
     for chunk in chunks:
-        yield Task(chunk, findings, suffix, layout.admit(scored_columns(chunk.columns, findings)))
+        yield Task(chunk, findings, suffix, layout.admit(scored_columns(chunk.columns, findings)), record)
 
 
-def _with_progress(results: Iterator[Result], bar: tqdm) -> Iterator[Result]:
-    for result in results:
-        bar.update(len(result))
-        yield result
+def _counted(results: Iterator[Checked], bar: tqdm, outcome: BatchOutcome) -> Iterator[Result]:
+    """The results, with the progress bar moved and hidden/known findings added to ``outcome``."""
+    for checked in results:
+        bar.update(len(checked.result))
+        outcome.hidden += checked.hidden
+        outcome.known.extend(checked.known)
+        yield checked.result
     bar.total = bar.n  # the line count was an upper bound (headers, titles, blank lines): end at 100 %
     bar.refresh()
 

@@ -77,6 +77,15 @@ class Config:
                                   f"model's own flag threshold {model_thresholds[family]:.4f}: only raising is supported")
 
 
+def model_thresholds(models_dir: Path | None = None) -> dict[str, float]:
+    """The model's own flag thresholds, from its manifest (no model loaded): checked in the
+    process that starts workers, so a bad threshold is one line there, not an error in each."""
+    from nlp.artifacts import read_manifest
+    from nlp.resources import models_path
+
+    return read_manifest(models_dir or models_path())["thresholds"]
+
+
 def find_config(explicit: Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
     """``explicit``, else ``$IQC_CONFIG``, else ``./iqc.toml`` when it exists, else ``None``."""
     environ = os.environ if environ is None else environ
@@ -193,21 +202,27 @@ def _level2(name: object, key: str, source: str) -> str:
 
 def to_toml(config: Config, model_thresholds: Mapping[str, float] | None = None) -> str:
     """The effective configuration as TOML that :func:`load_config` reads back; thresholds not set
-    show the model's own, so ``iqc config show`` says what scoring will do."""
-    thresholds = {**(model_thresholds or {}), **config.thresholds}
+    show the model's own as comments, so ``iqc config show`` says what scoring will do."""
+    model_thresholds = model_thresholds or {}
     lines = [f"# effective configuration ({config.source or 'defaults: no iqc.toml'})"]
     if config.province:
         lines.append(f"province = {_value(config.province)}")
     lines += ["", "[codes]", f"disable = {_value(sorted(config.disable))}",
               f"min_severity = {_value(config.min_severity)}", "", "[codes.severity]"]
     lines += [f"{code} = {_value(severity)}" for code, severity in sorted(config.severity.items())]
-    lines += ["", "[thresholds]"] + [f"{family} = {round(thresholds[family], 4)}"
-                                     for family in FAMILIES if family in thresholds]
+    lines += ["", "[thresholds]"] + [_threshold(family, config.thresholds, model_thresholds) for family in FAMILIES
+                                     if family in config.thresholds or family in model_thresholds]
     for name, province in sorted(config.provinces.items()):
         lines += ["", f"[provinces.{_value(name)}]",
                   f"required_dimensions = {_value(list(province.required_dimensions))}",
                   f"aliases = {{ {', '.join(f'{_value(k)} = {_value(v)}' for k, v in province.aliases.items())} }}"]
     return "\n".join(lines) + "\n"
+
+
+def _threshold(family: str, configured: Mapping[str, float], model: Mapping[str, float]) -> str:
+    if family in configured:
+        return f"{family} = {configured[family]}"
+    return f"# {family} = {model[family]:.4f}  (the model's own)"
 
 
 def _value(value: object) -> str:

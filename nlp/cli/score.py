@@ -11,9 +11,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, positive_int
 from nlp.output_formats import FORMATS
+
+if TYPE_CHECKING:
+    from nlp.batch import Setup
 
 
 
@@ -30,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--chunk-rows", type=positive_int, default=None,
                         help="rows per chunk: fewer use less memory, more cost more overhead (default 5,000)")
     parser.add_argument("--models-dir", type=Path, default=None, help="model directory (default: bundled models/)")
+    parser.add_argument("--config", type=Path, default=None, metavar="FILE",
+                        help="configuration (default: $IQC_CONFIG, else ./iqc.toml when it exists)")
+    parser.add_argument("--baseline", type=Path, default=None, metavar="FILE",
+                        help="report only findings not in FILE (a --write-baseline file or a previous .jsonl output)")
+    parser.add_argument("--write-baseline", type=Path, default=None, metavar="FILE",
+                        help="write every finding of this run (also those --baseline hid) to FILE")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     parser.set_defaults(handler=run)
 
@@ -47,8 +57,21 @@ def _output_path(args: argparse.Namespace) -> Path:
         return args.output.with_suffix(by_name(args.format).suffix)
 
 
+def _setup(args: argparse.Namespace) -> Setup:
+    """The model, configuration and baseline of this run; ``ValueError`` (one line) if unusable."""
+    from nlp.baseline import read_baseline
+    from nlp.batch import Setup
+    from nlp.config import find_config, load_config, model_thresholds
+
+    config = load_config(find_config(args.config))
+    config.check_thresholds(model_thresholds(args.models_dir))
+    baseline = read_baseline(args.baseline) if args.baseline else frozenset()
+    return Setup(args.models_dir, config, baseline)
+
+
 def run(args: argparse.Namespace) -> int:
     from nlp.artifacts import ArtifactError
+    from nlp.baseline import write_baseline
     from nlp.batch import DEFAULT_CHUNK_ROWS, score_batch
     from nlp.readers import expand_inputs
 
@@ -57,16 +80,27 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"iqc: {error} (or give --format)", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        setup = _setup(args)
+    except ArtifactError as error:
+        print(f"iqc: {error}", file=sys.stderr)
+        return EXIT_INPUT_FAILED
+    except ValueError as error:
+        print(f"iqc: {error}", file=sys.stderr)
+        return EXIT_USAGE
     paths, missing = expand_inputs(args.inputs, output=output)
     for error in missing:
         print(f"iqc: {error}", file=sys.stderr)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     try:
         outcome = score_batch(paths, output, jobs=jobs, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS,
-                              models_dir=args.models_dir, progress=not args.quiet and sys.stderr.isatty())
+                              setup=setup, record=args.write_baseline is not None,
+                              progress=not args.quiet and sys.stderr.isatty())
     except ArtifactError as error:
         print(f"iqc: {error}", file=sys.stderr)
         return EXIT_INPUT_FAILED
+    if args.write_baseline:
+        written = write_baseline(outcome.known, args.write_baseline)
     for error in outcome.failures:
         print(f"iqc: {error}", file=sys.stderr)
     if not args.quiet:
@@ -75,4 +109,8 @@ def run(args: argparse.Namespace) -> int:
         for warning in outcome.warnings:
             print(f"iqc: warning: {warning}", file=sys.stderr)
         print(f"iqc: scored {outcome.rows} rows from {len(outcome.rows_per_file)} file(s) -> {output}", file=sys.stderr)
+        if args.baseline:
+            print(f"iqc: hid {outcome.hidden} findings already in the baseline {args.baseline}", file=sys.stderr)
+        if args.write_baseline:
+            print(f"iqc: wrote {written} findings to the baseline {args.write_baseline}", file=sys.stderr)
     return EXIT_INPUT_FAILED if (outcome.failures or missing) else EXIT_OK
