@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nlp.context import cell_text
-from nlp.report.atomic import AtomicTarget
 
 #: The cells a finding is about; not ``row_id``, ``source_line`` or the file name.
 BASELINE_CELLS: tuple[str, ...] = ("level1", "level2", "level3", "description", "target_value", "unit",
@@ -81,6 +80,8 @@ def _line_fingerprints(line: str, where: str) -> list[str]:
 
 def write_baseline(entries: Iterable[KnownFinding], path: Path) -> int:
     """Write ``entries`` (once per fingerprint, in order) atomically; returns how many."""
+    from nlp.report.atomic import AtomicTarget  # nlp.report's SARIF writer imports this module
+
     seen: set[str] = set()
     with AtomicTarget(path) as target:
         with target.tmp.open("w", encoding="utf-8") as handle:

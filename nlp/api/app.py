@@ -21,13 +21,14 @@ from nlp.api.settings import ApiSettings
 
 
 def create_app(scorer: Scorer | None = None, settings: ApiSettings | None = None) -> FastAPI:
-    """A ready-to-serve app; with ``scorer=None`` the model is loaded by ``nlp.load()`` at startup.
+    """A ready-to-serve app; with ``scorer=None`` the model is loaded by ``nlp.load()`` at startup,
+    configured by ``settings.config`` (a given scorer is used as its caller configured it).
 
     ``settings`` defaults to ``ApiSettings.from_env()`` (``data/api.toml`` + ``IQC_*`` variables).
     """
     settings = settings or ApiSettings.from_env()
     app = FastAPI(title="indicator-qc", version=nlp.__version__, description=_description(settings),
-                  lifespan=_lifespan(scorer))
+                  lifespan=_lifespan(scorer, settings))
     app.state.settings = settings
     if scorer is not None:
         app.state.scorer = scorer
@@ -38,11 +39,11 @@ def create_app(scorer: Scorer | None = None, settings: ApiSettings | None = None
     return app
 
 
-def _lifespan(scorer: Scorer | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(scorer: Scorer | None, settings: ApiSettings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if scorer is None:
-            app.state.scorer = nlp.load()
+            app.state.scorer = nlp.load(config=settings.config)
         settle()
         yield
 
