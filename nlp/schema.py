@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 FAMILIES: tuple[str, ...] = ("boilerplate", "mismatch", "unmeasurable")
 
+#: Version of the scored-record shape (:mod:`nlp.record_schema`): bump the major part when a field
+#: is removed or changes meaning, the minor part when one is added.
+SCHEMA_VERSION = "1.0"
+
 #: Columns the scorer appends after the input columns, in this order.
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "flag_boilerplate",

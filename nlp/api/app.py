@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 import nlp
 from nlp.scorer import settle
-from nlp.api import routes
+from nlp.api import docs, routes
 from nlp.api.deps import Scorer
 from nlp.api.errors import install_error_handlers
 from nlp.api.limits import BodySizeLimit
@@ -28,12 +28,13 @@ def create_app(scorer: Scorer | None = None, settings: ApiSettings | None = None
     """
     settings = settings or ApiSettings.from_env()
     app = FastAPI(title="indicator-qc", version=nlp.__version__, description=_description(settings),
-                  lifespan=_lifespan(scorer, settings))
+                  lifespan=_lifespan(scorer, settings), docs_url=None, redoc_url=None)
     app.state.settings = settings
     if scorer is not None:
         app.state.scorer = scorer
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
     install_error_handlers(app)
+    app.include_router(docs.router)
     app.include_router(routes.public)
     app.include_router(routes.protected)
     return app
