@@ -97,7 +97,7 @@ def find_config(explicit: Path | None = None, environ: Mapping[str, str] | None 
     return local if local.is_file() else None
 
 
-def load_config(path: Path | None) -> Config:
+def load_config(path: Path | str | None) -> Config:
     """The configuration in ``path`` (``Config()`` for ``None``); :class:`ConfigError` on any problem."""
     if path is None:
         return Config()

@@ -169,3 +169,12 @@ def test_defaults_change_nothing(scorer, plain) -> None:
     assert not Config().changes_findings
     assert scorer.configure(Config()).score(ROWS) == plain
     assert to_toml(Config(), model_thresholds()).startswith("# effective configuration (defaults")
+
+
+def test_the_readme_example_is_a_valid_configuration(tmp_path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "iqc.toml"
+    path.write_text(example, encoding="utf-8")
+    config = load_config(path)
+    assert config.disable == {"B4", "M5"} and config.province == "广东"
