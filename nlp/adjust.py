@@ -26,26 +26,31 @@ from nlp.schema import FAMILIES, OUTPUT_COLUMNS, Finding, codes_and_explanation
 class Adjuster:
     """Applies ``config`` (and a ``baseline`` of known fingerprints) to the scorer's output tuples.
 
-    ``thresholds`` are the model's own flag thresholds; ``hidden`` holds the findings the baseline
-    hid since the last :meth:`drain` (a batch counts them per chunk, from whichever process scored
-    it, and carries them into a new baseline: they still occur).
+    ``thresholds`` are the model's own flag thresholds. ``hidden`` counts the findings the baseline
+    hid since the last :meth:`drain` (a batch counts them per chunk, in whichever process scored
+    it); with ``record`` they are also kept, for a new baseline (they still occur).
     """
 
-    def __init__(self, config: Config, thresholds: Mapping[str, float], baseline: frozenset[str] = frozenset()) -> None:
+    def __init__(self, config: Config, thresholds: Mapping[str, float], baseline: frozenset[str] = frozenset(),
+                 record: bool = False) -> None:
         config.check_thresholds(thresholds)
         self.config = config
         self.thresholds = {family: config.thresholds.get(family, thresholds[family]) for family in FAMILIES}
         self.baseline = baseline
-        self.hidden: list[KnownFinding] = []
+        self.record = record
+        self.hidden = 0
+        self.hidden_known: list[KnownFinding] = []
 
     @property
     def active(self) -> bool:
         return self.config.changes_findings or bool(self.baseline)
 
-    def drain(self) -> list[KnownFinding]:
-        """Findings the baseline hid since the last call; collecting starts afresh."""
-        hidden, self.hidden = self.hidden, []
-        return hidden
+    def drain(self) -> tuple[int, list[KnownFinding]]:
+        """How many findings the baseline hid since the last call, and (with ``record``) which;
+        counting starts afresh."""
+        drained = self.hidden, self.hidden_known
+        self.hidden, self.hidden_known = 0, []
+        return drained
 
     def apply(self, columns: Columns, outputs: list[tuple]) -> list[tuple]:
         """``outputs`` (one tuple per row of ``columns``: output values, then findings) adjusted."""
@@ -60,8 +65,10 @@ class Adjuster:
         findings = [f for f in (self._graded(f) for f in output[-1]) if self.config.reports(f.code, f.severity)]
         if self.baseline:
             keys = [fingerprint(content, f.code) for f in findings]
-            self.hidden.extend(KnownFinding(key, f.code, level3=level3)
-                               for key, f in zip(keys, findings) if key in self.baseline)
+            known = [KnownFinding(key, f.code, level3=level3) for key, f in zip(keys, findings) if key in self.baseline]
+            self.hidden += len(known)
+            if self.record:
+                self.hidden_known.extend(known)
             findings = [f for key, f in zip(keys, findings) if key not in self.baseline]
         return self._rendered(values, findings)
 

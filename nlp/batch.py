@@ -53,6 +53,7 @@ class Setup:
     models_dir: Path | None = None
     config: Config = field(default_factory=Config)
     baseline: frozenset[str] = frozenset()
+    record: bool = False  # collect every finding (reported or hidden by the baseline) for --write-baseline
 
 
 @dataclass
@@ -84,23 +85,22 @@ class Checked:
 
 @dataclass(frozen=True)
 class Task:
-    """One chunk to score; with ``render_as`` set, the result is that format's lines in ``columns``.
-    ``record``: collect the chunk's findings for ``--write-baseline``."""
+    """One chunk to score; with ``render_as`` set, the result is that format's lines in ``columns``."""
 
     chunk: pd.DataFrame
     findings: bool
     render_as: str | None = None
     columns: tuple[str, ...] = ()
-    record: bool = False
 
     def run(self, scorer: Scorer) -> Checked:
-        scored = scorer.score_frame(self.chunk, findings=self.findings or self.record)
-        hidden = scorer.adjuster.drain()
-        known = [*scored_entries(scored.to_dict("records")), *hidden] if self.record else []
+        record = scorer.adjuster.record
+        scored = scorer.score_frame(self.chunk, findings=self.findings or record)
+        hidden, hidden_known = scorer.adjuster.drain()
+        known = [*scored_entries(scored.to_dict("records")), *hidden_known] if record else []
         if not self.findings and FINDINGS_COLUMN in scored:
             scored = scored.drop(columns=FINDINGS_COLUMN)
         result = render(scored, self.render_as, self.columns) if self.render_as else scored
-        return Checked(result, len(hidden), known)
+        return Checked(result, hidden, known)
 
 
 def _init_worker(setup: Setup) -> None:
@@ -122,7 +122,7 @@ def _loaded_scorer(setup: Setup) -> Scorer:
     import nlp
     from nlp.scorer import GC_GEN0_THRESHOLD, settle
 
-    scorer = nlp.load(setup.models_dir).configure(setup.config, setup.baseline)
+    scorer = nlp.load(setup.models_dir).configure(setup.config, setup.baseline, setup.record)
     settle(GC_GEN0_THRESHOLD)
     return scorer
 
@@ -218,35 +218,32 @@ def estimated_rows(paths: list[Path]) -> int | None:
 
 
 def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                setup: Setup = Setup(), record: bool = False, progress: bool = False) -> BatchOutcome:
-    """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input.
-
-    ``record``: collect every reported finding (and every one the baseline hid) in
-    ``outcome.known``, for a new baseline.
-    """
+                setup: Setup = Setup(), progress: bool = False) -> BatchOutcome:
+    """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input
+    (with ``setup.record``, every finding in ``outcome.known``, for a new baseline)."""
     outcome = BatchOutcome()
     bar = tqdm(total=estimated_rows(paths), unit="rows", unit_scale=True, disable=not progress,
                file=sys.stderr, desc="scoring")
     chunks = input_chunks(paths, chunk_rows, outcome)
     try:
         if not output_formats.output_format(output).rows:
-            tasks = (Task(chunk, findings=True, record=record) for chunk in chunks)
+            tasks = (Task(chunk, findings=True) for chunk in chunks)
             _write_report(_counted(run_tasks(tasks, jobs, setup), bar, outcome), output)
         else:
-            tasks = _render_tasks(chunks, output, record)
+            tasks = _render_tasks(chunks, output)
             write_rendered(_counted(run_tasks(tasks, jobs, setup), bar, outcome), output)
     finally:
         bar.close()
     return outcome
 
 
-def _render_tasks(chunks: Iterator[pd.DataFrame], output: Path, record: bool) -> Iterator[Task]:
+def _render_tasks(chunks: Iterator[pd.DataFrame], output: Path) -> Iterator[Task]:
     """Tasks that come back as ``output``'s lines, laid out before scoring so that workers can
     render (JSONL keeps the findings; CSV/TSV have no use for them)."""
     suffix, layout = output_format(output), ColumnLayout()
     findings = suffix == ".jsonl"
     for chunk in chunks:
-        yield Task(chunk, findings, suffix, layout.admit(scored_columns(chunk.columns, findings)), record)
+        yield Task(chunk, findings, suffix, layout.admit(scored_columns(chunk.columns, findings)))
 
 
 def _counted(results: Iterator[Checked], bar: tqdm, outcome: BatchOutcome) -> Iterator[Result]:

@@ -65,11 +65,14 @@ class Scorer:
         self._coefficients = {family: model.head_coefficients(family) for family in FAMILIES}
         self.adjuster = Adjuster(Config(), model.thresholds_)
 
-    def configure(self, config: Config | None = None, baseline: frozenset[str] = frozenset()) -> Scorer:
-        """Apply ``config`` (an ``iqc.toml``) and hide the findings in ``baseline`` in every later
-        result; :class:`~nlp.config.ConfigError` if a threshold is below the model's own. The
-        remembered rows are the model's, so configuring never clears them."""
-        self.adjuster = Adjuster(config or Config(), self.model.thresholds_, baseline)
+    def configure(self, config: Config | None = None, baseline: frozenset[str] = frozenset(),
+                  record: bool = False) -> Scorer:
+        """Apply ``config`` (an ``iqc.toml``) and hide the findings in ``baseline``
+        (:func:`nlp.baseline.read_baseline`) in every later result; ``self.adjuster.drain()`` says
+        how many were hidden (and, with ``record``, which). :class:`~nlp.config.ConfigError` if a
+        threshold is below the model's own. The remembered rows are the model's, so configuring
+        never clears them."""
+        self.adjuster = Adjuster(config or Config(), self.model.thresholds_, baseline, record)
         return self
 
     # -- public API ----------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """``iqc score INPUT... -o OUT``: score indicator tables; OUT's suffix picks the format.
 
-``.csv``/``.tsv``/``.jsonl`` for machines (JSONL also carries the structured findings), ``.xlsx``
-for people (highlighted cells, comments, triage and summary sheets), ``.html`` for a one-file
-report. Unreadable inputs are reported one line each and the rest of the batch is scored; the
-exit code is then 1.
+``.csv``/``.tsv``/``.jsonl`` for machines (JSONL also carries the structured findings), ``.sarif``
+for code-scanning tools, ``.xlsx`` for people (highlighted cells, comments, triage and summary
+sheets), ``.html`` for a one-file report. Unreadable inputs are reported one line each and the rest
+of the batch is scored; the exit code is then 1. ``--config`` (an ``iqc.toml``) and ``--baseline``
+change what is reported (:mod:`nlp.adjust`); a bad one is a usage error (exit 2), before any work.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, positive_int
 from nlp.output_formats import FORMATS
 
 if TYPE_CHECKING:
-    from nlp.batch import Setup
+    from nlp.batch import BatchOutcome, Setup
 
 
 
@@ -66,12 +67,11 @@ def _setup(args: argparse.Namespace) -> Setup:
     config = load_config(find_config(args.config))
     config.check_thresholds(model_thresholds(args.models_dir))
     baseline = read_baseline(args.baseline) if args.baseline else frozenset()
-    return Setup(args.models_dir, config, baseline)
+    return Setup(args.models_dir, config, baseline, record=args.write_baseline is not None)
 
 
 def run(args: argparse.Namespace) -> int:
     from nlp.artifacts import ArtifactError
-    from nlp.baseline import write_baseline
     from nlp.batch import DEFAULT_CHUNK_ROWS, score_batch
     from nlp.readers import expand_inputs
 
@@ -94,23 +94,36 @@ def run(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     try:
         outcome = score_batch(paths, output, jobs=jobs, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS,
-                              setup=setup, record=args.write_baseline is not None,
-                              progress=not args.quiet and sys.stderr.isatty())
+                              setup=setup, progress=not args.quiet and sys.stderr.isatty())
     except ArtifactError as error:
         print(f"iqc: {error}", file=sys.stderr)
         return EXIT_INPUT_FAILED
-    if args.write_baseline:
-        written = write_baseline(outcome.known, args.write_baseline)
     for error in outcome.failures:
         print(f"iqc: {error}", file=sys.stderr)
     if not args.quiet:
-        for part in outcome.skipped:
-            print(f"iqc: skipped {part.file} {part.location}: {part.reason}", file=sys.stderr)
-        for warning in outcome.warnings:
-            print(f"iqc: warning: {warning}", file=sys.stderr)
-        print(f"iqc: scored {outcome.rows} rows from {len(outcome.rows_per_file)} file(s) -> {output}", file=sys.stderr)
-        if args.baseline:
-            print(f"iqc: hid {outcome.hidden} findings already in the baseline {args.baseline}", file=sys.stderr)
-        if args.write_baseline:
-            print(f"iqc: wrote {written} findings to the baseline {args.write_baseline}", file=sys.stderr)
-    return EXIT_INPUT_FAILED if (outcome.failures or missing) else EXIT_OK
+        _summary(args, outcome, output)
+    baseline_failed = args.write_baseline is not None and not _write_baseline(args, outcome)
+    return EXIT_INPUT_FAILED if (outcome.failures or missing or baseline_failed) else EXIT_OK
+
+
+def _write_baseline(args: argparse.Namespace, outcome: BatchOutcome) -> bool:
+    from nlp.baseline import write_baseline
+
+    try:
+        written = write_baseline(outcome.known, args.write_baseline)
+    except OSError as error:
+        print(f"iqc: {args.write_baseline}: cannot write the baseline: {error.strerror or error}", file=sys.stderr)
+        return False
+    if not args.quiet:
+        print(f"iqc: wrote {written} findings to the baseline {args.write_baseline}", file=sys.stderr)
+    return True
+
+
+def _summary(args: argparse.Namespace, outcome: BatchOutcome, output: Path) -> None:
+    for part in outcome.skipped:
+        print(f"iqc: skipped {part.file} {part.location}: {part.reason}", file=sys.stderr)
+    for warning in outcome.warnings:
+        print(f"iqc: warning: {warning}", file=sys.stderr)
+    print(f"iqc: scored {outcome.rows} rows from {len(outcome.rows_per_file)} file(s) -> {output}", file=sys.stderr)
+    if args.baseline:
+        print(f"iqc: hid {outcome.hidden} findings already in the baseline {args.baseline}", file=sys.stderr)
