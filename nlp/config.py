@@ -68,13 +68,13 @@ class Config:
         """Whether a finding with this code and (configured) severity is kept."""
         return code not in self.disable and SEVERITIES.index(severity) >= SEVERITIES.index(self.min_severity)
 
-    def check_thresholds(self, model_thresholds: Mapping[str, float]) -> None:
+    def check_thresholds(self, model_own: Mapping[str, float]) -> None:
         """Refuse a threshold below the model's own: the scorer computes a family's findings only
         when the model flags it, so a lower threshold would flag rows with nothing to report."""
         for family, value in self.thresholds.items():
-            if value < model_thresholds[family]:
+            if value < model_own[family]:
                 raise ConfigError(f"{self.source or CONFIG_NAME}: thresholds.{family} = {value} is below the "
-                                  f"model's own flag threshold {model_thresholds[family]:.4f}: only raising is supported")
+                                  f"model's own flag threshold {model_own[family]:.4f}: only raising is supported")
 
 
 def model_thresholds(models_dir: Path | None = None) -> dict[str, float]:
@@ -200,18 +200,18 @@ def _level2(name: object, key: str, source: str) -> str:
     return category.name
 
 
-def to_toml(config: Config, model_thresholds: Mapping[str, float] | None = None) -> str:
+def to_toml(config: Config, model_own: Mapping[str, float] | None = None) -> str:
     """The effective configuration as TOML that :func:`load_config` reads back; thresholds not set
-    show the model's own as comments, so ``iqc config show`` says what scoring will do."""
-    model_thresholds = model_thresholds or {}
+    show the model's own (``model_own``) as comments, so ``iqc config show`` says what scoring will do."""
+    model_own = model_own or {}
     lines = [f"# effective configuration ({config.source or 'defaults: no iqc.toml'})"]
     if config.province:
         lines.append(f"province = {_value(config.province)}")
     lines += ["", "[codes]", f"disable = {_value(sorted(config.disable))}",
               f"min_severity = {_value(config.min_severity)}", "", "[codes.severity]"]
     lines += [f"{code} = {_value(severity)}" for code, severity in sorted(config.severity.items())]
-    lines += ["", "[thresholds]"] + [_threshold(family, config.thresholds, model_thresholds) for family in FAMILIES
-                                     if family in config.thresholds or family in model_thresholds]
+    lines += ["", "[thresholds]"] + [_threshold(family, config.thresholds, model_own) for family in FAMILIES
+                                     if family in config.thresholds or family in model_own]
     for name, province in sorted(config.provinces.items()):
         lines += ["", f"[provinces.{_value(name)}]",
                   f"required_dimensions = {_value(list(province.required_dimensions))}",
