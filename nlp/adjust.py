@@ -6,7 +6,8 @@ them (a severity per code), re-derives the flags from the ``score_*`` values at 
 thresholds, and re-renders ``codes``, ``review``, ``suggested_level2`` and ``explanation`` from
 what is left, so every output format agrees.
 
-A family whose findings are all removed loses its flag: disabling a code means its rows are not
+A family flagged for a fact whatever its score (an exact duplicate, B10) keeps that flag at any
+threshold. A family whose findings are all removed loses its flag: disabling a code means its rows are not
 reported, and substituting the model code (B0/C0/M0) would re-report the same rows under another
 name. Its score stays in ``score_*``. A family that drops below a raised threshold joins ``review``
 (the "needs a look" band then runs from the model's review threshold up to the configured one).
@@ -17,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from nlp.baseline import KnownFinding, fingerprint, row_content
-from nlp.codes import catalogue
 from nlp.config import Config
 from nlp.context import Columns
 from nlp.schema import FAMILIES, OUTPUT_COLUMNS, Finding, codes_and_explanation
@@ -35,6 +35,7 @@ class Adjuster:
                  record: bool = False) -> None:
         config.check_thresholds(thresholds)
         self.config = config
+        self.model_thresholds = thresholds
         self.thresholds = {family: config.thresholds.get(family, thresholds[family]) for family in FAMILIES}
         self.baseline = baseline
         self.record = record
@@ -82,9 +83,10 @@ class Adjuster:
         for family in FAMILIES:
             if not values[f"flag_{family}"]:
                 continue
-            mine = [f for f in findings if f.family == family]
-            above = values[f"score_{family}"] >= self.thresholds[family]
-            if mine and (above or any(catalogue()[f.code].get("always_report") for f in mine)):
+            score = values[f"score_{family}"]
+            above = score >= self.thresholds[family]
+            as_fact = score < self.model_thresholds[family]  # flagged for a fact (B10), not by the model
+            if (above or as_fact) and any(f.family == family for f in findings):
                 continue
             values[f"flag_{family}"] = 0
             findings = [f for f in findings if f.family != family]

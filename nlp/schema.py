@@ -46,9 +46,9 @@ def scored_columns(input_columns: Iterable[str], findings: bool) -> list[str]:
 
 
 def codes_and_explanation(findings: Iterable["Finding"]) -> tuple[str, str]:
-    """The ``codes`` and ``explanation`` cells of a row's findings (in order; advisory notes raise
-    no flag, so they are in neither): the scorer and :mod:`nlp.adjust` render rows the same way."""
-    flagged = [f for f in findings if f.family != "advisory"]
+    """The ``codes`` and ``explanation`` cells of a row's findings (in order; only the families'
+    findings: advisory notes raise no flag): the scorer and :mod:`nlp.adjust` render rows alike."""
+    flagged = [f for f in findings if f.family in FAMILIES]
     return ";".join(f.code for f in flagged), " ".join(f"[{f.code}] {f.message}建议：{f.suggestion}" for f in flagged)
 
 
