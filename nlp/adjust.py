@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from nlp.baseline import KnownFinding, fingerprint, row_content
+from nlp.baseline import KnownFinding
 from nlp.config import Config
 from nlp.context import Columns
-from nlp.schema import FAMILIES, OUTPUT_COLUMNS, Finding, codes_and_explanation
+from nlp.fingerprints import finding_key
+from nlp.schema import FAMILIES, OUTPUT_COLUMNS, Finding, finding_cells
 
 
 class Adjuster:
@@ -57,16 +58,17 @@ class Adjuster:
         """``outputs`` (one tuple per row of ``columns``: output values, then findings) adjusted."""
         if not self.active:
             return outputs
-        contents = [row_content({name: cells[i] for name, cells in columns.items()}) if self.baseline else ""
-                    for i in range(len(outputs))]
-        return [self._row(output, content, level3) for output, content, level3 in zip(outputs, contents, columns["level3"])]
+        return [self._row(output, {name: cells[i] for name, cells in columns.items()} if self.baseline else {})
+                for i, output in enumerate(outputs)]
 
-    def _row(self, output: tuple, content: str, level3: str) -> tuple:
+    def _row(self, output: tuple, cells: dict[str, str]) -> tuple:
+        """One row; ``cells`` (its analysed cells) only when there is a baseline to look up."""
         values = dict(zip(OUTPUT_COLUMNS, output))
         findings = [f for f in (self._graded(f) for f in output[-1]) if self.config.reports(f.code, f.severity)]
         if self.baseline:
-            keys = [fingerprint(content, f.code) for f in findings]
-            known = [KnownFinding(key, f.code, level3=level3) for key, f in zip(keys, findings) if key in self.baseline]
+            keys = [finding_key(cells, f.code) for f in findings]
+            known = [KnownFinding(key, f.code, level3=cells["level3"])
+                     for key, f in zip(keys, findings) if key in self.baseline]
             self.hidden += len(known)
             if self.record:
                 self.hidden_known.extend(known)
@@ -95,5 +97,5 @@ class Adjuster:
         values["review"] = ";".join(family for family in FAMILIES if family in review)
         if not values["flag_mismatch"]:
             values["suggested_level2"] = ""
-        values["codes"], values["explanation"] = codes_and_explanation(findings)
+        values.update(finding_cells(findings))
         return (*(values[column] for column in OUTPUT_COLUMNS), tuple(findings))

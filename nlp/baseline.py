@@ -1,27 +1,22 @@
 """Baselines: findings a reviewer has already seen, so that a re-run shows only new ones.
 
-A finding is known by the SHA-256 of its row's analysed content plus its code — never by
+A finding is known by :func:`nlp.fingerprints.finding_key` — the SHA-256 of its row's analysed
+cells (whitespace-normalised) plus its code, the key reviewers' decisions use too — never by
 ``row_id`` or line numbers, so a table re-exported, re-sorted or with rows inserted still matches.
-Cells are compared after NFKC and whitespace folding (a full-width ``％`` or a doubled space from
-another export is the same cell). A baseline file is JSON Lines: what ``--write-baseline`` writes
+A baseline file is JSON Lines: what ``--write-baseline`` writes
 (``fingerprint``, ``code``, ``row_id`` and ``level3`` for people), or a previous ``iqc score -o
 x.jsonl`` output, whose rows' findings are fingerprinted when it is read.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from nlp.context import cell_text
-
-#: The cells a finding is about; not ``row_id``, ``source_line`` or the file name.
-BASELINE_CELLS: tuple[str, ...] = ("level1", "level2", "level3", "description", "target_value", "unit",
-                                   "basis", "project_name")
-
+from nlp.fingerprints import finding_key
+from nlp.schema import FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN
 
 class BaselineError(ValueError):
     """A baseline file that cannot be read; one line naming the file (and line)."""
@@ -39,17 +34,6 @@ class KnownFinding:
     def to_json(self) -> str:
         return json.dumps({"fingerprint": self.fingerprint, "code": self.code, "row_id": self.row_id,
                            "level3": self.level3}, ensure_ascii=False)
-
-
-def row_content(cells: Mapping[str, object]) -> str:
-    """The normalised analysed cells of a row, the part of a fingerprint shared by its findings."""
-    return json.dumps([" ".join(unicodedata.normalize("NFKC", cell_text(cells.get(name))).split())
-                       for name in BASELINE_CELLS], ensure_ascii=False)
-
-
-def fingerprint(content: str, code: str) -> str:
-    """The stable key of one finding: ``content`` from :func:`row_content`, plus the code."""
-    return hashlib.sha256(f"{content}\x1f{code}".encode()).hexdigest()
 
 
 def read_baseline(path: Path) -> frozenset[str]:
@@ -72,8 +56,9 @@ def _line_fingerprints(line: str, where: str) -> list[str]:
         raise BaselineError(f"{where}: not JSON") from None
     if isinstance(record, dict) and isinstance(record.get("fingerprint"), str):
         return [record["fingerprint"]]
-    if isinstance(record, dict) and isinstance(record.get("findings"), list) \
-            and all(isinstance(finding, dict) and "code" in finding for finding in record["findings"]):
+    if isinstance(record, dict) and isinstance(record.get("findings"), list) and all(
+            isinstance(finding, dict) and "code" in finding
+            for column in (FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN) for finding in record.get(column) or ()):
         return [entry.fingerprint for entry in scored_entries([record])]
     raise BaselineError(f"{where}: neither a baseline entry (fingerprint) nor a scored row (findings)")
 
@@ -93,11 +78,7 @@ def write_baseline(entries: Iterable[KnownFinding], path: Path) -> int:
 
 
 def scored_entries(rows: Iterable[Mapping[str, object]]) -> list[KnownFinding]:
-    """Baseline entries of scored rows (dicts with ``findings``): one per reported finding."""
-    entries = []
-    for row in rows:
-        content = row_content(row)
-        entries.extend(KnownFinding(fingerprint(content, str(finding["code"])), str(finding["code"]),
-                                    cell_text(row.get("row_id")), cell_text(row.get("level3")))
-                       for finding in row.get("findings") or ())
-    return entries
+    """Baseline entries of scored rows (dicts with ``findings`` and ``table_findings``): one per finding."""
+    return [KnownFinding(finding_key(row, str(finding["code"])), str(finding["code"]), cell_text(row.get("row_id")),
+                         cell_text(row.get("level3")))
+            for row in rows for column in (FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN) for finding in row.get(column) or ()]

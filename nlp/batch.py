@@ -29,10 +29,12 @@ from tqdm import tqdm
 from nlp import output_formats
 from nlp.baseline import KnownFinding, scored_entries
 from nlp.config import Config
+from nlp.context import frame_columns, index_tables, table_keys
+from nlp.copies import CopyIndex, TableRef, Twin
 from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_rendered
 from nlp.readers import read_file
 from nlp.readers.base import InputError, Skipped
-from nlp.schema import FINDINGS_COLUMN, scored_columns
+from nlp.schema import FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN, scored_columns
 
 if TYPE_CHECKING:
     from nlp.scorer import Scorer
@@ -65,8 +67,9 @@ class BatchOutcome:
     failures: list[InputError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[InputError] = field(default_factory=list)
-    hidden: int = 0
-    known: list[KnownFinding] = field(default_factory=list)
+    hidden: int = 0  # findings hidden because reviewers rejected them (``rejected`` of score_batch)
+    in_baseline: int = 0  # findings hidden because the baseline (``setup.baseline``) has them
+    known: list[KnownFinding] = field(default_factory=list)  # every finding, with ``setup.record``
 
     @property
     def rows(self) -> int:
@@ -75,32 +78,44 @@ class BatchOutcome:
 
 @dataclass(frozen=True)
 class Checked:
-    """A scored chunk, how many findings the baseline hid in it and, when a baseline is being
-    written, every finding it has (reported or hidden: both still occur)."""
+    """A scored chunk, how many findings reviewers' rejections and the baseline hid in it and,
+    when a baseline is being written, every finding it has (reported, in the baseline or rejected:
+    all still occur)."""
 
     result: Result
-    hidden: int
+    rejected: int
+    in_baseline: int
     known: list[KnownFinding]
 
 
 @dataclass(frozen=True)
 class Task:
-    """One chunk to score; with ``render_as`` set, the result is that format's lines in ``columns``."""
+    """One chunk to score; with ``render_as`` set, the result is that format's lines in ``columns``.
+    ``twins``: the batch's copied tables among the chunk's tables (found in the first pass).
+    Findings whose key is in ``rejected`` (reviewers rejected them) are hidden in the worker,
+    before rendering; ``run`` also returns how many were.
+    """
 
     chunk: pd.DataFrame
     findings: bool
     render_as: str | None = None
     columns: tuple[str, ...] = ()
+    twins: dict = field(default_factory=dict)
+    rejected: frozenset[str] = frozenset()
 
     def run(self, scorer: Scorer) -> Checked:
+        from nlp.review.suppress import suppress_frame
+
         record = scorer.adjuster.record
-        scored = scorer.score_frame(self.chunk, findings=self.findings or record)
-        hidden, hidden_known = scorer.adjuster.drain()
-        known = [*scored_entries(scored.to_dict("records")), *hidden_known] if record else []
-        if not self.findings and FINDINGS_COLUMN in scored:
-            scored = scored.drop(columns=FINDINGS_COLUMN)
+        scored = scorer.score_frame(self.chunk, findings=self.findings or record or bool(self.rejected),
+                                    twins=self.twins)
+        in_baseline, baseline_known = scorer.adjuster.drain()
+        known = [*scored_entries(scored.to_dict("records")), *baseline_known] if record else []
+        scored, rejected = suppress_frame(scored, self.rejected)
+        if not self.findings:
+            scored = scored.drop(columns=[FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN], errors="ignore")
         result = render(scored, self.render_as, self.columns) if self.render_as else scored
-        return Checked(result, hidden, known)
+        return Checked(result, rejected, in_baseline, known)
 
 
 def _init_worker(setup: Setup) -> None:
@@ -218,48 +233,77 @@ def estimated_rows(paths: list[Path]) -> int | None:
 
 
 def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                setup: Setup = Setup(), progress: bool = False) -> BatchOutcome:
-    """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input
-    (with ``setup.record``, every finding in ``outcome.known``, for a new baseline)."""
+                setup: Setup = Setup(), progress: bool = False,
+                rejected: frozenset[str] = frozenset()) -> BatchOutcome:
+    """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input.
+
+    Two passes: the first only reads, to find tables copied between projects anywhere in the
+    batch (:mod:`nlp.copies`); the second scores, each chunk with the copies of its tables.
+    ``setup`` configures the scorers (:mod:`nlp.adjust`: configuration and baseline; with
+    ``setup.record`` every finding lands in ``outcome.known``, for a new baseline). Findings whose
+    :func:`~nlp.fingerprints.finding_key` is in ``rejected`` are left out (counted in
+    ``outcome.hidden``).
+    """
+    copies = index_copies(paths, chunk_rows)
+    twins = copies.twins()
     outcome = BatchOutcome()
     bar = tqdm(total=estimated_rows(paths), unit="rows", unit_scale=True, disable=not progress,
                file=sys.stderr, desc="scoring")
     chunks = input_chunks(paths, chunk_rows, outcome)
     try:
         if not output_formats.output_format(output).rows:
-            tasks = (Task(chunk, findings=True) for chunk in chunks)
-            _write_report(_counted(run_tasks(tasks, jobs, setup), bar, outcome), output)
+            tasks = (Task(chunk, findings=True, twins=_chunk_twins(chunk, twins), rejected=rejected)
+                     for chunk in chunks)
+            _write_report(_counted(run_tasks(tasks, jobs, setup), bar, outcome), output, copies.clusters())
         else:
-            tasks = _render_tasks(chunks, output)
+            tasks = _render_tasks(chunks, output, twins, rejected)
             write_rendered(_counted(run_tasks(tasks, jobs, setup), bar, outcome), output)
     finally:
         bar.close()
     return outcome
 
 
-def _render_tasks(chunks: Iterator[pd.DataFrame], output: Path) -> Iterator[Task]:
+def index_copies(paths: list[Path], chunk_rows: int) -> CopyIndex:
+    """The first pass: every readable table of the batch in one copy index (problems with the
+    files are reported by the second pass, once)."""
+    index = CopyIndex()
+    for chunk in input_chunks(paths, chunk_rows, BatchOutcome()):
+        index_tables(index, frame_columns(chunk))
+    return index
+
+
+def _chunk_twins(chunk: pd.DataFrame, twins: dict[str, Twin]) -> dict[str, Twin]:
+    """The twins of the chunk's tables only: a task carries little to its worker."""
+    return {key: twins[key] for key in set(table_keys(frame_columns(chunk))) if key in twins}
+
+
+def _render_tasks(chunks: Iterator[pd.DataFrame], output: Path, twins: dict[str, Twin],
+                  rejected: frozenset[str]) -> Iterator[Task]:
     """Tasks that come back as ``output``'s lines, laid out before scoring so that workers can
     render (JSONL keeps the findings; CSV/TSV have no use for them)."""
     suffix, layout = output_format(output), ColumnLayout()
     findings = suffix == ".jsonl"
     for chunk in chunks:
-        yield Task(chunk, findings, suffix, layout.admit(scored_columns(chunk.columns, findings)))
+        yield Task(chunk, findings, suffix, layout.admit(scored_columns(chunk.columns, findings)),
+                   _chunk_twins(chunk, twins), rejected)
 
 
 def _counted(results: Iterator[Checked], bar: tqdm, outcome: BatchOutcome) -> Iterator[Result]:
     """The results, with the progress bar moved and hidden/known findings added to ``outcome``."""
     for checked in results:
         bar.update(len(checked.result))
-        outcome.hidden += checked.hidden
+        outcome.hidden += checked.rejected
+        outcome.in_baseline += checked.in_baseline
         outcome.known.extend(checked.known)
         yield checked.result
     bar.total = bar.n  # the line count was an upper bound (headers, titles, blank lines): end at 100 %
     bar.refresh()
 
 
-def _write_report(chunks: Iterator[pd.DataFrame], output: Path) -> None:
+def _write_report(chunks: Iterator[pd.DataFrame], output: Path, clusters: list[list[TableRef]]) -> None:
     from nlp.report import open_report_writer
 
     with open_report_writer(output) as writer:
+        writer.accumulator.copy_clusters = clusters
         for chunk in chunks:
             writer.write_chunk(chunk)

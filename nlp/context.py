@@ -17,6 +17,8 @@ import pandas as pd
 
 from nlp.categories import Category, canonical_level1, canonical_level2
 from nlp.chinese import to_simplified
+from nlp.completeness import TableGaps, table_gaps
+from nlp.copies import CopyIndex, Twin
 from nlp.cues import TextAnalysis, analyse, project_domain
 from nlp.records import parse_budget
 from nlp.resources import load_toml
@@ -35,13 +37,19 @@ _NAME_NOISE = re.compile(r"[\s%％:：、，,。.()（）\"“”'‘’《》\-
 
 @dataclass(frozen=True, slots=True)
 class TableFacts:
-    """Facts about a row that need the other rows of its table."""
+    """Facts about a row that need the other rows of its table (or of the batch)."""
 
     rows_in_table: int = 1
     value_share: float = 0.0          # share of the table's rows that have this row's value
     duplicate_earlier: str = ""       # an earlier row of the table with (nearly) the same name and value
     same_as_output_row: str = ""      # a 数量 row whose name this (benefit) row repeats
-    copied_share: float = 0.0         # share of this table's rows also found in another table of the doc
+    copied_from: Twin | None = None   # another project's table holding most of this table's indicators
+    gaps: TableGaps = TableGaps()     # required dimensions the table lacks, too few indicators (T1/T2)
+
+    @property
+    def copied_share(self) -> float:
+        """Share of this table's indicators also in another project's table (0 when not copied)."""
+        return self.copied_from.share if self.copied_from else 0.0
 
     @property
     def value_dominant(self) -> bool:
@@ -50,8 +58,8 @@ class TableFacts:
 
     @property
     def copied_whole(self) -> bool:
-        """The table repeats another project's table of the same document."""
-        return self.copied_share >= _TABLE["copied_share"] and self.rows_in_table >= _TABLE["min_rows"]
+        """The table repeats another project's table (:mod:`nlp.copies`)."""
+        return self.copied_from is not None and self.rows_in_table >= _TABLE["min_rows"]
 
 
 @dataclass(slots=True)
@@ -171,7 +179,8 @@ def budget_band(budget: float | None) -> str:
 
 ANALYSED_CELLS = ("level1", "level2", "level3", "description", "target_value", "unit", "value_type", "basis")
 #: Every input column scoring reads: the analysed cells, the project, and what identifies a table.
-SCORED_COLUMNS = (*ANALYSED_CELLS, "project_name", "project_goal", "budget_wan", "table_id", "source_file", "doc_id")
+SCORED_COLUMNS = (*ANALYSED_CELLS, "project_name", "project_goal", "budget_wan", "table_id", "source_file", "doc_id",
+                  "department")
 
 #: Column name -> one string per row ("" for missing or empty cells).
 Columns = dict[str, list[str]]
@@ -247,21 +256,41 @@ def _qualified_twin(a: str, b: str) -> bool:
     return len(shorter) >= 4 and shorter in longer
 
 
-def table_facts(columns: Columns) -> list[TableFacts]:
-    """Table-level facts for every row (rows grouped by :func:`table_keys`)."""
+def index_tables(index: CopyIndex, columns: Columns) -> None:
+    """Add the tables of ``columns`` to a batch's :class:`~nlp.copies.CopyIndex`."""
+    index.add(table_keys(columns), [normalised_name(n) for n in columns["level3"]],
+              [masked_digits(v.replace(" ", "")) for v in columns["target_value"]],
+              columns["project_name"], columns["department"], columns["source_file"])
+
+
+def find_twins(columns: Columns) -> dict[str, Twin]:
+    """The copied tables among the rows of ``columns`` alone."""
+    index = CopyIndex()
+    index_tables(index, columns)
+    return index.twins()
+
+
+def table_facts(columns: Columns, twins: dict[str, Twin] | None = None) -> list[TableFacts]:
+    """Table-level facts for every row (rows grouped by :func:`table_keys`).
+
+    ``twins``: the copied tables of the whole batch (by table key), when the rows are one chunk
+    of it; by default they are found among these rows.
+    """
     keys = table_keys(columns)
     names = [normalised_name(n) for n in columns["level3"]]
     values = [v.replace(" ", "") for v in columns["target_value"]]
     level2 = [canonical_level2(v).name for v in columns["level2"]]
-    docs = columns["doc_id"]
+    twins = find_twins(columns) if twins is None else twins
     positions: dict[str, list[int]] = defaultdict(list)
     for i, key in enumerate(keys):
         positions[key].append(i)
-    copied = _copied_share(keys, docs, names, values, positions)
     facts: list[TableFacts] = [TableFacts()] * len(keys)
     for key, rows in positions.items():
         filled = [i for i in rows if names[i] or values[i]]
         value_counts = Counter(values[i] for i in filled if values[i])
+        named = [i for i in filled if not only_template(columns["level3"][i])]
+        gaps = table_gaps([canonical_level1(columns["level1"][i]) for i in named],
+                          [canonical_level2(columns["level2"][i]) for i in named], len(named))
         for pos, i in enumerate(rows):
             earlier = next((names[j] for j in rows[:pos] if values[i] == values[j] and names[i] and
                             (names[i] == names[j] or _qualified_twin(names[i], names[j]))), "")
@@ -273,20 +302,7 @@ def table_facts(columns: Columns) -> list[TableFacts]:
                 value_share=value_counts.get(values[i], 0) / max(len(filled), 1) if values[i] else 0.0,
                 duplicate_earlier=earlier,
                 same_as_output_row=output_twin,
-                copied_share=copied[key],
+                copied_from=twins.get(key),
+                gaps=gaps,
             )
     return facts
-
-
-def _copied_share(keys, docs, names, values, positions) -> dict[str, float]:
-    """Per table: share of its rows whose (name, value) also occurs in another table of the same doc."""
-    seen_in: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    for i, key in enumerate(keys):
-        if names[i]:
-            seen_in[(docs[i], names[i], values[i])].add(key)
-    share: dict[str, float] = {}
-    for key, rows in positions.items():
-        named = [i for i in rows if names[i]]
-        shared = sum(1 for i in named if len(seen_in[(docs[i], names[i], values[i])]) > 1)
-        share[key] = shared / len(named) if named else 0.0
-    return share

@@ -43,7 +43,9 @@ class ScoredRecord(BaseModel):
     codes: str = Field(description="finding codes of the flags, most important first, `;`-separated")
     suggested_level2: str
     explanation: str
+    table_codes: str = Field(description="codes about the row's whole table (T1/T2), `;`-separated")
     findings: list[FindingOut]
+    table_findings: list[FindingOut] = Field(description="findings about the row's whole table, on each of its rows")
 
 
 def record_schema() -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from nlp.categories import hierarchy_is_valid, level2_names
 from nlp.context import RowContext, only_template
@@ -87,7 +88,9 @@ def b4_template_value(ctx: RowContext) -> str | None:
     """A generic value on a non-rate, one value across the table, or the whole table copied from another project."""
     value = ctx.value
     if ctx.table.copied_whole:
-        return f"本表{ctx.table.copied_share:.0%}的指标与本文件另一项目的表相同"
+        twin = ctx.table.copied_from
+        where = "，".join(part for part in (twin.department, Path(twin.file).name) if part)
+        return f"本表{twin.share:.0%}的指标与项目“{twin.project or '（未填项目名）'}”（{where or '同一批次'}）的表相同"
     if value.unit_class != "percent":
         return None
     if ctx.table.value_dominant:

@@ -27,11 +27,14 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "codes",
     "suggested_level2",
     "explanation",
+    "table_codes",
 )
 
 #: Column of the scored frame holding ``list[Finding]`` as dicts; machine formats (JSONL, API)
 #: emit it, tabular formats render it through ``codes``/``explanation`` and drop it.
 FINDINGS_COLUMN = "findings"
+#: Findings about the row's whole table (T1/T2, ``data/codes.toml``), repeated on each of its rows.
+TABLE_FINDINGS_COLUMN = "table_findings"
 
 
 def scored_columns(input_columns: Iterable[str], findings: bool) -> list[str]:
@@ -41,15 +44,19 @@ def scored_columns(input_columns: Iterable[str], findings: bool) -> list[str]:
     layout is stated here rather than discovered from a scored frame.
     """
     inputs = list(input_columns)
-    added = [*OUTPUT_COLUMNS, *([FINDINGS_COLUMN] if findings else [])]
+    added = [*OUTPUT_COLUMNS, *([FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN] if findings else [])]
     return [*inputs, *(column for column in added if column not in inputs)]
 
 
-def codes_and_explanation(findings: Iterable["Finding"]) -> tuple[str, str]:
-    """The ``codes`` and ``explanation`` cells of a row's findings (in order; only the families'
-    findings: advisory notes raise no flag): the scorer and :mod:`nlp.adjust` render rows alike."""
+def finding_cells(findings: Iterable["Finding"]) -> dict[str, str]:
+    """The ``codes``, ``explanation`` and ``table_codes`` cells of a row's findings (in order;
+    ``codes`` and ``explanation`` hold the families' findings only: advisory notes raise no flag):
+    the scorer and :mod:`nlp.adjust` render a row alike."""
+    findings = list(findings)
     flagged = [f for f in findings if f.family in FAMILIES]
-    return ";".join(f.code for f in flagged), " ".join(f"[{f.code}] {f.message}建议：{f.suggestion}" for f in flagged)
+    return {"codes": ";".join(f.code for f in flagged),
+            "explanation": " ".join(f"[{f.code}] {f.message}建议：{f.suggestion}" for f in flagged),
+            "table_codes": ";".join(f.code for f in findings if f.family == "table")}
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ family's model code (B0/C0/M0) and its evidence is the features that pushed the 
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from collections.abc import Iterable, Mapping
 from itertools import islice
 from pathlib import Path
@@ -30,7 +31,8 @@ from nlp.features import analyse_columns
 from nlp.long_cells import cut_for_analysis, with_cut_findings
 from nlp.model import IndicatorModel
 from nlp.resources import models_path
-from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, Finding, codes_and_explanation
+from nlp.copies import Twin
+from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN, Finding, finding_cells
 
 MODEL_CODE = {"boilerplate": "B0", "mismatch": "C0", "unmeasurable": "M0"}
 _QUOTE_LIMIT = 40
@@ -76,16 +78,21 @@ class Scorer:
         return self
 
     # -- public API ----------------------------------------------------------------------------
-    def score_frame(self, frame: pd.DataFrame, findings: bool = True) -> pd.DataFrame:
+    def score_frame(self, frame: pd.DataFrame, findings: bool = True,
+                    twins: dict[str, Twin] | None = None) -> pd.DataFrame:
         """Score every row of ``frame``: input columns unchanged + output columns + the findings
-        column (lists of dicts; ``findings=False`` leaves it out, e.g. for CSV output)."""
-        outputs = self._score_columns(frame_columns(frame))
+        and table-findings columns (lists of dicts; ``findings=False`` leaves them out, e.g. for
+        CSV output). ``twins``: the batch's copied tables when ``frame`` is one chunk of a batch
+        (:mod:`nlp.copies`); by default copies are looked for among the frame's own tables."""
+        outputs = self._score_columns(frame_columns(frame), twins)
         values = list(zip(*outputs)) or [()] * (len(OUTPUT_COLUMNS) + 1)
         result = frame.copy()
         for column, column_values in zip(OUTPUT_COLUMNS, values):
             result[column] = list(column_values)
         if findings:
-            result[FINDINGS_COLUMN] = [[f.to_dict() for f in row_findings] for row_findings in values[-1]]
+            split = [_split_findings(row_findings) for row_findings in values[-1]]
+            result[FINDINGS_COLUMN] = [row for row, _ in split]
+            result[TABLE_FINDINGS_COLUMN] = [table for _, table in split]
         return result
 
     def score(self, rows: Iterable[Mapping[str, object]]) -> list[dict]:
@@ -93,13 +100,14 @@ class Scorer:
         (a single-row call from the HTTP API costs microseconds when the row was seen before)."""
         rows = list(rows)
         outputs = self._score_columns(record_columns(rows))
-        return [{**row, **dict(zip(OUTPUT_COLUMNS, output)), FINDINGS_COLUMN: [f.to_dict() for f in output[-1]]}
+        return [{**row, **dict(zip(OUTPUT_COLUMNS, output)),
+                 **dict(zip((FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN), _split_findings(output[-1])))}
                 for row, output in zip(rows, outputs)]
 
     # -- distinct rows ---------------------------------------------------------------------------
-    def _score_columns(self, columns: Columns) -> list[tuple]:
+    def _score_columns(self, columns: Columns, twins: dict[str, Twin] | None = None) -> list[tuple]:
         analysed, cuts = cut_for_analysis(columns)  # an oversized cell is analysed cut (finding I1)
-        facts = table_facts(analysed)
+        facts = table_facts(analysed, twins)
         keys = analysis_keys(analysed, facts)
         outputs = self._outputs_by_key(analysed, facts, keys)
         return self.adjuster.apply(columns, with_cut_findings([outputs[key] for key in keys], cuts))
@@ -139,9 +147,8 @@ class Scorer:
     def _row_output(self, i, ctx: RowContext, hits, proba, category_proba, X) -> tuple:
         """The row's :data:`OUTPUT_COLUMNS` values in order, then its findings."""
         flags = {f: int(proba[f][i] >= self.model.thresholds_[f]) for f in FAMILIES}
-        for code in hits:  # a code reported whatever the model says (an exact duplicate, B10)
-            if catalogue()[code].get("always_report"):
-                flags[family_of(code)] = 1
+        for code in reported_as_facts(ctx, hits):
+            flags[family_of(code)] = 1
         review = [f for f in FAMILIES if not flags[f] and proba[f][i] >= self.model.review_thresholds_[f]]
         suggested = self._suggested_level2(ctx, category_proba[i]) if flags["mismatch"] else ""
         findings: list[Finding] = []
@@ -150,17 +157,17 @@ class Scorer:
                 findings.extend(self._family_findings(family, i, ctx, hits, suggested, X))
         findings.extend(self._finding(code, ctx, evidence, suggested) for code, evidence in hits.items()
                         if catalogue()[code]["family"] == "advisory")
+        findings.extend(replace(self._finding(code, ctx, evidence, suggested), quote="", start=-1, end=-1)
+                        for code, evidence in table_hits(ctx.table))  # about the table, no cell of the row
         findings.sort(key=lambda f: precedence()[f.code])
-        codes, explanation = codes_and_explanation(findings)
         scores = {f: round(float(proba[f][i]), 4) for f in FAMILIES}
         output = {
             **{f"flag_{f}": flags[f] for f in FAMILIES},
             **{f"score_{f}": scores[f] for f in FAMILIES},
             "risk": round(1.0 - float(np.prod([1.0 - scores[f] for f in FAMILIES])), 4),
             "review": ";".join(review),
-            "codes": codes,
             "suggested_level2": suggested,
-            "explanation": explanation,
+            **finding_cells(findings),
         }
         return (*(output[column] for column in OUTPUT_COLUMNS), tuple(findings))
 
@@ -204,6 +211,32 @@ class Scorer:
             if candidate != ctx.level2.name:
                 return candidate
         return ""
+
+
+def reported_as_facts(ctx: RowContext, hits: dict[str, str]) -> list[str]:
+    """Codes reported whatever the model says, because they state a fact rather than a judgement:
+    catalogue codes marked ``always_report`` (an exact duplicate, B10) and B4 on a table copied
+    from another project (:mod:`nlp.copies`)."""
+    facts = [code for code in hits if catalogue()[code].get("always_report")]
+    if "B4" in hits and ctx.table.copied_whole:
+        facts.append("B4")
+    return facts
+
+
+def table_hits(table: TableFacts) -> list[tuple[str, str]]:
+    """(code, evidence) of the findings about the row's whole table (T1/T2)."""
+    hits = []
+    if table.gaps.missing:
+        hits.append(("T1", "、".join(table.gaps.missing)))
+    if table.gaps.too_few:
+        hits.append(("T2", str(table.gaps.indicators)))
+    return hits
+
+
+def _split_findings(findings: tuple[Finding, ...]) -> tuple[list[dict], list[dict]]:
+    """A row's findings as dicts: (its own, its table's)."""
+    own = [f.to_dict() for f in findings if f.family != "table"]
+    return own, [f.to_dict() for f in findings if f.family == "table"]
 
 
 def _suggestion(entry: dict, ctx: RowContext) -> str:

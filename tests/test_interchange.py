@@ -54,7 +54,7 @@ def test_the_validator_rejects_a_broken_log(scored) -> None:
 def test_sarif_has_one_result_per_finding_with_rules_from_the_catalogue(scored) -> None:
     run = json.loads(scored["sarif"].read_text(encoding="utf-8"))["runs"][0]
     rows = [json.loads(line) for line in scored["jsonl"].read_text(encoding="utf-8").splitlines()]
-    expected = [(row["row_id"], f["code"]) for row in rows for f in row["findings"]]
+    expected = [(row["row_id"], f["code"]) for row in rows for f in [*row["findings"], *row["table_findings"]]]
     assert sorted((r["properties"]["row_id"], r["ruleId"]) for r in run["results"]) == sorted(expected)
     rules = run["tool"]["driver"]["rules"]
     assert [rule["id"] for rule in rules] == list(catalogue())

@@ -8,7 +8,8 @@ import nlp
 from nlp.context import frame_columns, table_facts
 from nlp.corpus import load_corpus
 from nlp.records import ALL_COLUMNS
-from nlp.schema import FINDINGS_COLUMN, OUTPUT_COLUMNS
+from nlp.schema import FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN
+from nlp.scorer import _split_findings  # the scorer splits a row's findings from its table's
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +23,12 @@ def scorers() -> tuple:
     return nlp.load(), nlp.load(memo_rows=0)
 
 
-def _copies(rows: pd.DataFrame, copies: int) -> pd.DataFrame:
-    """The rows repeated as new tables of new projects (same content, new names and ids)."""
+def _copies(rows: pd.DataFrame, copies: int, new_projects: bool = True) -> pd.DataFrame:
+    """The rows repeated as new tables (same content, new ids): of new projects (then every copy is
+    a copied table, B4) or of the same projects submitted again (not a copy of another's work)."""
     parts = [rows.assign(table_id=rows["table_id"] + f"~{k}", row_id=rows["row_id"] + f"~{k}",
-                         project_name=rows["project_name"] + f"（第{k}批）") for k in range(copies)]
+                         project_name=rows["project_name"] + (f"（第{k}批）" if new_projects else ""))
+             for k in range(copies)]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -39,14 +42,16 @@ def test_memoised_scores_equal_row_by_row_scores(corpus_rows, scorers) -> None:
         columns = frame_columns(chunk)
         raw = fresh._score_rows(columns, table_facts(columns), list(range(len(chunk))))
         want = pd.DataFrame([row[:-1] for row in raw], columns=list(OUTPUT_COLUMNS))
-        want[FINDINGS_COLUMN] = [[f.to_dict() for f in row[-1]] for row in raw]
+        split = [_split_findings(row[-1]) for row in raw]
+        want[FINDINGS_COLUMN] = [own for own, _ in split]
+        want[TABLE_FINDINGS_COLUMN] = [table for _, table in split]
         pd.testing.assert_frame_equal(scored[want.columns].reset_index(drop=True), want)
     assert got["row_id"].tolist() == batch["row_id"].tolist()
 
 
 def test_repeated_rows_are_scored_once(corpus_rows) -> None:
     scorer = nlp.load()
-    scorer.score_frame(_copies(corpus_rows, 4))
+    scorer.score_frame(_copies(corpus_rows, 4, new_projects=False))
     assert 0 < len(scorer._memo) <= len(corpus_rows)
 
 
@@ -70,7 +75,7 @@ def test_findings_column_is_optional(corpus_rows, scorers) -> None:
     memoised, _ = scorers
     with_findings = memoised.score_frame(corpus_rows.head(50))
     without = memoised.score_frame(corpus_rows.head(50), findings=False)
-    pd.testing.assert_frame_equal(without, with_findings.drop(columns=[FINDINGS_COLUMN]))
+    pd.testing.assert_frame_equal(without, with_findings.drop(columns=[FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN]))
 
 
 def test_b3_message_quotes_the_project_domain() -> None:

@@ -18,6 +18,7 @@ from nlp.api.deps import Scorer
 from nlp.api.errors import install_error_handlers
 from nlp.api.limits import BodySizeLimit
 from nlp.api.settings import ApiSettings
+from nlp.review.routes import install_review
 
 
 def create_app(scorer: Scorer | None = None, settings: ApiSettings | None = None) -> FastAPI:
@@ -37,6 +38,7 @@ def create_app(scorer: Scorer | None = None, settings: ApiSettings | None = None
     app.include_router(docs.router)
     app.include_router(routes.public)
     app.include_router(routes.protected)
+    install_review(app)
     return app
 
 

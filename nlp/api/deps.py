@@ -12,6 +12,8 @@ import pandas as pd
 from fastapi import Request
 
 from nlp.api.settings import ApiSettings
+from nlp.review.service import rejected_keys
+from nlp.review.suppress import SuppressingScorer
 
 
 class Scorer(Protocol):
@@ -25,7 +27,9 @@ class Scorer(Protocol):
 
 
 async def scorer_of(request: Request) -> Scorer:
-    return request.app.state.scorer
+    """The app's scorer; with findings reviewers rejected (``iqc serve --db``) left out."""
+    rejected = rejected_keys(request.app)
+    return SuppressingScorer(request.app.state.scorer, rejected) if rejected else request.app.state.scorer
 
 
 async def settings_of(request: Request) -> ApiSettings:

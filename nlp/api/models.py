@@ -123,6 +123,9 @@ class RowResult(BaseModel):
     suggested_level2: str = Field(description="the 二级 the content reads as, when it differs")
     explanation: str
     findings: list[FindingOut]
+    table_codes: list[str] = Field(default_factory=list, description="codes about the row's whole table (T1/T2)")
+    table_findings: list[FindingOut] = Field(default_factory=list,
+                                             description="findings about the row's whole table, on each of its rows")
 
 
 class ScoreResponse(BaseModel):

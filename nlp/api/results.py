@@ -13,7 +13,7 @@ from typing import Any
 
 from nlp.api.models import RowResult
 from nlp.report.rows import display, row_findings, split_codes
-from nlp.schema import FAMILIES, FINDINGS_COLUMN
+from nlp.schema import FAMILIES, FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN
 
 
 def row_result(scored: Mapping[str, Any]) -> RowResult:
@@ -27,4 +27,6 @@ def row_result(scored: Mapping[str, Any]) -> RowResult:
         suggested_level2=display(scored.get("suggested_level2")),
         explanation=display(scored.get("explanation")),
         findings=row_findings(scored.get(FINDINGS_COLUMN), scored.get("codes")),
+        table_codes=split_codes(scored.get("table_codes")),
+        table_findings=row_findings(scored.get(TABLE_FINDINGS_COLUMN), scored.get("table_codes")),
     )

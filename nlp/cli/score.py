@@ -41,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="report only findings not in FILE (a --write-baseline file or a previous .jsonl output)")
     parser.add_argument("--write-baseline", type=Path, default=None, metavar="FILE",
                         help="write every finding of this run (also those --baseline hid) to FILE")
+    parser.add_argument("--db", type=Path, default=None, metavar="PATH",
+                        help="review store (iqc serve --db, iqc review import): hide findings reviewers rejected")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     parser.set_defaults(handler=run)
 
@@ -70,6 +72,21 @@ def _setup(args: argparse.Namespace) -> Setup:
     return Setup(args.models_dir, config, baseline, record=args.write_baseline is not None)
 
 
+def _rejected(db: Path | None) -> frozenset[str]:
+    """Keys of the findings rejected in review store ``db`` (none without one); ``ValueError`` if
+    ``db`` is missing or not a store: a mistyped path must not silently hide nothing."""
+    from nlp.review.store import ReviewStore, StoreError
+
+    if db is None:
+        return frozenset()
+    if not db.is_file():
+        raise ValueError(f"--db {db}: no such review database")
+    try:
+        return ReviewStore(db).rejected_keys()
+    except StoreError as error:
+        raise ValueError(str(error)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from nlp.artifacts import ArtifactError
     from nlp.batch import DEFAULT_CHUNK_ROWS, score_batch
@@ -93,8 +110,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"iqc: {error}", file=sys.stderr)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     try:
+        rejected = _rejected(args.db)
+    except ValueError as error:
+        print(f"iqc: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
         outcome = score_batch(paths, output, jobs=jobs, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS,
-                              setup=setup, progress=not args.quiet and sys.stderr.isatty())
+                              setup=setup, progress=not args.quiet and sys.stderr.isatty(), rejected=rejected)
     except ArtifactError as error:
         print(f"iqc: {error}", file=sys.stderr)
         return EXIT_INPUT_FAILED
@@ -125,5 +147,7 @@ def _summary(args: argparse.Namespace, outcome: BatchOutcome, output: Path) -> N
     for warning in outcome.warnings:
         print(f"iqc: warning: {warning}", file=sys.stderr)
     print(f"iqc: scored {outcome.rows} rows from {len(outcome.rows_per_file)} file(s) -> {output}", file=sys.stderr)
+    if args.db is not None:
+        print(f"iqc: hid {outcome.hidden} finding(s) rejected in review ({args.db})", file=sys.stderr)
     if args.baseline:
-        print(f"iqc: hid {outcome.hidden} findings already in the baseline {args.baseline}", file=sys.stderr)
+        print(f"iqc: hid {outcome.in_baseline} findings already in the baseline {args.baseline}", file=sys.stderr)

@@ -8,7 +8,9 @@ Limits, the API key and the configuration (``IQC_CONFIG``) come from ``data/api.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from nlp.cli import EXIT_OK, EXIT_USAGE, positive_int
 
@@ -25,12 +27,16 @@ def _port(text: str) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "serve", help="run the HTTP scoring API",
+        "serve", help="run the HTTP scoring API and the review page",
         description="Serve POST /v1/score, /v1/score/file, GET /v1/codes, /v1/model, /v1/health "
-                    "(docs at /docs). Limits: IQC_MAX_ROWS, IQC_MAX_BODY_BYTES, IQC_MAX_CELL_CHARS; "
+                    "(docs at /docs) and the review page /review. "
+                    "Limits: IQC_MAX_ROWS, IQC_MAX_BODY_BYTES, IQC_MAX_CELL_CHARS; "
                     "set IQC_API_KEY to require header X-API-Key; IQC_CONFIG names an iqc.toml.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument("--port", type=_port, default=8000, help="port, 1-65535 (default: %(default)s)")
+    parser.add_argument("--db", type=Path, default=None, metavar="PATH",
+                        help="review store of /review (SQLite, created on first use; default: $IQC_REVIEW_DB "
+                             "or ./iqc-review.sqlite3); findings rejected there are left out of /v1 results")
     parser.add_argument("--workers", type=positive_int, default=1,
                         help="worker processes, each with its own copy of the model (default: %(default)s)")
     parser.set_defaults(handler=run)
@@ -42,11 +48,14 @@ def run(args: argparse.Namespace) -> int:
     from nlp.api.settings import ApiSettings
     from nlp.artifacts import ArtifactError
     from nlp.config import model_thresholds
+    from nlp.review.service import DB_ENV
 
     try:  # fail here, once, rather than in every worker
         ApiSettings.from_env().config.check_thresholds(model_thresholds())
     except (ValueError, ArtifactError) as exc:
         print(f"iqc serve: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.db is not None:  # the workers build their apps from the environment
+        os.environ[DB_ENV] = str(args.db.resolve())
     uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port, workers=args.workers)
     return EXIT_OK

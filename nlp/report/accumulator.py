@@ -71,6 +71,10 @@ class ReportAccumulator:
 
     def __init__(self, keep_rows: int) -> None:
         self.keep_rows = keep_rows
+        #: (department, project) -> the table codes (T1/T2) of its table; grows with projects, not rows
+        self.table_codes: dict[tuple[str, str], str] = {}
+        #: groups of tables copied from one another, set by the batch before the report is finished
+        self.copy_clusters: list[list[Any]] = []
         self.total = GroupStats()
         self._departments: dict[str, GroupStats] = {}
         self._projects: dict[tuple[str, str], GroupStats] = {}
@@ -136,6 +140,9 @@ class ReportAccumulator:
         if project not in self._projects:
             self._projects[project] = GroupStats(*project)
         self._projects[project].add(row.families, row.codes, row.risk)
+        table_codes = display(row.values.get("table_codes"))
+        if table_codes:
+            self.table_codes[project] = table_codes
 
     def _keep(self, row: ScoredRow) -> None:
         entry = (int(bool(row.families)), row.risk, -next(self._seq), row)

@@ -56,6 +56,7 @@ def render_html(acc: ReportAccumulator, settings: ReportSettings, title: str = D
         _rates(acc, settings),
         _department_chart(acc, settings),
         _projects(acc, settings),
+        _tables(acc),
         _row_table(acc, settings),
     ]
     return (
@@ -148,6 +149,20 @@ def _projects(acc: ReportAccumulator, settings: ReportSettings) -> str:
         + "".join(blocks)
         + "</section>"
     )
+
+
+def _tables(acc: ReportAccumulator) -> str:
+    """Tables copied from one another across the batch, and tables missing required dimensions."""
+    clusters = "".join(
+        f"<li>第{number}组：" + "；".join(f"{escape(t.project or '（未填项目名）')}（{escape(t.department or '部门未填')}，"
+                                          f"{escape(os.path.basename(t.file))}）" for t in cluster) + "</li>"
+        for number, cluster in enumerate(acc.copy_clusters, start=1))
+    gaps = "".join(f"<li>{escape(department)} / {escape(project)}：{escape(codes)}</li>"
+                   for (department, project), codes in sorted(acc.table_codes.items()))
+    return ('<section id="tables"><h2>整表问题</h2><h3>雷同表（跨项目、部门、文件）</h3>'
+            + (f"<ul>{clusters}</ul>" if clusters else '<p class="note">未发现雷同表。</p>')
+            + "<h3>缺少必要维度或指标过少的表（T1/T2）</h3>"
+            + (f"<ul>{gaps}</ul>" if gaps else '<p class="note">没有。</p>') + "</section>")
 
 
 def _project(stats: GroupStats, rows: list[ScoredRow], settings: ReportSettings) -> str:

@@ -4,8 +4,9 @@ Code-scanning dashboards, editors and CI annotators read SARIF; one result per f
 ``ruleId`` the finding code, the rules (with their help text) from ``data/codes.toml``, and a
 location per row: the input file and its line (``region.startLine``) when the row came from a
 line of a delimited file, else the row's ``Sheet!row``/``page!table!row`` as a logical location.
-``partialFingerprints`` carries the baseline fingerprint (:mod:`nlp.baseline`), so a SARIF viewer
-matches findings across runs the same way ``--baseline`` does.
+``partialFingerprints`` carries the finding's key (:mod:`nlp.fingerprints`), so a SARIF viewer
+matches findings across runs the same way ``--baseline`` and reviewers' decisions do. A table's
+findings (T1/T2) are reported on each of its rows, as in the other outputs.
 
 Results are streamed into the file chunk by chunk (the rules are known before the first row), so
 memory stays flat however many rows the batch has.
@@ -21,11 +22,12 @@ from urllib.parse import quote
 import pandas as pd
 
 import nlp
-from nlp.baseline import fingerprint, row_content
+from nlp.fingerprints import finding_key
 from nlp.codes import catalogue
 from nlp.report.rows import display
 from nlp.report.settings import ReportSettings
 from nlp.report.writer import ReportWriter
+from nlp.schema import FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 #: Our severities as SARIF levels (SARIF has no "info": notes are its least severe results).
@@ -46,9 +48,8 @@ class SarifReportWriter(ReportWriter):
 
     def write_chunk(self, chunk: pd.DataFrame) -> None:
         for row in chunk.to_dict("records"):
-            content = row_content(row)
-            for finding in row.get("findings") or ():
-                self._handle.write(self._separator + json.dumps(self._result(row, finding, content), ensure_ascii=False))
+            for finding in [*(row.get(FINDINGS_COLUMN) or ()), *(row.get(TABLE_FINDINGS_COLUMN) or ())]:
+                self._handle.write(self._separator + json.dumps(self._result(row, finding), ensure_ascii=False))
                 self._separator = ",\n"
 
     def _finish(self) -> None:
@@ -59,7 +60,7 @@ class SarifReportWriter(ReportWriter):
         self._handle.close()
         super().abort()
 
-    def _result(self, row: dict[str, Any], finding: dict[str, Any], content: str) -> dict[str, Any]:
+    def _result(self, row: dict[str, Any], finding: dict[str, Any]) -> dict[str, Any]:
         code = finding["code"]
         return {
             "ruleId": code,
@@ -67,7 +68,7 @@ class SarifReportWriter(ReportWriter):
             "level": LEVELS[finding["severity"]],
             "message": {"text": f"{finding['message']}建议：{finding['suggestion']}"},
             "locations": [_location(row, finding)],
-            "partialFingerprints": {FINGERPRINT_KEY: fingerprint(content, code)},
+            "partialFingerprints": {FINGERPRINT_KEY: finding_key(row, code)},
             "properties": {"row_id": display(row.get("row_id")), "family": finding["family"],
                            "severity": finding["severity"], "field": finding["field"],
                            "evidence": finding["evidence"], "source": finding["source"]},

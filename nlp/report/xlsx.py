@@ -27,7 +27,7 @@ from nlp.report.accumulator import GroupStats, ReportAccumulator, ScoredRow
 from nlp.report.rows import FLAG_COLUMNS
 from nlp.report.settings import ReportSettings
 from nlp.report.writer import ReportWriter
-from nlp.schema import FAMILIES, FINDINGS_COLUMN
+from nlp.schema import FAMILIES, FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN
 
 WORKBOOK_OPTIONS = {
     "constant_memory": True,
@@ -41,13 +41,18 @@ TRIAGE_COLUMNS: tuple[str, ...] = (
     "explanation", "suggested_level2", "source_file", "source_line", "row_id",
 )
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "department", "project_name", "rows", "flagged", "share_flagged", *FLAG_COLUMNS, "top_codes",
+    "department", "project_name", "rows", "flagged", "share_flagged", *FLAG_COLUMNS, "top_codes", "table_codes",
 )
+COPIES_COLUMNS: tuple[str, ...] = ("copy_cluster", "project_name", "department", "source_file")
 LEGEND_COLUMNS: tuple[str, ...] = (
     "code", "family", "severity", "title", "description", "field", "suggestion", "example_bad",
     "example_good", "count",
 )
 ALL_PROJECTS = "（全部项目）"
+#: Columns the reviewer fills in on the main sheet (read back by ``iqc review import``); the
+#: decision cell offers a drop-down of ``REVIEW_CHOICES``.
+REVIEW_DECISION, REVIEW_COMMENT = "审核结论", "审核意见"
+REVIEW_CHOICES: tuple[str, ...] = ("采纳", "驳回")
 
 
 class XlsxReportWriter(ReportWriter):
@@ -71,7 +76,8 @@ class XlsxReportWriter(ReportWriter):
     def write_chunk(self, chunk: pd.DataFrame) -> None:
         """Append the rows of one scored chunk to the main sheet (and count them)."""
         rows = self.accumulator.add(chunk)
-        columns = [c for c in chunk.columns if c != FINDINGS_COLUMN]
+        columns = [c for c in chunk.columns if c not in (FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN)]
+        columns += [c for c in (REVIEW_DECISION, REVIEW_COMMENT) if c not in columns]
         if self._main is None:
             self._main = self._series(self.settings.sheets["main"], columns, list(columns))
         else:
@@ -89,6 +95,7 @@ class XlsxReportWriter(ReportWriter):
         self._main.finish()
         self._write_triage()
         self._write_summary()
+        self._write_copies()
         self._write_legend()
         self._book.close()
 
@@ -128,8 +135,20 @@ class XlsxReportWriter(ReportWriter):
         top = "、".join(f"{code}×{n}" for code, n in stats.top_codes(self.settings.top_codes))
         values: list[Any] = [stats.department, project, stats.rows, stats.flagged]
         values += [stats.share, *(stats.families[family] for family in FAMILIES), top]
+        values.append(self.accumulator.table_codes.get((stats.department, stats.project), "") if style is None else "")
         for column, (name, value) in enumerate(zip(SUMMARY_COLUMNS, values)):
             _put(sheet, index, column, value, self._styles.percent if name == "share_flagged" else style)
+
+    def _write_copies(self) -> None:
+        """One row per table of each group of tables copied from one another (nlp/copies.py)."""
+        columns = list(COPIES_COLUMNS)
+        series = self._series(self.settings.sheets["copies"], columns, self._labels(columns))
+        for number, cluster in enumerate(self.accumulator.copy_clusters, start=1):
+            for table in cluster:
+                sheet, index = series.next_row()
+                for column, value in enumerate((number, table.project, table.department, table.file)):
+                    _put(sheet, index, column, value, None)
+        series.finish()
 
     def _write_legend(self) -> None:
         columns = list(LEGEND_COLUMNS)
@@ -218,10 +237,15 @@ class _SheetSeries:
             self._add_sheet()
 
     def finish(self) -> None:
-        """Auto-filter over each sheet's used range."""
+        """Auto-filter over each sheet's used range; the review drop-down on its decision cells."""
         for sheet, used in self._sheets:
             if self.columns:
                 sheet.autofilter(0, 0, used, len(self.columns) - 1)
+            if REVIEW_DECISION in self.columns and used:
+                column = self.columns.index(REVIEW_DECISION)
+                sheet.data_validation(1, column, used, column, {
+                    "validate": "list", "source": list(REVIEW_CHOICES),
+                    "error_title": REVIEW_DECISION, "error_message": "请选择 " + " 或 ".join(REVIEW_CHOICES)})
 
     def _add_sheet(self) -> None:
         number = len(self._sheets) + 1

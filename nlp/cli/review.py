@@ -1,0 +1,46 @@
+"""``iqc review import FILE --db PATH``: load reviewers' decisions into the review store.
+
+FILE is a workbook written by ``iqc score -o x.xlsx`` whose 审核结论 (采纳/驳回) and 审核意见
+columns were filled in, or a decisions export of the review page (CSV or XLSX). Decisions land in
+the same SQLite store that ``iqc serve --db`` uses and ``iqc score --db`` reads, so a rejection
+hides that finding on identical rows in later runs.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("review", help="reviewers' decisions (import reviewed workbooks)",
+                                   description=__doc__.split("\n\n")[0])
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    importer = actions.add_parser("import", help="read decisions from a reviewed workbook or a review export",
+                                  description=__doc__.split("\n\n")[1])
+    importer.add_argument("file", type=Path, metavar="FILE", help=".xlsx workbook or export, or .csv export")
+    importer.add_argument("--db", type=Path, required=True, metavar="PATH",
+                          help="review store (SQLite; created if missing)")
+    importer.add_argument("--reviewer", default="", help="name recorded with workbook decisions")
+    importer.set_defaults(handler=run_import)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from nlp.review.exchange import ReviewFileError, read_decisions
+    from nlp.review.store import ReviewStore, StoreError
+
+    try:
+        imported = read_decisions(args.file, args.reviewer)
+        written = ReviewStore(args.db).save(imported.decisions)
+    except (ReviewFileError, StoreError) as error:
+        print(f"iqc: {error}", file=sys.stderr)
+        return EXIT_INPUT_FAILED
+    for problem in imported.problems:
+        print(f"iqc: {problem}", file=sys.stderr)
+    counts = {word: sum(d.decision == word for d in imported.decisions) for word in ("accept", "reject")}
+    print(f"iqc: imported {written} decision(s) from {args.file} into {args.db} "
+          f"({counts['accept']} 采纳, {counts['reject']} 驳回, {written - sum(counts.values())} comment only)",
+          file=sys.stderr)
+    return EXIT_INPUT_FAILED if imported.problems else EXIT_OK

@@ -1,0 +1,140 @@
+"""Decisions in and out of files: the review page's CSV/XLSX export, and ``iqc review import``
+of that export or of a reviewed ``iqc score`` workbook (its 审核结论 / 审核意见 columns).
+
+A workbook row holds one decision for the whole row, so it applies to every finding code in the
+row's ``codes`` cell; the export holds one line per finding with its key.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from nlp.fingerprints import KEY_CELLS, finding_key, normalised
+from nlp.report.rows import split_codes
+from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION, WORKBOOK_OPTIONS
+from nlp.review.store import DECISION_LABELS, Decision, now, parse_decision
+
+#: Columns of the review-page export, in order (``decision`` holds 采纳/驳回).
+EXPORT_COLUMNS: tuple[str, ...] = ("key", "code", "decision", "comment", "reviewer", "decided_at", "batch",
+                                   *KEY_CELLS)
+
+
+class ReviewFileError(Exception):
+    """The file cannot be read as decisions (message is one line)."""
+
+
+@dataclass
+class Imported:
+    """Decisions read from a file, and the lines that could not be used (``where: why``)."""
+
+    decisions: list[Decision] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def export_rows(decisions: list[Decision]) -> list[list[str]]:
+    """The export's data rows: one per decision, in :data:`EXPORT_COLUMNS` order."""
+    return [[d.key, d.code, DECISION_LABELS.get(d.decision or "", ""), d.comment, d.reviewer, d.decided_at,
+             d.batch, *(d.cells.get(name, "") for name in KEY_CELLS)] for d in decisions]
+
+
+def export_csv(decisions: list[Decision]) -> bytes:
+    """UTF-8 with BOM (Excel shows the Chinese), header first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows([list(EXPORT_COLUMNS), *export_rows(decisions)])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def export_xlsx(decisions: list[Decision]) -> bytes:
+    """One sheet, header first, cell text never turned into formulas."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {**WORKBOOK_OPTIONS, "constant_memory": False, "in_memory": True})
+    sheet = book.add_worksheet("decisions")
+    for index, row in enumerate([list(EXPORT_COLUMNS), *export_rows(decisions)]):
+        for column, value in enumerate(row):
+            sheet.write_string(index, column, value)
+    book.close()
+    return buffer.getvalue()
+
+
+def read_decisions(path: Path, reviewer: str = "") -> Imported:
+    """Decisions of a reviewed workbook or a review-page export (CSV or XLSX)."""
+    imported = Imported()
+    found = False
+    for where, header, rows in _tables(path):
+        if "key" in header and "decision" in header:
+            reader = _export_decision
+        elif REVIEW_DECISION in header and "codes" in header:
+            reader = _workbook_decisions
+        else:
+            continue
+        found = True
+        for line, values in rows:
+            row = dict(zip(header, values))
+            try:
+                imported.decisions.extend(reader(row, reviewer, path.name))
+            except ValueError as exc:
+                imported.problems.append(f"{where}{line}: {exc}")
+    if not found:
+        raise ReviewFileError(f"{path}: no sheet with a {REVIEW_DECISION} and codes column, nor a review export")
+    return imported
+
+
+def _export_decision(row: Mapping[str, str], reviewer: str, batch: str) -> list[Decision]:
+    decision, comment = parse_decision(row.get("decision")), normalised(row.get("comment"))
+    if decision is None and not comment:
+        return []
+    cells = {name: normalised(row.get(name)) for name in KEY_CELLS}
+    return [Decision(row["key"], normalised(row.get("code")), decision, comment,
+                     normalised(row.get("reviewer")) or reviewer, normalised(row.get("decided_at")) or now(),
+                     normalised(row.get("batch")) or batch, cells)]
+
+
+def _workbook_decisions(row: Mapping[str, str], reviewer: str, batch: str) -> list[Decision]:
+    decision, comment = parse_decision(row.get(REVIEW_DECISION)), normalised(row.get(REVIEW_COMMENT))
+    if decision is None and not comment:
+        return []
+    codes = [code.strip() for code in split_codes(row.get("codes"))]
+    if not codes:
+        raise ValueError(f"{REVIEW_DECISION} given for a row with no finding")
+    cells = {name: normalised(row.get(name)) for name in KEY_CELLS}
+    return [Decision(finding_key(row, code), code, decision, comment, reviewer, now(), batch, cells)
+            for code in codes]
+
+
+def _tables(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int, list[Any]]]]]:
+    """(location prefix, header, numbered data rows) of each sheet, or of the CSV file."""
+    try:
+        if path.suffix.lower() in {".xlsx", ".xlsm"}:
+            yield from _sheets(path)
+        elif path.suffix.lower() == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                rows = list(csv.reader(handle))
+            if rows:
+                yield f"{path.name}:", [h.strip() for h in rows[0]], ((i, r) for i, r in enumerate(rows[1:], 2))
+        else:
+            raise ReviewFileError(f"{path}: reads .xlsx (a reviewed workbook or export) or .csv (an export)")
+    except (OSError, UnicodeError, csv.Error) as exc:
+        raise ReviewFileError(f"{path}: cannot read ({exc})") from None
+
+
+def _sheets(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int, list[Any]]]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
+        raise ReviewFileError(f"{path}: not a readable workbook ({type(exc).__name__})") from None
+    try:
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            header = [normalised(h) for h in next(rows, ())]
+            yield f"{path.name}:{sheet.title}!", header, ((i, list(r)) for i, r in enumerate(rows, 2))
+    finally:
+        book.close()

@@ -1,0 +1,54 @@
+"""Where the running app keeps its review store, and the rejected keys the API hides.
+
+``iqc serve --db PATH`` passes the path in ``IQC_REVIEW_DB`` because each uvicorn worker builds
+its own app; without it the store is ``iqc-review.sqlite3`` in the working directory. The file is
+created by the first review action, never by a scoring request.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+
+from nlp.api.errors import ApiError
+from nlp.review.store import ReviewStore, StoreError
+
+DB_ENV = "IQC_REVIEW_DB"
+DEFAULT_DB = "iqc-review.sqlite3"
+
+_rejected_cache: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
+
+
+def configure(app: FastAPI) -> None:
+    """Record the store path on ``app`` (read from ``IQC_REVIEW_DB``)."""
+    app.state.review_db = Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+async def store_of(request: Request) -> ReviewStore:
+    """The app's store, opened (and created) on first use; a 503 naming the file if it cannot be."""
+    state = request.app.state
+    if getattr(state, "review_store", None) is None:
+        try:
+            state.review_store = ReviewStore(state.review_db)
+        except StoreError as exc:
+            raise ApiError(503, "review_store_unavailable", str(exc)) from None
+    return state.review_store
+
+
+def rejected_keys(app: FastAPI) -> frozenset[str]:
+    """Keys reviewers rejected; re-read only when the database file changed (a scoring request
+    must not pay a query), empty while there is no database."""
+    path: Path | None = getattr(app.state, "review_db", None)
+    try:
+        stat = path.stat() if path is not None else None
+    except OSError:
+        stat = None
+    if stat is None:
+        return frozenset()
+    version = (stat.st_mtime_ns, stat.st_size)
+    cached = _rejected_cache.get(path)
+    if cached is None or cached[0] != version:
+        cached = (version, ReviewStore(path).rejected_keys())
+        _rejected_cache[path] = cached
+    return cached[1]

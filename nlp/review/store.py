@@ -1,0 +1,141 @@
+"""The review store: reviewers' decisions per finding, and the batches they review, in SQLite.
+
+Decisions are keyed by :func:`nlp.fingerprints.finding_key` (row cells + code), so a decision
+outlives the batch it was made in and applies to the identical row of any later run. Each keeps
+the row's cells (provenance, and training data later), the reviewer, the time and the batch.
+SQLite (stdlib) because one file beside the server is all a review team needs; every operation
+opens its own connection, so the API's worker threads never share one.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+#: Stored decision -> the word reviewers see and write in workbooks.
+DECISION_LABELS: dict[str, str] = {"accept": "采纳", "reject": "驳回"}
+_DECISION_WORDS = {**{v: k for k, v in DECISION_LABELS.items()}, **{k: k for k in DECISION_LABELS}}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+    key TEXT PRIMARY KEY, code TEXT NOT NULL, decision TEXT CHECK (decision IN ('accept', 'reject')),
+    comment TEXT NOT NULL DEFAULT '', reviewer TEXT NOT NULL DEFAULT '', decided_at TEXT NOT NULL,
+    batch TEXT NOT NULL DEFAULT '', cells TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL, items TEXT NOT NULL);
+"""
+
+
+class StoreError(Exception):
+    """The store file cannot be opened or is not a review store (message is one line)."""
+
+
+def parse_decision(text: Any) -> str | None:
+    """``accept``/``reject`` from 采纳/驳回 or the English words; None for an empty cell."""
+    word = "" if text is None else str(text).strip().lower()
+    if not word:
+        return None
+    if word not in _DECISION_WORDS:
+        raise ValueError(f"decision must be 采纳 or 驳回 (accept/reject), not {text!r}")
+    return _DECISION_WORDS[word]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One finding's review: ``decision`` is None when only a comment was left."""
+
+    key: str
+    code: str
+    decision: str | None
+    comment: str
+    reviewer: str
+    decided_at: str
+    batch: str
+    cells: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ReviewStore:
+    """Decisions and batches in one SQLite file (created with its tables on first use)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            with self._connect() as db:
+                db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: not a usable review database ({exc})") from None
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=10)
+        try:
+            with db:  # commits, or rolls back on error
+                yield db
+        finally:
+            db.close()
+
+    def decide(self, key: str, code: str, decision: str | None, comment: str = "", *, reviewer: str = "",
+               batch: str = "", cells: Mapping[str, Any] | None = None, when: str | None = None) -> Decision:
+        """Record (or replace) the review of finding ``key``."""
+        if decision is not None and decision not in DECISION_LABELS:
+            raise ValueError(f"decision must be one of {sorted(DECISION_LABELS)}, not {decision!r}")
+        made = Decision(key, code, decision, comment or "", reviewer or "", when or now(), batch,
+                        {k: "" if v is None else str(v) for k, v in (cells or {}).items()})
+        self.save([made])
+        return made
+
+    def save(self, decisions: Iterable[Decision]) -> int:
+        """Upsert ``decisions``; returns how many were written."""
+        rows = [(d.key, d.code, d.decision, d.comment, d.reviewer, d.decided_at, d.batch,
+                 json.dumps(d.cells, ensure_ascii=False)) for d in decisions]
+        with self._connect() as db:
+            db.executemany("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
+    def decisions(self) -> list[Decision]:
+        """Every decision, oldest first."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM decisions ORDER BY decided_at, key").fetchall()
+        return [Decision(*row[:7], json.loads(row[7])) for row in rows]
+
+    def by_key(self) -> dict[str, Decision]:
+        return {d.key: d for d in self.decisions()}
+
+    def rejected_keys(self) -> frozenset[str]:
+        """Keys of the findings reviewers rejected: later runs hide them."""
+        with self._connect() as db:
+            return frozenset(k for (k,) in db.execute("SELECT key FROM decisions WHERE decision = 'reject'"))
+
+    def add_batch(self, name: str, items: list[dict[str, Any]]) -> str:
+        """Keep a scored batch (its findings as review items) for the review page; returns its id."""
+        batch_id = uuid.uuid4().hex[:12]
+        with self._connect() as db:
+            db.execute("INSERT INTO batches VALUES (?, ?, ?, ?)",
+                       (batch_id, name, now(), json.dumps(items, ensure_ascii=False)))
+        return batch_id
+
+    def batches(self) -> list[dict[str, str]]:
+        """Id, name and time of every batch, newest first."""
+        with self._connect() as db:
+            rows = db.execute("SELECT id, name, created_at FROM batches ORDER BY created_at DESC").fetchall()
+        return [{"id": i, "name": n, "created_at": t} for i, n, t in rows]
+
+    def batch_items(self, batch_id: str) -> list[dict[str, Any]] | None:
+        """The review items of a batch, or None if there is no such batch."""
+        with self._connect() as db:
+            row = db.execute("SELECT items FROM batches WHERE id = ?", (batch_id,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+
+def now() -> str:
+    """A decision's time stamp: UTC, to the second, ISO 8601 (sorts as text)."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,177 @@
+"""The review page: its JSON endpoints, the API hiding rejected findings, and the page end to end
+in headless Chromium (upload, filter, decide by keyboard, reload: the decision is still there)."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from fake_scorer import FakeScorer
+from nlp.api import create_app
+from test_report_html import _chromium
+
+TABLE = """department,project_name,level1,level2,level3,target_value
+文化局,广播剧创作,产出指标,质量指标,质量指标,≥95%
+文化局,广播剧创作,产出指标,数量指标,完成剧目,提升
+文化局,演出补贴,产出指标,数量指标,惠民演出场次,**
+教育局,校舍维修,产出指标,数量指标,维修合格率,≥98%
+教育局,校舍维修,效益指标,社会效益指标,改善办学条件,明显改善
+"""
+
+
+@pytest.fixture
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    monkeypatch.setenv("IQC_REVIEW_DB", str(tmp_path / "review.sqlite3"))
+    return TestClient(create_app(FakeScorer()))
+
+
+def _upload(client: TestClient) -> tuple[str, list[dict]]:
+    made = client.post("/review/api/batches", files={"file": ("表.csv", TABLE.encode())}).json()
+    return made["id"], client.get(f"/review/api/batches/{made['id']}").json()["items"]
+
+
+def test_batch_items_are_ordered_by_risk_with_cells(client: TestClient) -> None:
+    batch, items = _upload(client)
+    assert len(items) >= 4 and [i["risk"] for i in items] == sorted((i["risk"] for i in items), reverse=True)
+    assert {i["cells"]["department"] for i in items} == {"文化局", "教育局"}
+    assert all(i["decision"] is None for i in items)
+    assert client.get("/review/api/batches").json()[0]["id"] == batch
+
+
+def test_rejected_finding_leaves_the_api_results_for_identical_rows(client: TestClient) -> None:
+    batch, items = _upload(client)
+    target = next(i for i in items if i["code"] == "B1")
+    row = {name: target["cells"][name] for name in ("project_name", "level1", "level2", "level3", "target_value")}
+    assert "B1" in client.post("/v1/score", json=row).json()["rows"][0]["codes"]
+    saved = client.put(f"/review/api/batches/{batch}/decisions/{target['key']}", json={"decision": "reject"})
+    assert saved.status_code == 200
+    assert "B1" not in client.post("/v1/score", json={**row, "row_id": "elsewhere"}).json()["rows"][0]["codes"]
+    file_rows = client.post("/v1/score/file", files={"file": ("again.csv", TABLE.encode())}).json()["rows"]
+    assert "B1" not in [code for r in file_rows for code in r["codes"]]
+
+
+def test_unknown_batch_or_finding_is_a_404_in_the_error_shape(client: TestClient) -> None:
+    batch, _ = _upload(client)
+    missing = client.put(f"/review/api/batches/{batch}/decisions/nope", json={"decision": "accept"})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert client.get("/review/api/batches/nope").status_code == 404
+    bad = client.put(f"/review/api/batches/{batch}/decisions/nope", json={"decision": "maybe"})
+    assert bad.status_code == 422
+
+
+def test_page_is_self_contained_and_escapes_batch_names(client: TestClient) -> None:
+    client.post("/review/api/batches", files={"file": ("<b>x</b>.csv", TABLE.encode())})
+    page = client.get("/review").text
+    assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;.csv" in page
+    assert "http://" not in page and "https://" not in page and "Content-Security-Policy" in page
+    for name in ("review.js", "review.css"):
+        asset = client.get(f"/review/static/{name}")
+        assert asset.status_code == 200 and "http" not in asset.text
+    assert client.get("/review/static/page.html").status_code == 404
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The app under uvicorn on a free loopback port, in a thread; yields its base URL."""
+    import uvicorn
+
+    monkeypatch.setenv("IQC_REVIEW_DB", str(tmp_path / "review.sqlite3"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(FakeScorer()), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    browser_path, driver_path = _chromium()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    monkeypatch.setenv("SE_OFFLINE", "true")
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser_path
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,900"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_review_page_end_to_end_in_chromium(server: str, browser, tmp_path: Path) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    wait = WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,))  # the queue re-renders
+    table = tmp_path / "绩效目标表.csv"
+    table.write_text(TABLE, encoding="utf-8")
+
+    def count() -> int:
+        return int(browser.find_element(By.ID, "count").text)
+
+    browser.get(f"{server}/review")
+    browser.find_element(By.ID, "upload-file").send_keys(str(table))
+    browser.find_element(By.CSS_SELECTOR, "#upload button").click()
+    wait.until(lambda d: count() > 0)
+    total = count()
+    assert total == len(browser.find_elements(By.CSS_SELECTOR, "#queue li"))
+    assert browser.find_element(By.CSS_SELECTOR, "#detail td.hit mark").text  # the flagged cell is marked
+
+    Select(browser.find_element(By.ID, "f-department")).select_by_value("教育局")
+    education = count()
+    assert 0 < education < total
+    first = browser.find_element(By.CSS_SELECTOR, "#queue li.selected")
+    key = first.get_attribute("data-key")
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys("r")  # reject the selected finding; the selection moves on
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f'#queue li[data-key="{key}"]').text.endswith("驳回"))
+    body.send_keys("k")  # back to it, and comment
+    assert browser.find_element(By.CSS_SELECTOR, "#queue li.selected").get_attribute("data-key") == key
+    body.send_keys("c")
+    comment = browser.switch_to.active_element
+    assert comment.get_attribute("id") == "comment"
+    comment.send_keys("本项目已在说明中定义口径")
+    comment.send_keys(Keys.CONTROL, Keys.ENTER)
+    wait.until(lambda d: httpx.get(f"{server}/review/export.csv").text.count("本项目已在说明中定义口径") == 1)
+
+    browser.refresh()  # a new page load: everything below comes from the store
+    wait.until(lambda d: count() == total)
+    Select(browser.find_element(By.ID, "f-decided")).select_by_value("decided")
+    wait.until(lambda d: count() == 1)
+    only = browser.find_element(By.CSS_SELECTOR, "#queue li")
+    assert only.get_attribute("data-key") == key and only.text.endswith("驳回")
+    assert browser.find_element(By.ID, "comment").get_attribute("value") == "本项目已在说明中定义口径"
+    assert browser.find_element(By.ID, "decision").text == "已驳回"
+    Select(browser.find_element(By.ID, "f-decided")).select_by_value("open")
+    assert count() == total - 1
+
+    problems = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    assert problems == []
+
+
+def test_an_unusable_store_is_a_503_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "not-a-db.sqlite3"
+    bad.write_bytes(b"garbage" * 200)
+    monkeypatch.setenv("IQC_REVIEW_DB", str(bad))
+    answer = TestClient(create_app(FakeScorer())).get("/review/api/batches")
+    assert answer.status_code == 503 and "not-a-db.sqlite3" in answer.json()["error"]["message"]

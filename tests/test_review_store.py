@@ -1,0 +1,161 @@
+"""Review decisions: stable keys, the SQLite store, hiding rejected findings, importing workbooks."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from fake_scorer import FakeScorer
+from nlp.fingerprints import KEY_CELLS, finding_key
+from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION, XlsxReportWriter
+from nlp.review.exchange import ReviewFileError, export_csv, export_xlsx, read_decisions
+from nlp.review.store import ReviewStore, StoreError
+from nlp.review.suppress import suppress_frame
+from nlp.schema import FINDINGS_COLUMN
+
+ROWS = pd.DataFrame([
+    {"row_id": "a:2", "department": "文化局", "project_name": "广播剧", "level2": "质量指标", "level3": "质量指标", "target_value": "≥95%"},
+    {"row_id": "a:3", "department": "文化局", "project_name": "广播剧", "level2": "数量指标", "level3": "完成剧目", "target_value": "提升"},
+    {"row_id": "a:4", "department": "文化局", "project_name": "广播剧", "level2": "数量指标", "level3": "完成剧目数", "target_value": "3部"},
+])
+
+
+@pytest.fixture
+def scored() -> pd.DataFrame:
+    return FakeScorer().score_frame(ROWS)
+
+
+def test_key_ignores_row_id_and_spacing_but_not_cells_or_code() -> None:
+    row = ROWS.iloc[0].to_dict()
+    moved = {**row, "row_id": "b:99", "level3": " 质量 \u3000指标 ".replace("质量 \u3000", "质量")}
+    assert finding_key(row, "B1") == finding_key(moved, "B1")
+    assert finding_key(row, "B1") == finding_key({**row, "level3": "质量指标  "}, "B1")
+    assert finding_key(row, "B1") != finding_key(row, "B2")
+    assert finding_key(row, "B1") != finding_key({**row, "target_value": "≥96%"}, "B1")
+
+
+def test_decisions_survive_reopening_and_only_rejections_hide(tmp_path: Path) -> None:
+    store = ReviewStore(tmp_path / "r.db")
+    store.decide("k1", "B1", "reject", "通用表述可接受", reviewer="王", cells={"level3": "质量指标"})
+    store.decide("k2", "M1", "accept")
+    store.decide("k3", "C1", None, "待确认")
+    again = ReviewStore(tmp_path / "r.db")
+    assert again.rejected_keys() == {"k1"}
+    k1 = again.by_key()["k1"]
+    assert (k1.comment, k1.reviewer, k1.cells) == ("通用表述可接受", "王", {"level3": "质量指标"})
+    again.decide("k1", "B1", "accept")
+    assert ReviewStore(tmp_path / "r.db").rejected_keys() == frozenset()
+    with pytest.raises(ValueError):
+        again.decide("k4", "B1", "maybe")
+
+
+def test_a_file_that_is_not_a_store_is_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.db"
+    path.write_bytes(b"not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="bad.db: not a usable review database"):
+        ReviewStore(path)
+
+
+def test_rejected_finding_is_hidden_and_its_family_unflagged(scored: pd.DataFrame) -> None:
+    first = scored.iloc[0]
+    code = first[FINDINGS_COLUMN][0]["code"]
+    rejected = frozenset({finding_key({**first.to_dict(), "row_id": "elsewhere"}, code)})
+    out, hidden = suppress_frame(scored, rejected)
+    assert hidden == 1
+    assert out.loc[0, "codes"] == "" and out.loc[0, "explanation"] == "" and out.loc[0, FINDINGS_COLUMN] == []
+    assert not out.loc[0, "flag_boilerplate"] and out["flag_boilerplate"].dtype == scored["flag_boilerplate"].dtype
+    assert out.loc[0, "risk"] == scored.loc[0, "risk"]  # the model's score is not a decision
+    pd.testing.assert_frame_equal(out.iloc[1:], scored.iloc[1:])
+    assert suppress_frame(scored, frozenset({"unrelated"}))[1] == 0
+
+
+def _reviewed_workbook(scored: pd.DataFrame, path: Path, decision: str, comment: str) -> Path:
+    with XlsxReportWriter(path) as writer:
+        writer.write_chunk(scored)
+    book = load_workbook(path)
+    sheet = book["indicators"]
+    header = [cell.value for cell in sheet[1]]
+    validation = sheet.data_validations.dataValidation[0]
+    assert validation.formula1 == '"采纳,驳回"'
+    assert str(validation.sqref).startswith(f"{sheet.cell(2, header.index(REVIEW_DECISION) + 1).coordinate}:")
+    sheet.cell(2, header.index(REVIEW_DECISION) + 1, decision)
+    sheet.cell(2, header.index(REVIEW_COMMENT) + 1, comment)
+    book.save(path)
+    return path
+
+
+def test_reviewed_workbook_imports_and_hides_the_row_in_a_later_run(scored: pd.DataFrame, tmp_path: Path) -> None:
+    workbook = _reviewed_workbook(scored, tmp_path / "scored.xlsx", "驳回", "本项目质量指标已在说明中定义")
+    imported = read_decisions(workbook, reviewer="李")
+    assert imported.problems == []
+    [decision] = imported.decisions
+    assert (decision.code, decision.decision, decision.comment, decision.reviewer) == (
+        scored.loc[0, "codes"], "reject", "本项目质量指标已在说明中定义", "李")
+    assert decision.cells["level3"] == "质量指标"
+    store = ReviewStore(tmp_path / "r.db")
+    store.save(imported.decisions)
+    rerun = FakeScorer().score_frame(ROWS.assign(row_id=["x", "y", "z"]).iloc[::-1].reset_index(drop=True))
+    out, hidden = suppress_frame(rerun, store.rejected_keys())
+    assert hidden == 1 and out.loc[2, "codes"] == "" and out.loc[1, "codes"] == rerun.loc[1, "codes"] != ""
+
+
+def test_bad_decision_word_is_reported_with_its_cell(scored: pd.DataFrame, tmp_path: Path) -> None:
+    imported = read_decisions(_reviewed_workbook(scored, tmp_path / "s.xlsx", "同意", ""))
+    assert imported.decisions == []
+    assert imported.problems == ["s.xlsx:indicators!2: decision must be 采纳 or 驳回 (accept/reject), not '同意'"]
+
+
+@pytest.mark.parametrize("export", [export_csv, export_xlsx])
+def test_export_reimports_to_the_same_decisions(export, tmp_path: Path) -> None:
+    store = ReviewStore(tmp_path / "a.db")
+    store.decide(finding_key(ROWS.iloc[0], "B1"), "B1", "reject", "可接受", reviewer="王", batch="b1",
+                 cells={name: ROWS.iloc[0].get(name, "") for name in KEY_CELLS})
+    store.decide("k2", "M1", None, "再看看", batch="b2", cells=dict.fromkeys(KEY_CELLS, ""))
+    path = tmp_path / ("export.csv" if export is export_csv else "export.xlsx")
+    path.write_bytes(export(store.decisions()))
+    imported = read_decisions(path)
+    assert imported.problems == []
+    copy = ReviewStore(tmp_path / "b.db")
+    copy.save(imported.decisions)
+    assert copy.by_key() == store.by_key()
+
+
+def test_a_file_without_decisions_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("level3,target_value\n质量指标,≥95%\n", encoding="utf-8")
+    with pytest.raises(ReviewFileError, match="no sheet with a 审核结论"):
+        read_decisions(path)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_cli_imports_a_reviewed_workbook_and_hides_its_rejections(iqc, tmp_path: Path, jobs: int) -> None:
+    sample = Path(__file__).resolve().parent.parent / "data" / "samples" / "sample_zh.xlsx"
+    code, err = iqc("score", sample, "-o", tmp_path / "scored.xlsx", "--quiet")
+    assert code == 0, err
+    book = load_workbook(tmp_path / "scored.xlsx")
+    sheet = book["indicators"]
+    header = [cell.value for cell in sheet[1]]
+    flagged = [row for row in sheet.iter_rows(min_row=2) if row[header.index("codes")].value]
+    flagged[0][header.index(REVIEW_DECISION)].value = "驳回"
+    flagged[1][header.index(REVIEW_DECISION)].value = "采纳"
+    book.save(tmp_path / "reviewed.xlsx")
+    rejected = len(flagged[0][header.index("codes")].value.split(";"))
+
+    code, err = iqc("review", "import", tmp_path / "reviewed.xlsx", "--db", tmp_path / "r.db")
+    assert code == 0 and "驳回" in err, err
+    code, err = iqc("score", sample, "-o", tmp_path / "again.csv", "--db", tmp_path / "r.db", "--jobs", jobs)
+    assert code == 0 and f"hid {rejected} finding(s) rejected in review" in err, err
+    again = pd.read_csv(tmp_path / "again.csv", dtype=str, keep_default_na=False)
+    before = pd.read_excel(tmp_path / "scored.xlsx", sheet_name="indicators", dtype=str, keep_default_na=False,
+                           engine="openpyxl")
+    target = before[before["row_id"] == flagged[0][header.index("row_id")].value][list(KEY_CELLS)].iloc[0]
+    identical = (before[list(KEY_CELLS)] == target).all(axis=1)
+    assert list(again["codes"] != before["codes"]) == list(identical)
+    assert set(again.loc[identical, "codes"]) == {""}
+
+
+def test_cli_refuses_a_missing_store_in_one_line(iqc, tmp_path: Path) -> None:
+    code, err = iqc("score", tmp_path, "-o", tmp_path / "x.csv", "--db", tmp_path / "none.db")
+    assert code == 2 and err.strip().endswith("none.db: no such review database") and "Traceback" not in err
