@@ -10,16 +10,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from nlp.config import Config
     from nlp.scorer import Scorer
 
 __version__ = "0.2.0"
 
 
-def load(models_dir: Path | None = None, memo_rows: int | None = None) -> "Scorer":
+def load(models_dir: Path | None = None, memo_rows: int | None = None, config: "Config | None" = None) -> "Scorer":
     """Load the bundled model (or the one in ``models_dir``) and return a :class:`~nlp.scorer.Scorer`.
 
     ``memo_rows``: how many distinct rows the scorer remembers (``0`` scores every row afresh).
+    ``config``: an ``iqc.toml`` (``nlp.config.load_config(path)``) applied to every result.
     """
     from nlp.scorer import DEFAULT_MEMO_ROWS, load as _load
 
-    return _load(models_dir, DEFAULT_MEMO_ROWS if memo_rows is None else memo_rows)
+    return _load(models_dir, DEFAULT_MEMO_ROWS if memo_rows is None else memo_rows, config)

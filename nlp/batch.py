@@ -27,6 +27,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from nlp import output_formats
+from nlp.baseline import KnownFinding, scored_entries
+from nlp.config import Config
 from nlp.context import frame_columns, index_tables, table_keys
 from nlp.copies import CopyIndex, TableRef, Twin
 from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_rendered
@@ -45,6 +47,17 @@ Result = pd.DataFrame | Rendered
 _worker_scorer = None
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What every scorer of a batch is loaded with: the model, the configuration, the baseline
+    (given to each worker once, at start-up, rather than pickled with every chunk)."""
+
+    models_dir: Path | None = None
+    config: Config = field(default_factory=Config)
+    baseline: frozenset[str] = frozenset()
+    record: bool = False  # collect every finding (reported or hidden by the baseline) for --write-baseline
+
+
 @dataclass
 class BatchOutcome:
     """What happened to the inputs: rows scored per file, failures and skipped parts."""
@@ -55,10 +68,24 @@ class BatchOutcome:
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[InputError] = field(default_factory=list)
     hidden: int = 0  # findings hidden because reviewers rejected them (``rejected`` of score_batch)
+    in_baseline: int = 0  # findings hidden because the baseline (``setup.baseline``) has them
+    known: list[KnownFinding] = field(default_factory=list)  # every finding, with ``setup.record``
 
     @property
     def rows(self) -> int:
         return sum(self.rows_per_file.values())
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A scored chunk, how many findings reviewers' rejections and the baseline hid in it and,
+    when a baseline is being written, every finding it has (reported, in the baseline or rejected:
+    all still occur)."""
+
+    result: Result
+    rejected: int
+    in_baseline: int
+    known: list[KnownFinding]
 
 
 @dataclass(frozen=True)
@@ -76,17 +103,22 @@ class Task:
     twins: dict = field(default_factory=dict)
     rejected: frozenset[str] = frozenset()
 
-    def run(self, scorer: Scorer) -> tuple[Result, int]:
+    def run(self, scorer: Scorer) -> Checked:
         from nlp.review.suppress import suppress_frame
 
-        scored = scorer.score_frame(self.chunk, findings=self.findings or bool(self.rejected), twins=self.twins)
-        scored, hidden = suppress_frame(scored, self.rejected)
+        record = scorer.adjuster.record
+        scored = scorer.score_frame(self.chunk, findings=self.findings or record or bool(self.rejected),
+                                    twins=self.twins)
+        in_baseline, baseline_known = scorer.adjuster.drain()
+        known = [*scored_entries(scored.to_dict("records")), *baseline_known] if record else []
+        scored, rejected = suppress_frame(scored, self.rejected)
         if not self.findings:
             scored = scored.drop(columns=[FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN], errors="ignore")
-        return (render(scored, self.render_as, self.columns) if self.render_as else scored), hidden
+        result = render(scored, self.render_as, self.columns) if self.render_as else scored
+        return Checked(result, rejected, in_baseline, known)
 
 
-def _init_worker(models_dir: str | None) -> None:
+def _init_worker(setup: Setup) -> None:
     """Load the model in each worker after the fork, so no process maps a copy it does not use.
 
     SIGTERM gets its default action back: the parent's handler (see ``nlp.report.atomic``) is for
@@ -94,18 +126,18 @@ def _init_worker(models_dir: str | None) -> None:
     """
     global _worker_scorer
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _worker_scorer = _loaded_scorer(Path(models_dir) if models_dir else None)
+    _worker_scorer = _loaded_scorer(setup)
 
 
-def _run_in_worker(task: Task) -> tuple[Result, int]:
+def _run_in_worker(task: Task) -> Checked:
     return task.run(_worker_scorer)
 
 
-def _loaded_scorer(models_dir: Path | None) -> Scorer:
+def _loaded_scorer(setup: Setup) -> Scorer:
     import nlp
     from nlp.scorer import GC_GEN0_THRESHOLD, settle
 
-    scorer = nlp.load(models_dir)
+    scorer = nlp.load(setup.models_dir).configure(setup.config, setup.baseline, setup.record)
     settle(GC_GEN0_THRESHOLD)
     return scorer
 
@@ -168,15 +200,15 @@ def _last_unit_start(frame: pd.DataFrame) -> int:
     return 0
 
 
-def run_tasks(tasks: Iterator[Task], jobs: int, models_dir: Path | None) -> Iterator[tuple[Result, int]]:
+def run_tasks(tasks: Iterator[Task], jobs: int, setup: Setup) -> Iterator[Checked]:
     """Results of ``tasks`` in order: in this process (jobs=1) or in ``jobs`` workers with bounded
     look-ahead while this process reads and writes."""
     if jobs <= 1:
-        scorer = _loaded_scorer(models_dir)
+        scorer = _loaded_scorer(setup)
         yield from (task.run(scorer) for task in tasks)
         return
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    with context.Pool(jobs, initializer=_init_worker, initargs=(str(models_dir) if models_dir else None,)) as pool:
+    with context.Pool(jobs, initializer=_init_worker, initargs=(setup,)) as pool:
         pending: deque = deque()
         for task in tasks:
             pending.append(pool.apply_async(_run_in_worker, (task,)))
@@ -201,14 +233,16 @@ def estimated_rows(paths: list[Path]) -> int | None:
 
 
 def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                models_dir: Path | None = None, progress: bool = False,
+                setup: Setup = Setup(), progress: bool = False,
                 rejected: frozenset[str] = frozenset()) -> BatchOutcome:
     """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input.
 
     Two passes: the first only reads, to find tables copied between projects anywhere in the
     batch (:mod:`nlp.copies`); the second scores, each chunk with the copies of its tables.
-    Findings whose :func:`~nlp.fingerprints.finding_key` is in ``rejected`` are left out (counted
-    in ``outcome.hidden``).
+    ``setup`` configures the scorers (:mod:`nlp.adjust`: configuration and baseline; with
+    ``setup.record`` every finding lands in ``outcome.known``, for a new baseline). Findings whose
+    :func:`~nlp.fingerprints.finding_key` is in ``rejected`` are left out (counted in
+    ``outcome.hidden``).
     """
     copies = index_copies(paths, chunk_rows)
     twins = copies.twins()
@@ -220,11 +254,10 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
         if not output_formats.output_format(output).rows:
             tasks = (Task(chunk, findings=True, twins=_chunk_twins(chunk, twins), rejected=rejected)
                      for chunk in chunks)
-            _write_report(_with_progress(_tally(run_tasks(tasks, jobs, models_dir), outcome), bar), output,
-                          copies.clusters())
+            _write_report(_counted(run_tasks(tasks, jobs, setup), bar, outcome), output, copies.clusters())
         else:
             tasks = _render_tasks(chunks, output, twins, rejected)
-            write_rendered(_with_progress(_tally(run_tasks(tasks, jobs, models_dir), outcome), bar), output)
+            write_rendered(_counted(run_tasks(tasks, jobs, setup), bar, outcome), output)
     finally:
         bar.close()
     return outcome
@@ -255,17 +288,14 @@ def _render_tasks(chunks: Iterator[pd.DataFrame], output: Path, twins: dict[str,
                    _chunk_twins(chunk, twins), rejected)
 
 
-def _tally(results: Iterator[tuple[Result, int]], outcome: BatchOutcome) -> Iterator[Result]:
-    """The results, with the findings each chunk hid added to ``outcome.hidden``."""
-    for result, hidden in results:
-        outcome.hidden += hidden
-        yield result
-
-
-def _with_progress(results: Iterator[Result], bar: tqdm) -> Iterator[Result]:
-    for result in results:
-        bar.update(len(result))
-        yield result
+def _counted(results: Iterator[Checked], bar: tqdm, outcome: BatchOutcome) -> Iterator[Result]:
+    """The results, with the progress bar moved and hidden/known findings added to ``outcome``."""
+    for checked in results:
+        bar.update(len(checked.result))
+        outcome.hidden += checked.rejected
+        outcome.in_baseline += checked.in_baseline
+        outcome.known.extend(checked.known)
+        yield checked.result
     bar.total = bar.n  # the line count was an upper bound (headers, titles, blank lines): end at 100 %
     bar.refresh()
 

@@ -1,8 +1,8 @@
 """The one registry of output formats: which suffixes exist, what each writes, who may write it.
 
-``iqc parse`` writes rows (CSV/TSV/JSONL); ``iqc score`` writes rows or a report for people
-(XLSX/HTML). Before this registry, four suffix lists in four modules decided that separately and
-disagreed (``.htm`` was a report suffix but ``iqc score`` refused it). Every command, the batch
+``iqc parse`` writes rows (CSV/TSV/JSONL); ``iqc score`` writes rows, a report for people
+(XLSX/HTML) or one document for other tools (SARIF). Before this registry, four suffix lists in
+four modules decided that separately and disagreed (``.htm`` was a report suffix but ``iqc score`` refused it). Every command, the batch
 scorer and the report writers now ask :func:`output_format`.
 """
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 @dataclass(frozen=True)
 class OutputFormat:
     """One output format. ``rows``: one line per input row, machine-readable (render in workers);
-    else a report for people. ``findings``: the structured findings are written."""
+    else one whole-batch document (a report for people, or SARIF) written by a report writer.
+    ``findings``: the structured findings are written."""
 
     name: str
     suffixes: tuple[str, ...]
@@ -33,6 +34,7 @@ FORMATS: tuple[OutputFormat, ...] = (
     OutputFormat("jsonl", (".jsonl",), rows=True, findings=True, description="one JSON object a row, with findings"),
     OutputFormat("xlsx", (".xlsx",), rows=False, findings=True, description="annotated workbook for reviewers"),
     OutputFormat("html", (".html", ".htm"), rows=False, findings=True, description="one self-contained report page"),
+    OutputFormat("sarif", (".sarif",), rows=False, findings=True, description="SARIF 2.1.0 for code-scanning tools"),
 )
 _BY_SUFFIX = {suffix: fmt for fmt in FORMATS for suffix in fmt.suffixes}
 _BY_NAME = {fmt.name: fmt for fmt in FORMATS}

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 FAMILIES: tuple[str, ...] = ("boilerplate", "mismatch", "unmeasurable")
 
+#: Version of the scored-record shape (:mod:`nlp.record_schema`): bump the major part when a field
+#: is removed or changes meaning, the minor part when one is added.
+SCHEMA_VERSION = "1.0"
+
 #: Columns the scorer appends after the input columns, in this order.
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "flag_boilerplate",
@@ -42,6 +46,17 @@ def scored_columns(input_columns: Iterable[str], findings: bool) -> list[str]:
     inputs = list(input_columns)
     added = [*OUTPUT_COLUMNS, *([FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN] if findings else [])]
     return [*inputs, *(column for column in added if column not in inputs)]
+
+
+def finding_cells(findings: Iterable["Finding"]) -> dict[str, str]:
+    """The ``codes``, ``explanation`` and ``table_codes`` cells of a row's findings (in order;
+    ``codes`` and ``explanation`` hold the families' findings only: advisory notes raise no flag):
+    the scorer and :mod:`nlp.adjust` render a row alike."""
+    findings = list(findings)
+    flagged = [f for f in findings if f.family in FAMILIES]
+    return {"codes": ";".join(f.code for f in flagged),
+            "explanation": " ".join(f"[{f.code}] {f.message}建议：{f.suggestion}" for f in flagged),
+            "table_codes": ";".join(f.code for f in findings if f.family == "table")}
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 
 from nlp import fingerprint
+from nlp.adjust import Adjuster
 from nlp.artifacts import load_verified
 from nlp.codes import catalogue, family_of, is_default_off, precedence
+from nlp.config import Config
 from nlp.cues import pipeline
 from nlp.context import (Columns, RowContext, TableFacts, analysis_keys, frame_columns, record_columns,
                          table_facts)
@@ -30,7 +32,7 @@ from nlp.long_cells import cut_for_analysis, with_cut_findings
 from nlp.model import IndicatorModel
 from nlp.resources import models_path
 from nlp.copies import Twin
-from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN, Finding
+from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN, Finding, finding_cells
 
 MODEL_CODE = {"boilerplate": "B0", "mismatch": "C0", "unmeasurable": "M0"}
 _QUOTE_LIMIT = 40
@@ -63,6 +65,17 @@ class Scorer:
         self._memo: dict[tuple, tuple] = {}
         self._feature_names = model.feature_names()
         self._coefficients = {family: model.head_coefficients(family) for family in FAMILIES}
+        self.adjuster = Adjuster(Config(), model.thresholds_)
+
+    def configure(self, config: Config | None = None, baseline: frozenset[str] = frozenset(),
+                  record: bool = False) -> Scorer:
+        """Apply ``config`` (an ``iqc.toml``) and hide the findings in ``baseline``
+        (:func:`nlp.baseline.read_baseline`) in every later result; ``self.adjuster.drain()`` says
+        how many were hidden (and, with ``record``, which). :class:`~nlp.config.ConfigError` if a
+        threshold is below the model's own. The remembered rows are the model's, so configuring
+        never clears them."""
+        self.adjuster = Adjuster(config or Config(), self.model.thresholds_, baseline, record)
+        return self
 
     # -- public API ----------------------------------------------------------------------------
     def score_frame(self, frame: pd.DataFrame, findings: bool = True,
@@ -93,11 +106,11 @@ class Scorer:
 
     # -- distinct rows ---------------------------------------------------------------------------
     def _score_columns(self, columns: Columns, twins: dict[str, Twin] | None = None) -> list[tuple]:
-        columns, cuts = cut_for_analysis(columns)  # an oversized cell is analysed cut (finding I1)
-        facts = table_facts(columns, twins)
-        keys = analysis_keys(columns, facts)
-        outputs = self._outputs_by_key(columns, facts, keys)
-        return with_cut_findings([outputs[key] for key in keys], cuts)
+        analysed, cuts = cut_for_analysis(columns)  # an oversized cell is analysed cut (finding I1)
+        facts = table_facts(analysed, twins)
+        keys = analysis_keys(analysed, facts)
+        outputs = self._outputs_by_key(analysed, facts, keys)
+        return self.adjuster.apply(columns, with_cut_findings([outputs[key] for key in keys], cuts))
 
     def _outputs_by_key(self, columns: Columns, facts: list[TableFacts], keys: list[tuple]) -> dict[tuple, tuple]:
         """Output of every distinct key: remembered ones looked up, the others scored together."""
@@ -147,17 +160,14 @@ class Scorer:
         findings.extend(replace(self._finding(code, ctx, evidence, suggested), quote="", start=-1, end=-1)
                         for code, evidence in table_hits(ctx.table))  # about the table, no cell of the row
         findings.sort(key=lambda f: precedence()[f.code])
-        flagged = [f for f in findings if f.family in FAMILIES]
         scores = {f: round(float(proba[f][i]), 4) for f in FAMILIES}
         output = {
             **{f"flag_{f}": flags[f] for f in FAMILIES},
             **{f"score_{f}": scores[f] for f in FAMILIES},
             "risk": round(1.0 - float(np.prod([1.0 - scores[f] for f in FAMILIES])), 4),
             "review": ";".join(review),
-            "codes": ";".join(f.code for f in flagged),
             "suggested_level2": suggested,
-            "explanation": " ".join(f"[{f.code}] {f.message}建议：{f.suggestion}" for f in flagged),
-            "table_codes": ";".join(f.code for f in findings if f.family == "table"),
+            **finding_cells(findings),
         }
         return (*(output[column] for column in OUTPUT_COLUMNS), tuple(findings))
 
@@ -255,9 +265,10 @@ def settle(gen0_threshold: int | None = None) -> None:
         gc.set_threshold(gen0_threshold, *gc.get_threshold()[1:])
 
 
-def load(models_dir: Path | None = None, memo_rows: int = DEFAULT_MEMO_ROWS) -> Scorer:
+def load(models_dir: Path | None = None, memo_rows: int = DEFAULT_MEMO_ROWS, config: Config | None = None) -> Scorer:
     """Load the bundled (or given) model after verifying its SHA-256 against the manifest, and its
-    fingerprint against today's rules and data (:mod:`nlp.fingerprint`)."""
+    fingerprint against today's rules and data (:mod:`nlp.fingerprint`); ``config`` is applied to
+    every result (:meth:`Scorer.configure`)."""
     model, manifest = load_verified(models_dir or models_path())
     fingerprint.check(manifest)
-    return Scorer(model, manifest, memo_rows=memo_rows)
+    return Scorer(model, manifest, memo_rows=memo_rows).configure(config)

@@ -288,7 +288,7 @@ def test_settings_come_from_data_file_and_env() -> None:
 
 def test_create_app_without_scorer_loads_model_once_in_lifespan(monkeypatch: pytest.MonkeyPatch) -> None:
     loads: list[int] = []
-    monkeypatch.setattr(nlp, "load", lambda: loads.append(1) or make_scorer(), raising=False)
+    monkeypatch.setattr(nlp, "load", lambda config=None: loads.append(1) or make_scorer(), raising=False)
     app = create_app(settings=LIMITS)
     assert loads == []  # factory does no model work
     with TestClient(app) as client:

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 import nlp
 from nlp.scorer import settle
-from nlp.api import routes
+from nlp.api import docs, routes
 from nlp.api.deps import Scorer
 from nlp.api.errors import install_error_handlers
 from nlp.api.limits import BodySizeLimit
@@ -22,29 +22,31 @@ from nlp.review.routes import install_review
 
 
 def create_app(scorer: Scorer | None = None, settings: ApiSettings | None = None) -> FastAPI:
-    """A ready-to-serve app; with ``scorer=None`` the model is loaded by ``nlp.load()`` at startup.
+    """A ready-to-serve app; with ``scorer=None`` the model is loaded by ``nlp.load()`` at startup,
+    configured by ``settings.config`` (a given scorer is used as its caller configured it).
 
     ``settings`` defaults to ``ApiSettings.from_env()`` (``data/api.toml`` + ``IQC_*`` variables).
     """
     settings = settings or ApiSettings.from_env()
     app = FastAPI(title="indicator-qc", version=nlp.__version__, description=_description(settings),
-                  lifespan=_lifespan(scorer))
+                  lifespan=_lifespan(scorer, settings), docs_url=None, redoc_url=None)
     app.state.settings = settings
     if scorer is not None:
         app.state.scorer = scorer
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
     install_error_handlers(app)
+    app.include_router(docs.router)
     app.include_router(routes.public)
     app.include_router(routes.protected)
     install_review(app)
     return app
 
 
-def _lifespan(scorer: Scorer | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(scorer: Scorer | None, settings: ApiSettings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if scorer is None:
-            app.state.scorer = nlp.load()
+            app.state.scorer = nlp.load(config=settings.config)
         settle()
         yield
 

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from nlp.schema import SCHEMA_VERSION
+
 #: Validation-context key carrying ``ApiSettings.max_cell_chars`` into the cell validator.
 CELL_LIMIT = "max_cell_chars"
 
@@ -128,6 +130,7 @@ class RowResult(BaseModel):
 
 class ScoreResponse(BaseModel):
     model_version: str
+    schema_version: str = Field(SCHEMA_VERSION, description="version of the row shape (`GET /v1/schema`)")
     rows: list[RowResult]
 
 

@@ -69,6 +69,11 @@ async def codes() -> CodesResponse:
     return _codes()
 
 
+@protected.get("/schema", summary="JSON Schema of a scored record (JSONL line or API row), with its schema_version")
+async def schema() -> dict[str, Any]:
+    return _schema()
+
+
 @protected.post("/score", response_model=ScoreResponse, openapi_extra=_SCORE_BODY,
                 summary="Score one indicator object or a list of them")
 async def score(body: Annotated[bytes, Depends(body_of)], scorer: ScorerDep,
@@ -112,6 +117,13 @@ def _attachment(upload_name: str) -> str:
     """``Content-Disposition`` for ``<stem>.scored.xlsx``; RFC 5987 keeps Chinese names intact."""
     stem = upload_name.rsplit(".", 1)[0] or "upload"
     return f"attachment; filename=\"scored.xlsx\"; filename*=UTF-8''{quote(stem + '.scored.xlsx')}"
+
+
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    from nlp.record_schema import record_schema
+
+    return record_schema()
 
 
 @lru_cache(maxsize=1)

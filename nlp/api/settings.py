@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from nlp.config import CONFIG_ENV, Config, load_config
 from nlp.resources import load_toml
 
 #: Setting name -> environment variable that overrides its ``data/api.toml`` default.
@@ -26,13 +28,16 @@ class ApiSettings:
     """Per-request limits and the shared secret.
 
     ``api_key`` is ``None`` when the API is open; when set, every endpoint except
-    ``/v1/health`` requires header ``X-API-Key`` with this value.
+    ``/v1/health`` requires header ``X-API-Key`` with this value. ``config`` is the ``iqc.toml``
+    named by ``IQC_CONFIG`` (the server never picks up a stray ``./iqc.toml`` from where it was
+    started), applied to every result.
     """
 
     max_rows: int
     max_body_bytes: int
     max_cell_chars: int
     api_key: str | None = None
+    config: Config = field(default_factory=Config)
 
     def __post_init__(self) -> None:
         for name in ENV_VARS:
@@ -48,7 +53,8 @@ class ApiSettings:
         for name, var in ENV_VARS.items():
             if environ.get(var, "").strip():
                 values[name] = _positive_int(var, environ[var])
-        return cls(**values, api_key=environ.get(API_KEY_ENV) or None)
+        config = load_config(Path(environ[CONFIG_ENV])) if environ.get(CONFIG_ENV) else Config()
+        return cls(**values, api_key=environ.get(API_KEY_ENV) or None, config=config)
 
 
 def _positive_int(var: str, text: str) -> int:

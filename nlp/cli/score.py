@@ -1,9 +1,10 @@
 """``iqc score INPUT... -o OUT``: score indicator tables; OUT's suffix picks the format.
 
-``.csv``/``.tsv``/``.jsonl`` for machines (JSONL also carries the structured findings), ``.xlsx``
-for people (highlighted cells, comments, triage and summary sheets), ``.html`` for a one-file
-report. Unreadable inputs are reported one line each and the rest of the batch is scored; the
-exit code is then 1.
+``.csv``/``.tsv``/``.jsonl`` for machines (JSONL also carries the structured findings), ``.sarif``
+for code-scanning tools, ``.xlsx`` for people (highlighted cells, comments, triage and summary
+sheets), ``.html`` for a one-file report. Unreadable inputs are reported one line each and the rest
+of the batch is scored; the exit code is then 1. ``--config`` (an ``iqc.toml``) and ``--baseline``
+change what is reported (:mod:`nlp.adjust`); a bad one is a usage error (exit 2), before any work.
 """
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, positive_int
 from nlp.output_formats import FORMATS
+
+if TYPE_CHECKING:
+    from nlp.batch import BatchOutcome, Setup
 
 
 
@@ -30,6 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--chunk-rows", type=positive_int, default=None,
                         help="rows per chunk: fewer use less memory, more cost more overhead (default 5,000)")
     parser.add_argument("--models-dir", type=Path, default=None, help="model directory (default: bundled models/)")
+    parser.add_argument("--config", type=Path, default=None, metavar="FILE",
+                        help="configuration (default: $IQC_CONFIG, else ./iqc.toml when it exists)")
+    parser.add_argument("--baseline", type=Path, default=None, metavar="FILE",
+                        help="report only findings not in FILE (a --write-baseline file or a previous .jsonl output)")
+    parser.add_argument("--write-baseline", type=Path, default=None, metavar="FILE",
+                        help="write every finding of this run (also those --baseline hid) to FILE")
     parser.add_argument("--db", type=Path, default=None, metavar="PATH",
                         help="review store (iqc serve --db, iqc review import): hide findings reviewers rejected")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -47,6 +58,18 @@ def _output_path(args: argparse.Namespace) -> Path:
         if not args.format:
             raise
         return args.output.with_suffix(by_name(args.format).suffix)
+
+
+def _setup(args: argparse.Namespace) -> Setup:
+    """The model, configuration and baseline of this run; ``ValueError`` (one line) if unusable."""
+    from nlp.baseline import read_baseline
+    from nlp.batch import Setup
+    from nlp.config import find_config, load_config, model_thresholds
+
+    config = load_config(find_config(args.config))
+    config.check_thresholds(model_thresholds(args.models_dir))
+    baseline = read_baseline(args.baseline) if args.baseline else frozenset()
+    return Setup(args.models_dir, config, baseline, record=args.write_baseline is not None)
 
 
 def _rejected(db: Path | None) -> frozenset[str]:
@@ -74,6 +97,14 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"iqc: {error} (or give --format)", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        setup = _setup(args)
+    except ArtifactError as error:
+        print(f"iqc: {error}", file=sys.stderr)
+        return EXIT_INPUT_FAILED
+    except ValueError as error:
+        print(f"iqc: {error}", file=sys.stderr)
+        return EXIT_USAGE
     paths, missing = expand_inputs(args.inputs, output=output)
     for error in missing:
         print(f"iqc: {error}", file=sys.stderr)
@@ -85,19 +116,38 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         outcome = score_batch(paths, output, jobs=jobs, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS,
-                              models_dir=args.models_dir, progress=not args.quiet and sys.stderr.isatty(),
-                              rejected=rejected)
+                              setup=setup, progress=not args.quiet and sys.stderr.isatty(), rejected=rejected)
     except ArtifactError as error:
         print(f"iqc: {error}", file=sys.stderr)
         return EXIT_INPUT_FAILED
     for error in outcome.failures:
         print(f"iqc: {error}", file=sys.stderr)
     if not args.quiet:
-        for part in outcome.skipped:
-            print(f"iqc: skipped {part.file} {part.location}: {part.reason}", file=sys.stderr)
-        for warning in outcome.warnings:
-            print(f"iqc: warning: {warning}", file=sys.stderr)
-        if args.db is not None:
-            print(f"iqc: hid {outcome.hidden} finding(s) rejected in review ({args.db})", file=sys.stderr)
-        print(f"iqc: scored {outcome.rows} rows from {len(outcome.rows_per_file)} file(s) -> {output}", file=sys.stderr)
-    return EXIT_INPUT_FAILED if (outcome.failures or missing) else EXIT_OK
+        _summary(args, outcome, output)
+    baseline_failed = args.write_baseline is not None and not _write_baseline(args, outcome)
+    return EXIT_INPUT_FAILED if (outcome.failures or missing or baseline_failed) else EXIT_OK
+
+
+def _write_baseline(args: argparse.Namespace, outcome: BatchOutcome) -> bool:
+    from nlp.baseline import write_baseline
+
+    try:
+        written = write_baseline(outcome.known, args.write_baseline)
+    except OSError as error:
+        print(f"iqc: {args.write_baseline}: cannot write the baseline: {error.strerror or error}", file=sys.stderr)
+        return False
+    if not args.quiet:
+        print(f"iqc: wrote {written} findings to the baseline {args.write_baseline}", file=sys.stderr)
+    return True
+
+
+def _summary(args: argparse.Namespace, outcome: BatchOutcome, output: Path) -> None:
+    for part in outcome.skipped:
+        print(f"iqc: skipped {part.file} {part.location}: {part.reason}", file=sys.stderr)
+    for warning in outcome.warnings:
+        print(f"iqc: warning: {warning}", file=sys.stderr)
+    print(f"iqc: scored {outcome.rows} rows from {len(outcome.rows_per_file)} file(s) -> {output}", file=sys.stderr)
+    if args.db is not None:
+        print(f"iqc: hid {outcome.hidden} finding(s) rejected in review ({args.db})", file=sys.stderr)
+    if args.baseline:
+        print(f"iqc: hid {outcome.in_baseline} findings already in the baseline {args.baseline}", file=sys.stderr)

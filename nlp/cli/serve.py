@@ -2,7 +2,8 @@
 
 The app is always given to uvicorn as the import string of its factory, so one worker and N
 workers run the same code path: each worker process builds its own app and loads the model once.
-Limits and the API key come from ``data/api.toml`` and the ``IQC_*`` environment variables.
+Limits, the API key and the configuration (``IQC_CONFIG``) come from ``data/api.toml`` and the
+``IQC_*`` environment variables.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Serve POST /v1/score, /v1/score/file, GET /v1/codes, /v1/model, /v1/health "
                     "(docs at /docs) and the review page /review. "
                     "Limits: IQC_MAX_ROWS, IQC_MAX_BODY_BYTES, IQC_MAX_CELL_CHARS; "
-                    "set IQC_API_KEY to require header X-API-Key.")
+                    "set IQC_API_KEY to require header X-API-Key; IQC_CONFIG names an iqc.toml.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument("--port", type=_port, default=8000, help="port, 1-65535 (default: %(default)s)")
     parser.add_argument("--db", type=Path, default=None, metavar="PATH",
@@ -45,11 +46,13 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from nlp.api.settings import ApiSettings
+    from nlp.artifacts import ArtifactError
+    from nlp.config import model_thresholds
     from nlp.review.service import DB_ENV
 
-    try:
-        ApiSettings.from_env()  # fail here, once, rather than in every worker
-    except ValueError as exc:
+    try:  # fail here, once, rather than in every worker
+        ApiSettings.from_env().config.check_thresholds(model_thresholds())
+    except (ValueError, ArtifactError) as exc:
         print(f"iqc serve: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.db is not None:  # the workers build their apps from the environment

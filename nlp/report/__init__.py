@@ -12,17 +12,19 @@ from nlp.output_formats import FORMATS, output_format
 from nlp.report.accumulator import GroupStats, ReportAccumulator, ScoredRow
 from nlp.report.html import HtmlReportWriter, render_html
 from nlp.report.settings import ReportSettings, load_settings
+from nlp.report.sarif import SarifReportWriter
 from nlp.report.writer import ReportWriter
 from nlp.report.xlsx import XlsxReportWriter
 
 #: Report writer per report format of :mod:`nlp.output_formats` (by format name).
-WRITERS: dict[str, type[ReportWriter]] = {"xlsx": XlsxReportWriter, "html": HtmlReportWriter}
+WRITERS: dict[str, type[ReportWriter]] = {"xlsx": XlsxReportWriter, "html": HtmlReportWriter,
+                                          "sarif": SarifReportWriter}
 
 
 def open_report_writer(
     path: str | os.PathLike[str], settings: ReportSettings | None = None
 ) -> ReportWriter:
-    """The report writer for ``path``'s format (``.xlsx`` / ``.html`` / ``.htm``)."""
+    """The report writer for ``path``'s format (``.xlsx`` / ``.html`` / ``.htm`` / ``.sarif``)."""
     fmt = output_format(Path(path))
     if fmt.name not in WRITERS:
         raise ValueError(f"{path}: {fmt.name} is not a report format; use " +
@@ -36,6 +38,7 @@ __all__ = [
     "ReportAccumulator",
     "ReportSettings",
     "ReportWriter",
+    "SarifReportWriter",
     "ScoredRow",
     "XlsxReportWriter",
     "load_settings",

@@ -1,0 +1,104 @@
+"""SARIF 2.1.0 output (``iqc score -o x.sarif``): findings for the tools reviewers already run.
+
+Code-scanning dashboards, editors and CI annotators read SARIF; one result per finding, its
+``ruleId`` the finding code, the rules (with their help text) from ``data/codes.toml``, and a
+location per row: the input file and its line (``region.startLine``) when the row came from a
+line of a delimited file, else the row's ``Sheet!row``/``page!table!row`` as a logical location.
+``partialFingerprints`` carries the finding's key (:mod:`nlp.fingerprints`), so a SARIF viewer
+matches findings across runs the same way ``--baseline`` and reviewers' decisions do. A table's
+findings (T1/T2) are reported on each of its rows, as in the other outputs.
+
+Results are streamed into the file chunk by chunk (the rules are known before the first row), so
+memory stays flat however many rows the batch has.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+
+import nlp
+from nlp.fingerprints import finding_key
+from nlp.codes import catalogue
+from nlp.report.rows import display
+from nlp.report.settings import ReportSettings
+from nlp.report.writer import ReportWriter
+from nlp.schema import FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+#: Our severities as SARIF levels (SARIF has no "info": notes are its least severe results).
+LEVELS = {"high": "error", "medium": "warning", "low": "note", "info": "note"}
+FINGERPRINT_KEY = "indicatorQc/v1"
+
+
+class SarifReportWriter(ReportWriter):
+    """Writes one SARIF log with one run; the file appears at ``path`` only on :meth:`close`."""
+
+    def __init__(self, path: str | os.PathLike[str], settings: ReportSettings | None = None) -> None:
+        super().__init__(path, settings)
+        self._rule_index = {code: i for i, code in enumerate(catalogue())}
+        self._handle = self.target.tmp.open("w", encoding="utf-8")
+        self._separator = ""
+        head = json.dumps(_log_without_results(), ensure_ascii=False)
+        self._handle.write(head[: -len("]}]}")])  # everything up to the open results array
+
+    def write_chunk(self, chunk: pd.DataFrame) -> None:
+        for row in chunk.to_dict("records"):
+            for finding in [*(row.get(FINDINGS_COLUMN) or ()), *(row.get(TABLE_FINDINGS_COLUMN) or ())]:
+                self._handle.write(self._separator + json.dumps(self._result(row, finding), ensure_ascii=False))
+                self._separator = ",\n"
+
+    def _finish(self) -> None:
+        self._handle.write("]}]}\n")
+        self._handle.close()
+
+    def abort(self) -> None:
+        self._handle.close()
+        super().abort()
+
+    def _result(self, row: dict[str, Any], finding: dict[str, Any]) -> dict[str, Any]:
+        code = finding["code"]
+        return {
+            "ruleId": code,
+            "ruleIndex": self._rule_index[code],
+            "level": LEVELS[finding["severity"]],
+            "message": {"text": f"{finding['message']}建议：{finding['suggestion']}"},
+            "locations": [_location(row, finding)],
+            "partialFingerprints": {FINGERPRINT_KEY: finding_key(row, code)},
+            "properties": {"row_id": display(row.get("row_id")), "family": finding["family"],
+                           "severity": finding["severity"], "field": finding["field"],
+                           "evidence": finding["evidence"], "source": finding["source"]},
+        }
+
+
+def _log_without_results() -> dict[str, Any]:
+    driver = {"name": "indicator-qc", "version": nlp.__version__, "rules": [_rule(code, entry)
+                                                                           for code, entry in catalogue().items()]}
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{"tool": {"driver": driver}, "results": []}]}
+
+
+def _rule(code: str, entry: dict[str, Any]) -> dict[str, Any]:
+    help_text = f"{entry['description']} 建议：{entry['suggestion']}"
+    if entry.get("example_bad"):
+        help_text += f" 例（不合格）：{entry['example_bad']}；（合格）：{entry.get('example_good', '')}"
+    return {"id": code, "shortDescription": {"text": entry["title"]}, "fullDescription": {"text": entry["description"]},
+            "help": {"text": help_text}, "defaultConfiguration": {"level": LEVELS[entry["severity"]]},
+            "properties": {"family": entry["family"], "severity": entry["severity"]}}
+
+
+def _location(row: dict[str, Any], finding: dict[str, Any]) -> dict[str, Any]:
+    """The row's file and line when the line is a number; its sheet/page position otherwise."""
+    source, line = display(row.get("source_file")), display(row.get("source_line"))
+    location: dict[str, Any] = {"logicalLocations": [{"name": display(row.get("row_id")) or line,
+                                                      "fullyQualifiedName": f"{Path(source).name}:{line}",
+                                                      "kind": "row"}]}
+    if source:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": quote(Path(source).as_posix())}}
+        if line.isdigit() and int(line) > 0:
+            physical["region"] = {"startLine": int(line), "snippet": {"text": finding.get("quote", "")}}
+        location["physicalLocation"] = physical
+    return location

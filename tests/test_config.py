@@ -1,0 +1,180 @@
+"""iqc.toml: codes switched off, severities, raised thresholds, provinces; strict keys; applied the
+same way by the Python API, the batch CLI (also in workers) and the HTTP API."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+import nlp
+from nlp.api import ApiSettings, create_app
+from nlp.cli import EXIT_USAGE, main
+from nlp.config import Config, ConfigError, find_config, load_config, model_thresholds, to_toml
+
+ROWS = [
+    {"row_id": "r1", "level1": "产出指标", "level2": "质量指标", "level3": "质量指标", "target_value": "≥95%"},
+    {"row_id": "r2", "level2": "社会效益指标", "level3": "提升开发区形象", "target_value": "比上年提升"},
+    {"row_id": "r3", "level1": "产出指标", "level2": "数量指标", "level3": "培训人次", "target_value": "≥300人次"},
+    {"row_id": "r4", "level1": "效益指标", "level2": "生态效益指标", "level3": "生态效益提升值", "target_value": "≥95%"},
+]
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return nlp.load()
+
+
+@pytest.fixture(scope="module")
+def plain(scorer) -> list[dict]:
+    return scorer.configure().score(ROWS)
+
+
+def configured(scorer, text: str, tmp_path: Path) -> list[dict]:
+    path = tmp_path / "iqc.toml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        return scorer.configure(load_config(path)).score(ROWS)
+    finally:
+        scorer.configure()
+
+
+def codes(rows: list[dict]) -> list[list[str]]:
+    return [[f["code"] for f in row["findings"]] for row in rows]
+
+
+def test_the_rows_have_the_findings_these_tests_rely_on(plain) -> None:
+    assert "B1" in codes(plain)[0] and plain[0]["flag_boilerplate"] == 1
+    assert sum(row["flag_boilerplate"] for row in plain) >= 2
+
+
+def test_disabling_a_code_removes_its_findings_and_a_flag_left_without_any(scorer, plain, tmp_path) -> None:
+    rows = configured(scorer, '[codes]\ndisable = ["B1"]\n', tmp_path)
+    assert all("B1" not in row_codes for row_codes in codes(rows))
+    assert "B1" not in rows[0]["codes"] and "[B1]" not in rows[0]["explanation"]
+    if not [c for c in codes(plain)[0] if c != "B1" and c.startswith("B")]:
+        assert rows[0]["flag_boilerplate"] == 0  # no B0 stand-in: the disabled rule is not re-reported
+    assert rows[0]["score_boilerplate"] == plain[0]["score_boilerplate"]
+    assert [after for before, after in zip(plain, rows) if "B1" not in before["codes"]] == \
+        [before for before in plain if "B1" not in before["codes"]]  # rows without B1 unchanged
+
+
+def test_a_raised_threshold_unflags_rows_below_it_and_puts_them_in_review(scorer, plain, tmp_path) -> None:
+    flagged = sorted(row["score_boilerplate"] for row in plain if row["flag_boilerplate"])
+    assert flagged[0] < flagged[-1]
+    threshold = (flagged[0] + flagged[-1]) / 2
+    rows = configured(scorer, f"[thresholds]\nboilerplate = {threshold}\n", tmp_path)
+    for before, after in zip(plain, rows):
+        if before["flag_boilerplate"] and before["score_boilerplate"] < threshold:
+            assert after["flag_boilerplate"] == 0 and "boilerplate" in after["review"].split(";")
+            assert not [f for f in after["findings"] if f["family"] == "boilerplate"]
+            assert not any(code.startswith("B") for code in after["codes"].split(";") if code)
+        else:
+            assert after["flag_boilerplate"] == before["flag_boilerplate"]
+        assert after["flag_unmeasurable"] == before["flag_unmeasurable"]
+    assert any(row["flag_boilerplate"] for row in rows)
+
+
+def test_severity_per_code_and_min_severity(scorer, plain, tmp_path) -> None:
+    rows = configured(scorer, '[codes]\nmin_severity = "medium"\n[codes.severity]\nB1 = "low"\n', tmp_path)
+    assert "B1" not in codes(rows)[0]
+    assert all(f["severity"] in {"medium", "high"} for row in rows for f in row["findings"])
+    rows = configured(scorer, '[codes.severity]\nB1 = "low"\n', tmp_path)
+    assert [f["severity"] for f in rows[0]["findings"] if f["code"] == "B1"] == ["low"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[codes]\ndisabel = ["B1"]\n', "unknown key codes.disabel"),
+    ('colour = "red"\n', "unknown key colour"),
+    ('[thresholds]\nboilerplat = 0.9\n', "unknown key thresholds.boilerplat"),
+    ('[provinces."广东"]\nrequired = ["数量"]\n', "unknown key provinces.广东.required"),
+    ('[codes]\ndisable = ["Z9"]\n', "unknown code 'Z9'"),
+    ('[codes]\nmin_severity = "severe"\n', "use one of info, low, medium, high"),
+    ('[thresholds]\nmismatch = 1.5\n', "between 0 and 1"),
+    ('[provinces."广东"]\nrequired_dimensions = ["制度指标"]\n', "not a known 二级"),
+    ('province = "广西"\n', "has no [provinces.广西] table"),
+    ("[codes\n", "not valid TOML"),
+])
+def test_bad_configuration_is_one_line_naming_file_and_key(iqc, tmp_path, text, message) -> None:
+    path = tmp_path / "iqc.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[")):
+        load_config(path)
+    code, err = iqc("config", "show", "--config", path)
+    assert code == EXIT_USAGE
+    assert err.count("\n") == 1 and err.startswith(f"iqc: {path}: ") and "Traceback" not in err
+
+
+def test_a_threshold_below_the_models_own_is_refused(iqc, tmp_path) -> None:
+    path = tmp_path / "low.toml"
+    path.write_text("[thresholds]\nmismatch = 0.01\n", encoding="utf-8")
+    code, err = iqc("score", tmp_path / "none.csv", "-o", tmp_path / "out.csv", "--config", path)
+    assert code == EXIT_USAGE and "only raising is supported" in err and err.count("\n") == 1
+
+
+def test_config_show_prints_toml_that_reads_back_to_the_same_configuration(tmp_path, capsys) -> None:
+    path = tmp_path / "iqc.toml"
+    path.write_text('province = "广东"\n[codes]\ndisable = ["M5", "B4"]\n[codes.severity]\nB5 = "low"\n'
+                    '[thresholds]\nunmeasurable = 0.9\n[provinces."广东"]\nrequired_dimensions = ["数量指标"]\n'
+                    '[provinces."广东".aliases]\n"群众满意度指标" = "满意度指标"\n', encoding="utf-8")
+    assert main(["config", "show", "--config", str(path)]) == 0
+    shown = tmp_path / "shown.toml"
+    shown.write_text(capsys.readouterr().out, encoding="utf-8")
+    original, again = load_config(path), load_config(shown)
+    assert {**vars(again), "source": ""} == {**vars(original), "source": ""}
+    assert original.provinces["广东"].aliases == {"群众满意度指标": "服务对象满意度"}
+    assert original.provinces["广东"].required_dimensions == ("数量",)
+    assert "# mismatch = " in shown.read_text(encoding="utf-8")  # the model's own threshold, shown
+
+
+def test_the_config_is_found_by_flag_then_environment_then_working_directory(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert find_config(None, {}) is None
+    (tmp_path / "iqc.toml").write_text("", encoding="utf-8")
+    assert find_config(None, {}) == Path("iqc.toml")
+    assert find_config(None, {"IQC_CONFIG": "/etc/iqc.toml"}) == Path("/etc/iqc.toml")
+    assert find_config(Path("x.toml"), {"IQC_CONFIG": "/etc/iqc.toml"}) == Path("x.toml")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_batch_cli_applies_the_config_in_every_process(iqc, tmp_path, jobs) -> None:
+    source = tmp_path / "rows.csv"
+    pd.DataFrame(ROWS * 3).to_csv(source, index=False)
+    config = tmp_path / "iqc.toml"
+    config.write_text('[codes]\ndisable = ["B1"]\n', encoding="utf-8")
+    code, err = iqc("score", source, "-o", tmp_path / "out.csv", "--config", config, "--jobs", jobs,
+                    "--chunk-rows", 4, "--quiet")
+    assert code == 0, err
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert len(out) == 12 and not out["codes"].str.contains("B1").any()
+    assert "findings" not in out.columns
+
+
+def test_the_http_api_applies_IQC_CONFIG(tmp_path) -> None:
+    config = tmp_path / "iqc.toml"
+    config.write_text('[codes]\ndisable = ["B1"]\n', encoding="utf-8")
+    settings = ApiSettings.from_env({"IQC_CONFIG": str(config)})
+    assert settings.config.disable == {"B1"}
+    with TestClient(create_app(settings=settings)) as client:
+        rows = client.post("/v1/score", json=ROWS[:1]).json()["rows"]
+    assert "B1" not in rows[0]["codes"] and not [f for f in rows[0]["findings"] if f["code"] == "B1"]
+    with pytest.raises(ConfigError, match="unknown key"):
+        bad = tmp_path / "bad.toml"
+        bad.write_text("x = 1\n", encoding="utf-8")
+        ApiSettings.from_env({"IQC_CONFIG": str(bad)})
+
+
+def test_defaults_change_nothing(scorer, plain) -> None:
+    assert not Config().changes_findings
+    assert scorer.configure(Config()).score(ROWS) == plain
+    assert to_toml(Config(), model_thresholds()).startswith("# effective configuration (defaults")
+
+
+def test_the_readme_example_is_a_valid_configuration(tmp_path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "iqc.toml"
+    path.write_text(example, encoding="utf-8")
+    config = load_config(path)
+    assert config.disable == {"B4", "M5"} and config.province == "广东"
