@@ -36,11 +36,13 @@ def framework_of(level1: list[Category], level2: list[Category]) -> str:
     return "older"
 
 
-def table_gaps(level1: list[Category], level2: list[Category], indicators: int, province: str = "") -> TableGaps:
+def table_gaps(level1: list[Category], level2: list[Category], indicators: int,
+               required: tuple[dict, ...] | None = None) -> TableGaps:
     """Gaps of one table from its rows' resolved categories and its number of filled indicators.
 
-    A table that declares no category on most rows (many published lists give only names) cannot
-    be judged for missing dimensions, only for its size.
+    ``required``: a province's own list (``iqc.toml``), replacing the framework's. A table that
+    declares no category on most rows (many published lists give only names) cannot be judged for
+    missing dimensions, only for its size.
     """
     spec = _spec()
     too_few = 0 < indicators < spec["min_indicators"]
@@ -48,7 +50,7 @@ def table_gaps(level1: list[Category], level2: list[Category], indicators: int, 
     if len(resolved) * 2 < max(indicators, 1):
         return TableGaps(indicators=indicators, too_few=too_few)
     framework = framework_of(level1, level2)
-    required = spec["provinces"].get(province, {}).get("required") or spec["frameworks"][framework]["required"]
+    required = required or spec["frameworks"][framework]["required"]
     present = set(resolved)
     missing = tuple(group["name"] for group in required if not present & set(group["any"]))
     return TableGaps(framework, missing, indicators, too_few)

@@ -38,10 +38,24 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Province:
     """A province's own 二级 names (``aliases``: its name -> canonical name) and the 二级 its tables
-    must fill. Stored and validated; the scorer has no hook for them yet (README, "Configuration")."""
+    must fill (replacing the framework's list for T1)."""
 
     aliases: Mapping[str, str] = field(default_factory=dict)
     required_dimensions: tuple[str, ...] = ()
+
+    def required_groups(self) -> tuple[dict, ...] | None:
+        """The required dimensions as :func:`nlp.completeness.table_gaps` takes them (None: the framework's)."""
+        return tuple({"name": name, "any": [name]} for name in self.required_dimensions) or None
+
+    def analysed_view(self, columns: dict[str, list[str]]) -> dict[str, list[str]]:
+        """``columns`` with 一级/二级 cells spelled the province's way replaced by the canonical
+        name, for analysis only (outputs keep the cells as written)."""
+        if not self.aliases:
+            return columns
+        view = dict(columns)
+        for level in ("level1", "level2"):
+            view[level] = [self.aliases.get(cell.strip(), cell) for cell in columns[level]]
+        return view
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,10 @@ class Config:
     province: str = ""
     provinces: Mapping[str, Province] = field(default_factory=dict)
     source: str = ""
+
+    def active_province(self) -> Province:
+        """The province scored with (an empty one when none is named)."""
+        return self.provinces.get(self.province, Province())
 
     @property
     def changes_findings(self) -> bool:

@@ -270,11 +270,13 @@ def find_twins(columns: Columns) -> dict[str, Twin]:
     return index.twins()
 
 
-def table_facts(columns: Columns, twins: dict[str, Twin] | None = None) -> list[TableFacts]:
+def table_facts(columns: Columns, twins: dict[str, Twin] | None = None,
+                required: tuple[dict, ...] | None = None) -> list[TableFacts]:
     """Table-level facts for every row (rows grouped by :func:`table_keys`).
 
     ``twins``: the copied tables of the whole batch (by table key), when the rows are one chunk
-    of it; by default they are found among these rows.
+    of it; by default they are found among these rows. ``required``: the dimensions a province
+    requires instead of the framework's (:func:`nlp.completeness.table_gaps`).
     """
     keys = table_keys(columns)
     names = [normalised_name(n) for n in columns["level3"]]
@@ -290,7 +292,7 @@ def table_facts(columns: Columns, twins: dict[str, Twin] | None = None) -> list[
         value_counts = Counter(values[i] for i in filled if values[i])
         named = [i for i in filled if not only_template(columns["level3"][i])]
         gaps = table_gaps([canonical_level1(columns["level1"][i]) for i in named],
-                          [canonical_level2(columns["level2"][i]) for i in named], len(named))
+                          [canonical_level2(columns["level2"][i]) for i in named], len(named), required)
         for pos, i in enumerate(rows):
             earlier = next((names[j] for j in rows[:pos] if values[i] == values[j] and names[i] and
                             (names[i] == names[j] or _qualified_twin(names[i], names[j]))), "")

@@ -22,7 +22,7 @@ from nlp import fingerprint
 from nlp.adjust import Adjuster
 from nlp.artifacts import load_verified
 from nlp.codes import catalogue, family_of, is_default_off, precedence
-from nlp.config import Config
+from nlp.config import Config, Province
 from nlp.cues import pipeline
 from nlp.context import (Columns, RowContext, TableFacts, analysis_keys, frame_columns, record_columns,
                          table_facts)
@@ -66,6 +66,7 @@ class Scorer:
         self._feature_names = model.feature_names()
         self._coefficients = {family: model.head_coefficients(family) for family in FAMILIES}
         self.adjuster = Adjuster(Config(), model.thresholds_)
+        self.province = Province()
 
     def configure(self, config: Config | None = None, baseline: frozenset[str] = frozenset(),
                   record: bool = False) -> Scorer:
@@ -75,6 +76,7 @@ class Scorer:
         threshold is below the model's own. The remembered rows are the model's, so configuring
         never clears them."""
         self.adjuster = Adjuster(config or Config(), self.model.thresholds_, baseline, record)
+        self.province = (config or Config()).active_province()
         return self
 
     # -- public API ----------------------------------------------------------------------------
@@ -107,7 +109,8 @@ class Scorer:
     # -- distinct rows ---------------------------------------------------------------------------
     def _score_columns(self, columns: Columns, twins: dict[str, Twin] | None = None) -> list[tuple]:
         analysed, cuts = cut_for_analysis(columns)  # an oversized cell is analysed cut (finding I1)
-        facts = table_facts(analysed, twins)
+        analysed = self.province.analysed_view(analysed)  # a province's own category names
+        facts = table_facts(analysed, twins, self.province.required_groups())
         keys = analysis_keys(analysed, facts)
         outputs = self._outputs_by_key(analysed, facts, keys)
         return self.adjuster.apply(columns, with_cut_findings([outputs[key] for key in keys], cuts))

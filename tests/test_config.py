@@ -178,3 +178,22 @@ def test_the_readme_example_is_a_valid_configuration(tmp_path) -> None:
     path.write_text(example, encoding="utf-8")
     config = load_config(path)
     assert config.disable == {"B4", "M5"} and config.province == "广东"
+
+
+def test_a_province_reads_its_own_category_names_and_requires_its_own_dimensions(tmp_path) -> None:
+    """The province's alias resolves a 二级 the taxonomy does not know (no C8, the output keeps the
+    cell), and its required dimensions (here 成本) decide T1."""
+    import nlp
+    from nlp.config import load_config
+
+    path = tmp_path / "iqc.toml"
+    path.write_text('province = "某省"\n[provinces."某省"]\nrequired_dimensions = ["数量", "成本"]\n'
+                    '[provinces."某省".aliases]\n"工作量指标" = "数量指标"\n', encoding="utf-8")
+    rows = [{"level1": "产出指标", "level2": "工作量指标", "level3": f"培训{i}班次", "target_value": "≥3期",
+             "table_id": "t"} for i in range(4)]
+    plain = nlp.load().score(rows)
+    provincial = nlp.load(config=load_config(path)).score(rows)
+    assert all("C8" in r["codes"] for r in plain)
+    assert not any("C8" in r["codes"] for r in provincial)
+    assert all(r["level2"] == "工作量指标" for r in provincial)
+    assert all(r["table_codes"] == "T1" and "成本" in r["table_findings"][0]["evidence"] for r in provincial)
