@@ -5,8 +5,8 @@ cue words, …) live in ``data/lexicons/cues.toml``. They are added to jieba's d
 cue segments as one token, then matched two ways:
 
 * a ``PhraseMatcher`` for cues that span several tokens (``比上年`` + ``提升``), and
-* a token ``Matcher`` with a regular expression for cues buried inside a longer token
-  (``合规`` inside ``合规性``), which a pure phrase match would miss.
+* an Aho-Corasick automaton for cues buried inside a longer token (``合规`` inside ``合规性``),
+  which a pure phrase match would miss.
 
 Both run inside the ``lexicon_cues`` pipeline component, which stores ``doc._.cues``:
 ``{group: (term, …)}`` in text order. :func:`analyse` caches per distinct string, because real
@@ -19,10 +19,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import ahocorasick
 import jieba
 import spacy
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from nlp.resources import data_path, load_toml
@@ -55,28 +56,60 @@ class TextAnalysis:
 
 
 class LexiconCues:
-    """spaCy component marking lexicon cues on ``doc._.cues``."""
+    """spaCy component marking lexicon cues on ``doc._.cues``.
+
+    Multi-token cues come from a ``PhraseMatcher``. Cues inside a token (合规 in 合规性) come from
+    one Aho-Corasick automaton over every term of every group (pyahocorasick), which finds all
+    occurrences in a token in one pass; per group, they are then chosen as a regular expression
+    alternation of the group's terms would choose them (leftmost first, longest at a position, no
+    overlap). This replaced a token ``Matcher`` with one REGEX pattern per group, which cost 97 of
+    164 µs per cell (``tests/test_cues.py`` checks both give the same cues on every corpus cell).
+    """
 
     def __init__(self, nlp: Language, groups: dict[str, list[str]]) -> None:
         self.phrase_matcher = PhraseMatcher(nlp.vocab)
-        self.token_matcher = Matcher(nlp.vocab)
         for group, terms in groups.items():
             self.phrase_matcher.add(group, [nlp.make_doc(term) for term in terms])
-            self.token_matcher.add(group, [[{"TEXT": {"REGEX": _alternation(terms).pattern}}]])
-        self.term_patterns = {group: _alternation(terms) for group, terms in groups.items()}
+        self.automaton = _automaton(groups)
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, dict[int, str]] = {}
         vocab = doc.vocab.strings
         for match_id, start, end in self.phrase_matcher(doc):
             found.setdefault(vocab[match_id], {})[doc[start].idx] = doc[start:end].text
-        for match_id, start, _end in self.token_matcher(doc):
-            group = vocab[match_id]
-            token = doc[start]
-            for hit in self.term_patterns[group].finditer(token.text):
-                found.setdefault(group, {}).setdefault(token.idx + hit.start(), hit.group())
+        for token in doc:
+            for group, offset, term in self._in_token(token.text):
+                found.setdefault(group, {}).setdefault(token.idx + offset, term)
         doc._.cues = {group: tuple(terms[k] for k in sorted(terms)) for group, terms in found.items()}
         return doc
+
+    def _in_token(self, text: str) -> list[tuple[str, int, str]]:
+        """(group, offset, term) of the cues inside ``text``, per group as its alternation finds them."""
+        by_group: dict[str, list[tuple[int, int, str]]] = {}
+        for end, (term, groups) in self.automaton.iter(text):
+            for group in groups:
+                by_group.setdefault(group, []).append((end - len(term) + 1, -len(term), term))
+        chosen = []
+        for group, matches in by_group.items():
+            free_from = 0
+            for start, negative_length, term in sorted(matches):
+                if start >= free_from:
+                    chosen.append((group, start, term))
+                    free_from = start - negative_length
+        return chosen
+
+
+def _automaton(groups: dict[str, list[str]]) -> ahocorasick.Automaton:
+    """Every term once, with the groups it belongs to."""
+    groups_of: dict[str, list[str]] = {}
+    for group, terms in groups.items():
+        for term in terms:
+            groups_of.setdefault(term, []).append(group)
+    automaton = ahocorasick.Automaton()
+    for term, member_of in groups_of.items():
+        automaton.add_word(term, (term, tuple(member_of)))
+    automaton.make_automaton()
+    return automaton
 
 
 @Language.factory("lexicon_cues")

@@ -1,0 +1,70 @@
+"""The in-token cue matching (one Aho-Corasick automaton) finds exactly what the spaCy token
+``Matcher`` with one REGEX pattern per cue group found, on every cell of every labelled corpus.
+
+The reference is the previous implementation, kept here only as the yardstick.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from spacy.matcher import Matcher
+
+from nlp.context import masked_digits
+from nlp.corpus import load_corpus
+from nlp.cues import cue_groups, pipeline
+
+CELLS = ("level3", "description", "target_value", "project_name")
+
+
+def _alternation(terms: list[str]) -> re.Pattern:
+    return re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)))
+
+
+class ReferenceCues:
+    """The former component: PhraseMatcher, plus a token Matcher with a REGEX per group."""
+
+    def __init__(self) -> None:
+        nlp = pipeline()
+        component = nlp.get_pipe("lexicon_cues")
+        self.phrase_matcher = component.phrase_matcher
+        self.token_matcher = Matcher(nlp.vocab)
+        self.patterns = {group: _alternation(terms) for group, terms in cue_groups().items()}
+        for group, pattern in self.patterns.items():
+            self.token_matcher.add(group, [[{"TEXT": {"REGEX": pattern.pattern}}]])
+
+    def cues(self, text: str) -> dict[str, tuple[str, ...]]:
+        doc = pipeline().make_doc(text)
+        found: dict[str, dict[int, str]] = {}
+        vocab = doc.vocab.strings
+        for match_id, start, end in self.phrase_matcher(doc):
+            found.setdefault(vocab[match_id], {})[doc[start].idx] = doc[start:end].text
+        for match_id, start, _ in self.token_matcher(doc):
+            group, token = vocab[match_id], doc[start]
+            for hit in self.patterns[group].finditer(token.text):
+                found.setdefault(group, {}).setdefault(token.idx + hit.start(), hit.group())
+        return {group: tuple(terms[k] for k in sorted(terms)) for group, terms in found.items()}
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    corpus = load_corpus()
+    cells = {text for column in CELLS for text in corpus[column] if text}
+    return sorted(cells | {masked_digits(text) for text in corpus["target_value"]} - {""})
+
+
+def test_automaton_cues_equal_the_regex_matcher_on_every_corpus_cell(texts: list[str]) -> None:
+    reference = ReferenceCues()
+    differences = [(text, got, want) for text in texts
+                   if (got := pipeline()(text)._.cues) != (want := reference.cues(text))]
+    assert len(texts) > 1000
+    assert not differences, differences[:5]
+
+
+@pytest.mark.parametrize("text, group, terms", [
+    ("进一步提升", "degree_outcome", ("进一步提升",)),
+    ("进一步提升", "vague", ("进一步",)),
+    ("合规性审查", "compliance", ("合规",)),
+])
+def test_overlapping_terms_of_different_groups_are_all_found(text: str, group: str, terms: tuple) -> None:
+    assert pipeline()(text)._.cues.get(group) == terms
