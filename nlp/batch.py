@@ -14,13 +14,15 @@ threads of the GIL and the workers wait.)
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import signal
 import sys
+import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -237,19 +239,30 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
                 rejected: frozenset[str] = frozenset()) -> BatchOutcome:
     """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input.
 
-    Two passes: the first only reads, to find tables copied between projects anywhere in the
-    batch (:mod:`nlp.copies`); the second scores, each chunk with the copies of its tables.
+    Two passes: the first reads the inputs, finds tables copied between projects anywhere in the
+    batch (:mod:`nlp.copies`) and keeps the chunks in a temporary file beside the output; the
+    second scores those chunks, each with the copies of its tables.
     ``setup`` configures the scorers (:mod:`nlp.adjust`: configuration and baseline; with
     ``setup.record`` every finding lands in ``outcome.known``, for a new baseline). Findings whose
     :func:`~nlp.fingerprints.finding_key` is in ``rejected`` are left out (counted in
     ``outcome.hidden``).
     """
-    copies = index_copies(paths, chunk_rows)
-    twins = copies.twins()
     outcome = BatchOutcome()
-    bar = tqdm(total=estimated_rows(paths), unit="rows", unit_scale=True, disable=not progress,
-               file=sys.stderr, desc="scoring")
-    chunks = input_chunks(paths, chunk_rows, outcome)
+    with tempfile.TemporaryFile(dir=output.parent if output.parent.is_dir() else None) as spill:
+        reading = tqdm(total=estimated_rows(paths), unit="rows", unit_scale=True, disable=not progress,
+                       file=sys.stderr, desc="reading")
+        with reading:
+            copies = read_and_index(paths, chunk_rows, outcome, spill, reading)
+        twins = copies.twins()
+        bar = tqdm(total=outcome.rows, unit="rows", unit_scale=True, disable=not progress, file=sys.stderr,
+                   desc="scoring")
+        chunks = spilled(spill)
+        _score_chunks(chunks, output, jobs, setup, rejected, twins, copies, bar, outcome)
+    return outcome
+
+
+def _score_chunks(chunks: Iterator[pd.DataFrame], output: Path, jobs: int, setup: Setup, rejected: frozenset[str],
+                  twins: dict[str, Twin], copies: CopyIndex, bar: tqdm, outcome: BatchOutcome) -> None:
     try:
         if not output_formats.output_format(output).rows:
             tasks = (Task(chunk, findings=True, twins=_chunk_twins(chunk, twins), rejected=rejected)
@@ -260,16 +273,30 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
             write_rendered(_counted(run_tasks(tasks, jobs, setup), bar, outcome), output)
     finally:
         bar.close()
-    return outcome
 
 
-def index_copies(paths: list[Path], chunk_rows: int) -> CopyIndex:
-    """The first pass: every readable table of the batch in one copy index (problems with the
-    files are reported by the second pass, once)."""
+def read_and_index(paths: list[Path], chunk_rows: int, outcome: BatchOutcome, spill: IO[bytes],
+                   bar: tqdm) -> CopyIndex:
+    """The first pass: read every input once, put its tables in one copy index and keep the chunks
+    in ``spill`` (pickled: loading them back costs a fraction of parsing the inputs again)."""
     index = CopyIndex()
-    for chunk in input_chunks(paths, chunk_rows, BatchOutcome()):
+    for chunk in input_chunks(paths, chunk_rows, outcome):
         index_tables(index, frame_columns(chunk))
+        pickle.dump(chunk, spill, protocol=pickle.HIGHEST_PROTOCOL)
+        bar.update(len(chunk))
+    spill.seek(0)
+    bar.total = bar.n  # the line count was an upper bound (headers, titles, blank lines): end at 100 %
+    bar.refresh()
     return index
+
+
+def spilled(spill: IO[bytes]) -> Iterator[pd.DataFrame]:
+    """The chunks :func:`read_and_index` kept, in order."""
+    while True:
+        try:
+            yield pickle.load(spill)
+        except EOFError:
+            return
 
 
 def _chunk_twins(chunk: pd.DataFrame, twins: dict[str, Twin]) -> dict[str, Twin]:
@@ -296,8 +323,6 @@ def _counted(results: Iterator[Checked], bar: tqdm, outcome: BatchOutcome) -> It
         outcome.in_baseline += checked.in_baseline
         outcome.known.extend(checked.known)
         yield checked.result
-    bar.total = bar.n  # the line count was an upper bound (headers, titles, blank lines): end at 100 %
-    bar.refresh()
 
 
 def _write_report(chunks: Iterator[pd.DataFrame], output: Path, clusters: list[list[TableRef]]) -> None:

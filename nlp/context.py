@@ -43,13 +43,8 @@ class TableFacts:
     value_share: float = 0.0          # share of the table's rows that have this row's value
     duplicate_earlier: str = ""       # an earlier row of the table with (nearly) the same name and value
     same_as_output_row: str = ""      # a 数量 row whose name this (benefit) row repeats
-    copied_from: Twin | None = None   # another project's table holding most of this table's indicators
+    copied_share: float = 0.0         # share of its indicators in another project's table (0: not copied)
     gaps: TableGaps = TableGaps()     # required dimensions the table lacks, too few indicators (T1/T2)
-
-    @property
-    def copied_share(self) -> float:
-        """Share of this table's indicators also in another project's table (0 when not copied)."""
-        return self.copied_from.share if self.copied_from else 0.0
 
     @property
     def value_dominant(self) -> bool:
@@ -58,8 +53,9 @@ class TableFacts:
 
     @property
     def copied_whole(self) -> bool:
-        """The table repeats another project's table (:mod:`nlp.copies`)."""
-        return self.copied_from is not None and self.rows_in_table >= _TABLE["min_rows"]
+        """The table repeats another project's table (:mod:`nlp.copies`; which one is not a table
+        fact: the scorer names it after scoring, so that copies of one table score as one)."""
+        return self.copied_share >= _TABLE["copied_share"] and self.rows_in_table >= _TABLE["min_rows"]
 
 
 @dataclass(slots=True)
@@ -270,7 +266,7 @@ def find_twins(columns: Columns) -> dict[str, Twin]:
     return index.twins()
 
 
-def table_facts(columns: Columns, twins: dict[str, Twin] | None = None,
+def table_facts(columns: Columns, twins: Mapping[str, Twin] | None = None,
                 required: tuple[dict, ...] | None = None) -> list[TableFacts]:
     """Table-level facts for every row (rows grouped by :func:`table_keys`).
 
@@ -304,7 +300,7 @@ def table_facts(columns: Columns, twins: dict[str, Twin] | None = None,
                 value_share=value_counts.get(values[i], 0) / max(len(filled), 1) if values[i] else 0.0,
                 duplicate_earlier=earlier,
                 same_as_output_row=output_twin,
-                copied_from=twins.get(key),
+                copied_share=twins[key].share if key in twins else 0.0,
                 gaps=gaps,
             )
     return facts

@@ -20,6 +20,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -41,6 +42,11 @@ class Twin:
     department: str
     file: str
     share: float  # share of this table's indicators found in the twin
+
+    def describe(self) -> str:
+        """How a reviewer finds the twin: 项目“乙项目”（乙局，b.csv）."""
+        where = "，".join(part for part in (self.department, Path(self.file).name) if part)
+        return f"项目“{self.project or '（未填项目名）'}”（{where or '同一批次'}）"
 
 
 @dataclass(frozen=True, slots=True)

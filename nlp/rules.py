@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 from nlp.categories import hierarchy_is_valid, level2_names
 from nlp.context import RowContext, only_template
@@ -88,9 +87,7 @@ def b4_template_value(ctx: RowContext) -> str | None:
     """A generic value on a non-rate, one value across the table, or the whole table copied from another project."""
     value = ctx.value
     if ctx.table.copied_whole:
-        twin = ctx.table.copied_from
-        where = "，".join(part for part in (twin.department, Path(twin.file).name) if part)
-        return f"本表{twin.share:.0%}的指标与项目“{twin.project or '（未填项目名）'}”（{where or '同一批次'}）的表相同"
+        return copied_evidence(ctx.table.copied_share)
     if value.unit_class != "percent":
         return None
     if ctx.table.value_dominant:
@@ -100,6 +97,11 @@ def b4_template_value(ctx: RowContext) -> str | None:
     if ctx.name_type == "satisfaction" and value.number == 100 and value.comparator in {"", "="}:
         return f"满意度取“{ctx.value_text}”"
     return None
+
+
+def copied_evidence(share: float, twin: str = "另一项目") -> str:
+    """B4's evidence for a copied table; the scorer names the twin (``twin``) after scoring."""
+    return f"本表{share:.0%}的指标与{twin}的表相同"
 
 
 def b5_slogan(ctx: RowContext) -> str | None:

@@ -10,8 +10,8 @@ family's model code (B0/C0/M0) and its evidence is the features that pushed the 
 from __future__ import annotations
 
 import gc
-from dataclasses import replace
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 
@@ -24,14 +24,15 @@ from nlp.artifacts import load_verified
 from nlp.codes import catalogue, family_of, is_default_off, precedence
 from nlp.config import Config, Province
 from nlp.cues import pipeline
-from nlp.context import (Columns, RowContext, TableFacts, analysis_keys, frame_columns, record_columns,
-                         table_facts)
+from nlp.copies import Twin
+from nlp.context import (Columns, RowContext, TableFacts, analysis_keys, find_twins, frame_columns,
+                         record_columns, table_facts, table_keys)
 from nlp.explain import locate, readable_feature
 from nlp.features import analyse_columns
 from nlp.long_cells import cut_for_analysis, with_cut_findings
 from nlp.model import IndicatorModel
 from nlp.resources import models_path
-from nlp.copies import Twin
+from nlp.rules import copied_evidence
 from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN, Finding, finding_cells
 
 MODEL_CODE = {"boilerplate": "B0", "mismatch": "C0", "unmeasurable": "M0"}
@@ -110,10 +111,12 @@ class Scorer:
     def _score_columns(self, columns: Columns, twins: dict[str, Twin] | None = None) -> list[tuple]:
         analysed, cuts = cut_for_analysis(columns)  # an oversized cell is analysed cut (finding I1)
         analysed = self.province.analysed_view(analysed)  # a province's own category names
+        twins = find_twins(analysed) if twins is None else twins
         facts = table_facts(analysed, twins, self.province.required_groups())
         keys = analysis_keys(analysed, facts)
         outputs = self._outputs_by_key(analysed, facts, keys)
-        return self.adjuster.apply(columns, with_cut_findings([outputs[key] for key in keys], cuts))
+        rows = with_twins_named([outputs[key] for key in keys], table_keys(analysed), twins)
+        return self.adjuster.apply(columns, with_cut_findings(rows, cuts))
 
     def _outputs_by_key(self, columns: Columns, facts: list[TableFacts], keys: list[tuple]) -> dict[tuple, tuple]:
         """Output of every distinct key: remembered ones looked up, the others scored together."""
@@ -214,6 +217,31 @@ class Scorer:
             if candidate != ctx.level2.name:
                 return candidate
         return ""
+
+
+def with_twins_named(outputs: list[tuple], tables: list[str], twins: Mapping[str, Twin]) -> list[tuple]:
+    """Outputs with B4's "copied from another project" naming the twin of the row's table.
+
+    Which table a copy came from is not part of a row's analysis, so that the copies of one
+    table are scored once (:func:`~nlp.context.analysis_keys`); it is written in here.
+    """
+    if not twins:
+        return outputs
+    explanation = OUTPUT_COLUMNS.index("explanation")
+    named = []
+    for output, table in zip(outputs, tables):
+        twin = twins.get(table)
+        b4 = next((f for f in output[-1] if f.code == "B4" and f.evidence == copied_evidence(twin.share)), None) \
+            if twin else None
+        if b4 is None:
+            named.append(output)
+            continue
+        specific = copied_evidence(twin.share, twin.describe())
+        finding = replace(b4, evidence=specific, message=b4.message.replace(b4.evidence, specific))
+        values = list(output[:-1])
+        values[explanation] = values[explanation].replace(b4.message, finding.message)
+        named.append((*values, tuple(finding if f is b4 else f for f in output[-1])))
+    return named
 
 
 def reported_as_facts(ctx: RowContext, hits: dict[str, str]) -> list[str]:

@@ -5,11 +5,11 @@ import pandas as pd
 import pytest
 
 import nlp
-from nlp.context import frame_columns, table_facts
+from nlp.context import find_twins, frame_columns, table_facts, table_keys
 from nlp.corpus import load_corpus
 from nlp.records import ALL_COLUMNS
 from nlp.schema import FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN
-from nlp.scorer import _split_findings  # the scorer splits a row's findings from its table's
+from nlp.scorer import _split_findings, with_twins_named  # the scorer splits a row's findings from its table's
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,9 @@ def test_memoised_scores_equal_row_by_row_scores(corpus_rows, scorers) -> None:
     got = pd.concat([memoised.score_frame(chunk) for chunk in chunks])
     for chunk, scored in zip(chunks, (got.iloc[:700], got.iloc[700:])):
         columns = frame_columns(chunk)
-        raw = fresh._score_rows(columns, table_facts(columns), list(range(len(chunk))))
+        twins = find_twins(columns)
+        raw = fresh._score_rows(columns, table_facts(columns, twins), list(range(len(chunk))))
+        raw = with_twins_named(raw, table_keys(columns), twins)
         want = pd.DataFrame([row[:-1] for row in raw], columns=list(OUTPUT_COLUMNS))
         split = [_split_findings(row[-1]) for row in raw]
         want[FINDINGS_COLUMN] = [own for own, _ in split]
