@@ -45,8 +45,13 @@ class Twin:
 
     def describe(self) -> str:
         """How a reviewer finds the twin: 项目“乙项目”（乙局，b.csv）."""
-        where = "，".join(part for part in (self.department, Path(self.file).name) if part)
-        return f"项目“{self.project or '（未填项目名）'}”（{where or '同一批次'}）"
+        return _described(self)
+
+
+@lru_cache(maxsize=65_536)
+def _described(twin: Twin) -> str:
+    where = "，".join(part for part in (twin.department, Path(twin.file).name) if part)
+    return f"项目“{twin.project or '（未填项目名）'}”（{where or '同一批次'}）"
 
 
 @dataclass(frozen=True, slots=True)

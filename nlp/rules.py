@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from nlp.categories import hierarchy_is_valid, level2_names
 from nlp.context import RowContext, only_template
@@ -99,6 +100,7 @@ def b4_template_value(ctx: RowContext) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def copied_evidence(share: float, twin: str = "另一项目") -> str:
     """B4's evidence for a copied table; the scorer names the twin (``twin``) after scoring."""
     return f"本表{share:.0%}的指标与{twin}的表相同"

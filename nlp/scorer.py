@@ -223,25 +223,35 @@ def with_twins_named(outputs: list[tuple], tables: list[str], twins: Mapping[str
     """Outputs with B4's "copied from another project" naming the twin of the row's table.
 
     Which table a copy came from is not part of a row's analysis, so that the copies of one
-    table are scored once (:func:`~nlp.context.analysis_keys`); it is written in here.
+    table are scored once (:func:`~nlp.context.analysis_keys`); it is written in here, once per
+    distinct output of each table (remembered rows share one output object).
     """
     if not twins:
         return outputs
-    explanation = OUTPUT_COLUMNS.index("explanation")
-    named = []
+    named: dict[tuple[int, str], tuple] = {}
+    result = []
     for output, table in zip(outputs, tables):
         twin = twins.get(table)
-        b4 = next((f for f in output[-1] if f.code == "B4" and f.evidence == copied_evidence(twin.share)), None) \
-            if twin else None
-        if b4 is None:
-            named.append(output)
+        if twin is None:
+            result.append(output)
             continue
-        specific = copied_evidence(twin.share, twin.describe())
-        finding = replace(b4, evidence=specific, message=b4.message.replace(b4.evidence, specific))
-        values = list(output[:-1])
-        values[explanation] = values[explanation].replace(b4.message, finding.message)
-        named.append((*values, tuple(finding if f is b4 else f for f in output[-1])))
-    return named
+        key = (id(output), table)
+        if key not in named:
+            named[key] = _name_twin(output, twin)
+        result.append(named[key])
+    return result
+
+
+def _name_twin(output: tuple, twin: Twin) -> tuple:
+    b4 = next((f for f in output[-1] if f.code == "B4" and f.evidence == copied_evidence(twin.share)), None)
+    if b4 is None:
+        return output
+    specific = copied_evidence(twin.share, twin.describe())
+    finding = replace(b4, evidence=specific, message=b4.message.replace(b4.evidence, specific))
+    values = list(output[:-1])
+    explanation = OUTPUT_COLUMNS.index("explanation")
+    values[explanation] = values[explanation].replace(b4.message, finding.message)
+    return (*values, tuple(finding if f is b4 else f for f in output[-1]))
 
 
 def reported_as_facts(ctx: RowContext, hits: dict[str, str]) -> list[str]:
