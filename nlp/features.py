@@ -190,10 +190,6 @@ class IndicatorFeaturizer(TransformerMixin, BaseEstimator):
             numeric_dicts_to_csr(self._structure_dicts(rows), self.structure_.vocabulary_),
         ], format="csr")
 
-    def text_width(self) -> int:
-        """How many leading columns are text n-grams (words, then characters)."""
-        return len(self.words_.vocabulary_) + len(self.chars_.vocabulary_)
-
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.concatenate([
             self.words_.get_feature_names_out(),

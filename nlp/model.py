@@ -81,15 +81,11 @@ class IndicatorModel(BaseEstimator):
     n_inner_splits : grouped folds for out-of-fold category features and for calibration.
     random_state : seed for the solvers (liblinear is deterministic given it).
     char_ngrams, min_df : text-feature settings passed to :class:`~nlp.features.IndicatorFeaturizer`.
-    text_heads : families whose head also sees the word and character n-grams; the others see only
-        structure, rules, table facts and category fit (signals that carry to new documents).
     """
 
     def __init__(self, C: float | None = None, category_C: float = 4.0, n_inner_splits: int = 4,
-                 random_state: int = 0, char_ngrams: tuple[int, int] = (1, 3), min_df: int = 2,
-                 text_heads: tuple[str, ...] = FAMILIES) -> None:
+                 random_state: int = 0, char_ngrams: tuple[int, int] = (1, 3), min_df: int = 2) -> None:
         self.C = C
-        self.text_heads = text_heads
         self.category_C = category_C
         self.char_ngrams = char_ngrams
         self.min_df = min_df
@@ -112,12 +108,11 @@ class IndicatorModel(BaseEstimator):
         self.category_model_, oof_proba = self._fit_category(X, rows, category_mask, splits)
         self.category_features_ = CategoryFitFeatures(self.category_classes_)
         X_full = sp.hstack([X, self.category_features_.transform(oof_proba, rows)], format="csr")
-        self.column_masks_ = {family: self._column_mask(family, X_full.shape[1]) for family in FAMILIES}
         self.rule_floors_ = decisive_rules(rows, labels, real_mask)
         self.heads_, self.calibrators_, self.C_ = {}, {}, {}
         self.thresholds_, self.review_thresholds_ = {}, {}
         for family in FAMILIES:
-            head, calibrator, oof = self._fit_head(X_full @ self.column_masks_[family], labels[family], splits,
+            head, calibrator, oof = self._fit_head(X_full, labels[family], splits,
                                                    real_mask)
             oof = self._combine(family, oof, rows)
             self.heads_[family], self.calibrators_[family], self.C_[family] = head, calibrator, head.C
@@ -132,13 +127,6 @@ class IndicatorModel(BaseEstimator):
         floor = np.array([max((floors[code] for code in hits if code in floors), default=0.0) for hits in rows.hits])
         score = np.maximum(calibrated, floor)
         return score * category_declared(rows) if family == "mismatch" else score
-
-    def _column_mask(self, family: str, width: int) -> sp.dia_matrix:
-        """Diagonal 0/1 matrix that hides the text n-gram columns from a head not in ``text_heads``."""
-        keep = np.ones(width)
-        if family not in self.text_heads:
-            keep[: self.featurizer_.text_width()] = 0.0
-        return sp.diags(keep, format="csr")
 
     def _category_estimator(self) -> LogisticRegression:
         return LogisticRegression(C=self.category_C, max_iter=2000, class_weight="balanced")
@@ -193,7 +181,7 @@ class IndicatorModel(BaseEstimator):
         X, category = self.design_matrix(rows)
         scores = {}
         for family, head in self.heads_.items():
-            decision = head.decision_function(X @ self.column_masks_[family]).reshape(-1, 1)
+            decision = head.decision_function(X).reshape(-1, 1)
             scores[family] = self._combine(family, self.calibrators_[family].predict_proba(decision)[:, 1], rows)
         return scores, category, X
 

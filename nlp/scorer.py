@@ -248,10 +248,9 @@ def _name_twin(output: tuple, twin: Twin) -> tuple:
         return output
     specific = copied_evidence(twin.share, twin.describe())
     finding = replace(b4, evidence=specific, message=b4.message.replace(b4.evidence, specific))
-    values = list(output[:-1])
-    explanation = OUTPUT_COLUMNS.index("explanation")
-    values[explanation] = values[explanation].replace(b4.message, finding.message)
-    return (*values, tuple(finding if f is b4 else f for f in output[-1]))
+    findings = tuple(finding if f is b4 else f for f in output[-1])
+    values = {**dict(zip(OUTPUT_COLUMNS, output)), **finding_cells(findings)}
+    return (*(values[column] for column in OUTPUT_COLUMNS), findings)
 
 
 def reported_as_facts(ctx: RowContext, hits: dict[str, str]) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from nlp.fingerprints import finding_key
-from nlp.schema import FAMILIES, FINDINGS_COLUMN
+from nlp.schema import FAMILIES, FINDINGS_COLUMN, Finding, finding_cells
 
 
 def suppress_row(row: Mapping[str, Any], rejected: frozenset[str]) -> tuple[dict[str, Any], int]:
@@ -23,12 +23,10 @@ def suppress_row(row: Mapping[str, Any], rejected: frozenset[str]) -> tuple[dict
     hidden = len(findings) - len(kept)
     if not hidden:
         return dict(row), 0
-    flagged = [f for f in kept if f.get("family") != "advisory"]
-    out = {**row, FINDINGS_COLUMN: kept, "codes": ";".join(f["code"] for f in flagged),
-           # the scorer's own explanation format (nlp/scorer.py), rebuilt from what is left
-           "explanation": " ".join(f"[{f['code']}] {f['message']}建议：{f['suggestion']}" for f in flagged)}
+    rendered = finding_cells(Finding(**f) for f in kept)  # the scorer's own rendering of what is left
+    out = {**row, FINDINGS_COLUMN: kept, "codes": rendered["codes"], "explanation": rendered["explanation"]}
     for family in FAMILIES:
-        if not any(f.get("family") == family for f in flagged):
+        if not any(f.get("family") == family for f in kept):
             out[f"flag_{family}"] = 0
     if not out["flag_mismatch"]:
         out["suggested_level2"] = ""
