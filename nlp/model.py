@@ -13,10 +13,9 @@ Design (why it looks like this):
   values -- the ``CalibratedClassifierCV(ensemble=False)`` recipe, done by hand so the out-of-fold
   probabilities are kept. Its regularisation ``C`` is chosen per family from :data:`C_GRID` by
   grouped cross-validation (average precision of the out-of-fold scores on real rows).
-* **Reliable rules are decisive.** A rule that was right about its family on nearly every training
-  row it fired on (Laplace-smoothed precision ≥ :data:`DECISIVE_PRECISION`, at least
-  :data:`DECISIVE_MIN_FIRES` firings) sets a floor under the family's score: its smoothed
-  precision. Rules are written from the guide's definitions, so their reliability carries to new
+* **Reliable rules are decisive.** A rule whose training precision, shrunk towards its family's
+  pooled rule precision (:func:`decisive_rules`), is ≥ :data:`DECISIVE_PRECISION` sets a floor
+  under the family's score: that precision. Rules are written from the guide's definitions, so their reliability carries to new
   documents far better than n-gram weights learned from a few hundred rows, which is where the
   model's recall on unseen tables was lost (a rare rule's weight cannot survive regularisation).
 * **Thresholds for precision.** Each family flags at the lowest out-of-fold threshold with
@@ -36,12 +35,13 @@ from sklearn.model_selection import GroupKFold, cross_val_predict
 from nlp.categories import level2_names
 from nlp.features import AnalysedRows, IndicatorFeaturizer
 from nlp.codes import family_of, is_default_off
+from nlp.rules import RULES
 from nlp.schema import FAMILIES
 
 C_GRID = (0.1, 0.25, 0.5, 1.0, 2.0)
 TARGET_PRECISION = 0.90
 DECISIVE_PRECISION = 0.85
-DECISIVE_MIN_FIRES = 3
+RULE_PRIOR_STRENGTH = 4.0
 
 
 def grouped_splits(groups: np.ndarray, n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -204,24 +204,33 @@ def category_declared(rows: AnalysedRows) -> np.ndarray:
 
 
 def decisive_rules(rows: AnalysedRows, labels: dict[str, np.ndarray], real_mask: np.ndarray) -> dict[str, dict[str, float]]:
-    """Family -> {code: smoothed precision} for the rules reliable enough to floor a score.
+    """Family -> {code: shrunken precision} for the rules reliable enough to floor a score.
 
-    Precision is counted at the family level on real rows ((right + 1) / (fired + 2)): a rule is
-    right when its family is labelled positive, whichever code the reviewer wrote.
+    A rule is right when its family is labelled positive, whichever code the reviewer wrote. Its
+    precision on real training rows is shrunk towards its family's pooled rule precision with
+    :data:`RULE_PRIOR_STRENGTH` pseudo-firings (empirical Bayes). Why: every rule is written from
+    the guide's definition and tested on its examples, so a rule that fires on few training rows
+    (C8 where the training collections happen to hold no broken hierarchy) is as trustworthy as
+    its family's rules are in general -- not, as a uniform prior would say, a coin toss. A rule
+    that misfires in training falls below the bar with its evidence.
     """
     fired: dict[str, int] = {}
     right: dict[str, int] = {}
     for i in np.flatnonzero(real_mask):
         for code in rows.hits[i]:
             family = family_of(code)
-            if family in labels:
+            if family in labels and not is_default_off(code):
                 fired[code] = fired.get(code, 0) + 1
                 right[code] = right.get(code, 0) + int(labels[family][i])
     floors: dict[str, dict[str, float]] = {}
-    for code, n in sorted(fired.items()):
-        precision = (right[code] + 1) / (n + 2)
-        if n >= DECISIVE_MIN_FIRES and precision >= DECISIVE_PRECISION and not is_default_off(code):
-            floors.setdefault(family_of(code), {})[code] = round(precision, 4)
+    for family in labels:
+        codes = [code for code in RULES if family_of(code) == family and not is_default_off(code)]
+        total = sum(fired.get(code, 0) for code in codes)
+        prior = sum(right.get(code, 0) for code in codes) / total if total else 0.0
+        for code in codes:
+            precision = (right.get(code, 0) + RULE_PRIOR_STRENGTH * prior) / (fired.get(code, 0) + RULE_PRIOR_STRENGTH)
+            if precision >= DECISIVE_PRECISION:
+                floors.setdefault(family, {})[code] = round(precision, 4)
     return floors
 
 
