@@ -19,7 +19,8 @@ def family_table(result: dict) -> str:
         lines.append(f"| {family} | {m['precision']:.3f} | {m['recall']:.3f} | **{m['f1']:.3f}** | "
                      f"{seen['recall']:.3f} | {b['precision']:.3f} / {b['recall']:.3f} / {b['f1']:.3f} | "
                      f"{m['support']} |")
-    lines.append(f"| **macro** | | | **{result['model']['macro_f1']:.3f}** | | "
+    low, high = result["macro_f1_90pct_interval"]
+    lines.append(f"| **macro** | | | **{result['model']['macro_f1']:.3f}** ({low:.2f}–{high:.2f}) | | "
                  f"{result['keyword_baseline']['macro_f1']:.3f} | |")
     return "\n".join(lines)
 
@@ -61,7 +62,8 @@ def model_card(manifest: dict) -> str:
         f"`{manifest['fingerprint']['sha256'][:16]}…` (rules, lexicons, taxonomy, codes, thresholds).", "",
         "## What a new province should expect: fresh-source figures", "",
         "The whole system fitted on some collections (gathered in separate rounds, from other provinces and "
-        "sectors) and scored on another. This is the headline.", "",
+        "sectors) and scored on another. This is the headline. In brackets: the 90 % interval of macro F1 "
+        "over documents resampled with replacement.", "",
     ]
     for name, result in metrics["fresh_source"].items():
         lines += [f"### {name} ({result['rows']} rows, {result['documents']} documents)", "", family_table(result), ""]

@@ -32,7 +32,7 @@ from nlp import __version__
 from nlp.artifacts import MODEL_FILE, write_manifest
 from nlp.augment import synthesise
 from nlp.corpus import COLLECTIONS, corpus_sha256, load_corpus, with_reviewed_labels
-from nlp.evaluate import code_metrics, family_metrics, rule_metrics
+from nlp.evaluate import code_metrics, family_metrics, macro_f1_interval, rule_metrics
 from nlp.feedback import feedback_rows, feedback_sha256
 from nlp.features import analyse_frame
 from nlp.fingerprint import scoring_fingerprint
@@ -85,6 +85,7 @@ def measure(gold: pd.DataFrame, held_out: pd.DataFrame) -> dict:
     return {
         "rows": len(gold), "documents": int(gold["doc_group"].nunique()),
         "model": family_metrics(gold, held_out),
+        "macro_f1_90pct_interval": macro_f1_interval(gold, held_out, gold["doc_group"]),
         "model_flag_or_review": family_metrics(gold, seen, prefix="seen_"),
         "keyword_baseline": family_metrics(gold, baseline_flags(gold)),
         "codes": code_metrics(gold["codes"].tolist(), held_out["codes"].tolist()),

@@ -40,5 +40,7 @@ def test_the_manifest_reports_fresh_source_figures_in_both_directions(retrained:
     for result in [*metrics["fresh_source"].values(), metrics["grouped_cv"]]:
         for key in ("model", "model_flag_or_review", "keyword_baseline"):
             assert 0.0 <= result[key]["macro_f1"] <= 1.0
+        low, high = result["macro_f1_90pct_interval"]
+        assert low <= result["model"]["macro_f1"] <= high
         assert result["codes"]
 

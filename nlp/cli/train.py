@@ -63,5 +63,6 @@ def _print_summary(metrics: dict) -> None:
     for name, result in [*metrics["fresh_source"].items(), ("grouped CV", metrics["grouped_cv"])]:
         families = "  ".join(f"{f} P {result['model'][f]['precision']:.3f} R {result['model'][f]['recall']:.3f} "
                              f"F1 {result['model'][f]['f1']:.3f}" for f in FAMILIES)
-        print(f"{name:<24} macro F1 {result['model']['macro_f1']:.3f} (keyword baseline "
+        low, high = result["macro_f1_90pct_interval"]
+        print(f"{name:<24} macro F1 {result['model']['macro_f1']:.3f} [90% {low:.2f}-{high:.2f}] (keyword baseline "
               f"{result['keyword_baseline']['macro_f1']:.3f})  {families}")
