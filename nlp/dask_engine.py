@@ -72,7 +72,7 @@ def _connected(jobs: int, scheduler: str | None) -> Iterator[Client]:
     from distributed import Client, LocalCluster
 
     if scheduler is None:
-        with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+        with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=":0",
                           silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             yield client
         return
