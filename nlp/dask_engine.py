@@ -9,26 +9,32 @@ TSV and JSONL already rendered as lines), in input order: the output is byte for
 one.
 
 A worker loads the model once per batch setup (model directory, configuration, baseline) and
-keeps it for later batches with the same setup. One scoring runs at a time in a worker process
+keeps it for later batches with the same setup; before any chunk is sent, every worker's model
+and scoring-code fingerprint must be this machine's (:func:`check_same_model`). One scoring runs at a time in a worker process
 (the scorer's remembered rows and hidden-finding counts are not shared between threads, and
 scoring holds the GIL anyway): give workers one thread each and as many processes as cores.
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import pickle
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nlp.artifacts import read_manifest
 from nlp.batch import Checked, Setup, Task, in_order, loaded_scorer
 from nlp.engines import EngineError
+from nlp.resources import models_path
 
 if TYPE_CHECKING:
-    from distributed import Client
+    from distributed import Client, Future
 
     from nlp.engines import Run
     from nlp.scorer import Scorer
@@ -55,16 +61,26 @@ class DaskEngine:
         with _connected(self.jobs, self.scheduler) as client:
             key = hashlib.sha256(pickle.dumps(setup)).hexdigest()
             shared = client.scatter(setup, broadcast=True, hash=False)
-            warming = [client.submit(_warm, key, shared, workers=[worker], allow_other_workers=False, pure=False)
-                       for worker in client.scheduler_info()["workers"]]
-            in_flight = 2 * sum(client.nthreads().values())
+            warming = {worker: client.submit(_warm, key, shared, workers=[worker], allow_other_workers=False,
+                                             pure=False)
+                       for worker in client.scheduler_info()["workers"]}
+            yield partial(_scored, client, key, shared, warming, model_identity(setup.models_dir))
 
-            def run(tasks: Iterator[Task]) -> Iterator[Checked]:
-                client.gather(warming)  # a worker that cannot load the model fails the batch here, with its error
-                submit = lambda task: client.submit(_run_task, key, shared, task, pure=False).result  # noqa: E731
-                yield from in_order(tasks, submit, in_flight)
 
-            yield run
+def _scored(client: Client, key: str, setup: Future, warming: dict[str, Future], identity: tuple,
+            tasks: Iterator[Task]) -> Iterator[Checked]:
+    """Results of ``tasks`` in order. Each chunk is sent straight to a worker (round robin over the
+    workers there when scoring starts), not through the scheduler, which only gets the small task
+    that refers to it: a chunk is megabytes, and a scheduler is one process for the whole cluster."""
+    # a worker that cannot load the model fails the batch here, with its error
+    check_same_model(dict(zip(warming, client.gather(list(warming.values())))), identity)
+    workers = itertools.cycle(client.scheduler_info()["workers"])
+
+    def submit(task: Task) -> Callable[[], Checked]:
+        data = client.scatter(task, hash=False, workers=[next(workers)])
+        return client.submit(_run_task, key, setup, data, pure=False).result
+
+    yield from in_order(tasks, submit, 2 * sum(client.nthreads().values()))
 
 
 @contextmanager
@@ -96,9 +112,27 @@ def _scorer(key: str, setup: Setup) -> Scorer:
     return _scorers[key]
 
 
-def _warm(key: str, setup: Setup) -> None:
+def _warm(key: str, setup: Setup) -> tuple:
     with _lock:
         _scorer(key, setup)
+    return model_identity(setup.models_dir)
+
+
+def model_identity(models_dir: Path | None) -> tuple:
+    """The trained model's artifact hashes and the scoring-code fingerprint it was trained with.
+    ``nlp.load`` checks a process's own code against the latter, so two processes with the same
+    identity score alike; the client compares every worker's with its own."""
+    manifest = read_manifest(models_dir or models_path())
+    return manifest.get("fingerprint", {}).get("sha256"), tuple(sorted(manifest.get("artifacts", {}).items()))
+
+
+def check_same_model(identities: dict[str, tuple], own: tuple) -> None:
+    """:class:`EngineError` naming the workers whose model or scoring code is not this machine's:
+    their rows would not score as a local run does."""
+    others = [worker for worker, identity in identities.items() if identity != own]
+    if others:
+        raise EngineError(f"Dask worker(s) {', '.join(others)} have another model or scoring code than this "
+                          "machine: install the same indicator-qc and models on every worker")
 
 
 def _run_task(key: str, setup: Setup, task: Task) -> Checked:

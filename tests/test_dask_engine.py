@@ -119,3 +119,13 @@ def test_its_own_local_cluster_writes_the_bytes_of_two_local_jobs(iqc, batch, lo
 def test_a_scheduler_needs_the_dask_engine(iqc, batch, tmp_path: Path) -> None:
     code, err = iqc("score", batch, "-o", tmp_path / "out.csv", "--scheduler", "tcp://127.0.0.1:8786")
     assert code == EXIT_USAGE and err.strip() == "iqc: --scheduler needs --engine dask"
+
+
+def test_a_worker_with_another_model_stops_the_batch() -> None:
+    from nlp.dask_engine import check_same_model, model_identity
+    from nlp.engines import EngineError
+
+    own = model_identity(None)
+    check_same_model({"tcp://a:1": own, "tcp://b:1": own}, own)
+    with pytest.raises(EngineError, match="tcp://b:1 have another model"):
+        check_same_model({"tcp://a:1": own, "tcp://b:1": ("other", own[1])}, own)
