@@ -21,6 +21,7 @@ import itertools
 import logging
 import pickle
 import threading
+from concurrent.futures import CancelledError
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,16 +72,23 @@ def _scored(client: Client, key: str, setup: Future, warming: dict[str, Future],
             tasks: Iterator[Task]) -> Iterator[Checked]:
     """Results of ``tasks`` in order. Each chunk is sent straight to a worker (round robin over the
     workers there when scoring starts), not through the scheduler, which only gets the small task
-    that refers to it: a chunk is megabytes, and a scheduler is one process for the whole cluster."""
+    that refers to it: a chunk is megabytes, and a scheduler is one process for the whole cluster.
+    A worker lost meanwhile (its chunks with it) or a connection dropped ends the batch with
+    :class:`EngineError`."""
+    from distributed import KilledWorker
     # a worker that cannot load the model fails the batch here, with its error
     check_same_model(dict(zip(warming, client.gather(list(warming.values())))), identity)
     workers = itertools.cycle(client.scheduler_info()["workers"])
 
     def submit(task: Task) -> Callable[[], Checked]:
-        data = client.scatter(task, hash=False, workers=[next(workers)])
+        data = client.scatter(task, direct=True, hash=False, workers=[next(workers)])
         return client.submit(_run_task, key, setup, data, pure=False).result
 
-    yield from in_order(tasks, submit, 2 * sum(client.nthreads().values()))
+    try:
+        yield from in_order(tasks, submit, 2 * sum(client.nthreads().values()))
+    except (OSError, KilledWorker, CancelledError) as error:  # the cluster's failures, not the scoring's
+        raise EngineError(f"the Dask cluster failed during the batch, nothing was written "
+                          f"({type(error).__name__}: {error})") from None
 
 
 @contextmanager
