@@ -10,9 +10,10 @@ one.
 
 A worker loads the model once per batch setup (model directory, configuration, baseline) and
 keeps it for later batches with the same setup; before any chunk is sent, every worker's model
-and scoring-code fingerprint must be this machine's (:func:`check_same_model`). One scoring runs at a time in a worker process
-(the scorer's remembered rows and hidden-finding counts are not shared between threads, and
-scoring holds the GIL anyway): give workers one thread each and as many processes as cores.
+and scoring-code fingerprint must be this machine's (:func:`check_same_model`). One scoring runs
+at a time in a worker process (the scorer's remembered rows and hidden-finding counts are not
+shared between threads, and scoring holds the GIL anyway): give workers one thread each and as
+many processes as cores.
 """
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ import itertools
 import logging
 import pickle
 import threading
-from concurrent.futures import CancelledError
 from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -76,6 +77,7 @@ def _scored(client: Client, key: str, setup: Future, warming: dict[str, Future],
     A worker lost meanwhile (its chunks with it) or a connection dropped ends the batch with
     :class:`EngineError`."""
     from distributed import KilledWorker
+
     # a worker that cannot load the model fails the batch here, with its error
     check_same_model(dict(zip(warming, client.gather(list(warming.values())))), identity)
     workers = itertools.cycle(client.scheduler_info()["workers"])
@@ -121,6 +123,7 @@ def _scorer(key: str, setup: Setup) -> Scorer:
 
 
 def _warm(key: str, setup: Setup) -> tuple:
+    """Load the model before the first chunk arrives; say which model it is."""
     with _lock:
         _scorer(key, setup)
     return model_identity(setup.models_dir)
@@ -144,5 +147,6 @@ def check_same_model(identities: dict[str, tuple], own: tuple) -> None:
 
 
 def _run_task(key: str, setup: Setup, task: Task) -> Checked:
+    """Score one chunk on this worker; ``setup`` arrives once per worker (scattered), not per chunk."""
     with _lock:
         return task.run(_scorer(key, setup))
