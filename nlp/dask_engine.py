@@ -60,13 +60,15 @@ class DaskEngine:
     def started(self, setup: Setup) -> Iterator[Run]:
         """Connect, send ``setup`` to every worker once and have each load its model while the
         inputs are read; yields the function that scores tasks there."""
+        identity = model_identity(setup.models_dir)
         with _connected(self.jobs, self.scheduler) as client:
-            key = hashlib.sha256(pickle.dumps(setup)).hexdigest()
+            # which scorer a worker keeps: a new model (installed on every machine) is a new key
+            key = hashlib.sha256(pickle.dumps((setup, identity))).hexdigest()
             shared = client.scatter(setup, broadcast=True, hash=False)
             warming = {worker: client.submit(_warm, key, shared, workers=[worker], allow_other_workers=False,
                                              pure=False)
                        for worker in client.scheduler_info()["workers"]}
-            yield partial(_scored, client, key, shared, warming, model_identity(setup.models_dir))
+            yield partial(_scored, client, key, shared, warming, identity)
 
 
 def _scored(client: Client, key: str, setup: Future, warming: dict[str, Future], identity: tuple,

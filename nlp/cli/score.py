@@ -32,7 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="output file: " + ", ".join(f"{s} ({f.description})" for f in FORMATS for s in f.suffixes))
     parser.add_argument("--format", choices=[f.name for f in FORMATS], default=None,
                         help="output format when OUT's suffix does not say it")
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1; 0 = all cores)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="worker processes (default 1; 0 = all cores; not used with --scheduler: "
+                             "the cluster's workers score)")
     parser.add_argument("--engine", choices=list(ENGINES), default="local",
                         help="where chunks are scored: this machine (default) or a Dask cluster "
                              "(a LocalCluster of --jobs workers, or the one at --scheduler)")
