@@ -19,8 +19,10 @@ import signal
 import sys
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -39,6 +41,7 @@ from nlp.readers.base import InputError, Skipped
 from nlp.schema import FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN, scored_columns
 
 if TYPE_CHECKING:
+    from nlp.engines import Engine, Run
     from nlp.scorer import Scorer
 
 #: 5,000 rows keep a worker near 370 MiB at the speed of 20,000 (benchmarks/batch_bench.py, README).
@@ -128,14 +131,16 @@ def _init_worker(setup: Setup) -> None:
     """
     global _worker_scorer
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _worker_scorer = _loaded_scorer(setup)
+    _worker_scorer = loaded_scorer(setup)
 
 
 def _run_in_worker(task: Task) -> Checked:
     return task.run(_worker_scorer)
 
 
-def _loaded_scorer(setup: Setup) -> Scorer:
+def loaded_scorer(setup: Setup) -> Scorer:
+    """A scorer for a batch process: configured as ``setup`` says, its model frozen out of the
+    garbage collector (:func:`~nlp.scorer.settle`)."""
     import nlp
     from nlp.scorer import GC_GEN0_THRESHOLD, settle
 
@@ -206,18 +211,38 @@ def run_tasks(tasks: Iterator[Task], jobs: int, setup: Setup) -> Iterator[Checke
     """Results of ``tasks`` in order: in this process (jobs=1) or in ``jobs`` workers with bounded
     look-ahead while this process reads and writes."""
     if jobs <= 1:
-        scorer = _loaded_scorer(setup)
+        scorer = loaded_scorer(setup)
         yield from (task.run(scorer) for task in tasks)
         return
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     with context.Pool(jobs, initializer=_init_worker, initargs=(setup,)) as pool:
-        pending: deque = deque()
-        for task in tasks:
-            pending.append(pool.apply_async(_run_in_worker, (task,)))
-            if len(pending) >= 2 * jobs:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+        yield from in_order(tasks, lambda task: pool.apply_async(_run_in_worker, (task,)).get, 2 * jobs)
+
+
+def in_order(tasks: Iterable[Task], submit: Callable[[Task], Callable[[], Checked]], in_flight: int) -> Iterator[Checked]:
+    """Results of ``tasks`` in input order, with at most ``in_flight`` of them submitted (so memory
+    stays bounded while the writer waits). ``submit`` starts a task and returns what waits for its
+    result; every engine that scores elsewhere shares this loop."""
+    pending: deque[Callable[[], Checked]] = deque()
+    for task in tasks:
+        pending.append(submit(task))
+        if len(pending) >= in_flight:
+            yield pending.popleft()()
+    while pending:
+        yield pending.popleft()()
+
+
+@dataclass(frozen=True)
+class LocalEngine:
+    """Scores on this machine: in this process (``jobs`` = 1) or in a pool of ``jobs`` forked
+    workers (:func:`run_tasks`)."""
+
+    jobs: int = 1
+
+    @contextmanager
+    def started(self, setup: Setup) -> Iterator[Run]:
+        """Nothing to start ahead: the pool forks when scoring begins, after the first pass."""
+        yield partial(run_tasks, jobs=self.jobs, setup=setup)
 
 
 def estimated_rows(paths: list[Path]) -> int | None:
@@ -236,7 +261,7 @@ def estimated_rows(paths: list[Path]) -> int | None:
 
 def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                 setup: Setup = Setup(), progress: bool = False,
-                rejected: frozenset[str] = frozenset()) -> BatchOutcome:
+                rejected: frozenset[str] = frozenset(), engine: Engine | None = None) -> BatchOutcome:
     """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input.
 
     Two passes: the first reads the inputs, finds tables copied between projects anywhere in the
@@ -245,10 +270,14 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
     ``setup`` configures the scorers (:mod:`nlp.adjust`: configuration and baseline; with
     ``setup.record`` every finding lands in ``outcome.known``, for a new baseline). Findings whose
     :func:`~nlp.fingerprints.finding_key` is in ``rejected`` are left out (counted in
-    ``outcome.hidden``).
+    ``outcome.hidden``). ``engine`` says where chunks are scored (default: :class:`LocalEngine` with
+    ``jobs``); it is started before the first pass, so a cluster warms up while the inputs are read.
+    Reading, the copy index and writing stay in this process whatever the engine.
     """
     outcome = BatchOutcome()
-    with tempfile.TemporaryFile(dir=output.parent if output.parent.is_dir() else None) as spill:
+    engine = engine or LocalEngine(jobs)
+    with tempfile.TemporaryFile(dir=output.parent if output.parent.is_dir() else None) as spill, \
+            engine.started(setup) as run:
         reading = tqdm(total=estimated_rows(paths), unit="rows", unit_scale=True, disable=not progress,
                        file=sys.stderr, desc="reading")
         with reading:
@@ -257,20 +286,20 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
         bar = tqdm(total=outcome.rows, unit="rows", unit_scale=True, disable=not progress, file=sys.stderr,
                    desc="scoring")
         chunks = spilled(spill)
-        _score_chunks(chunks, output, jobs, setup, rejected, twins, copies, bar, outcome)
+        _score_chunks(chunks, output, run, rejected, twins, copies, bar, outcome)
     return outcome
 
 
-def _score_chunks(chunks: Iterator[pd.DataFrame], output: Path, jobs: int, setup: Setup, rejected: frozenset[str],
+def _score_chunks(chunks: Iterator[pd.DataFrame], output: Path, run: Run, rejected: frozenset[str],
                   twins: dict[str, Twin], copies: CopyIndex, bar: tqdm, outcome: BatchOutcome) -> None:
     try:
         if not output_formats.output_format(output).rows:
             tasks = (Task(chunk, findings=True, twins=_chunk_twins(chunk, twins), rejected=rejected)
                      for chunk in chunks)
-            _write_report(_counted(run_tasks(tasks, jobs, setup), bar, outcome), output, copies.clusters())
+            _write_report(_counted(run(tasks), bar, outcome), output, copies.clusters())
         else:
             tasks = _render_tasks(chunks, output, twins, rejected)
-            write_rendered(_counted(run_tasks(tasks, jobs, setup), bar, outcome), output)
+            write_rendered(_counted(run(tasks), bar, outcome), output)
     finally:
         bar.close()
 

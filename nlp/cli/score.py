@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, positive_int
+from nlp.engines import ENGINES
 from nlp.output_formats import FORMATS
 
 if TYPE_CHECKING:
@@ -31,7 +32,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="output file: " + ", ".join(f"{s} ({f.description})" for f in FORMATS for s in f.suffixes))
     parser.add_argument("--format", choices=[f.name for f in FORMATS], default=None,
                         help="output format when OUT's suffix does not say it")
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1; 0 = all cores)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="worker processes (default 1; 0 = all cores; not used with --scheduler: "
+                             "the cluster's workers score)")
+    parser.add_argument("--engine", choices=list(ENGINES), default="local",
+                        help="where chunks are scored: this machine (default) or a Dask cluster "
+                             "(a LocalCluster of --jobs workers, or the one at --scheduler)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="with --engine dask: an existing Dask scheduler (tcp://host:8786)")
     parser.add_argument("--chunk-rows", type=positive_int, default=None,
                         help="rows per chunk: fewer use less memory, more cost more overhead (default 5,000)")
     parser.add_argument("--models-dir", type=Path, default=None, help="model directory (default: bundled models/)")
@@ -90,6 +98,7 @@ def _rejected(db: Path | None) -> frozenset[str]:
 def run(args: argparse.Namespace) -> int:
     from nlp.artifacts import ArtifactError
     from nlp.batch import DEFAULT_CHUNK_ROWS, score_batch
+    from nlp.engines import EngineError, make_engine
     from nlp.readers import expand_inputs
 
     try:
@@ -111,13 +120,14 @@ def run(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     try:
         rejected = _rejected(args.db)
+        engine = make_engine(args.engine, jobs, args.scheduler)
     except ValueError as error:
         print(f"iqc: {error}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        outcome = score_batch(paths, output, jobs=jobs, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS,
-                              setup=setup, progress=not args.quiet and sys.stderr.isatty(), rejected=rejected)
-    except ArtifactError as error:
+        outcome = score_batch(paths, output, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS, setup=setup,
+                              progress=not args.quiet and sys.stderr.isatty(), rejected=rejected, engine=engine)
+    except (ArtifactError, EngineError) as error:
         print(f"iqc: {error}", file=sys.stderr)
         return EXIT_INPUT_FAILED
     for error in outcome.failures:

@@ -1,0 +1,154 @@
+"""``iqc score --engine dask``: a batch's chunks scored on a Dask cluster.
+
+Only the scoring moves. This process still reads every input, builds the batch's copy index
+(:class:`~nlp.copies.CopyIndex`: tables copied across documents and files are a batch-level fact,
+so they are reduced here over the whole batch, as :func:`nlp.batch.score_batch` does locally),
+and writes the output. Each chunk goes to a worker as the same :class:`~nlp.batch.Task` a local
+worker gets — whole documents, with the twins of its tables — and comes back scored (for CSV,
+TSV and JSONL already rendered as lines), in input order: the output is byte for byte the local
+one.
+
+A worker loads the model once per batch setup (model directory, configuration, baseline) and
+keeps it for later batches with the same setup; before any chunk is sent, every worker's model
+and scoring-code fingerprint must be this machine's (:func:`check_same_model`). One scoring runs
+at a time in a worker process (the scorer's remembered rows and hidden-finding counts are not
+shared between threads, and scoring holds the GIL anyway): give workers one thread each and as
+many processes as cores.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import pickle
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nlp.artifacts import read_manifest
+from nlp.batch import Checked, Setup, Task, in_order, loaded_scorer
+from nlp.engines import EngineError
+from nlp.resources import models_path
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+    from nlp.engines import Run
+    from nlp.scorer import Scorer
+
+#: How long to wait for a scheduler to answer, and then for its first worker.
+CONNECT_SECONDS = 30
+
+_scorers: dict[str, Scorer] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class DaskEngine:
+    """A ``LocalCluster`` of ``jobs`` single-threaded worker processes, or the cluster whose
+    scheduler is at ``scheduler`` (``tcp://host:8786``)."""
+
+    jobs: int = 1
+    scheduler: str | None = None
+
+    @contextmanager
+    def started(self, setup: Setup) -> Iterator[Run]:
+        """Connect, send ``setup`` to every worker once and have each load its model while the
+        inputs are read; yields the function that scores tasks there."""
+        identity = model_identity(setup.models_dir)
+        with _connected(self.jobs, self.scheduler) as client:
+            # which scorer a worker keeps: a new model (installed on every machine) is a new key
+            key = hashlib.sha256(pickle.dumps((setup, identity))).hexdigest()
+            shared = client.scatter(setup, broadcast=True, hash=False)
+            warming = {worker: client.submit(_warm, key, shared, workers=[worker], allow_other_workers=False,
+                                             pure=False)
+                       for worker in client.scheduler_info()["workers"]}
+            yield partial(_scored, client, key, shared, warming, identity)
+
+
+def _scored(client: Client, key: str, setup: Future, warming: dict[str, Future], identity: tuple,
+            tasks: Iterator[Task]) -> Iterator[Checked]:
+    """Results of ``tasks`` in order. Each chunk is sent straight to a worker (round robin over the
+    workers there when scoring starts), not through the scheduler, which only gets the small task
+    that refers to it: a chunk is megabytes, and a scheduler is one process for the whole cluster.
+    A worker lost meanwhile (its chunks with it) or a connection dropped ends the batch with
+    :class:`EngineError`."""
+    from distributed import KilledWorker
+
+    # a worker that cannot load the model fails the batch here, with its error
+    check_same_model(dict(zip(warming, client.gather(list(warming.values())))), identity)
+    workers = itertools.cycle(client.scheduler_info()["workers"])
+
+    def submit(task: Task) -> Callable[[], Checked]:
+        data = client.scatter(task, direct=True, hash=False, workers=[next(workers)])
+        return client.submit(_run_task, key, setup, data, pure=False).result
+
+    try:
+        yield from in_order(tasks, submit, 2 * sum(client.nthreads().values()))
+    except (OSError, KilledWorker, CancelledError) as error:  # the cluster's failures, not the scoring's
+        raise EngineError(f"the Dask cluster failed during the batch, nothing was written "
+                          f"({type(error).__name__}: {error})") from None
+
+
+@contextmanager
+def _connected(jobs: int, scheduler: str | None) -> Iterator[Client]:
+    from distributed import Client, LocalCluster
+
+    if scheduler is None:
+        with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=":0",
+                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = Client(scheduler, timeout=CONNECT_SECONDS)
+    except (OSError, ValueError) as error:
+        raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+    with client:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+        except TimeoutError:
+            raise EngineError(f"no Dask worker joined the scheduler at {scheduler} within {CONNECT_SECONDS} s") from None
+        yield client
+
+
+def _scorer(key: str, setup: Setup) -> Scorer:
+    """This worker's scorer for ``setup`` (``key`` is its digest); one setup is kept at a time."""
+    if key not in _scorers:
+        _scorers.clear()
+        _scorers[key] = loaded_scorer(setup)
+    return _scorers[key]
+
+
+def _warm(key: str, setup: Setup) -> tuple:
+    """Load the model before the first chunk arrives; say which model it is."""
+    with _lock:
+        _scorer(key, setup)
+    return model_identity(setup.models_dir)
+
+
+def model_identity(models_dir: Path | None) -> tuple:
+    """The trained model's artifact hashes and the scoring-code fingerprint it was trained with.
+    ``nlp.load`` checks a process's own code against the latter, so two processes with the same
+    identity score alike; the client compares every worker's with its own."""
+    manifest = read_manifest(models_dir or models_path())
+    return manifest.get("fingerprint", {}).get("sha256"), tuple(sorted(manifest.get("artifacts", {}).items()))
+
+
+def check_same_model(identities: dict[str, tuple], own: tuple) -> None:
+    """:class:`EngineError` naming the workers whose model or scoring code is not this machine's:
+    their rows would not score as a local run does."""
+    others = [worker for worker, identity in identities.items() if identity != own]
+    if others:
+        raise EngineError(f"Dask worker(s) {', '.join(others)} have another model or scoring code than this "
+                          "machine: install the same indicator-qc and models on every worker")
+
+
+def _run_task(key: str, setup: Setup, task: Task) -> Checked:
+    """Score one chunk on this worker; ``setup`` arrives once per worker (scattered), not per chunk."""
+    with _lock:
+        return task.run(_scorer(key, setup))

@@ -1,0 +1,131 @@
+"""``iqc score --engine dask`` writes what the local engine writes, byte for byte, in every format.
+
+One two-worker ``LocalCluster`` (worker processes, as on a real cluster) serves the module through
+``--scheduler``; one run starts its own cluster as ``--engine dask --jobs 2`` does. The batch has
+tables copied across files (B4, a batch-level check made in the client), a row that cannot be read
+and a file that cannot be read: their one-line errors must be the local run's, the other rows kept.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_USAGE
+
+pytest.importorskip("distributed")
+
+FORMATS = [".csv", ".tsv", ".jsonl", ".sarif", ".xlsx", ".html"]
+CHUNK_ROWS = 30  # many chunks, so results must come back in order; whole documents still go together
+_HTML_STAMP = re.compile(r"生成时间 \d{4}-\d\d-\d\d \d\d:\d\d")
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> str:
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=logging.ERROR) as cluster:
+        yield cluster.scheduler_address
+
+
+def _copy_of(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``table`` submitted again by another project, department and document."""
+    return table.assign(row_id=name + table["row_id"], doc_id=name, project_name=f"{name}项目",
+                        department=f"{name}局")
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory, public_tables: pd.DataFrame, make_samples) -> Path:
+    """Three readable files whose tables copy each other across files, one with a row that cannot
+    be read, and a binary file."""
+    folder = tmp_path_factory.mktemp("dask_batch")
+    docs = public_tables["doc_id"].unique()
+    parts = [public_tables[public_tables["doc_id"].isin(docs[i::3])] for i in range(3)]
+    first_of = [part[part["doc_id"] == part["doc_id"].iloc[0]] for part in parts]
+    pd.concat([parts[1], _copy_of(first_of[0], "抄甲")]).to_csv(folder / "b.tsv", sep="\t", index=False)
+    make_samples.write_zh_workbook(pd.concat([parts[2], _copy_of(first_of[1], "抄乙")]).drop(columns=["row_id"]),
+                                   folder / "c.xlsx")
+    text = parts[0].to_csv(index=False)
+    lines = text.splitlines(keepends=True)
+    lines.insert(5, 'X1,d_bad,,局,项目,,产出指标,数量指标,"引号"之后,,1,\n')  # a stray quote: that row is not read
+    (folder / "a.csv").write_text("".join(lines), encoding="utf-8")
+    (folder / "e_binary.csv").write_bytes(b"\x00\x01\x02level3,target_value\n")
+    return folder
+
+
+def _run(iqc, batch: Path, out: Path, *options: object) -> str:
+    code, err = iqc("score", batch, "-o", out, "--quiet", "--chunk-rows", CHUNK_ROWS, *options)
+    assert code == EXIT_INPUT_FAILED, err
+    return err
+
+
+@pytest.fixture(scope="module")
+def local(batch: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]:
+    """Every format scored by the local engine in-process: output path and error lines (module
+    scope, so stderr is captured here rather than by ``capsys``)."""
+    from nlp.cli import main
+
+    folder, results = tmp_path_factory.mktemp("local"), {}
+    for suffix in FORMATS:
+        out, err = folder / f"out{suffix}", io.StringIO()
+        with contextlib.redirect_stderr(err):
+            assert main(["score", str(batch), "-o", str(out), "--quiet", "--chunk-rows", str(CHUNK_ROWS)]) == EXIT_INPUT_FAILED
+        results[suffix] = out, err.getvalue()
+    return results
+
+
+def _comparable(path: Path) -> dict[str, bytes]:
+    """The file's bytes; a workbook's zip members but its creation time; a report's but its time stamp."""
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as book:
+            return {name: book.read(name) for name in book.namelist() if name != "docProps/core.xml"}
+    if path.suffix == ".html":
+        return {"": _HTML_STAMP.sub("", path.read_text(encoding="utf-8")).encode()}
+    return {"": path.read_bytes()}
+
+
+def test_the_batch_has_copies_across_files_and_errors(local) -> None:
+    scored = pd.read_csv(local[".csv"][0], dtype=str, keep_default_na=False)
+    copied = scored[scored["project_name"].str.startswith("抄")]
+    copied_tables = copied.groupby("project_name")["codes"].agg(lambda codes: codes.str.contains("B4").mean())
+    assert len(copied_tables) == 2 and (copied_tables > 0.8).all()  # a row without an indicator name is in no signature
+    assert scored["source_file"].nunique() == 3 and "X1" not in set(scored["row_id"])
+    errors = local[".csv"][1]
+    assert "a.csv" in errors and "e_binary.csv" in errors
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_a_cluster_writes_the_local_bytes(iqc, batch, local, scheduler, tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"dask{suffix}"
+    err = _run(iqc, batch, out, "--engine", "dask", "--scheduler", scheduler)
+    reference, reference_err = local[suffix]
+    assert err == reference_err
+    assert _comparable(out) == _comparable(reference)
+
+
+def test_its_own_local_cluster_writes_the_bytes_of_two_local_jobs(iqc, batch, local, tmp_path: Path) -> None:
+    jobs2, dask = tmp_path / "jobs2.csv", tmp_path / "dask.csv"
+    assert _run(iqc, batch, jobs2, "--jobs", 2) == _run(iqc, batch, dask, "--engine", "dask", "--jobs", 2)
+    assert dask.read_bytes() == jobs2.read_bytes() == local[".csv"][0].read_bytes()
+
+
+def test_a_scheduler_needs_the_dask_engine(iqc, batch, tmp_path: Path) -> None:
+    code, err = iqc("score", batch, "-o", tmp_path / "out.csv", "--scheduler", "tcp://127.0.0.1:8786")
+    assert code == EXIT_USAGE and err.strip() == "iqc: --scheduler needs --engine dask"
+
+
+def test_a_worker_with_another_model_stops_the_batch() -> None:
+    from nlp.dask_engine import check_same_model, model_identity
+    from nlp.engines import EngineError
+
+    own = model_identity(None)
+    check_same_model({"tcp://a:1": own, "tcp://b:1": own}, own)
+    with pytest.raises(EngineError, match="tcp://b:1 have another model"):
+        check_same_model({"tcp://a:1": own, "tcp://b:1": ("other", own[1])}, own)
