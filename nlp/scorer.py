@@ -29,6 +29,7 @@ from nlp.context import (Columns, RowContext, TableFacts, analysis_keys, find_tw
                          record_columns, table_facts, table_keys)
 from nlp.explain import locate, readable_feature
 from nlp.features import analyse_columns
+from nlp.linear_heads import LinearHeads
 from nlp.long_cells import cut_for_analysis, with_cut_findings
 from nlp.model import IndicatorModel
 from nlp.resources import models_path
@@ -60,6 +61,7 @@ class Scorer:
 
     def __init__(self, model: IndicatorModel, manifest: dict, memo_rows: int = DEFAULT_MEMO_ROWS) -> None:
         self.model = model
+        self.heads = LinearHeads(model)  # scikit-learn's arithmetic without its per-call validation
         self.model_info = {key: manifest.get(key) for key in ("version", "created", "training_data_sha256",
                                                              "metrics", "thresholds")}
         self.memo_rows = memo_rows
@@ -111,7 +113,7 @@ class Scorer:
     def _score_columns(self, columns: Columns, twins: dict[str, Twin] | None = None) -> list[tuple]:
         analysed, cuts = cut_for_analysis(columns)  # an oversized cell is analysed cut (finding I1)
         analysed = self.province.analysed_view(analysed)  # a province's own category names
-        twins = find_twins(analysed) if twins is None else twins
+        twins = twins_within(analysed) if twins is None else twins
         facts = table_facts(analysed, twins, self.province.required_groups())
         keys = analysis_keys(analysed, facts)
         outputs = self._outputs_by_key(analysed, facts, keys)
@@ -146,7 +148,7 @@ class Scorer:
 
     def _score_rows(self, columns: Columns, facts: list[TableFacts], positions: list[int]) -> list[tuple]:
         rows = analyse_columns(columns, facts, positions)
-        proba, category_proba, X = self.model.predict_proba_families(rows)
+        proba, category_proba, X = self.heads.predict(rows)
         return [self._row_output(i, ctx, rows.hits[i], proba, category_proba, X) for i, ctx in enumerate(rows.contexts)]
 
     # -- per row ---------------------------------------------------------------------------------
@@ -217,6 +219,13 @@ class Scorer:
             if candidate != ctx.level2.name:
                 return candidate
         return ""
+
+
+def twins_within(columns: Columns) -> dict[str, Twin]:
+    """The copied tables among the rows themselves (:func:`~nlp.context.find_twins`). A copy needs
+    two tables, so rows of one table -- a usual API request -- skip the copy index, whose LSH set-up
+    alone (datasketch's parameter search) costs ~6 ms a call."""
+    return find_twins(columns) if len(set(table_keys(columns))) > 1 else {}
 
 
 def with_twins_named(outputs: list[tuple], tables: list[str], twins: Mapping[str, Twin]) -> list[tuple]:
