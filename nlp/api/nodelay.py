@@ -4,7 +4,8 @@ Why: asyncio turns Nagle's algorithm off only on sockets whose ``proto`` is ``IP
 listening socket uvicorn binds for ``--workers N`` is created with ``proto`` 0 (one worker lets
 asyncio create it, with the right ``proto``). Under ``--workers N`` a response written in two
 pieces (head, then body) therefore waited for the client's delayed ACK before its second piece
-left: a ~44 ms floor under every request (``benchmarks/api_bench.py --listener-check``).
+left: a ~44 ms floor under every request (``benchmarks/api_bench.py --listener-check``). uvloop,
+uvicorn's loop when it is installed, sets the option itself; this covers the loops that do not.
 """
 from __future__ import annotations
 
