@@ -13,6 +13,7 @@ The server's CPU (user + system, whole process tree, psutil) is read around each
 
     python benchmarks/api_bench.py                        # the targets of issue 15 (one worker)
     python benchmarks/api_bench.py --listener-check       # --workers 2: uvicorn's listener vs iqc serve
+    python benchmarks/api_bench.py --in-process           # scoring CPU a request: scikit-learn vs direct heads, batched
     python benchmarks/api_bench.py --soak-requests hour   # hour-equivalent memory soak
     python benchmarks/api_bench.py --fake                 # against tests/fake_scorer.py
 """
@@ -366,6 +367,38 @@ def listener_check(args: argparse.Namespace) -> None:
     report("Listener check — one connection, one request at a time", phases)
 
 
+def in_process(args: argparse.Namespace) -> None:
+    """CPU seconds of the scorer alone per never-seen single-row request, in this process, in
+    rounds that alternate: scikit-learn's heads (``IndicatorModel.predict_proba_families``), the
+    direct heads one request at a time, and the direct heads with requests scored 16 at a time
+    (``Scorer.score_requests``, as the API's micro-batches)."""
+    from types import SimpleNamespace
+
+    import nlp
+    from nlp.scorer import settle
+
+    direct, reference = nlp.load(), nlp.load()
+    reference.heads = SimpleNamespace(predict=reference.model.predict_proba_families)
+    settle()
+    variants = {"scikit-learn heads, one by one": (reference, 1), "direct heads, one by one": (direct, 1),
+                "direct heads, 16 requests a call": (direct, 16)}
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
+    start = 70_000_000
+    for _ in range(args.rounds):
+        for name, (scorer, size) in variants.items():
+            requests = [[never_seen(start + i)] for i in range(args.requests)]
+            start += args.requests
+            began = time.process_time()
+            for i in range(0, len(requests), size):
+                scorer.score_requests(requests[i:i + size])
+            cpu[name].append((time.process_time() - began) / len(requests) * 1000)
+    print(f"\nScorer CPU per never-seen single-row request, in-process ({args.rounds} alternating rounds of "
+          f"{args.requests} requests each; median, min-max)")
+    for name, values in cpu.items():
+        values.sort()
+        print(f"  {name:<36}{values[len(values) // 2]:>7.3f} ms  ({values[0]:.3f}-{values[-1]:.3f})")
+
+
 def soak_count(text: str) -> int:
     return HOUR_EQUIVALENT if text == "hour" else int(text)
 
@@ -382,6 +415,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--soak-seconds", type=float, default=900, help="time cap of the soak")
     parser.add_argument("--listener-check", action="store_true",
                         help="compare uvicorn's multi-worker listener with iqc serve (sequential requests)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="scorer CPU per request in this process: scikit-learn vs direct heads, batched")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of --in-process")
     parser.add_argument("--sequential", type=int, default=300, help="requests of each --listener-check phase")
     parser.add_argument("--time-limit", type=float, default=300, help="time cap of each other phase")
     parser.add_argument("--startup-timeout", type=float, default=180, help="seconds to wait for /v1/health")
@@ -394,6 +430,8 @@ if __name__ == "__main__":
     arguments = parse_args()
     if arguments.serve_fake:
         serve_fake(arguments.port)
+    elif arguments.in_process:
+        in_process(arguments if "--requests" in sys.argv else parse_args([*sys.argv[1:], "--requests", "1000"]))
     elif arguments.listener_check:
         listener_check(arguments if "--workers" in sys.argv else parse_args([*sys.argv[1:], "--workers", "2"]))
     else:

@@ -259,7 +259,7 @@ class Scorer:
 def twins_within(columns: Columns) -> dict[str, Twin]:
     """The copied tables among the rows themselves (:func:`~nlp.context.find_twins`). A copy needs
     two tables, so rows of one table -- a usual API request -- skip the copy index, whose LSH set-up
-    alone (datasketch's parameter search) costs ~6 ms a call."""
+    alone (datasketch's parameter search) costs ~3 ms a call."""
     return find_twins(columns) if len(set(table_keys(columns))) > 1 else {}
 
 
