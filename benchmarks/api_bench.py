@@ -12,6 +12,7 @@ memo or cache of a previous request answers them. The same run measures referenc
 The server's CPU (user + system, whole process tree, psutil) is read around each phase.
 
     python benchmarks/api_bench.py                        # the targets of issue 15 (one worker)
+    python benchmarks/api_bench.py --reference /tmp/old   # the same phases against an older tree, in turn
     python benchmarks/api_bench.py --listener-check       # --workers 2: uvicorn's listener vs iqc serve
     python benchmarks/api_bench.py --in-process           # scoring CPU a request: scikit-learn vs direct heads, batched
     python benchmarks/api_bench.py --soak-requests hour   # hour-equivalent memory soak
@@ -32,7 +33,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -134,7 +135,7 @@ def drive(phase: Phase, server: psutil.Process, port: int, requests: Iterator[tu
     server_cpu, client_cpu, began = tree_cpu(server), time.process_time(), time.perf_counter()
     asyncio.run(_drive(phase, port, requests, connections, time.monotonic() + time_limit, on_progress))
     phase.wall = time.perf_counter() - began
-    phase.server_cpu, phase.client_cpu = tree_cpu(server) - server_cpu, time.process_time() - client_cpu
+    phase.server_cpu, phase.client_cpu = cpu_since(server_cpu, tree_cpu(server)), time.process_time() - client_cpu
     return phase
 
 
@@ -172,10 +173,13 @@ def iqc_serve(workers: int) -> Callable[[int], list[str]]:
                          "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
 
 
-def uvicorn_listener(workers: int) -> Callable[[int], list[str]]:
-    """The same app under ``uvicorn.run`` as it is (what ``iqc serve`` ran before it set TCP_NODELAY)."""
-    return lambda port: [sys.executable, "-c", "import sys, uvicorn; uvicorn.run('nlp.api.app:create_app', "
-                         f"factory=True, host={HOST!r}, port={port}, workers={workers}, log_level='warning')"]
+def uvicorn_on_asyncio(workers: int, nodelay: bool) -> Callable[[int], list[str]]:
+    """The same app under ``uvicorn.run`` on asyncio's own loop (uvloop sets TCP_NODELAY itself), with
+    uvicorn's HTTP protocol (what ``iqc serve`` ran before) or with ``iqc serve``'s."""
+    http = "__import__('nlp.api.nodelay').api.nodelay.NoDelayHTTPProtocol" if nodelay else "'auto'"
+    return lambda port: [sys.executable, "-c", "import uvicorn; uvicorn.run('nlp.api.app:create_app', factory=True, "
+                         f"host={HOST!r}, port={port}, workers={workers}, loop='asyncio', http={http}, "
+                         "log_level='warning')"]
 
 
 def fake_server(port: int) -> list[str]:
@@ -183,11 +187,13 @@ def fake_server(port: int) -> list[str]:
 
 
 @contextmanager
-def running_server(command: Callable[[int], list[str]], timeout: float) -> Iterator[tuple[int, psutil.Process]]:
+def running_server(command: Callable[[int], list[str]], timeout: float,
+                   root: Path = ROOT) -> Iterator[tuple[int, psutil.Process]]:
+    """The server of ``command`` running the package in ``root``; yields its port and process."""
     port = free_port()
     log = tempfile.TemporaryFile("w+")  # not a pipe: a full pipe would stall the server
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))}
-    process = subprocess.Popen(command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    process = subprocess.Popen(command(port), cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         wait_healthy(port, process, timeout, log)
         yield port, psutil.Process(process.pid)
@@ -234,16 +240,21 @@ def _tree(process: psutil.Process) -> list[psutil.Process]:
     return [process, *process.children(recursive=True)]
 
 
-def tree_cpu(process: psutil.Process) -> float:
-    """User + system CPU seconds of the server and its workers."""
-    total = 0.0
+def tree_cpu(process: psutil.Process) -> dict[int, float]:
+    """User + system CPU seconds of the server and each of its workers, by process id."""
+    seconds = {}
     for proc in _tree(process):
         try:
             times = proc.cpu_times()
-            total += times.user + times.system
+            seconds[proc.pid] = times.user + times.system
         except psutil.NoSuchProcess:
             pass
-    return total
+    return seconds
+
+
+def cpu_since(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds the processes alive at the end spent since ``before`` (a new one: all of its own)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def tree_rss_mb(process: psutil.Process) -> float:
@@ -304,11 +315,11 @@ def soak(server: psutil.Process, port: int, count: int, connections: int,
 
 def report(title: str, phases: list[Phase]) -> None:
     print(f"\n{title}")
-    print(f"{'phase':<48}{'requests':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>9}"
+    print(f"{'phase':<58}{'requests':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>9}"
           f"{'server CPU ms/req':>19}{'client CPU ms/req':>19}  outcomes")
     for phase in phases:
         outcomes = ", ".join(f"{k}={v}" for k, v in sorted(phase.outcomes.items()))
-        print(f"{phase.name:<48}{len(phase.latencies):>9}{phase.quantile(.5):>9.1f}{phase.quantile(.99):>9.1f}"
+        print(f"{phase.name:<58}{len(phase.latencies):>9}{phase.quantile(.5):>9.1f}{phase.quantile(.99):>9.1f}"
               f"{phase.quantile(1):>9.1f}{phase.rate:>9.0f}{phase.cpu_ms(phase.server_cpu):>19.2f}"
               f"{phase.cpu_ms(phase.client_cpu):>19.2f}  {outcomes}")
 
@@ -323,26 +334,33 @@ def verdicts(single: Phase, big: Phase) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> None:
-    command = fake_server if args.fake else iqc_serve(args.workers)
-    label = "FAKE scorer (tests/fake_scorer.py)" if args.fake else f"iqc serve --workers {args.workers}"
+    """The load phases against ``iqc serve`` (and, with ``--reference DIR``, against the same
+    command run from DIR, phase by phase in turn, so both see the same machine)."""
     c = args.connections
-    with running_server(command, args.startup_timeout) as (port, server):
-        drive(Phase("warm-up"), server, port, new_single_rows(300, 90_000_000), 4, args.time_limit)
-        same_row = score(never_seen(0))
-        phases = [
-            drive(Phase(f"GET /v1/health x {c} (floor)"), server, port, iter([(200, HEALTH)] * args.requests),
-                  c, args.time_limit),
-            drive(Phase(f"same row x {c} (memo answers)"), server, port, iter([same_row] * args.requests),
-                  c, args.time_limit),
-            drive(Phase(f"new row every request x {c}"), server, port, new_single_rows(args.requests, 1),
-                  c, args.time_limit),
-            drive(Phase("1,000 new rows a request, x 1"), server, port, new_big_requests(args.big_requests),
-                  1, args.time_limit),
-        ]
+    servers = [("FAKE scorer" if args.fake else "this tree", fake_server if args.fake else iqc_serve(args.workers), ROOT)]
+    if args.reference:
+        servers.append(("reference", iqc_serve(args.workers), args.reference.resolve()))
+    same_row = score(never_seen(0))
+    workloads = [(f"GET /v1/health x {c} (floor)", lambda: iter([(200, HEALTH)] * args.requests), c),
+                 (f"same row x {c} (memo answers)", lambda: iter([same_row] * args.requests), c),
+                 (f"new row every request x {c}", lambda: new_single_rows(args.requests, 1), c),
+                 ("1,000 new rows a request, x 1", lambda: new_big_requests(args.big_requests), 1)]
+    with ExitStack() as stack:
+        running = [(label, *stack.enter_context(running_server(command, args.startup_timeout, root)))
+                   for label, command, root in servers]
+        for _, port, server in running:
+            drive(Phase("warm-up"), server, port, new_single_rows(300, 90_000_000), 4, args.time_limit)
+        phases = {label: [] for label, _, _ in running}
+        for name, requests, connections in workloads:
+            for label, port, server in running:
+                phases[label].append(drive(Phase(f"{label}: {name}"), server, port, requests(), connections,
+                                           args.time_limit))
+        _, port, server = running[0]
         soaked = soak(server, port, args.soak_requests, c, args.soak_seconds) if args.soak_requests else None
-    report(f"API benchmark — {label}, client: asyncio keep-alive connections on the same machine", phases)
+    report(f"API benchmark — iqc serve --workers {args.workers}, client: asyncio keep-alive connections on the "
+           "same machine", [phase for group in zip(*phases.values()) for phase in group])
     if not args.fake:
-        print("\n".join(verdicts(phases[2], phases[3])))
+        print("\n".join(verdicts(phases["this tree"][2], phases["this tree"][3])))
     if soaked:
         phase, samples = soaked
         report("memory soak", [phase])
@@ -352,10 +370,12 @@ def run(args: argparse.Namespace) -> None:
 
 
 def listener_check(args: argparse.Namespace) -> None:
-    """Sequential small requests (one connection) against ``--workers N`` servers: uvicorn's own
-    multi-worker listener, then ``iqc serve``; a ~40 ms p50 is Nagle meeting delayed ACKs."""
+    """Sequential small requests (one connection) against ``--workers N`` servers on asyncio's loop
+    with uvicorn's protocol and with ``iqc serve``'s, then ``iqc serve`` as installed; a ~40 ms p50
+    is Nagle meeting delayed ACKs."""
     phases = []
-    for name, command in ((f"uvicorn.run(workers={args.workers})", uvicorn_listener(args.workers)),
+    for name, command in ((f"asyncio, uvicorn's protocol, {args.workers} w", uvicorn_on_asyncio(args.workers, False)),
+                          (f"asyncio, iqc's protocol, {args.workers} w", uvicorn_on_asyncio(args.workers, True)),
                           (f"iqc serve --workers {args.workers}", iqc_serve(args.workers))):
         with running_server(command, args.startup_timeout) as (port, server):
             drive(Phase("warm-up"), server, port, new_single_rows(50, 80_000_000), 2, args.time_limit)
@@ -406,6 +426,8 @@ def soak_count(text: str) -> int:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fake", action="store_true", help="serve tests/fake_scorer.py instead of the model")
+    parser.add_argument("--reference", type=Path, metavar="DIR",
+                        help="also serve the package in DIR (e.g. `git archive REV | tar -x -C DIR`), phase by phase in turn")
     parser.add_argument("--workers", type=int, default=1, help="iqc serve --workers (default 1; 2 for --listener-check)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections")
     parser.add_argument("--requests", type=int, default=6000, help="requests in each single-row phase")
