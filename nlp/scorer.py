@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
-from itertools import islice
+from dataclasses import dataclass, replace
+from itertools import groupby, islice
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +29,9 @@ from nlp.copies import Twin
 from nlp.context import (Columns, RowContext, TableFacts, analysis_keys, find_twins, frame_columns,
                          record_columns, table_facts, table_keys)
 from nlp.explain import locate, readable_feature
-from nlp.features import analyse_columns
-from nlp.long_cells import cut_for_analysis, with_cut_findings
+from nlp.features import AnalysedRows, analyse_columns
+from nlp.linear_heads import LinearHeads
+from nlp.long_cells import Cuts, cut_for_analysis, with_cut_findings
 from nlp.model import IndicatorModel
 from nlp.resources import models_path
 from nlp.rules import copied_evidence
@@ -47,6 +49,17 @@ def _quote(text: str) -> str:
     return text if len(text) <= _QUOTE_LIMIT else text[:_QUOTE_LIMIT] + "…"
 
 
+@dataclass(slots=True)
+class _Prepared:
+    """One frame's rows as the scorer analyses them: cells (cut, province view), table facts, keys."""
+
+    analysed: Columns
+    cuts: Cuts
+    twins: dict[str, Twin]
+    facts: list[TableFacts]
+    keys: list[tuple]
+
+
 class Scorer:
     """A loaded model. Build it with :func:`load`; it is safe to reuse across batches.
 
@@ -60,6 +73,7 @@ class Scorer:
 
     def __init__(self, model: IndicatorModel, manifest: dict, memo_rows: int = DEFAULT_MEMO_ROWS) -> None:
         self.model = model
+        self.heads = LinearHeads(model)  # scikit-learn's arithmetic without its per-call validation
         self.model_info = {key: manifest.get(key) for key in ("version", "created", "training_data_sha256",
                                                              "metrics", "thresholds")}
         self.memo_rows = memo_rows
@@ -101,37 +115,61 @@ class Scorer:
     def score(self, rows: Iterable[Mapping[str, object]]) -> list[dict]:
         """Score plain dicts (interchange fields); same results as :meth:`score_frame`, no frame built
         (a single-row call from the HTTP API costs microseconds when the row was seen before)."""
-        rows = list(rows)
-        outputs = self._score_columns(record_columns(rows))
-        return [{**row, **dict(zip(OUTPUT_COLUMNS, output)),
-                 **dict(zip((FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN), _split_findings(output[-1])))}
-                for row, output in zip(rows, outputs)]
+        return self.score_requests([rows])[0]
+
+    def score_requests(self, requests: Iterable[Iterable[Mapping[str, object]]]) -> list[list[dict]]:
+        """Several independent :meth:`score` calls in one, as the HTTP API batches concurrent requests.
+
+        Each request's rows stay a frame of their own (their tables, copies and table facts are
+        found among them alone), so the results equal ``[self.score(rows) for rows in requests]``;
+        what is shared is the model call: the rows no request has seen are featurised and scored
+        together, which saves the fixed cost of a call per request.
+        """
+        requests = [list(rows) for rows in requests]
+        outputs = self._score_groups([record_columns(rows) for rows in requests])
+        return [[{**row, **dict(zip(OUTPUT_COLUMNS, output)),
+                  **dict(zip((FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN), _split_findings(output[-1])))}
+                 for row, output in zip(rows, request_outputs)]
+                for rows, request_outputs in zip(requests, outputs)]
 
     # -- distinct rows ---------------------------------------------------------------------------
     def _score_columns(self, columns: Columns, twins: dict[str, Twin] | None = None) -> list[tuple]:
+        return self._score_groups([columns], twins)[0]
+
+    def _score_groups(self, groups: list[Columns], twins: dict[str, Twin] | None = None) -> list[list[tuple]]:
+        """Outputs of every row of each group of columns, each group analysed as a frame of its own
+        (``twins``: the batch's copied tables, given for a batch's single chunk)."""
+        prepared = [self._prepared(columns, twins) for columns in groups]
+        outputs = self._outputs_by_key(prepared)
+        return [self.adjuster.apply(columns, with_cut_findings(
+                    with_twins_named([outputs[key] for key in group.keys], table_keys(group.analysed), group.twins),
+                    group.cuts))
+                for columns, group in zip(groups, prepared)]
+
+    def _prepared(self, columns: Columns, twins: dict[str, Twin] | None) -> _Prepared:
         analysed, cuts = cut_for_analysis(columns)  # an oversized cell is analysed cut (finding I1)
         analysed = self.province.analysed_view(analysed)  # a province's own category names
-        twins = find_twins(analysed) if twins is None else twins
+        twins = twins_within(analysed) if twins is None else twins
         facts = table_facts(analysed, twins, self.province.required_groups())
-        keys = analysis_keys(analysed, facts)
-        outputs = self._outputs_by_key(analysed, facts, keys)
-        rows = with_twins_named([outputs[key] for key in keys], table_keys(analysed), twins)
-        return self.adjuster.apply(columns, with_cut_findings(rows, cuts))
+        return _Prepared(analysed, cuts, twins, facts, analysis_keys(analysed, facts))
 
-    def _outputs_by_key(self, columns: Columns, facts: list[TableFacts], keys: list[tuple]) -> dict[tuple, tuple]:
+    def _outputs_by_key(self, groups: list[_Prepared]) -> dict[tuple, tuple]:
         """Output of every distinct key: remembered ones looked up, the others scored together."""
         outputs: dict[tuple, tuple] = {}
-        first_row: dict[tuple, int] = {}
-        for i, key in enumerate(keys):
-            if key in outputs or key in first_row:
-                continue
-            remembered = self._memo.get(key)  # one lookup: API threads may clear the memo meanwhile
-            if remembered is not None:
-                outputs[key] = remembered
-            else:
-                first_row[key] = i
+        first_row: dict[tuple, tuple[int, int]] = {}  # key -> (group, row), in group order
+        for g, group in enumerate(groups):
+            for i, key in enumerate(group.keys):
+                if key in outputs or key in first_row:
+                    continue
+                remembered = self._memo.get(key)  # one lookup: API threads may clear the memo meanwhile
+                if remembered is not None:
+                    outputs[key] = remembered
+                else:
+                    first_row[key] = (g, i)
         if first_row:
-            fresh = dict(zip(first_row, self._score_rows(columns, facts, list(first_row.values()))))
+            parts = [analyse_columns(groups[g].analysed, groups[g].facts, [i for _, i in rows])
+                     for g, rows in groupby(first_row.values(), key=itemgetter(0))]
+            fresh = dict(zip(first_row, self._score_analysed(AnalysedRows.concat(parts))))
             outputs.update(fresh)
             self._remember(fresh)
         return outputs
@@ -144,9 +182,8 @@ class Scorer:
         if len(fresh) <= self.memo_rows:
             self._memo.update(fresh)
 
-    def _score_rows(self, columns: Columns, facts: list[TableFacts], positions: list[int]) -> list[tuple]:
-        rows = analyse_columns(columns, facts, positions)
-        proba, category_proba, X = self.model.predict_proba_families(rows)
+    def _score_analysed(self, rows: AnalysedRows) -> list[tuple]:
+        proba, category_proba, X = self.heads.predict(rows)
         return [self._row_output(i, ctx, rows.hits[i], proba, category_proba, X) for i, ctx in enumerate(rows.contexts)]
 
     # -- per row ---------------------------------------------------------------------------------
@@ -217,6 +254,13 @@ class Scorer:
             if candidate != ctx.level2.name:
                 return candidate
         return ""
+
+
+def twins_within(columns: Columns) -> dict[str, Twin]:
+    """The copied tables among the rows themselves (:func:`~nlp.context.find_twins`). A copy needs
+    two tables, so rows of one table -- a usual API request -- skip the copy index, whose LSH set-up
+    alone (datasketch's parameter search) costs ~3 ms a call."""
+    return find_twins(columns) if len(set(table_keys(columns))) > 1 else {}
 
 
 def with_twins_named(outputs: list[tuple], tables: list[str], twins: Mapping[str, Twin]) -> list[tuple]:

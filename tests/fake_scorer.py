@@ -42,6 +42,9 @@ class FakeScorer:
         self.calls += 1
         return [{**row, **_score_row(_text_cells(row))} for row in rows]
 
+    def score_requests(self, requests: Iterable[Iterable[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+        return [self.score(rows) for rows in requests]
+
     def score_frame(self, df: pd.DataFrame) -> pd.DataFrame:
         self.calls += 1
         outputs = [_score_row(_text_cells(row)) for row in df.to_dict("records")]
@@ -57,6 +60,10 @@ class CountingScorer:
     def score(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         self.calls += 1
         return self.inner.score(rows)
+
+    def score_requests(self, requests: Iterable[Iterable[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+        self.calls += 1
+        return self.inner.score_requests(requests)
 
     def score_frame(self, df: pd.DataFrame) -> pd.DataFrame:
         self.calls += 1

@@ -300,13 +300,16 @@ def test_create_app_without_scorer_loads_model_once_in_lifespan(monkeypatch: pyt
 def test_serve_runs_uvicorn_with_the_factory(monkeypatch: pytest.MonkeyPatch) -> None:
     import uvicorn
 
+    from nlp.api.nodelay import NoDelayHTTPProtocol  # TCP_NODELAY under --workers N (test_serve_nodelay.py)
+
     calls: list[tuple[tuple, dict]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
     monkeypatch.delenv("IQC_MAX_ROWS", raising=False)
     args = build_parser().parse_args(["serve", "--port", "8123", "--workers", "3"])
     assert args.handler(args) == 0
     assert calls == [(("nlp.api.app:create_app",),
-                      {"factory": True, "host": "127.0.0.1", "port": 8123, "workers": 3})]
+                      {"factory": True, "host": "127.0.0.1", "port": 8123, "workers": 3,
+                       "http": NoDelayHTTPProtocol})]
     monkeypatch.setenv("IQC_MAX_ROWS", "none")
     assert args.handler(args) == EXIT_USAGE
 

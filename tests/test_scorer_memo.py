@@ -7,6 +7,7 @@ import pytest
 import nlp
 from nlp.context import find_twins, frame_columns, table_facts, table_keys
 from nlp.corpus import load_corpus
+from nlp.features import analyse_columns
 from nlp.records import ALL_COLUMNS
 from nlp.schema import FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN
 from nlp.scorer import _split_findings, with_twins_named  # the scorer splits a row's findings from its table's
@@ -41,7 +42,7 @@ def test_memoised_scores_equal_row_by_row_scores(corpus_rows, scorers) -> None:
     for chunk, scored in zip(chunks, (got.iloc[:700], got.iloc[700:])):
         columns = frame_columns(chunk)
         twins = find_twins(columns)
-        raw = fresh._score_rows(columns, table_facts(columns, twins), list(range(len(chunk))))
+        raw = fresh._score_analysed(analyse_columns(columns, table_facts(columns, twins), range(len(chunk))))
         raw = with_twins_named(raw, table_keys(columns), twins)
         want = pd.DataFrame([row[:-1] for row in raw], columns=list(OUTPUT_COLUMNS))
         split = [_split_findings(row[-1]) for row in raw]

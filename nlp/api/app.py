@@ -14,6 +14,7 @@ from fastapi import FastAPI
 import nlp
 from nlp.scorer import settle
 from nlp.api import docs, routes
+from nlp.api.batching import MicroBatcher
 from nlp.api.deps import Scorer
 from nlp.api.errors import install_error_handlers
 from nlp.api.limits import BodySizeLimit
@@ -31,6 +32,7 @@ def create_app(scorer: Scorer | None = None, settings: ApiSettings | None = None
     app = FastAPI(title="indicator-qc", version=nlp.__version__, description=_description(settings),
                   lifespan=_lifespan(scorer, settings), docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.state.batcher = MicroBatcher()
     if scorer is not None:
         app.state.scorer = scorer
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)

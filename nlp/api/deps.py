@@ -25,11 +25,19 @@ class Scorer(Protocol):
 
     def score(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]: ...
 
+    def score_requests(self, requests: Iterable[Iterable[dict[str, Any]]]) -> list[list[dict[str, Any]]]: ...
+
 
 async def scorer_of(request: Request) -> Scorer:
-    """The app's scorer; with findings reviewers rejected (``iqc serve --db``) left out."""
-    rejected = rejected_keys(request.app)
-    return SuppressingScorer(request.app.state.scorer, rejected) if rejected else request.app.state.scorer
+    """The app's scorer; with findings reviewers rejected (``iqc serve --db``) left out. One
+    suppressing scorer per set of rejections, so concurrent requests share it (and a micro-batch)."""
+    state, rejected = request.app.state, rejected_keys(request.app)
+    if not rejected:
+        return state.scorer
+    current = getattr(state, "suppressing", None)
+    if current is None or current.scorer is not state.scorer or current.rejected is not rejected:
+        current = state.suppressing = SuppressingScorer(state.scorer, rejected)
+    return current
 
 
 async def settings_of(request: Request) -> ApiSettings:

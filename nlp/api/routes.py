@@ -4,7 +4,8 @@ Scoring is CPU-bound (jieba holds the GIL), so large requests run in FastAPI's t
 the event loop free to accept connections and answer ``/v1/health``. A small ``/v1/score`` body
 (a few rows, the common single-row call) is scored on the loop itself: a remembered row costs
 microseconds, and the thread hop plus GIL hand-over under 32 concurrent clients cost more than the
-work (p99 ~1 s vs ~tens of ms measured with wrk). Throughput comes from ``iqc serve --workers N``
+work (p99 ~1 s vs ~tens of ms measured with wrk). Small bodies that arrive together are scored in
+one model call (:mod:`nlp.api.batching`). Throughput comes from ``iqc serve --workers N``
 processes, not threads.
 """
 from __future__ import annotations
@@ -76,16 +77,25 @@ async def schema() -> dict[str, Any]:
 
 @protected.post("/score", response_model=ScoreResponse, openapi_extra=_SCORE_BODY,
                 summary="Score one indicator object or a list of them")
-async def score(body: Annotated[bytes, Depends(body_of)], scorer: ScorerDep,
+async def score(request: Request, body: Annotated[bytes, Depends(body_of)], scorer: ScorerDep,
                 settings: SettingsDep) -> ScoreResponse:
-    if len(body) <= INLINE_BODY_BYTES:  # a few rows: ~0.1 ms of work, cheaper than a thread hop
-        return _score_body(body, scorer, settings)
+    if len(body) <= INLINE_BODY_BYTES:  # a few rows: cheaper on the loop than a thread hop
+        records = _records(body, settings)
+        scored = await request.app.state.batcher.score(scorer, records) if records else []
+        return _response(scorer, scored)
     return await run_in_threadpool(_score_body, body, scorer, settings)
 
 
 def _score_body(body: bytes, scorer: Scorer, settings: ApiSettings) -> ScoreResponse:
-    records = [row.to_record(i) for i, row in enumerate(parse_rows(body, settings), start=1)]
-    scored = scorer.score(records) if records else []
+    records = _records(body, settings)
+    return _response(scorer, scorer.score(records) if records else [])
+
+
+def _records(body: bytes, settings: ApiSettings) -> list[dict[str, Any]]:
+    return [row.to_record(i) for i, row in enumerate(parse_rows(body, settings), start=1)]
+
+
+def _response(scorer: Scorer, scored: list[dict[str, Any]]) -> ScoreResponse:
     return ScoreResponse(model_version=_version(scorer), rows=[row_result(r) for r in scored])
 
 

@@ -45,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from nlp.api.nodelay import NoDelayHTTPProtocol
     from nlp.api.settings import ApiSettings
     from nlp.artifacts import ArtifactError
     from nlp.config import model_thresholds
@@ -57,5 +58,6 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.db is not None:  # the workers build their apps from the environment
         os.environ[DB_ENV] = str(args.db.resolve())
-    uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port, workers=args.workers)
+    uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port, workers=args.workers,
+                http=NoDelayHTTPProtocol)
     return EXIT_OK

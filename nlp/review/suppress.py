@@ -66,5 +66,8 @@ class SuppressingScorer:
     def score(self, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         return suppress_rows(self.scorer.score(rows), self.rejected)[0]
 
+    def score_requests(self, requests: Iterable[Iterable[Mapping[str, Any]]]) -> list[list[dict[str, Any]]]:
+        return [suppress_rows(rows, self.rejected)[0] for rows in self.scorer.score_requests(requests)]
+
     def score_frame(self, df: pd.DataFrame) -> pd.DataFrame:
         return suppress_frame(self.scorer.score_frame(df), self.rejected)[0]
