@@ -19,9 +19,12 @@ import signal
 import sys
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from multiprocessing.pool import Pool
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
@@ -205,19 +208,40 @@ def _last_unit_start(frame: pd.DataFrame) -> int:
 def run_tasks(tasks: Iterator[Task], jobs: int, setup: Setup) -> Iterator[Checked]:
     """Results of ``tasks`` in order: in this process (jobs=1) or in ``jobs`` workers with bounded
     look-ahead while this process reads and writes."""
+    with worker_pool(jobs, setup) as pool:
+        yield from pooled(tasks, jobs, setup, pool)
+
+
+@contextmanager
+def worker_pool(jobs: int, setup: Setup) -> Iterator[Pool | None]:
+    """``jobs`` worker processes loading the model (``None`` for jobs=1: scoring stays here).
+
+    :func:`score_batch` starts them before its first pass, so that they load the model while this
+    process reads, and so that they do not begin life as copies of this process's read state: a
+    worker forked after the first pass of 1M rows counted the parent's ~380 MiB in its own RSS.
+    """
     if jobs <= 1:
-        scorer = _loaded_scorer(setup)
-        yield from (task.run(scorer) for task in tasks)
+        yield None
         return
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     with context.Pool(jobs, initializer=_init_worker, initargs=(setup,)) as pool:
-        pending: deque = deque()
-        for task in tasks:
-            pending.append(pool.apply_async(_run_in_worker, (task,)))
-            if len(pending) >= 2 * jobs:
-                yield pending.popleft().get()
-        while pending:
+        yield pool
+
+
+def pooled(tasks: Iterator[Task], jobs: int, setup: Setup, pool: Pool | None) -> Iterator[Checked]:
+    """Results of ``tasks`` in order, from ``pool`` of ``jobs`` workers (at most two tasks a worker
+    in flight) or, with no pool, from a scorer loaded in this process."""
+    if pool is None:
+        scorer = _loaded_scorer(setup)
+        yield from (task.run(scorer) for task in tasks)
+        return
+    pending: deque = deque()
+    for task in tasks:
+        pending.append(pool.apply_async(_run_in_worker, (task,)))
+        if len(pending) >= 2 * jobs:
             yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
 def estimated_rows(paths: list[Path]) -> int | None:
@@ -248,7 +272,8 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
     ``outcome.hidden``).
     """
     outcome = BatchOutcome()
-    with tempfile.TemporaryFile(dir=output.parent if output.parent.is_dir() else None) as spill:
+    spill_dir = output.parent if output.parent.is_dir() else None
+    with worker_pool(jobs, setup) as pool, tempfile.TemporaryFile(dir=spill_dir) as spill:
         reading = tqdm(total=estimated_rows(paths), unit="rows", unit_scale=True, disable=not progress,
                        file=sys.stderr, desc="reading")
         with reading:
@@ -257,20 +282,22 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
         bar = tqdm(total=outcome.rows, unit="rows", unit_scale=True, disable=not progress, file=sys.stderr,
                    desc="scoring")
         chunks = spilled(spill)
-        _score_chunks(chunks, output, jobs, setup, rejected, twins, copies, bar, outcome)
+        run = partial(pooled, jobs=jobs, setup=setup, pool=pool)
+        _score_chunks(chunks, output, run, rejected, twins, copies, bar, outcome)
     return outcome
 
 
-def _score_chunks(chunks: Iterator[pd.DataFrame], output: Path, jobs: int, setup: Setup, rejected: frozenset[str],
-                  twins: dict[str, Twin], copies: CopyIndex, bar: tqdm, outcome: BatchOutcome) -> None:
+def _score_chunks(chunks: Iterator[pd.DataFrame], output: Path, run: Callable[[Iterator[Task]], Iterator[Checked]],
+                  rejected: frozenset[str], twins: dict[str, Twin], copies: CopyIndex, bar: tqdm,
+                  outcome: BatchOutcome) -> None:
     try:
         if not output_formats.output_format(output).rows:
             tasks = (Task(chunk, findings=True, twins=_chunk_twins(chunk, twins), rejected=rejected)
                      for chunk in chunks)
-            _write_report(_counted(run_tasks(tasks, jobs, setup), bar, outcome), output, copies.clusters())
+            _write_report(_counted(run(tasks), bar, outcome), output, copies.clusters())
         else:
             tasks = _render_tasks(chunks, output, twins, rejected)
-            write_rendered(_counted(run_tasks(tasks, jobs, setup), bar, outcome), output)
+            write_rendered(_counted(run(tasks), bar, outcome), output)
     finally:
         bar.close()
 
