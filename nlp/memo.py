@@ -16,6 +16,7 @@ A result never depends on whether it was remembered, so none of this changes an 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
+from functools import wraps
 from itertools import islice
 from typing import Generic, TypeVar
 
@@ -68,6 +69,15 @@ class Memo(Generic[K, V]):
         if added > self.max_bytes:
             return  # one call larger than the whole memory: keep what is remembered
         self._entries.update(fresh)
+        self._grown(added)
+
+    def put(self, key: K, value: V) -> None:
+        """Remember one result (while on)."""
+        if self.on:
+            self._entries[key] = value
+            self._grown(self._size(key, value))
+
+    def _grown(self, added: int) -> None:
         self.bytes += added
         if self.bytes > self.max_bytes:
             self._shrink(self.max_bytes * 3 // 4)
@@ -108,3 +118,22 @@ class Memo(Generic[K, V]):
             self.on = True
             self._probe.clear()
         self._lookups = self._hits = 0
+
+
+def cached(max_bytes: int, size: Callable[[K, V], int]) -> Callable[[Callable[[K], V]], Callable[[K], V]]:
+    """``functools.lru_cache`` for a one-argument function, as a :class:`Memo` of ``max_bytes``
+    (the wrapper's ``memo``); results must not be ``None``."""
+    def decorate(function: Callable[[K], V]) -> Callable[[K], V]:
+        memo: Memo[K, V] = Memo(max_bytes, size)
+
+        @wraps(function)
+        def remembered(key: K) -> V:
+            value = memo.get(key)
+            if value is None:
+                value = function(key)
+                memo.put(key, value)
+            return value
+
+        remembered.memo = memo  # type: ignore[attr-defined]
+        return remembered
+    return decorate

@@ -1,7 +1,7 @@
 """nlp.memo: remembered results stay within their bytes and stop being kept while not reused."""
 from __future__ import annotations
 
-from nlp.memo import Memo
+from nlp.memo import Memo, cached
 
 
 def _memo(max_bytes: int = 1_000, window: int = 100) -> Memo[int, str]:
@@ -43,3 +43,15 @@ def test_zero_bytes_never_remembers() -> None:
     memo = _memo(max_bytes=0)
     memo.update({1: "v"})
     assert memo.get(1) is None and not memo.on
+
+
+def test_cached_computes_each_key_once_while_reused() -> None:
+    calls: list[int] = []
+
+    @cached(1_000, lambda key, value: 10)
+    def square(x: int) -> int:
+        calls.append(x)
+        return x * x
+
+    assert [square(x) for x in (3, 3, 4, 3)] == [9, 9, 16, 9]
+    assert calls == [3, 4] and len(square.memo) == 2
