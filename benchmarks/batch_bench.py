@@ -125,7 +125,7 @@ def _perturb_number(value: str, rng: np.random.Generator) -> str:
 def measured(label: str, rows: int, command: list[str]) -> Run:
     """Run ``command``; its wall time, the CPU time of its whole process tree (every process is
     waited for by its parent, so ``RUSAGE_CHILDREN`` holds them all) and peak RSS/PSS summed
-    over the tree, sampled every 50 ms."""
+    over the tree, sampled every 200 ms."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -137,7 +137,7 @@ def measured(label: str, rows: int, command: list[str]) -> Run:
             peak_pss = max(peak_pss, sum(p.memory_full_info().pss for p in tree))
         except psutil.Error:
             pass
-        time.sleep(0.05)
+        time.sleep(0.2)
     wall = time.perf_counter() - start
     if process.returncode != 0:
         sys.exit(f"command failed: {' '.join(command)}\n{process.stderr.read().decode()}")
