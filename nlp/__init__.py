@@ -16,12 +16,13 @@ if TYPE_CHECKING:
 __version__ = "0.2.0"
 
 
-def load(models_dir: Path | None = None, memo_rows: int | None = None, config: "Config | None" = None) -> "Scorer":
+def load(models_dir: Path | None = None, memo_bytes: int | None = None, config: "Config | None" = None) -> "Scorer":
     """Load the bundled model (or the one in ``models_dir``) and return a :class:`~nlp.scorer.Scorer`.
 
-    ``memo_rows``: how many distinct rows the scorer remembers (``0`` scores every row afresh).
+    ``memo_bytes``: how much memory the scorer's remembered rows may take (``0`` scores every row
+    afresh; :mod:`nlp.memo`).
     ``config``: an ``iqc.toml`` (``nlp.config.load_config(path)``) applied to every result.
     """
-    from nlp.scorer import DEFAULT_MEMO_ROWS, load as _load
+    from nlp.scorer import DEFAULT_MEMO_BYTES, load as _load
 
-    return _load(models_dir, DEFAULT_MEMO_ROWS if memo_rows is None else memo_rows, config)
+    return _load(models_dir, DEFAULT_MEMO_BYTES if memo_bytes is None else memo_bytes, config)

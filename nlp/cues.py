@@ -10,7 +10,10 @@ cue segments as one token, then matched two ways:
 
 Both run inside the ``lexicon_cues`` pipeline component, which stores ``doc._.cues``:
 ``{group: (term, …)}`` in text order. :func:`analyse` caches per distinct string, because real
-batches repeat the same cells (``≥95%``, ``比上年提升``) endlessly.
+batches repeat the same cells (``≥95%``, ``比上年提升``) endlessly; the cache is bounded by bytes
+and stops while strings do not repeat (:mod:`nlp.memo`), and the pipeline is rebuilt when its
+vocabulary has grown by :data:`MAX_LEXEMES` (spaCy keeps every token string it ever saw: ~370
+bytes each, about 180 MiB per 500k never-seen rows).
 """
 from __future__ import annotations
 
@@ -26,11 +29,14 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from nlp.memo import cached
 from nlp.resources import data_path, load_toml
 
 CUE_FILE = "lexicons/cues.toml"
 USER_DICT = "lexicons/userdict.txt"
 _CUE_WORD_FREQ = 200_000
+#: Lexemes past which the pipeline starts again with a fresh vocabulary (the same tokens and cues).
+MAX_LEXEMES = 100_000
 
 if not Doc.has_extension("cues"):
     Doc.set_extension("cues", default=None)
@@ -117,8 +123,12 @@ def make_lexicon_cues(nlp: Language, name: str) -> LexiconCues:
     return LexiconCues(nlp, cue_groups())
 
 
+@lru_cache(maxsize=1)
 def _prepare_jieba() -> None:
-    """Quiet jieba, load the domain dictionary and make every cue term a dictionary word."""
+    """Quiet jieba, load the domain dictionary and make every cue term a dictionary word -- once
+    per process: ``jieba.add_word`` adds to the dictionary's total frequency even for a word it
+    has, so preparing again when the pipeline is rebuilt would shift every segmentation after it
+    (a cell would be cut differently early and late in one batch)."""
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     jieba.load_userdict(str(data_path(USER_DICT)))
@@ -163,10 +173,18 @@ def project_domain(name: str, goal: str) -> TextAnalysis:
     return TextAnalysis(tokens=(), cues={group: terms for group, terms in cues.items() if terms})
 
 
-@lru_cache(maxsize=50_000)
+def _analysis_bytes(text: str, analysis: TextAnalysis) -> int:
+    """Estimated bytes of a cached analysis (fitted to tracemalloc on the benchmark batch's cells)."""
+    return 250 + 2 * len(text) + 90 * len(analysis.tokens) + 100 * len(analysis.cues)
+
+
+@cached(32 << 20, _analysis_bytes)
 def analyse(text: str) -> TextAnalysis:
     """Tokens and cues of one cell; cached per distinct string."""
     if not text:
         return TextAnalysis(tokens=(), cues={})
-    doc = pipeline()(text)
+    nlp = pipeline()
+    doc = nlp(text)
+    if len(nlp.vocab) > MAX_LEXEMES:
+        pipeline.cache_clear()
     return TextAnalysis(tokens=tuple(t.text for t in doc if not t.is_space), cues=doc._.cues)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from itertools import groupby, islice
+from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
@@ -26,12 +26,13 @@ from nlp.codes import catalogue, family_of, is_default_off, precedence
 from nlp.config import Config, Province
 from nlp.cues import pipeline
 from nlp.copies import Twin
-from nlp.context import (Columns, RowContext, TableFacts, analysis_keys, find_twins, frame_columns,
-                         record_columns, table_facts, table_keys)
+from nlp.context import (ANALYSED_CELLS, Columns, RowContext, TableFacts, analysis_keys, find_twins,
+                         frame_columns, record_columns, table_facts, table_keys)
 from nlp.explain import locate, readable_feature
 from nlp.features import AnalysedRows, analyse_columns
 from nlp.linear_heads import LinearHeads
 from nlp.long_cells import Cuts, cut_for_analysis, with_cut_findings
+from nlp.memo import Memo
 from nlp.model import IndicatorModel
 from nlp.resources import models_path
 from nlp.rules import copied_evidence
@@ -41,7 +42,12 @@ MODEL_CODE = {"boilerplate": "B0", "mismatch": "C0", "unmeasurable": "M0"}
 _QUOTE_LIMIT = 40
 #: Allocations between young-generation collections in batch processes (see :func:`settle`).
 GC_GEN0_THRESHOLD = 50_000
-DEFAULT_MEMO_ROWS = 50_000  # ~1.5 KB each (mostly findings text): ~75 MB per process at most
+#: Bytes of remembered rows per process (about 55,000 rows of the benchmark batch; see nlp.memo).
+DEFAULT_MEMO_BYTES = 64 << 20
+#: Estimated bytes of a remembered row besides its text: key and output tuples, their numbers,
+#: table facts, the dict slot, and per finding (fitted to tracemalloc on the benchmark batches: within 3 %).
+_ENTRY_BYTES, _FINDING_BYTES = 500, 250
+_EXPLANATION = OUTPUT_COLUMNS.index("explanation")
 
 
 def _quote(text: str) -> str:
@@ -64,20 +70,20 @@ class Scorer:
     """A loaded model. Build it with :func:`load`; it is safe to reuse across batches.
 
     Rows are scored once per distinct :func:`~nlp.context.analysis_keys` key and the result is
-    remembered for up to ``memo_rows`` distinct keys (across frames: a batch streams chunks
-    through one scorer; the oldest quarter is dropped when full), so repeated rows cost a
-    dictionary lookup. ``memo_rows=0`` turns that off. A remembered result is a compact tuple
+    remembered in up to ``memo_bytes`` (across frames: a batch streams chunks through one scorer;
+    :class:`~nlp.memo.Memo` drops the oldest when full and stops remembering while rows are not
+    reused), so repeated rows cost a dictionary lookup. ``memo_bytes=0`` turns that off. A
+    remembered result is a compact tuple
     (:data:`OUTPUT_COLUMNS` values, then the findings as :class:`Finding` objects); findings become
     dicts only for callers that ask for them.
     """
 
-    def __init__(self, model: IndicatorModel, manifest: dict, memo_rows: int = DEFAULT_MEMO_ROWS) -> None:
+    def __init__(self, model: IndicatorModel, manifest: dict, memo_bytes: int = DEFAULT_MEMO_BYTES) -> None:
         self.model = model
         self.heads = LinearHeads(model)  # scikit-learn's arithmetic without its per-call validation
         self.model_info = {key: manifest.get(key) for key in ("version", "created", "training_data_sha256",
                                                              "metrics", "thresholds")}
-        self.memo_rows = memo_rows
-        self._memo: dict[tuple, tuple] = {}
+        self._memo: Memo[tuple, tuple] = Memo(memo_bytes, _entry_bytes)
         self._feature_names = model.feature_names()
         self._coefficients = {family: model.head_coefficients(family) for family in FAMILIES}
         self.adjuster = Adjuster(Config(), model.thresholds_)
@@ -171,16 +177,8 @@ class Scorer:
                      for g, rows in groupby(first_row.values(), key=itemgetter(0))]
             fresh = dict(zip(first_row, self._score_analysed(AnalysedRows.concat(parts))))
             outputs.update(fresh)
-            self._remember(fresh)
-        return outputs
-
-    def _remember(self, fresh: dict[tuple, tuple]) -> None:
-        overflow = len(self._memo) + len(fresh) - self.memo_rows
-        if overflow > 0:  # drop the oldest keys (dicts keep insertion order): flat memory
-            for key in list(islice(self._memo, max(overflow, self.memo_rows // 4))):
-                self._memo.pop(key, None)
-        if len(fresh) <= self.memo_rows:
             self._memo.update(fresh)
+        return outputs
 
     def _score_analysed(self, rows: AnalysedRows) -> list[tuple]:
         proba, category_proba, X = self.heads.predict(rows)
@@ -261,6 +259,15 @@ def twins_within(columns: Columns) -> dict[str, Twin]:
     two tables, so rows of one table -- a usual API request -- skip the copy index, whose LSH set-up
     alone (datasketch's parameter search) costs ~3 ms a call."""
     return find_twins(columns) if len(set(table_keys(columns))) > 1 else {}
+
+
+def _entry_bytes(key: tuple, output: tuple) -> int:
+    """Estimated bytes a remembered row holds: its cells' and findings' text (two bytes a Chinese
+    character) plus fixed costs; cheap, because it runs for every row remembered."""
+    findings = output[-1]
+    text = sum(map(len, key[:len(ANALYSED_CELLS)])) + len(output[_EXPLANATION])
+    text += sum(len(f.message) + len(f.suggestion) + len(f.evidence) + len(f.quote) for f in findings)
+    return _ENTRY_BYTES + _FINDING_BYTES * len(findings) + 2 * text
 
 
 def with_twins_named(outputs: list[tuple], tables: list[str], twins: Mapping[str, Twin]) -> list[tuple]:
@@ -349,10 +356,10 @@ def settle(gen0_threshold: int | None = None) -> None:
         gc.set_threshold(gen0_threshold, *gc.get_threshold()[1:])
 
 
-def load(models_dir: Path | None = None, memo_rows: int = DEFAULT_MEMO_ROWS, config: Config | None = None) -> Scorer:
+def load(models_dir: Path | None = None, memo_bytes: int = DEFAULT_MEMO_BYTES, config: Config | None = None) -> Scorer:
     """Load the bundled (or given) model after verifying its SHA-256 against the manifest, and its
     fingerprint against today's rules and data (:mod:`nlp.fingerprint`); ``config`` is applied to
     every result (:meth:`Scorer.configure`)."""
     model, manifest = load_verified(models_dir or models_path())
     fingerprint.check(manifest)
-    return Scorer(model, manifest, memo_rows=memo_rows).configure(config)
+    return Scorer(model, manifest, memo_bytes=memo_bytes).configure(config)

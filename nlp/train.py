@@ -66,7 +66,7 @@ def fit_system(train: pd.DataFrame, random_state: int = RANDOM_STATE, **params) 
 
 def score_held_out(model: IndicatorModel, rows: pd.DataFrame) -> pd.DataFrame:
     """Flags, scores, review band and codes for rows the model was not fitted on, as users get them."""
-    scored = Scorer(model, {"version": "held-out"}, memo_rows=0).score_frame(rows.reset_index(drop=True),
+    scored = Scorer(model, {"version": "held-out"}, memo_bytes=0).score_frame(rows.reset_index(drop=True),
                                                                             findings=False)
     return scored[list(HELD_OUT_COLUMNS)].set_axis(rows.index)
 

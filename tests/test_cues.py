@@ -68,3 +68,16 @@ def test_automaton_cues_equal_the_regex_matcher_on_every_corpus_cell(texts: list
 ])
 def test_overlapping_terms_of_different_groups_are_all_found(text: str, group: str, terms: tuple) -> None:
     assert pipeline()(text)._.cues.get(group) == terms
+
+
+def test_a_rebuilt_pipeline_segments_every_cell_as_before(texts: list[str]) -> None:
+    """The pipeline is rebuilt when its vocabulary grows (nlp.cues.MAX_LEXEMES); a cell must be cut
+    the same before and after, or one batch would score a row differently early and late."""
+    import jieba
+
+    before = [[t.text for t in pipeline()(text)] for text in texts]
+    total = jieba.dt.total
+    pipeline.cache_clear()
+    after = [[t.text for t in pipeline()(text)] for text in texts]
+    assert jieba.dt.total == total
+    assert after == before

@@ -23,7 +23,7 @@ def corpus() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def model():
-    return nlp.load(memo_rows=0).model
+    return nlp.load(memo_bytes=0).model
 
 
 def _assert_same(got: tuple, want: tuple) -> None:
@@ -50,6 +50,6 @@ def test_single_rows_equal_scikit_learn(corpus, model) -> None:
 
 
 def test_flags_codes_and_findings_equal_the_scikit_learn_path(corpus) -> None:
-    direct, reference = nlp.load(memo_rows=0), nlp.load(memo_rows=0)
+    direct, reference = nlp.load(memo_bytes=0), nlp.load(memo_bytes=0)
     reference.heads = SimpleNamespace(predict=reference.model.predict_proba_families)
     pd.testing.assert_frame_equal(direct.score_frame(corpus), reference.score_frame(corpus))

@@ -29,7 +29,7 @@ def requests() -> list[list[dict[str, Any]]]:
 
 
 def test_score_requests_equals_each_request_alone(requests) -> None:
-    together, alone = nlp.load(memo_rows=0), nlp.load(memo_rows=0)
+    together, alone = nlp.load(memo_bytes=0), nlp.load(memo_bytes=0)
     got = [row for batch in range(0, len(requests), 16) for row in together.score_requests(requests[batch:batch + 16])]
     want = [alone.score(rows) for rows in requests]
     assert len(got) == len(want)
@@ -53,7 +53,7 @@ class _Recording:
 
 
 def test_concurrent_requests_share_a_call_and_get_their_own_results(requests) -> None:
-    scorer, reference = _Recording(nlp.load()), nlp.load(memo_rows=0)
+    scorer, reference = _Recording(nlp.load()), nlp.load(memo_bytes=0)
     batcher = MicroBatcher()
 
     async def all_at_once() -> list:

@@ -21,7 +21,7 @@ def corpus_rows() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def scorers() -> tuple:
-    return nlp.load(), nlp.load(memo_rows=0)
+    return nlp.load(), nlp.load(memo_bytes=0)
 
 
 def _copies(rows: pd.DataFrame, copies: int, new_projects: bool = True) -> pd.DataFrame:
@@ -59,10 +59,12 @@ def test_repeated_rows_are_scored_once(corpus_rows) -> None:
 
 
 def test_memo_stays_bounded(corpus_rows) -> None:
-    scorer = nlp.load(memo_rows=100)
-    scored = scorer.score_frame(corpus_rows)
-    assert len(scorer._memo) <= 100
-    assert len(scored) == len(corpus_rows)
+    scorer = nlp.load(memo_bytes=200_000)
+    for start in range(0, len(corpus_rows), 50):
+        chunk = corpus_rows.iloc[start:start + 50]
+        assert len(scorer.score_frame(chunk)) == len(chunk)
+        assert scorer._memo.bytes <= 200_000
+    assert 0 < len(scorer._memo) < len(corpus_rows)
 
 
 def test_score_on_dicts_equals_score_frame(corpus_rows, scorers) -> None:
@@ -84,7 +86,7 @@ def test_findings_column_is_optional(corpus_rows, scorers) -> None:
 def test_b3_message_quotes_the_project_domain() -> None:
     row = {"project_name": "呔商广播剧制作", "level1": "效益指标", "level2": "生态效益指标",
            "level3": "生态效益提升值%", "target_value": "≥95%"}
-    [scored] = nlp.load(memo_rows=0).score([row])
+    [scored] = nlp.load(memo_bytes=0).score([row])
     b3 = [f for f in scored["findings"] if f["code"] == "B3"]
     assert b3 and "广播剧" in b3[0]["message"] and "生态效益提升值" in b3[0]["message"]
 

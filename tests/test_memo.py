@@ -1,0 +1,57 @@
+"""nlp.memo: remembered results stay within their bytes and stop being kept while not reused."""
+from __future__ import annotations
+
+from nlp.memo import Memo, cached
+
+
+def _memo(max_bytes: int = 1_000, window: int = 100) -> Memo[int, str]:
+    return Memo(max_bytes, lambda key, value: 10, window=window, min_hit_rate=0.05)
+
+
+def test_bounded_by_bytes_dropping_the_oldest() -> None:
+    memo = _memo()
+    for start in range(0, 500, 50):
+        memo.update({k: str(k) for k in range(start, start + 50)})
+        assert memo.bytes <= 1_000 and memo.bytes == 10 * len(memo)
+    assert memo.get(499) == "499" and memo.get(0) is None
+
+
+def test_a_batch_larger_than_the_memory_is_not_kept() -> None:
+    memo = _memo(max_bytes=100)
+    memo.update({k: "x" for k in range(5)})
+    memo.update({k: "y" for k in range(100, 120)})
+    assert memo.get(0) == "x" and memo.get(100) is None
+
+
+def test_switches_off_without_reuse_and_on_again_with_it() -> None:
+    memo = _memo(max_bytes=100_000)
+    for key in range(100):  # a window of keys never seen again
+        assert memo.get(key) is None
+        memo.update({key: "v"})
+    assert not memo.on and len(memo) == 0 and memo.bytes == 0
+    memo.update({1: "v"})
+    assert len(memo) == 0  # off: nothing is kept
+    for _ in range(2):  # the same 50 keys over and over: reuse is back
+        for key in range(50):
+            memo.get(key)
+    assert memo.on
+    memo.update({7: "v"})
+    assert memo.get(7) == "v"
+
+
+def test_zero_bytes_never_remembers() -> None:
+    memo = _memo(max_bytes=0)
+    memo.update({1: "v"})
+    assert memo.get(1) is None and not memo.on
+
+
+def test_cached_computes_each_key_once_while_reused() -> None:
+    calls: list[int] = []
+
+    @cached(1_000, lambda key, value: 10)
+    def square(x: int) -> int:
+        calls.append(x)
+        return x * x
+
+    assert [square(x) for x in (3, 3, 4, 3)] == [9, 9, 16, 9]
+    assert calls == [3, 4] and len(square.memo) == 2
