@@ -11,25 +11,15 @@ script stops if they are not. The target is a median ratio of at most 1.3 at 200
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from batch_bench import build_batch, peak_memory_of
+from batch_bench import build_batch, measured
 
 TARGET_RATIO = 1.3
 _IQC = [sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main(sys.argv[1:]))"]
-
-
-def timed(command: list[str]) -> tuple[float, float, float, float]:
-    """(wall seconds, CPU seconds of the process and every worker it waited for, peak RSS, peak PSS)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall, rss, pss = peak_memory_of(command)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, rss, pss
 
 
 def main() -> None:
@@ -47,15 +37,15 @@ def main() -> None:
             figures = {}
             for name, options in engines.items():
                 out = Path(tmp) / f"{name}.csv"
-                figures[name] = timed([*_IQC, "score", str(batch), "-o", str(out), "--jobs", str(args.jobs),
-                                       "--quiet", *options])
+                figures[name] = measured(name, args.rows, [*_IQC, "score", str(batch), "-o", str(out), "--jobs",
+                                                           str(args.jobs), "--quiet", *options])
             if (Path(tmp) / "dask.csv").read_bytes() != (Path(tmp) / "local.csv").read_bytes():
                 sys.exit("the dask engine's output differs from the local one")
-            ratios.append(figures["dask"][0] / figures["local"][0])
-            cpu_ratios.append(figures["dask"][1] / figures["local"][1])
-            for name, (wall, cpu, rss, pss) in figures.items():
-                print(f"round {round_} {name:>5}: {args.rows / wall:>8,.0f} rows/s  wall {wall:6.1f} s  "
-                      f"CPU {cpu:6.1f} s  peak RSS {rss:,.0f} MiB  peak PSS {pss:,.0f} MiB")
+            ratios.append(figures["dask"].wall / figures["local"].wall)
+            cpu_ratios.append(figures["dask"].cpu / figures["local"].cpu)
+            for name, run in figures.items():
+                print(f"round {round_} {name:>5}: {run.rate:>8,.0f} rows/s  wall {run.wall:6.1f} s  "
+                      f"CPU {run.cpu:6.1f} s  peak RSS {run.rss:,.0f} MiB  peak PSS {run.pss:,.0f} MiB")
             print(f"round {round_} ratio dask/local: wall {ratios[-1]:.3f}, CPU {cpu_ratios[-1]:.3f}")
     median = statistics.median(ratios)
     print(f"rows {args.rows:,}, jobs {args.jobs}: median wall ratio dask/local {median:.3f} "
