@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from nlp.readers import (
-    FileRead, InputError, expand_inputs, frame_to_rows, read_file, rows_to_frame,
+    FileRead, expand_inputs, frame_to_rows, read_file, rows_to_frame,
 )
 from nlp.limits import ANALYSED_CELL_CHARS
 from nlp.readers.tabular import cell_text, match_header, normalise_header

@@ -9,7 +9,6 @@ Only meaningful on rows the model was not trained on: the bundled model was trai
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
