@@ -2,13 +2,16 @@
 own arguments, oversized cells in the scored output, wide XLSX outputs, the seed-002 rubric."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
@@ -16,10 +19,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fake_scorer import make_scorer
+from nlp import cli
 from nlp.api import ApiSettings, create_app
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from nlp.limits import ANALYSED_CELL_CHARS
 from nlp.long_cells import CODE
+from nlp.report import atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_002 = Path(os.environ.get("IQC_SEEDS_DIR", "/work/shared/seeds")) / "002_183498dc53c4a3e4.txt"
@@ -71,20 +76,21 @@ def test_an_input_that_cannot_be_opened_is_one_line_and_the_rest_is_scored(iqc, 
     assert _read(tmp_path / "out.csv")["source_file"].tolist() == ["good.csv"]
 
 
-def test_sigterm_removes_the_temp_file_and_exits_interrupted(tmp_path: Path) -> None:
+@pytest.mark.parametrize("output", ["out.csv", "out.xlsx", "out.html"])  # a table, and the report writers
+def test_sigterm_removes_the_temp_file_and_exits_interrupted(tmp_path: Path, output: str) -> None:
     rows = "\n".join(f"指标{i},≥{i}人" for i in range(20_000))
     source = _csv(tmp_path / "in.csv", f"level3,target_value\n{rows}\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main())"]
-    process = subprocess.Popen([*command, "score", str(source), "-o", str(tmp_path / "out.csv"), "--quiet"],
+    process = subprocess.Popen([*command, "score", str(source), "-o", str(tmp_path / output), "--quiet"],
                                env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".out.csv.*.tmp")) and time.monotonic() < deadline and process.poll() is None:
+    while not list(tmp_path.glob(f".{output}.*.tmp")) and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
-    assert list(tmp_path.glob(".out.csv.*.tmp")), "the run ended before it could be interrupted"
+    assert list(tmp_path.glob(f".{output}.*.tmp")), "the run ended before it could be interrupted"
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
-    assert process.returncode == EXIT_INTERRUPTED and "Traceback" not in err
+    assert process.returncode == EXIT_INTERRUPTED and "Traceback" not in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
@@ -166,3 +172,18 @@ def test_the_seed_002_rubric_is_skipped_on_every_path(iqc, tmp_path: Path) -> No
     response = client.post("/v1/score/file", files={"file": (SEED_002.name, SEED_002.read_bytes())})
     message = response.json()["error"]["message"]
     assert response.status_code == 422 and "no indicator rows" in message and "scoring rubric" in message
+
+
+def test_an_error_raised_by_a_sigterm_is_reported_as_an_interruption(monkeypatch, capsys) -> None:
+    """Inside an import, Python re-raises the handler's KeyboardInterrupt as RuntimeError."""
+    def wrapped_interrupt(args: argparse.Namespace) -> int:
+        raise RuntimeError("Error calling __set_name__ on '_Cached' instance")
+
+    monkeypatch.setattr(atomic, "_terminated", threading.Event())
+    monkeypatch.setattr(cli, "build_parser",
+                        lambda: SimpleNamespace(parse_args=lambda argv: argparse.Namespace(handler=wrapped_interrupt)))
+    with pytest.raises(RuntimeError):  # no SIGTERM came: a failure stays a failure
+        cli.main([])
+    atomic._terminated.set()
+    assert cli.main([]) == EXIT_INTERRUPTED
+    assert capsys.readouterr().err == "iqc: interrupted\n"

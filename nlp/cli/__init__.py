@@ -52,9 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:
-        print("iqc: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        pass
+    except Exception:
+        from nlp.report.atomic import terminated
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+        if not terminated():  # a SIGTERM can surface as another exception (see ``terminated``)
+            raise
+    print("iqc: interrupted", file=sys.stderr)
+    return EXIT_INTERRUPTED

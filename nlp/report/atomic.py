@@ -4,7 +4,7 @@ A report is written to a hidden temp file in the target's directory and moved ov
 ``os.replace`` only once complete, so an interrupted run never leaves a half-written ``out.xlsx``
 that looks finished (and never clobbers a previous good report). SIGTERM (``kill``, a scheduler's
 timeout) is turned into ``KeyboardInterrupt`` while a target is open, so the temp file is removed
-then too, not left behind as hundreds of hidden megabytes.
+then too, not left behind as hundreds of hidden megabytes, and the run ends with "interrupted".
 """
 from __future__ import annotations
 
@@ -22,23 +22,38 @@ class AtomicTarget:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
+        # SIGTERM unwinds from before the temp file exists until it is gone: writers that hold a
+        # target without a ``with`` block (the report writers) are covered too
+        self._previous = _interrupt_on_sigterm()
+        try:
+            handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        except BaseException:
+            self._restore_sigterm()
+            raise
         os.close(handle)
         self.tmp = Path(name)
-        self._previous: signal.Handlers | None = None
 
     def commit(self) -> Path:
-        os.chmod(self.tmp, 0o666 & ~_umask())
-        os.replace(self.tmp, self.path)
+        """Publish the temp file at ``path``; interrupted before the move, it is removed instead."""
+        try:
+            os.chmod(self.tmp, 0o666 & ~_umask())
+            os.replace(self.tmp, self.path)
+        finally:
+            self.discard()  # after the move there is nothing left to remove
         return self.path
 
     def discard(self) -> None:
-        self.tmp.unlink(missing_ok=True)
+        try:
+            self.tmp.unlink(missing_ok=True)
+        finally:
+            self._restore_sigterm()
+
+    def _restore_sigterm(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+            self._previous = None
 
     def __enter__(self) -> "AtomicTarget":
-        self._previous = _interrupt_on_sigterm()
         return self
 
     def __exit__(
@@ -47,8 +62,6 @@ class AtomicTarget:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGTERM, self._previous)
         if exc_type is None:
             self.commit()
         else:
@@ -68,7 +81,21 @@ def _interrupt_on_sigterm() -> signal.Handlers | None:
     return signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
+_terminated = threading.Event()
+
+
+def terminated() -> bool:
+    """Whether this process got SIGTERM while a target was open.
+
+    The ``KeyboardInterrupt`` it raises lands wherever the main thread is; inside an import or a
+    class body Python re-raises it as ``RuntimeError`` (``__set_name__``), so the command line asks
+    here rather than trusting the exception's type to tell an interruption from a failure.
+    """
+    return _terminated.is_set()
+
+
 def _raise_interrupt(signum: int, frame: object) -> None:
+    _terminated.set()
     raise KeyboardInterrupt(f"signal {signum}")
 
 
