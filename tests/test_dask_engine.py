@@ -129,3 +129,19 @@ def test_a_worker_with_another_model_stops_the_batch() -> None:
     check_same_model({"tcp://a:1": own, "tcp://b:1": own}, own)
     with pytest.raises(EngineError, match="tcp://b:1 have another model"):
         check_same_model({"tcp://a:1": own, "tcp://b:1": ("other", own[1])}, own)
+
+
+def test_local_workers_are_forked_from_a_server_that_imported_the_scoring_code() -> None:
+    """Not spawned by this process, each importing the scoring code anew while it reads inputs."""
+    import os
+    import sys
+
+    from nlp.dask_engine import WORKER_PRELOAD, _connected
+
+    def origin() -> tuple[int, list[str]]:
+        return os.getppid(), [name for name in WORKER_PRELOAD if name in sys.modules]
+
+    with _connected(2, None) as client:
+        found = client.run(origin)
+    assert len(found) == 2
+    assert all(parent != os.getpid() and list(modules) == WORKER_PRELOAD for parent, modules in found.values())
