@@ -35,34 +35,36 @@ class TfidfTable:
             raise ValueError(f"direct tf-idf supports norm='l2', use_idf, binary=False; got {vectorizer!r}")
         self.analyze: Callable[[object], list[str]] = vectorizer.build_analyzer()
         self.vocabulary: dict[str, int] = vectorizer.vocabulary_
+        #: column + 1 of each term, so that ``filter(None, …)`` drops unknown terms without a Python loop
+        self._shifted = {term: column + 1 for term, column in self.vocabulary.items()}
         self.idf: np.ndarray = vectorizer.idf_
         self.sublinear: bool = vectorizer.sublinear_tf
 
     def block(self, documents: Sequence[object]) -> Block:
         """The documents' tf-idf rows, columns sorted within a row as scikit-learn stores them (so
-        that sums run in its order)."""
-        columns: list[int] = []
-        counts: list[int] = []
-        lengths: list[int] = []
+        that sums run in its order).
+
+        Per document only the analyzer and a C-level lookup run in Python; the terms of all
+        documents are then counted at once (one ``np.unique`` over row × width + column, which
+        also sorts them), which took a third less time than counting in a dict per document.
+        """
+        shifted, columns, lengths = self._shifted.get, [], []
         for document in documents:
-            found: dict[int, int] = {}
-            for term in self.analyze(document):
-                column = self.vocabulary.get(term)
-                if column is not None:
-                    found[column] = found.get(column, 0) + 1
-            for column in sorted(found):
-                columns.append(column)
-                counts.append(found[column])
+            found = list(filter(None, map(shifted, self.analyze(document))))
+            columns += found
             lengths.append(len(found))
-        indices, data, sizes = np.array(columns, dtype=np.int32), np.array(counts, dtype=float), np.array(lengths)
+        width = len(self.idf)
+        cells = np.repeat(np.arange(len(lengths)), lengths) * width + np.array(columns, dtype=np.int64) - 1
+        cells, counts = np.unique(cells, return_counts=True)
+        row_of = cells // width
+        indices, data = (cells - row_of * width).astype(np.int32), counts.astype(float)
         if self.sublinear:
             np.log(data, out=data)
             data += 1.0
         data *= self.idf[indices]
-        row_of = np.repeat(np.arange(len(sizes)), sizes)
-        norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=len(sizes)))
+        norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=len(lengths)))
         data /= np.where(norms > 0, norms, 1.0)[row_of]
-        return indices, data, sizes
+        return indices, data, np.bincount(row_of, minlength=len(lengths))
 
 
 def _block_of(matrix: sp.csr_matrix) -> Block:
