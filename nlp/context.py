@@ -29,7 +29,8 @@ _TABLE = load_toml("tables.toml")
 _NEAR_DUPLICATE = _TABLE["near_duplicate_chars"]
 _TEMPLATE_FURNITURE = re.compile(r"三级指标|指标\s*[0-9一二三四五六七八九十]*|\*+|[×xX]{2,}|…+|\.{2,}|"
                                  r"[≥≤><=＞＜%％:：/／\s\-—]")
-_RULE_WORDS = load_toml("lexicons/cues.toml")["rule_words"]
+_CUE_LEXICON = load_toml("lexicons/cues.toml")
+_RULE_WORDS = _CUE_LEXICON["rule_words"]
 _NOT_APPLICABLE = frozenset(_RULE_WORDS["not_applicable"])
 _OPTIONAL_LEVEL2 = frozenset(load_toml("taxonomy.toml")["optional_level2"])
 _NAME_NOISE = re.compile(r"[\s%％:：、，,。.()（）\"“”'‘’《》\-—·]+|^指标[0-9]+")
@@ -111,14 +112,16 @@ def only_template(text: str) -> bool:
     return not _TEMPLATE_FURNITURE.sub("", text)
 
 
+#: What a name measures -> the endings that say so, in the lexicon's order of precedence (as tuples:
+#: one ``str.endswith`` call tries them all, a never-seen name costs no generator per ending).
+_NAME_TYPES = {kind: tuple(endings) for kind, endings in _CUE_LEXICON["name_types"].items()}
+
+
 @lru_cache(maxsize=50_000)
 def name_type(name: str) -> str:
     """What a 三级 name measures, read from its ending: satisfaction/rate/time/money/count/text."""
     core = _NAME_NOISE.sub("", name)
-    for kind, endings in load_toml("lexicons/cues.toml")["name_types"].items():
-        if any(core.endswith(ending) for ending in endings):
-            return kind
-    return "text"
+    return next((kind for kind, endings in _NAME_TYPES.items() if core.endswith(endings)), "text")
 
 
 def masked_digits(text: str) -> str:
