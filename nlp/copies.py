@@ -146,23 +146,31 @@ def _needed(sizes: np.ndarray) -> np.ndarray:
 
 
 class _Join:
-    """The signatures' hashes coded by value (0 for the smallest hash of all, …), for
-    :func:`similar_pairs`."""
+    """The hashes that more than one signature has (no other can be in common), coded by value
+    (0 for the smallest hash of all, …), for :func:`similar_pairs`. In a batch of never-seen
+    tables that is few of them, and the join's arrays stay small."""
 
     def __init__(self, signatures: Signatures) -> None:
-        self.signatures, self.sizes, self.owners = signatures, signatures.sizes, signatures.owners()
-        _, self.codes, self.counts = np.unique(signatures.hashes, return_inverse=True, return_counts=True)
-        self.keys = self.owners * len(self.counts) + self.codes  # (table, code) of every hash, sorted
-        self.holders = self.owners[np.argsort(self.codes, kind="stable")]  # the tables of code 0, of 1, …
-        self.starts = np.cumsum(self.counts) - self.counts  # where each code's tables start in holders
+        self.sizes = signatures.sizes
+        owners = signatures.owners()
+        _, codes, self.counts = np.unique(signatures.hashes, return_inverse=True, return_counts=True)
+        shared = self.counts[codes] > 1
+        self.alone = np.bincount(owners[~shared], minlength=len(self.sizes))  # per table: hashes no other has
+        self.owners, self.codes = owners[shared], codes[shared]
+        self.offsets = np.concatenate(([0], np.cumsum(self.sizes - self.alone)))  # of each table's shared hashes
+        self.keys = self.owners * len(self.counts) + self.codes  # (table, code) of every shared hash, sorted
+        self.holders = self.owners[np.argsort(self.codes, kind="stable")]  # the tables of each code, by code
+        held = np.where(self.counts > 1, self.counts, 0)
+        self.starts = np.cumsum(held) - held  # where each code's tables start in holders
 
     def prefixes(self) -> np.ndarray:
-        """Positions of each table's first n - need(n) + 1 hashes, rarest first, that another table has."""
+        """Shared hashes among each table's first n - need(n) + 1, rarest first (its hashes no other
+        table has come first, and are left out)."""
         rarest = np.lexsort((self.codes, self.counts[self.codes], self.owners))
         tables = self.owners[rarest]
-        position = np.arange(len(rarest)) - self.signatures.offsets[tables]
+        position = self.alone[tables] + np.arange(len(rarest)) - self.offsets[tables]
         sizes = self.sizes[tables]
-        return rarest[(position <= sizes - _needed(sizes)) & (self.counts[self.codes[rarest]] > 1)]
+        return rarest[position <= sizes - _needed(sizes)]
 
     def candidates(self, prefixes: np.ndarray) -> np.ndarray:
         """(a, b), a < b, once each: every table of ``prefixes`` with every other holder of the hash."""
@@ -176,15 +184,14 @@ class _Join:
         smaller = np.where(self.sizes[pairs[:, 0]] <= self.sizes[pairs[:, 1]], pairs[:, 0], pairs[:, 1])
         others = pairs[:, 0] + pairs[:, 1] - smaller
         common = np.concatenate([np.zeros(0, dtype=np.int64), *(
-            self.common(smaller[part], others[part]) for part in _blocks(self.sizes[smaller]))])
+            self.common(smaller[part], others[part]) for part in _blocks(np.diff(self.offsets)[smaller]))])
         copied = common / self.sizes[smaller] >= _TABLE["copied_share"]
         return np.column_stack((pairs[copied], common[copied]))
 
     def common(self, tables: np.ndarray, others: np.ndarray) -> np.ndarray:
         """How many hashes of each table its other also has: (other, code) looked up in ``keys``."""
-        sizes = self.sizes[tables]
-        wanted = np.repeat(others, sizes) * len(self.counts)
-        wanted += self.codes[_ranges(self.signatures.offsets[tables], sizes)]
+        sizes = self.offsets[tables + 1] - self.offsets[tables]
+        wanted = np.repeat(others, sizes) * len(self.counts) + self.codes[_ranges(self.offsets[tables], sizes)]
         at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
         hits = np.bincount(np.repeat(np.arange(len(tables)), sizes), weights=self.keys[at] == wanted,
                            minlength=len(tables))
