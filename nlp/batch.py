@@ -135,8 +135,8 @@ class Task:
         from nlp.review.suppress import suppress_frame
 
         record = scorer.adjuster.record
-        scored = scorer.score_frame(self.chunk.frame(), findings=self.findings or record or bool(self.rejected),
-                                    twins=self.twins)
+        findings = self.findings or record or bool(self.rejected)
+        scored = scorer.score_frame(self.chunk.frame(), findings=findings, twins=self.twins)
         in_baseline, baseline_known = scorer.adjuster.drain()
         known = [*scored_entries(scored.to_dict("records")), *baseline_known] if record else []
         scored, rejected = suppress_frame(scored, self.rejected)
