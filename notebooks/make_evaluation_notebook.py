@@ -31,5 +31,7 @@ cells = [
          "            print(f\"  {row.row_id} {row.level2}/{row.level3} = {row.target_value} | gold {row.codes or '-'} | held-out {row.fresh_codes if isinstance(row.fresh_codes, str) else '-'} score {row[f'fresh_score_{family}']:.2f}\")"),
 ]
 nb.cells = [nbf.v4.new_markdown_cell(src) if kind == "md" else nbf.v4.new_code_cell(src) for kind, src in cells]
+for number, cell in enumerate(nb.cells):  # stable ids: regenerating an unchanged notebook changes no byte
+    cell.id = f"cell-{number}"
 nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
 nbf.write(nb, Path(__file__).resolve().parent / "evaluation.ipynb")
