@@ -199,12 +199,12 @@ def whole_documents(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     """The same rows of one file, re-cut so that a chunk ends between documents, else between
     tables.
 
-    Table facts (rows in the table, a value that dominates it) and the copied-table check (tables
-    of one document, i.e. one ``doc_id``, or the whole file when it has none) are computed per
-    chunk, so a table or document cut by a chunk boundary would score differently depending on
-    ``--chunk-rows``. The trailing document of each chunk is held back and joined to the next one;
-    a document longer than a chunk is cut between its tables (its copied-table check is then made
-    piece by piece), and only a table longer than a chunk is cut inside. Memory stays bounded.
+    Table facts (rows in the table, a value that dominates it, repeated indicators) are computed
+    per chunk, so a table cut by a chunk boundary would score differently depending on
+    ``--chunk-rows`` (copied tables are found over the whole batch, whatever the chunks). The
+    trailing document of each chunk is held back and joined to the next one; a document longer
+    than a chunk is cut between its tables, and only a table longer than a chunk is cut inside
+    (its table facts are then judged piece by piece). Memory stays bounded.
     """
     held: list[pd.DataFrame] = []
     try:
