@@ -21,6 +21,7 @@ import hashlib
 import itertools
 import logging
 import pickle
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
@@ -126,10 +127,14 @@ def _forked_workers() -> Iterator[None]:
     """Local workers forked from a server that has imported the scoring code once, instead of
     spawned interpreters that each import it (about 2 CPU-seconds a worker, while this process
     reads the inputs on the same cores). Dask sets its own preload list on its first use of the
-    fork server's context and not again, so ours, set after it, is the one used."""
+    fork server's context and not again, so ours, set after it, is the one used. Windows has no
+    fork server: there the workers are spawned as before."""
     import dask
     from distributed.utils import get_mp_context
 
+    if sys.platform == "win32":
+        yield
+        return
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         get_mp_context().set_forkserver_preload(WORKER_PRELOAD)
         yield
