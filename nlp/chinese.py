@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-#: Distinct cells remembered; a batch repeats the same names and values over and over.
-CACHE_CELLS = 1 << 16
+from nlp.memo import CELL_CACHE_ENTRIES
 
 
 @lru_cache(maxsize=1)
@@ -21,7 +20,7 @@ def _converter() -> object:
     return opencc.OpenCC("t2s")
 
 
-@lru_cache(maxsize=CACHE_CELLS)
+@lru_cache(maxsize=CELL_CACHE_ENTRIES)
 def to_simplified(text: str) -> str:
     """``text`` in simplified characters; ASCII and already-simplified text come back unchanged."""
     if text.isascii():

@@ -23,6 +23,7 @@ from nlp.cues import TextAnalysis, analyse, project_domain
 from nlp.records import parse_budget
 from nlp.resources import load_toml
 from nlp.values import ParsedValue, parse_value
+from nlp.memo import CELL_CACHE_ENTRIES
 
 _DIGIT = re.compile(r"[0-9０-９]")
 _TABLE = load_toml("tables.toml")
@@ -117,7 +118,7 @@ def only_template(text: str) -> bool:
 _NAME_TYPES = {kind: tuple(endings) for kind, endings in _CUE_LEXICON["name_types"].items()}
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=CELL_CACHE_ENTRIES)
 def name_type(name: str) -> str:
     """What a 三级 name measures, read from its ending: satisfaction/rate/time/money/count/text."""
     core = _NAME_NOISE.sub("", name)
@@ -131,7 +132,7 @@ def masked_digits(text: str) -> str:
     return _DIGIT.sub("0", text)
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=CELL_CACHE_ENTRIES)
 def normalised_name(name: str) -> str:
     """Name without punctuation, numbering and the 指标 suffix, for duplicate detection."""
     return _NAME_NOISE.sub("", name).removesuffix("指标")
@@ -230,12 +231,12 @@ def table_keys(columns: Columns) -> list[str]:
             in zip(columns["table_id"], columns["source_file"], columns["doc_id"], columns["project_name"])]
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=CELL_CACHE_ENTRIES)
 def _char_counts(text: str) -> Counter:
     return Counter(text)
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=CELL_CACHE_ENTRIES)
 def _similar(a: str, b: str) -> bool:
     """Same name, or ≥85% of the longer name's characters shared (typo-level variants)."""
     if not a or not b:

@@ -29,7 +29,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from nlp.memo import cached
+from nlp.memo import CELL_CACHE_ENTRIES, cached
 from nlp.resources import data_path, load_toml
 
 CUE_FILE = "lexicons/cues.toml"
@@ -160,7 +160,7 @@ def _alternation(terms: list[str]) -> re.Pattern:
     return re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)))
 
 
-@lru_cache(maxsize=10_000)
+@lru_cache(maxsize=CELL_CACHE_ENTRIES)
 def project_domain(name: str, goal: str) -> TextAnalysis:
     """Domain cues (``env_domain``/``nonenv_domain``) of a project's name and goal.
 

@@ -23,6 +23,12 @@ from typing import Generic, TypeVar
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
+#: Entries of each per-cell ``lru_cache`` (a name's type, its normalised form, a value's parse, a
+#: cell in simplified characters, a project's domain). A batch's real repetition -- the same rows
+#: again -- is remembered whole by the scorer's memo and the cue cache, which switch off on cold
+#: input; these only need the cells of the tables at hand. At 50,000-65,536 entries each they kept
+#: a cold batch's never-reused cells, and the memory did not come back when they were cleared.
+CELL_CACHE_ENTRIES = 4096
 #: Look-ups between decisions to switch remembering off or on again. Few enough that a server
 #: whose traffic turns cold stops filling its memory soon: with 10,000, the rows it kept in the
 #: meantime (tens of thousands of result objects) were walked by every full garbage collection,

@@ -27,6 +27,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from nlp.resources import load_toml
+from nlp.memo import CELL_CACHE_ENTRIES
 
 #: Every value falls in exactly one kind.
 KINDS: tuple[str, ...] = (
@@ -539,7 +540,7 @@ def parse_value(text: str, unit: str = "", value_type: str = "") -> ParsedValue:
     return _parse_cells(_cell(text), _cell(unit), _cell(value_type))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CELL_CACHE_ENTRIES)
 def _parse_cells(text: str, unit: str, value_type: str) -> ParsedValue:
     raw = " ".join(part for part in (value_type, text, unit) if part) if (unit or value_type) else text
     try:
