@@ -187,3 +187,19 @@ def test_an_error_raised_by_a_sigterm_is_reported_as_an_interruption(monkeypatch
     atomic._terminated.set()
     assert cli.main([]) == EXIT_INTERRUPTED
     assert capsys.readouterr().err == "iqc: interrupted\n"
+
+
+@pytest.mark.parametrize("output, fails", [("out.xlsx", "nlp.report.xlsx.xlsxwriter.Workbook"),
+                                           ("out.sarif", "nlp.report.sarif._log_without_results")])
+def test_an_interrupt_while_a_report_writer_opens_leaves_no_temp_file(tmp_path: Path, monkeypatch, output: str,
+                                                                      fails: str) -> None:
+    """SIGTERM can land after the temp file exists and before the caller's ``with`` holds the writer."""
+    from nlp.report import open_report_writer
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt("signal 15")
+
+    monkeypatch.setattr(fails, interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        open_report_writer(tmp_path / output)
+    assert list(tmp_path.iterdir()) == []

@@ -25,13 +25,16 @@ class AtomicTarget:
         # SIGTERM unwinds from before the temp file exists until it is gone: writers that hold a
         # target without a ``with`` block (the report writers) are covered too
         self._previous = _interrupt_on_sigterm()
+        name = None
         try:
             handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            os.close(handle)
+            self.tmp = Path(name)
         except BaseException:
+            if name is not None:
+                Path(name).unlink(missing_ok=True)
             self._restore_sigterm()
             raise
-        os.close(handle)
-        self.tmp = Path(name)
 
     def commit(self) -> Path:
         """Publish the temp file at ``path``; interrupted before the move, it is removed instead."""

@@ -37,8 +37,8 @@ class HtmlReportWriter(ReportWriter):
         accumulator: ReportAccumulator | None = None,
         title: str = DEFAULT_TITLE,
     ) -> None:
-        super().__init__(path, settings, accumulator)
         self.title = title
+        super().__init__(path, settings, accumulator)
 
     def write_chunk(self, chunk: pd.DataFrame) -> None:
         self.accumulator.add(chunk)

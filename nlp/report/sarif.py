@@ -39,8 +39,10 @@ class SarifReportWriter(ReportWriter):
     """Writes one SARIF log with one run; the file appears at ``path`` only on :meth:`close`."""
 
     def __init__(self, path: str | os.PathLike[str], settings: ReportSettings | None = None) -> None:
-        super().__init__(path, settings)
         self._rule_index = {code: i for i, code in enumerate(catalogue())}
+        super().__init__(path, settings)
+
+    def _open(self) -> None:
         self._handle = self.target.tmp.open("w", encoding="utf-8")
         self._separator = ""
         head = json.dumps(_log_without_results(), ensure_ascii=False)
@@ -57,8 +59,12 @@ class SarifReportWriter(ReportWriter):
         self._handle.close()
 
     def abort(self) -> None:
-        self._handle.close()
-        super().abort()
+        try:
+            handle = getattr(self, "_handle", None)  # None when interrupted before the log was opened
+            if handle is not None:
+                handle.close()
+        finally:
+            super().abort()
 
     def _result(self, row: dict[str, Any], finding: dict[str, Any]) -> dict[str, Any]:
         code = finding["code"]

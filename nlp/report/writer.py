@@ -30,6 +30,14 @@ class ReportWriter(ABC):
         self.settings = settings or load_settings()
         self.accumulator = accumulator or ReportAccumulator(self.settings.keep_rows)
         self.target = AtomicTarget(path)
+        try:
+            self._open()
+        except BaseException:  # an interruption before the caller's ``with`` holds the writer
+            self.abort()
+            raise
+
+    def _open(self) -> None:
+        """Start ``self.target.tmp`` (a workbook, a log's head); the temp file exists from here."""
 
     @abstractmethod
     def write_chunk(self, chunk: pd.DataFrame) -> None:

@@ -65,6 +65,8 @@ class XlsxReportWriter(ReportWriter):
         accumulator: ReportAccumulator | None = None,
     ) -> None:
         super().__init__(path, settings, accumulator)
+
+    def _open(self) -> None:
         # Row data is staged in temp files until close: keep them beside the output, where the
         # space for the result is, rather than in a possibly small /tmp.
         options = {**WORKBOOK_OPTIONS, "tmpdir": str(self.target.tmp.parent)}
@@ -101,11 +103,14 @@ class XlsxReportWriter(ReportWriter):
 
     def abort(self) -> None:
         """Also remove the row-data files xlsxwriter stages per sheet (it only does so on close)."""
-        for sheet in self._book.worksheets():
-            if sheet.row_data_fh is not None:
-                sheet.row_data_fh.close()
-                Path(sheet.row_data_filename).unlink(missing_ok=True)
-        super().abort()
+        try:
+            book = getattr(self, "_book", None)  # None when interrupted before the workbook existed
+            for sheet in book.worksheets() if book is not None else ():
+                if sheet.row_data_fh is not None:
+                    sheet.row_data_fh.close()
+                    Path(sheet.row_data_filename).unlink(missing_ok=True)
+        finally:
+            super().abort()
 
     def _series(self, name: str, columns: list[str], headers: list[str]) -> "_SheetSeries":
         return _SheetSeries(self._book, name, columns, headers, self._styles, self.settings)
