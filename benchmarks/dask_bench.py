@@ -16,10 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from batch_bench import build_batch, measured
+from batch_bench import IQC, build_batch, measured
 
 TARGET_RATIO = 1.3
-_IQC = [sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main(sys.argv[1:]))"]
 
 
 def main() -> None:
@@ -37,7 +36,7 @@ def main() -> None:
             figures = {}
             for name, options in engines.items():
                 out = Path(tmp) / f"{name}.csv"
-                figures[name] = measured(name, args.rows, [*_IQC, "score", str(batch), "-o", str(out), "--jobs",
+                figures[name] = measured(name, args.rows, [*IQC, "score", str(batch), "-o", str(out), "--jobs",
                                                            str(args.jobs), "--quiet", *options])
             if (Path(tmp) / "dask.csv").read_bytes() != (Path(tmp) / "local.csv").read_bytes():
                 sys.exit("the dask engine's output differs from the local one")

@@ -20,10 +20,10 @@ from nlp.chinese import to_simplified
 from nlp.completeness import TableGaps, table_gaps
 from nlp.copies import CopyIndex, Twin
 from nlp.cues import TextAnalysis, analyse, project_domain
+from nlp.memo import CELL_CACHE_ENTRIES
 from nlp.records import parse_budget
 from nlp.resources import load_toml
 from nlp.values import ParsedValue, parse_value
-from nlp.memo import CELL_CACHE_ENTRIES
 
 _DIGIT = re.compile(r"[0-9０-９]")
 _TABLE = load_toml("tables.toml")

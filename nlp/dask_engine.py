@@ -129,12 +129,12 @@ def _forked_workers() -> Iterator[None]:
     reads the inputs on the same cores). Dask sets its own preload list on its first use of the
     fork server's context and not again, so ours, set after it, is the one used. Windows has no
     fork server: there the workers are spawned as before."""
-    import dask
-    from distributed.utils import get_mp_context
-
     if sys.platform == "win32":
         yield
         return
+    import dask
+    from distributed.utils import get_mp_context
+
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         get_mp_context().set_forkserver_preload(WORKER_PRELOAD)
         yield
