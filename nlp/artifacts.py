@@ -46,8 +46,8 @@ def read_manifest(models_dir: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def load_verified(models_dir: Path, name: str = MODEL_FILE) -> tuple[Any, dict[str, Any]]:
-    """Load an artifact after checking its hash against the manifest; returns (object, manifest)."""
+def verified_manifest(models_dir: Path, name: str = MODEL_FILE) -> dict[str, Any]:
+    """The manifest, once the artifact's SHA-256 is checked against it (nothing is unpickled)."""
     manifest = read_manifest(models_dir)
     path = models_dir / name
     expected = manifest.get("artifacts", {}).get(name)
@@ -57,4 +57,10 @@ def load_verified(models_dir: Path, name: str = MODEL_FILE) -> tuple[Any, dict[s
     if expected != actual:
         raise ArtifactError(f"{path}: SHA-256 {actual[:12]}… does not match the manifest "
                             f"({str(expected)[:12]}…); refusing to load it. Rebuild with `iqc train`.")
-    return joblib.load(path), manifest
+    return manifest
+
+
+def load_verified(models_dir: Path, name: str = MODEL_FILE) -> tuple[Any, dict[str, Any]]:
+    """Load an artifact after checking its hash against the manifest; returns (object, manifest)."""
+    manifest = verified_manifest(models_dir, name)
+    return joblib.load(models_dir / name), manifest

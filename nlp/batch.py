@@ -36,9 +36,11 @@ from nlp.baseline import KnownFinding, scored_entries
 from nlp.config import Config
 from nlp.context import Columns, frame_columns, index_tables, table_keys
 from nlp.copies import CopyIndex, TableRef, Twin
+from nlp.fingerprint import check_model
 from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_rendered
 from nlp.readers import read_file
 from nlp.readers.base import InputError, Skipped
+from nlp.resources import models_path
 from nlp.schema import FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN, scored_columns
 
 if TYPE_CHECKING:
@@ -310,8 +312,10 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
     :func:`~nlp.fingerprints.finding_key` is in ``rejected`` are left out (counted in
     ``outcome.hidden``). ``engine`` says where chunks are scored (default: :class:`LocalEngine` with
     ``jobs``); it is started before the first pass, so a cluster warms up while the inputs are read.
-    Reading, the copy index and writing stay in this process whatever the engine.
+    Reading, the copy index and writing stay in this process whatever the engine. A model that
+    does not match its manifest or today's rules raises ``ArtifactError`` before anything starts.
     """
+    check_model(setup.models_dir or models_path())
     outcome = BatchOutcome()
     engine = engine or LocalEngine(jobs)
     with tempfile.TemporaryFile(dir=output.parent if output.parent.is_dir() else None) as spill, \

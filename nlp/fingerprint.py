@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from nlp.artifacts import ArtifactError
+from nlp.artifacts import ArtifactError, verified_manifest
 from nlp.resources import data_path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -53,3 +53,10 @@ def check(manifest: dict) -> None:
     raise ArtifactError("the model was trained with other rules, lexicons or data than these "
                         f"({', '.join(changed) or 'no fingerprint in the manifest'} changed); "
                         "run `iqc train` to rebuild it")
+
+
+def check_model(models_dir: Path) -> None:
+    """Raise :class:`ArtifactError` unless the model in ``models_dir`` matches its manifest and
+    today's rules and data -- without unpickling it. The batch checks here before it starts
+    workers: a worker whose model fails to load dies, and its pool starts another, forever."""
+    check(verified_manifest(models_dir))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,21 @@ def test_the_cli_says_so_in_one_line(iqc, monkeypatch: pytest.MonkeyPatch, tmp_p
     code, err = iqc("score", source, "-o", tmp_path / "out.csv", "--quiet")
     assert code != 0
     assert "iqc train" in err and "Traceback" not in err
+
+
+def test_a_stale_model_stops_a_parallel_batch_at_once(tmp_path: Path) -> None:
+    """With ``--jobs 2`` the model is loaded in the workers; a worker that cannot load it dies and
+    its pool starts another, forever. The batch must refuse before any worker starts."""
+    models = tmp_path / "models"
+    shutil.copytree(models_path(), models)
+    manifest = (models / "manifest.json").read_text(encoding="utf-8")
+    recorded = re.search(r'"sha256": "([0-9a-f]{64})"', manifest[manifest.index('"fingerprint"'):]).group(1)
+    (models / "manifest.json").write_text(manifest.replace(recorded, "0" * 64), encoding="utf-8")
+    source = tmp_path / "rows.csv"
+    source.write_text("level3,target_value\n质量指标,≥95%\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "nlp.cli", "score", str(source), "-o", str(tmp_path / "out.csv"),
+                           "--jobs", "2", "--models-dir", str(models), "--quiet"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert done.stderr.count("iqc train") == 1 and "Traceback" not in done.stderr
+    assert not (tmp_path / "out.csv").exists()
