@@ -6,13 +6,15 @@ The reference is the previous implementation, kept here only as the yardstick.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 from spacy.matcher import Matcher
 
 from nlp.context import masked_digits
 from nlp.corpus import load_corpus
-from nlp.cues import cue_groups, pipeline
+from nlp.cues import analyse, cue_groups, pipeline
 
 CELLS = ("level3", "description", "target_value", "project_name")
 
@@ -81,3 +83,12 @@ def test_a_rebuilt_pipeline_segments_every_cell_as_before(texts: list[str]) -> N
     after = [[t.text for t in pipeline()(text)] for text in texts]
     assert jieba.dt.total == total
     assert after == before
+
+
+def test_the_batch_reading_process_does_not_import_spacy() -> None:
+    """The batch's parent reads and writes but never analyses a cell: spaCy (~68 MiB resident) is
+    imported by the first analysis, not by importing the analysis modules."""
+    code = "import sys, nlp.batch, nlp.cli.score, nlp.context; print('spacy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    assert analyse("比上年提升").has("baseline")  # and the analysis still builds its pipeline
