@@ -32,6 +32,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from nlp import output_formats
+from nlp.allocator import fix_mmap_threshold
 from nlp.baseline import KnownFinding, scored_entries
 from nlp.config import Config
 from nlp.context import Columns, frame_columns, index_tables, table_keys
@@ -165,10 +166,11 @@ def _run_in_worker(task: Task) -> Checked:
 
 def loaded_scorer(setup: Setup) -> Scorer:
     """A scorer for a batch process: configured as ``setup`` says, its model frozen out of the
-    garbage collector (:func:`~nlp.scorer.settle`)."""
+    garbage collector (:func:`~nlp.scorer.settle`), freed memory returned (:mod:`nlp.allocator`)."""
     import nlp
     from nlp.scorer import GC_GEN0_THRESHOLD, settle
 
+    fix_mmap_threshold()
     scorer = nlp.load(setup.models_dir).configure(setup.config, setup.baseline, setup.record)
     settle(GC_GEN0_THRESHOLD)
     return scorer
@@ -315,6 +317,7 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
     Reading, the copy index and writing stay in this process whatever the engine. A model that
     does not match its manifest or today's rules raises ``ArtifactError`` before anything starts.
     """
+    fix_mmap_threshold()
     check_model(setup.models_dir or models_path())
     outcome = BatchOutcome()
     engine = engine or LocalEngine(jobs)
