@@ -1,6 +1,9 @@
 """nlp.memo: remembered results stay within their bytes and stop being kept while not reused."""
 from __future__ import annotations
 
+import pytest
+
+from nlp import memo as memo_module
 from nlp.memo import Memo, cached
 
 
@@ -37,6 +40,19 @@ def test_switches_off_without_reuse_and_on_again_with_it() -> None:
     assert memo.on
     memo.update({7: "v"})
     assert memo.get(7) == "v"
+
+
+def test_while_off_it_probes_a_bounded_number_of_recent_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold batch turns the memo off for good: what it keeps meanwhile must not grow with the
+    batch, however large the memo's bytes."""
+    monkeypatch.setattr(memo_module, "PROBE_KEYS", 500)
+    memo = _memo(max_bytes=10**9)
+    for key in range(20_000):
+        memo.get(key)
+    assert not memo.on and len(memo._probe) <= 500
+    for key in [*range(20_000, 20_200), *range(20_000, 20_100)]:  # a window of recent keys again
+        memo.get(key)
+    assert memo.on  # reuse within the probed keys still turns it back on
 
 
 def test_zero_bytes_never_remembers() -> None:
