@@ -20,11 +20,12 @@ import sys
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from multiprocessing.pool import Pool
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
@@ -37,6 +38,7 @@ from nlp.baseline import KnownFinding, scored_entries
 from nlp.config import Config
 from nlp.context import Columns, frame_columns, index_tables, table_keys
 from nlp.copies import CopyIndex, TableRef, Twin
+from nlp.engines import EngineError
 from nlp.fingerprint import check_model
 from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_rendered
 from nlp.readers import read_file
@@ -235,29 +237,48 @@ def _last_unit_start(frame: pd.DataFrame) -> int:
 
 
 @contextmanager
-def worker_pool(jobs: int, setup: Setup) -> Iterator[Pool | None]:
+def worker_pool(jobs: int, setup: Setup) -> Iterator[ProcessPoolExecutor | None]:
     """``jobs`` worker processes loading the model (``None`` for jobs=1: scoring stays here).
 
     :func:`score_batch` starts them before its first pass, so that they load the model while this
     process reads, and so that they do not begin life as copies of this process's read state: a
     worker forked after the first pass of 1M rows counted the parent's ~380 MiB in its own RSS.
+
+    A ``concurrent.futures`` pool, not ``multiprocessing.Pool``: when a worker dies (the kernel's
+    out-of-memory killer, ``kill -9``), the latter starts another and waits for the lost chunk
+    forever; this one fails the pending results, which :func:`pooled` reports. Leaving on an error
+    or an interrupt ends the workers at once rather than after the chunks they were given.
     """
     if jobs <= 1:
         yield None
         return
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    with context.Pool(jobs, initializer=_init_worker, initargs=(setup,)) as pool:
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(setup,))
+    for _ in range(jobs):
+        pool.submit(int)  # start the workers now, not with the first chunk
+    try:
         yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in multiprocessing.active_children():  # this pool's: the batch starts no others
+            worker.terminate()
+        raise
+    pool.shutdown()
 
 
-def pooled(tasks: Iterator[Task], jobs: int, setup: Setup, pool: Pool | None) -> Iterator[Checked]:
+def pooled(tasks: Iterator[Task], jobs: int, setup: Setup, pool: ProcessPoolExecutor | None) -> Iterator[Checked]:
     """Results of ``tasks`` in order, from ``pool`` of ``jobs`` workers (at most two tasks a worker
-    in flight) or, with no pool, from a scorer loaded in this process."""
+    in flight) or, with no pool, from a scorer loaded in this process. A worker that died ends the
+    batch with :class:`~nlp.engines.EngineError`."""
     if pool is None:
         scorer = loaded_scorer(setup)
         yield from (task.run(scorer) for task in tasks)
         return
-    yield from in_order(tasks, lambda task: pool.apply_async(_run_in_worker, (task,)).get, 2 * jobs)
+    try:
+        yield from in_order(tasks, lambda task: pool.submit(_run_in_worker, task).result, 2 * jobs)
+    except BrokenProcessPool:
+        raise EngineError("a scoring worker ended abruptly (killed, perhaps for lack of memory); nothing was "
+                          "written. Run again, with fewer --jobs or a smaller --chunk-rows if memory is short") from None
 
 
 def in_order(tasks: Iterable[Task], submit: Callable[[Task], Callable[[], Checked]], in_flight: int) -> Iterator[Checked]:

@@ -76,21 +76,49 @@ def test_an_input_that_cannot_be_opened_is_one_line_and_the_rest_is_scored(iqc, 
     assert _read(tmp_path / "out.csv")["source_file"].tolist() == ["good.csv"]
 
 
-@pytest.mark.parametrize("output", ["out.csv", "out.xlsx", "out.html"])  # a table, and the report writers
-def test_sigterm_removes_the_temp_file_and_exits_interrupted(tmp_path: Path, output: str) -> None:
-    rows = "\n".join(f"指标{i},≥{i}人" for i in range(20_000))
+def _scoring(tmp_path: Path, output: str, *options: str, rows: int = 20_000) -> subprocess.Popen:
+    """``iqc score`` of ``rows`` rows into ``output``, returned once it writes its temp file."""
+    rows = "\n".join(f"指标{i},≥{i}人" for i in range(rows))
     source = _csv(tmp_path / "in.csv", f"level3,target_value\n{rows}\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main())"]
-    process = subprocess.Popen([*command, "score", str(source), "-o", str(tmp_path / output), "--quiet"],
+    process = subprocess.Popen([*command, "score", str(source), "-o", str(tmp_path / output), "--quiet", *options],
                                env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(f".{output}.*.tmp")) and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
     assert list(tmp_path.glob(f".{output}.*.tmp")), "the run ended before it could be interrupted"
+    return process
+
+
+@pytest.mark.parametrize(("output", "jobs"), [("out.csv", "1"), ("out.xlsx", "1"), ("out.html", "1"), ("out.csv", "2")])
+def test_sigterm_removes_the_temp_file_and_exits_interrupted(tmp_path: Path, output: str, jobs: str) -> None:
+    process = _scoring(tmp_path, output, "--jobs", jobs)
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == EXIT_INTERRUPTED and "Traceback" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_a_killed_worker_fails_the_batch_instead_of_hanging_it(tmp_path: Path) -> None:
+    """The kernel's out-of-memory killer ends a worker with SIGKILL: its chunk is lost, so the
+    batch must stop with one line and no output (``multiprocessing.Pool`` waited forever)."""
+    import psutil
+
+    process = _scoring(tmp_path, "out.csv", "--jobs", "2", "--chunk-rows", "2000", rows=60_000)
+    temp = next(tmp_path.glob(".out.csv.*.tmp"))
+    deadline = time.monotonic() + 60
+    while temp.exists() and not temp.stat().st_size and time.monotonic() < deadline:
+        time.sleep(0.05)  # the first chunk is written: the workers are busy with the next ones
+    workers = psutil.Process(process.pid).children()
+    assert workers, "no worker to kill"
+    workers[0].kill()
+    try:
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()  # a hung batch (the failure this guards against) must not outlive the test
+    assert process.returncode == EXIT_INPUT_FAILED and "Traceback" not in err, err
+    assert err.count("worker ended abruptly") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
