@@ -3,6 +3,7 @@ own arguments, oversized cells in the scored output, wide XLSX outputs, the seed
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import signal
@@ -231,3 +232,35 @@ def test_an_interrupt_while_a_report_writer_opens_leaves_no_temp_file(tmp_path: 
     with pytest.raises(KeyboardInterrupt):
         open_report_writer(tmp_path / output)
     assert list(tmp_path.iterdir()) == []
+
+
+def _disk_full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_while_reading_is_one_line_and_leaves_nothing(iqc, tmp_path: Path, monkeypatch) -> None:
+    """The first pass keeps the chunks in a temp file beside the output: a full disk there is the
+    output's failure, said in one line, not a traceback."""
+    import nlp.batch
+
+    source = _csv(tmp_path / "in.csv", "level3,target_value\n培训人数,≥100人\n")
+    monkeypatch.setattr(nlp.batch.pickle, "dump", _disk_full)
+    code, err = iqc("score", source, "-o", tmp_path / "out.csv")
+    assert code == EXIT_INPUT_FAILED and "Traceback" not in err
+    assert err.strip() == f"iqc: cannot write {tmp_path / 'out.csv'}: No space left on device; nothing was written"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_a_full_disk_while_the_workbook_is_zipped_leaves_no_parts(iqc, tmp_path: Path, monkeypatch) -> None:
+    """xlsxwriter stages every XML part in a temp file and removes them only when zipping succeeds."""
+    import xlsxwriter.workbook
+
+    def stage_then_fail(book) -> None:
+        (Path(book.tmpdir) / "tmp_part").write_text("<xml/>", encoding="utf-8")
+        _disk_full()
+
+    source = _csv(tmp_path / "in.csv", "level3,target_value\n培训人数,≥100人\n")
+    monkeypatch.setattr(xlsxwriter.workbook.Workbook, "_store_workbook", stage_then_fail)
+    code, err = iqc("score", source, "-o", tmp_path / "out.xlsx")
+    assert code == EXIT_INPUT_FAILED and "No space left on device" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]

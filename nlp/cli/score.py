@@ -130,6 +130,9 @@ def run(args: argparse.Namespace) -> int:
     except (ArtifactError, EngineError) as error:
         print(f"iqc: {error}", file=sys.stderr)
         return EXIT_INPUT_FAILED
+    except OSError as error:  # the output's disk (full, read-only, gone): inputs fail file by file, in outcome
+        print(f"iqc: cannot write {output}: {error.strerror or error}; nothing was written", file=sys.stderr)
+        return EXIT_INPUT_FAILED
     for error in outcome.failures:
         print(f"iqc: {error}", file=sys.stderr)
     if not args.quiet:

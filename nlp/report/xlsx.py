@@ -12,13 +12,17 @@ column still holds the text.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -67,9 +71,13 @@ class XlsxReportWriter(ReportWriter):
         super().__init__(path, settings, accumulator)
 
     def _open(self) -> None:
-        # Row data is staged in temp files until close: keep them beside the output, where the
-        # space for the result is, rather than in a possibly small /tmp.
-        options = {**WORKBOOK_OPTIONS, "tmpdir": str(self.target.tmp.parent)}
+        # xlsxwriter stages row data, and each XML part while it zips them, in temp files: keep them
+        # beside the output, where the space for the result is, rather than in a possibly small
+        # /tmp, and in a directory of their own, removed whole however the writing ends (a full
+        # disk while zipping left parts behind that xlsxwriter only removes on success).
+        self._staging = Path(tempfile.mkdtemp(prefix=f".{self.target.path.name}.", suffix=".parts",
+                                              dir=self.target.path.parent))
+        options = {**WORKBOOK_OPTIONS, "tmpdir": str(self._staging)}
         self._book = xlsxwriter.Workbook(str(self.target.tmp), options)
         self._styles = _Styles.create(self._book, self.settings)
         self._main: _SheetSeries | None = None
@@ -99,16 +107,24 @@ class XlsxReportWriter(ReportWriter):
         self._write_summary()
         self._write_copies()
         self._write_legend()
-        self._book.close()
+        try:
+            self._book.close()
+        except FileCreateError as error:  # xlsxwriter's wrapper of the OSError (a full disk): say it as one
+            cause = error.args[0] if error.args else None
+            raise cause if isinstance(cause, OSError) else OSError(str(error)) from None
+        shutil.rmtree(self._staging, ignore_errors=True)
 
     def abort(self) -> None:
-        """Also remove the row-data files xlsxwriter stages per sheet (it only does so on close)."""
+        """Also remove what xlsxwriter staged (it only does so on a successful close)."""
         try:
             book = getattr(self, "_book", None)  # None when interrupted before the workbook existed
             for sheet in book.worksheets() if book is not None else ():
                 if sheet.row_data_fh is not None:
-                    sheet.row_data_fh.close()
-                    Path(sheet.row_data_filename).unlink(missing_ok=True)
+                    with contextlib.suppress(OSError):  # flushing fails too when the disk is full
+                        sheet.row_data_fh.close()  # an open file cannot be removed on Windows
+            staging = getattr(self, "_staging", None)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
         finally:
             super().abort()
 
