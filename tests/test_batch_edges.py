@@ -264,3 +264,13 @@ def test_a_full_disk_while_the_workbook_is_zipped_leaves_no_parts(iqc, tmp_path:
     code, err = iqc("score", source, "-o", tmp_path / "out.xlsx")
     assert code == EXIT_INPUT_FAILED and "No space left on device" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_iqc_parse_says_a_full_disk_in_one_line(iqc, tmp_path: Path, monkeypatch) -> None:
+    import nlp.io_write
+
+    source = _csv(tmp_path / "in.csv", "level3,target_value\n培训人数,≥100人\n")
+    monkeypatch.setattr(nlp.io_write, "write_frames", _disk_full)
+    code, err = iqc("parse", source, "-o", tmp_path / "rows.csv")
+    assert code == EXIT_INPUT_FAILED and "Traceback" not in err
+    assert f"iqc: cannot write {tmp_path / 'rows.csv'}: No space left on device" in err

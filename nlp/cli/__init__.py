@@ -14,8 +14,16 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 3
+
+
+def output_failed(output: Path, error: OSError) -> int:
+    """Say in one line that ``output`` could not be written (a full or read-only disk; the inputs'
+    own failures are reported file by file): nothing was, the temp file is gone."""
+    print(f"iqc: cannot write {output}: {error.strerror or error}; nothing was written", file=sys.stderr)
+    return EXIT_INPUT_FAILED
 
 
 def positive_int(text: str) -> int:

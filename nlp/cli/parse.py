@@ -7,11 +7,12 @@ A file that cannot be read is reported in one line and the rest of the batch sti
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, output_failed
 
 if TYPE_CHECKING:
     from nlp.batch import BatchOutcome
@@ -51,7 +52,11 @@ def run(args: argparse.Namespace) -> int:
     paths, missing = expand_inputs(args.inputs, output=args.output)
     outcome = BatchOutcome()
     header = pd.DataFrame(columns=list(ALL_COLUMNS), dtype=str)  # the header even with no rows
-    rows = io_write.write_frames([header, *input_chunks(paths, DEFAULT_CHUNK_ROWS, outcome)], args.output)
+    try:
+        rows = io_write.write_frames(itertools.chain([header], input_chunks(paths, DEFAULT_CHUNK_ROWS, outcome)),
+                                     args.output)  # streamed: a chunk at a time
+    except OSError as error:
+        return output_failed(args.output, error)
     _report(outcome, [*missing, *outcome.failures])
     _say(f"wrote {rows} rows from {len(outcome.rows_per_file)} of {len(paths)} files to {args.output}")
     return EXIT_INPUT_FAILED if (missing or outcome.failures) else EXIT_OK

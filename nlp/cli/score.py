@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, positive_int
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, output_failed, positive_int
 from nlp.engines import ENGINES
 from nlp.output_formats import FORMATS
 
@@ -130,9 +130,8 @@ def run(args: argparse.Namespace) -> int:
     except (ArtifactError, EngineError) as error:
         print(f"iqc: {error}", file=sys.stderr)
         return EXIT_INPUT_FAILED
-    except OSError as error:  # the output's disk (full, read-only, gone): inputs fail file by file, in outcome
-        print(f"iqc: cannot write {output}: {error.strerror or error}; nothing was written", file=sys.stderr)
-        return EXIT_INPUT_FAILED
+    except OSError as error:
+        return output_failed(output, error)
     for error in outcome.failures:
         print(f"iqc: {error}", file=sys.stderr)
     if not args.quiet:
