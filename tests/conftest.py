@@ -45,3 +45,19 @@ def iqc(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str]]:
         return code, capsys.readouterr().err
 
     return run
+
+
+@pytest.fixture
+def full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite's own "database or disk is full", from a database allowed no more pages than the
+    store's empty tables take."""
+    import sqlite3
+
+    connect = sqlite3.connect
+
+    def small(*args, **kwargs):
+        db = connect(*args, **kwargs)
+        db.execute("PRAGMA max_page_count = 6")
+        return db
+
+    monkeypatch.setattr(sqlite3, "connect", small)

@@ -175,3 +175,10 @@ def test_an_unusable_store_is_a_503_naming_it(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setenv("IQC_REVIEW_DB", str(bad))
     answer = TestClient(create_app(FakeScorer())).get("/review/api/batches")
     assert answer.status_code == 503 and "not-a-db.sqlite3" in answer.json()["error"]["message"]
+
+
+def test_a_full_disk_is_a_503_naming_the_store(client: TestClient, full_disk: None) -> None:
+    answer = client.post("/review/api/batches", files={"file": ("表.csv", (TABLE * 40).encode())})
+    error = answer.json()["error"]
+    assert answer.status_code == 503 and error["code"] == "review_store_unavailable"
+    assert "disk is full" in error["message"] and ".sqlite3" in error["message"]

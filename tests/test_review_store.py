@@ -11,7 +11,7 @@ from fake_scorer import FakeScorer
 from nlp.fingerprints import KEY_CELLS, finding_key
 from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION, XlsxReportWriter
 from nlp.review.exchange import ReviewFileError, export_csv, export_xlsx, read_decisions
-from nlp.review.store import ReviewStore, StoreError
+from nlp.review.store import Decision, ReviewStore, StoreError
 from nlp.review.suppress import suppress_frame
 from nlp.schema import FINDINGS_COLUMN
 
@@ -159,3 +159,10 @@ def test_cli_imports_a_reviewed_workbook_and_hides_its_rejections(iqc, tmp_path:
 def test_cli_refuses_a_missing_store_in_one_line(iqc, tmp_path: Path) -> None:
     code, err = iqc("score", tmp_path, "-o", tmp_path / "x.csv", "--db", tmp_path / "none.db")
     assert code == 2 and err.strip().endswith("none.db: no such review database") and "Traceback" not in err
+
+
+def test_a_full_disk_is_a_store_error_and_saves_nothing(tmp_path: Path, full_disk: None) -> None:
+    store = ReviewStore(tmp_path / "r.db")
+    with pytest.raises(StoreError, match=r"r\.db: database or disk is full; the change was not saved"):
+        store.save(Decision(f"key{i}", "B1", "reject", "意见" * 400, "", "2026-01-01", "", {}) for i in range(50))
+    assert store.decisions() == []  # all or nothing

@@ -10,8 +10,9 @@ import os
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from nlp.api.errors import ApiError
+from nlp.api.errors import ApiError, error_body
 from nlp.review.store import ReviewStore, StoreError
 
 DB_ENV = "IQC_REVIEW_DB"
@@ -21,8 +22,14 @@ _rejected_cache: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
 
 
 def configure(app: FastAPI) -> None:
-    """Record the store path on ``app`` (read from ``IQC_REVIEW_DB``)."""
+    """Record the store path on ``app`` (read from ``IQC_REVIEW_DB``); a store that cannot take
+    a change (a full disk) answers 503 naming the file, not a bare 500."""
     app.state.review_db = Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+    app.add_exception_handler(StoreError, _store_failed)
+
+
+async def _store_failed(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(error_body("review_store_unavailable", str(exc)), status_code=503)
 
 
 async def store_of(request: Request) -> ReviewStore:

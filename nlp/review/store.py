@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS batches (
 
 
 class StoreError(Exception):
-    """The store file cannot be opened or is not a review store (message is one line)."""
+    """The store file cannot be opened, is not a review store, or cannot take a change (a full
+    disk); the message is one line and names the file."""
 
 
 def parse_decision(text: Any) -> str | None:
@@ -71,17 +72,21 @@ class ReviewStore:
         try:
             with self._connect() as db:
                 db.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: not a usable review database ({exc})") from None
+        except StoreError as exc:
+            raise StoreError(f"{self.path}: not a usable review database ({exc.__cause__})") from None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
+        """A connection whose work is committed whole or, on any error, not at all."""
         try:
-            with db:  # commits, or rolls back on error
-                yield db
-        finally:
-            db.close()
+            db = sqlite3.connect(self.path, timeout=10)
+            try:
+                with db:  # commits, or rolls back on error
+                    yield db
+            finally:
+                db.close()
+        except sqlite3.Error as exc:  # "database or disk is full", a locked or damaged file, …
+            raise StoreError(f"{self.path}: {exc}; the change was not saved") from exc
 
     def decide(self, key: str, code: str, decision: str | None, comment: str = "", *, reviewer: str = "",
                batch: str = "", cells: Mapping[str, Any] | None = None, when: str | None = None) -> Decision:
