@@ -290,11 +290,12 @@ class CopyIndex:
     def twins(self) -> dict[str, Twin]:
         """Per copied table (by key), the twin holding the largest share of it (earliest on ties)."""
         best: dict[str, Twin] = {}
-        for a, b, share_a, share_b in self._numbered():
+        for a, b, share_a, share_b in self._numbered():  # by table number: a table's twins in input order
             pair = self._refs[a], self._refs[b]
             for (this, other), share in ((pair, share_a), (pair[::-1], share_b)):
-                if share >= _TABLE["copied_share"] and (this.key not in best or share > best[this.key].share):
-                    best[this.key] = Twin(other.project, other.department, other.file, round(share, 4))
+                kept = round(share, 4)  # compared as kept, or a later equal share would win by rounding
+                if share >= _TABLE["copied_share"] and (this.key not in best or kept > best[this.key].share):
+                    best[this.key] = Twin(other.project, other.department, other.file, kept)
         return best
 
     def clusters(self) -> list[list[TableRef]]:

@@ -52,6 +52,25 @@ def test_a_near_copy_with_one_value_changed_is_found_through_lsh() -> None:
     assert twins["a"].project == "丙项目" and twins["a"].share == 0.8
 
 
+def test_of_twins_with_equal_shares_the_earliest_is_named() -> None:
+    """Shares are kept rounded (5/6 -> 0.8333); an equal share later in the batch must not win
+    because its unrounded value is larger than the kept one."""
+    names = [*NAMES, "培训课程数"]
+    values = [*VALUES, "≥0门"]
+
+    def table(key: str, project: str, left_out: int) -> None:
+        kept = [i for i in range(len(names)) if i != left_out]
+        index.add([key] * 5, [names[i] for i in kept], [values[i] for i in kept], [project] * 5, ["局"] * 5,
+                  [f"{key}.csv"] * 5)
+
+    index = CopyIndex()
+    index.add(["a"] * 6, names, values, ["甲项目"] * 6, ["局"] * 6, ["a.csv"] * 6)
+    table("b", "乙项目", left_out=0)
+    table("c", "丙项目", left_out=1)
+    twin = index.twins()["a"]
+    assert twin.project == "乙项目" and twin.share == round(5 / 6, 4)
+
+
 def test_a_table_sharing_little_is_not_a_copy() -> None:
     index = CopyIndex()
     _table(index, "a", "甲项目")
