@@ -19,11 +19,17 @@ from pathlib import Path
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 3
 
 
+def failed(error: object, code: int = EXIT_INPUT_FAILED) -> int:
+    """Say ``error`` in one line on stderr (``iqc: …``, never a traceback); returns ``code``, the
+    handler's exit code."""
+    print(f"iqc: {error}", file=sys.stderr)
+    return code
+
+
 def output_failed(output: Path, error: OSError) -> int:
     """Say in one line that ``output`` could not be written (a full or read-only disk; the inputs'
     own failures are reported file by file): nothing was, the temp file is gone."""
-    print(f"iqc: cannot write {output}: {error.strerror or error}; nothing was written", file=sys.stderr)
-    return EXIT_INPUT_FAILED
+    return failed(f"cannot write {output}: {error.strerror or error}; nothing was written")
 
 
 def positive_int(text: str) -> int:

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
+from nlp.cli import EXIT_OK, EXIT_USAGE, failed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,10 +32,8 @@ def run(args: argparse.Namespace) -> int:
         thresholds = model_thresholds(args.models_dir)
         config.check_thresholds(thresholds)
     except ConfigError as error:
-        print(f"iqc: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return failed(error, EXIT_USAGE)
     except ArtifactError as error:
-        print(f"iqc: {error}", file=sys.stderr)
-        return EXIT_INPUT_FAILED
+        return failed(error)
     sys.stdout.write(to_toml(config, thresholds))
     return EXIT_OK

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, failed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,8 +35,7 @@ def run_import(args: argparse.Namespace) -> int:
         imported = read_decisions(args.file, args.reviewer)
         written = ReviewStore(args.db).save(imported.decisions)
     except (ReviewFileError, StoreError) as error:
-        print(f"iqc: {error}", file=sys.stderr)
-        return EXIT_INPUT_FAILED
+        return failed(error)
     for problem in imported.problems:
         print(f"iqc: {problem}", file=sys.stderr)
     counts = {word: sum(d.decision == word for d in imported.decisions) for word in ("accept", "reject")}

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, output_failed, positive_int
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, failed, output_failed, positive_int
 from nlp.engines import ENGINES
 from nlp.output_formats import FORMATS
 
@@ -104,16 +104,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         output = _output_path(args)
     except ValueError as error:
-        print(f"iqc: {error} (or give --format)", file=sys.stderr)
-        return EXIT_USAGE
+        return failed(f"{error} (or give --format)", EXIT_USAGE)
     try:
         setup = _setup(args)
     except ArtifactError as error:
-        print(f"iqc: {error}", file=sys.stderr)
-        return EXIT_INPUT_FAILED
+        return failed(error)
     except ValueError as error:
-        print(f"iqc: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return failed(error, EXIT_USAGE)
     paths, missing = expand_inputs(args.inputs, output=output)
     for error in missing:
         print(f"iqc: {error}", file=sys.stderr)
@@ -122,14 +119,12 @@ def run(args: argparse.Namespace) -> int:
         rejected = _rejected(args.db)
         engine = make_engine(args.engine, jobs, args.scheduler)
     except ValueError as error:
-        print(f"iqc: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return failed(error, EXIT_USAGE)
     try:
         outcome = score_batch(paths, output, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS, setup=setup,
                               progress=not args.quiet and sys.stderr.isatty(), rejected=rejected, engine=engine)
     except (ArtifactError, EngineError) as error:
-        print(f"iqc: {error}", file=sys.stderr)
-        return EXIT_INPUT_FAILED
+        return failed(error)
     except OSError as error:
         return output_failed(output, error)
     for error in outcome.failures:
