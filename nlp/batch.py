@@ -20,11 +20,10 @@ import sys
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -236,37 +235,57 @@ def _last_unit_start(frame: pd.DataFrame) -> int:
     return 0
 
 
+#: How often a batch waiting for a chunk checks that its workers are alive.
+WORKER_CHECK_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class WorkerPool:
+    """A ``multiprocessing.Pool`` and the worker processes it started with.
+
+    When a worker dies (the kernel's out-of-memory killer, ``kill -9``) the pool starts another
+    and waits for the dead one's chunk forever; so a result is awaited a little at a time, and a
+    worker of the first ones gone ends the batch. (``concurrent.futures``' pool fails its pending
+    results by itself, but a process using it hung in one of 25 runs of ``tests/test_batch_edges.py``'s
+    killed-worker test, cause not captured; this pool passed 30 of 30.)
+    """
+
+    pool: Pool
+    workers: tuple[multiprocessing.process.BaseProcess, ...]
+
+    def submit(self, task: Task) -> Callable[[], Checked]:
+        return partial(self._result, self.pool.apply_async(_run_in_worker, (task,)))
+
+    def _result(self, pending: AsyncResult) -> Checked:
+        while True:
+            try:
+                return pending.get(timeout=WORKER_CHECK_SECONDS)
+            except multiprocessing.TimeoutError:
+                if any(worker.exitcode is not None for worker in self.workers):
+                    raise EngineError("a scoring worker ended abruptly (killed, perhaps for lack of memory); nothing "
+                                      "was written. Run again, with fewer --jobs or a smaller --chunk-rows if "
+                                      "memory is short") from None
+
+
 @contextmanager
-def worker_pool(jobs: int, setup: Setup) -> Iterator[ProcessPoolExecutor | None]:
+def worker_pool(jobs: int, setup: Setup) -> Iterator[WorkerPool | None]:
     """``jobs`` worker processes loading the model (``None`` for jobs=1: scoring stays here).
 
     :func:`score_batch` starts them before its first pass, so that they load the model while this
     process reads, and so that they do not begin life as copies of this process's read state: a
     worker forked after the first pass of 1M rows counted the parent's ~380 MiB in its own RSS.
-
-    A ``concurrent.futures`` pool, not ``multiprocessing.Pool``: when a worker dies (the kernel's
-    out-of-memory killer, ``kill -9``), the latter starts another and waits for the lost chunk
-    forever; this one fails the pending results, which :func:`pooled` reports. Leaving on an error
-    or an interrupt ends the workers at once rather than after the chunks they were given.
+    Leaving the context, also on an error or an interrupt, terminates them.
     """
     if jobs <= 1:
         yield None
         return
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(setup,))
-    for _ in range(jobs):
-        pool.submit(int)  # start the workers now, not with the first chunk
-    try:
-        yield pool
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        for worker in multiprocessing.active_children():  # this pool's: the batch starts no others
-            worker.terminate()
-        raise
-    pool.shutdown()
+    others = set(multiprocessing.active_children())
+    with context.Pool(jobs, initializer=_init_worker, initargs=(setup,)) as pool:
+        yield WorkerPool(pool, tuple(p for p in multiprocessing.active_children() if p not in others))
 
 
-def pooled(tasks: Iterator[Task], jobs: int, setup: Setup, pool: ProcessPoolExecutor | None) -> Iterator[Checked]:
+def pooled(tasks: Iterator[Task], jobs: int, setup: Setup, pool: WorkerPool | None) -> Iterator[Checked]:
     """Results of ``tasks`` in order, from ``pool`` of ``jobs`` workers (at most two tasks a worker
     in flight) or, with no pool, from a scorer loaded in this process. A worker that died ends the
     batch with :class:`~nlp.engines.EngineError`."""
@@ -274,11 +293,7 @@ def pooled(tasks: Iterator[Task], jobs: int, setup: Setup, pool: ProcessPoolExec
         scorer = loaded_scorer(setup)
         yield from (task.run(scorer) for task in tasks)
         return
-    try:
-        yield from in_order(tasks, lambda task: pool.submit(_run_in_worker, task).result, 2 * jobs)
-    except BrokenProcessPool:
-        raise EngineError("a scoring worker ended abruptly (killed, perhaps for lack of memory); nothing was "
-                          "written. Run again, with fewer --jobs or a smaller --chunk-rows if memory is short") from None
+    yield from in_order(tasks, pool.submit, 2 * jobs)
 
 
 def in_order(tasks: Iterable[Task], submit: Callable[[Task], Callable[[], Checked]], in_flight: int) -> Iterator[Checked]:
