@@ -73,8 +73,9 @@ class LexiconCues:
     one Aho-Corasick automaton over every term of every group (pyahocorasick), which finds all
     occurrences in the cell in one pass, kept where they lie inside a token; per group, they are
     then chosen as a regular expression alternation of the group's terms would choose them
-    (leftmost first, longest at a position, no overlap). This replaced a token ``Matcher`` with one REGEX pattern per group, which cost 97 of
-    164 µs per cell (``tests/test_cues.py`` checks both give the same cues on every corpus cell).
+    (leftmost first, longest at a position, no overlap). This replaced a token ``Matcher`` with one
+    REGEX pattern per group, which cost 97 of 164 µs per cell (``tests/test_cues.py`` checks both
+    give the same cues on every corpus cell).
     """
 
     def __init__(self, nlp: Language, groups: dict[str, list[str]]) -> None:
