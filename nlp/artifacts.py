@@ -43,7 +43,10 @@ def read_manifest(models_dir: Path) -> dict[str, Any]:
     path = models_dir / MANIFEST_FILE
     if not path.is_file():
         raise ArtifactError(f"{path}: no model manifest; run `iqc train` to build the model")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:  # cut short by a full disk, edited by hand
+        raise ArtifactError(f"{path}: damaged model manifest ({error}); run `iqc train` to rebuild it") from None
 
 
 def verified_manifest(models_dir: Path, name: str = MODEL_FILE) -> dict[str, Any]:

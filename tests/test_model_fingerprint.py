@@ -66,3 +66,17 @@ def test_a_stale_model_stops_a_parallel_batch_at_once(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert done.stderr.count("iqc train") == 1 and "Traceback" not in done.stderr
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_damaged_manifest_is_refused_in_one_line(iqc, tmp_path: Path) -> None:
+    """A manifest cut short (``iqc train`` on a full disk) must not become a traceback in every command."""
+    models = tmp_path / "models"
+    shutil.copytree(models_path(), models)
+    manifest = models / "manifest.json"
+    manifest.write_text(manifest.read_text(encoding="utf-8")[:500], encoding="utf-8")
+    with pytest.raises(ArtifactError, match="damaged model manifest.*iqc train"):
+        nlp.load(models)
+    source = tmp_path / "rows.csv"
+    source.write_text("level3,target_value\n质量指标,≥95%\n", encoding="utf-8")
+    code, err = iqc("score", source, "-o", tmp_path / "out.csv", "--models-dir", models)
+    assert code != 0 and "damaged model manifest" in err and "Traceback" not in err
