@@ -246,8 +246,10 @@ class WorkerPool:
     When a worker dies (the kernel's out-of-memory killer, ``kill -9``) the pool starts another
     and waits for the dead one's chunk forever; so a result is awaited a little at a time, and a
     worker of the first ones gone ends the batch. (``concurrent.futures``' pool fails its pending
-    results by itself, but a process using it hung in one of 25 runs of ``tests/test_batch_edges.py``'s
-    killed-worker test, cause not captured; this pool passed 30 of 30.)
+    results by itself, but in one of 25 runs of ``tests/test_batch_edges.py``'s killed-worker test a
+    surviving worker stayed blocked on the result queue's lock, which the killed one had held; this
+    pool passed 30 of 30.) Known gap: a worker killed while *idle* holds the task queue's lock, and
+    ``Pool.terminate`` then waits for it forever; a worker killed for memory is a busy one.
     """
 
     pool: Pool
