@@ -3,6 +3,7 @@ own arguments, oversized cells in the scored output, wide XLSX outputs, the seed
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import os
@@ -120,7 +121,7 @@ def test_a_killed_worker_fails_the_batch_instead_of_hanging_it(tmp_path: Path) -
     try:
         _, err = process.communicate(timeout=60)
     finally:
-        process.kill()  # a hung batch (the failure this guards against) must not outlive the test
+        _kill_tree(process)
     assert process.returncode == EXIT_INPUT_FAILED and "Traceback" not in err, err
     assert err.count("worker ended abruptly") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
@@ -277,3 +278,41 @@ def test_iqc_parse_says_a_full_disk_in_one_line(iqc, tmp_path: Path, monkeypatch
     code, err = iqc("parse", source, "-o", tmp_path / "rows.csv")
     assert code == EXIT_INPUT_FAILED and "Traceback" not in err
     assert f"iqc: cannot write {tmp_path / 'rows.csv'}: No space left on device" in err
+
+
+def test_workers_killed_while_idle_fail_the_batch_instead_of_hanging_it(tmp_path: Path) -> None:
+    """An idle worker waits for its next chunk holding the pool's task-queue lock: killed then, it
+    left ``Pool.terminate`` waiting for that lock forever. Both workers are killed while the batch
+    is still being read, so the lock's holder is among them."""
+    import psutil
+
+    rows = "\n".join(f"指标{i},≥{i}人" for i in range(400_000))
+    source = _csv(tmp_path / "in.csv", f"level3,target_value\n{rows}\n")
+    command = [sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main())"]
+    process = subprocess.Popen([*command, "score", str(source), "-o", str(tmp_path / "out.csv"), "--quiet", "--jobs", "2"],
+                               env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, workers = time.monotonic() + 60, []
+        while time.monotonic() < deadline and process.poll() is None:
+            workers = psutil.Process(process.pid).children()
+            if len(workers) == 2 and all(w.memory_info().rss > 200 * 2**20 and w.cpu_percent(0.2) < 5 for w in workers):
+                break  # both loaded the model and wait for chunks
+        assert len(workers) == 2 and process.poll() is None, "the workers were never idle"
+        for worker in workers:
+            worker.kill()
+        _, err = process.communicate(timeout=60)
+    finally:
+        _kill_tree(process)
+    assert process.returncode == EXIT_INPUT_FAILED and "Traceback" not in err, err
+    assert err.count("worker ended abruptly") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    """A hung batch (the failure these tests guard against) and its workers must not outlive the test."""
+    import psutil
+
+    with contextlib.suppress(psutil.NoSuchProcess):
+        for child in psutil.Process(process.pid).children(recursive=True):
+            child.kill()
+    process.kill()
