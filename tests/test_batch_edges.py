@@ -319,3 +319,16 @@ def _kill_tree(process: subprocess.Popen) -> None:
         for child in psutil.Process(process.pid).children(recursive=True):
             child.kill()
     process.kill()
+
+
+def test_an_interrupt_before_the_with_that_owns_a_temp_file_leaves_none(iqc, tmp_path: Path, monkeypatch) -> None:
+    """A SIGTERM can land just after the temp file is created, before the ``with`` that would
+    remove it begins (a CI run of the SIGTERM test with two workers left one so)."""
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    source = _csv(tmp_path / "in.csv", "level3,target_value\n培训人数,≥100人\n")
+    monkeypatch.setattr(atomic.AtomicTarget, "__enter__", interrupted)
+    code, err = iqc("score", source, "-o", tmp_path / "out.csv")
+    assert code == EXIT_INTERRUPTED and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]

@@ -72,5 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if not terminated():  # a SIGTERM can surface as another exception (see ``terminated``)
             raise
+    from nlp.report.atomic import remove_unfinished
+
+    remove_unfinished()  # a temp file the interruption reached before its ``with`` did
     print("iqc: interrupted", file=sys.stderr)
     return EXIT_INTERRUPTED

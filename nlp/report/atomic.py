@@ -9,8 +9,8 @@ then too, not left behind as hundreds of hidden megabytes, and the run ends with
 from __future__ import annotations
 
 import os
+import secrets
 import signal
-import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -25,14 +25,9 @@ class AtomicTarget:
         # SIGTERM unwinds from before the temp file exists until it is gone: writers that hold a
         # target without a ``with`` block (the report writers) are covered too
         self._previous = _interrupt_on_sigterm()
-        name = None
         try:
-            handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-            os.close(handle)
-            self.tmp = Path(name)
+            self.tmp = _new_temp(self.path)
         except BaseException:
-            if name is not None:
-                Path(name).unlink(missing_ok=True)
             self._restore_sigterm()
             raise
 
@@ -48,6 +43,7 @@ class AtomicTarget:
     def discard(self) -> None:
         try:
             self.tmp.unlink(missing_ok=True)
+            _unfinished.discard(self.tmp)
         finally:
             self._restore_sigterm()
 
@@ -95,6 +91,37 @@ def terminated() -> bool:
     here rather than trusting the exception's type to tell an interruption from a failure.
     """
     return _terminated.is_set()
+
+
+#: Temp files created and neither committed nor discarded yet. A SIGTERM can land where no
+#: ``with`` or ``except`` sees it -- just after a temp file is created, before the ``with`` that
+#: owns it begins -- so the command line removes what is left here on its way out.
+_unfinished: set[Path] = set()
+
+
+def _new_temp(path: Path) -> Path:
+    """A new empty ``.<name>.<random>.tmp`` beside ``path``. It is known (in ``_unfinished``) before
+    it exists, so an interruption at any point cannot leave a file nobody knows of (with
+    ``tempfile.mkstemp`` the name was unknown until the call returned)."""
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        _unfinished.add(tmp)
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            return tmp
+        except FileExistsError:
+            _unfinished.discard(tmp)  # another's file: try another name, leave that one alone
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            _unfinished.discard(tmp)
+            raise
+
+
+def remove_unfinished() -> None:
+    """Remove the temp files of targets neither committed nor discarded (an interrupted program)."""
+    for tmp in list(_unfinished):
+        tmp.unlink(missing_ok=True)
+        _unfinished.discard(tmp)
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
