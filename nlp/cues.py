@@ -25,7 +25,6 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-
 from typing import TYPE_CHECKING
 
 import ahocorasick

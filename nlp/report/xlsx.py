@@ -13,7 +13,6 @@ column still holds the text.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from nlp.codes import catalogue, precedence
-from nlp.report.accumulator import GroupStats, ReportAccumulator, ScoredRow
+from nlp.report.accumulator import GroupStats, ScoredRow
 from nlp.report.rows import FLAG_COLUMNS
 from nlp.report.settings import ReportSettings
 from nlp.report.writer import ReportWriter
@@ -61,14 +60,6 @@ REVIEW_CHOICES: tuple[str, ...] = ("采纳", "驳回")
 
 class XlsxReportWriter(ReportWriter):
     """Stream scored chunks into an ``.xlsx``: ``write_chunk(df)`` repeatedly, then ``close()``."""
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        settings: ReportSettings | None = None,
-        accumulator: ReportAccumulator | None = None,
-    ) -> None:
-        super().__init__(path, settings, accumulator)
 
     def _open(self) -> None:
         # xlsxwriter stages row data, and each XML part while it zips them, in temp files: keep them
