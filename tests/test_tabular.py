@@ -238,6 +238,23 @@ def test_expand_inputs_files_folders_globs_and_missing(tmp_path: Path) -> None:
     ]
 
 
+def test_a_link_to_a_file_that_is_gone_is_reported_not_skipped(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A folder of links into a share that is not mounted must not score fewer files in silence."""
+    from nlp.cli import EXIT_INPUT_FAILED, main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_text(folder / "good.csv", [ZH_HEADER, *ZH_ROWS])
+    (folder / "gone.xlsx").symlink_to(tmp_path / "unmounted" / "gone.xlsx")
+    files, errors = expand_inputs([str(folder), str(folder / "*.xlsx"), str(folder / "gone.xlsx")])
+    assert files == [folder / "gone.xlsx", folder / "good.csv"] and errors == []
+
+    assert main(["score", str(folder), "-o", str(tmp_path / "out.csv"), "--quiet"]) == EXIT_INPUT_FAILED
+    said = capsys.readouterr().err
+    assert f"{folder / 'gone.xlsx'}: a link to {tmp_path / 'unmounted' / 'gone.xlsx'}, which does not exist" in said
+    assert len(pd.read_csv(tmp_path / "out.csv", dtype=str)) == len(ZH_ROWS)
+
+
 @pytest.mark.parametrize("chunk_size", [None, 1, 2, 5])
 def test_rows_before_a_break_come_out_at_every_chunk_size(tmp_path: Path, chunk_size: int | None) -> None:
     from nlp.readers.tabular import FileRead, Framer, TableLog, chunked_frames

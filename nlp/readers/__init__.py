@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import importlib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,22 +55,28 @@ def expand_inputs(specs: Sequence[str], output: Path | None = None) -> tuple[lis
 
 def _expand(spec: str) -> list[Path]:
     path = Path(spec)
-    if path.is_file():
+    if _is_file_entry(path):
         return [path]
     if path.is_dir():
         return _folder_files(path)
     if _GLOB_CHARS & set(spec):
         matches = [Path(match) for match in sorted(glob.glob(spec, recursive=True))]
         return [file for match in matches if not _ignored(match)
-                for file in ([match] if match.is_file() else _folder_files(match))]
+                for file in ([match] if _is_file_entry(match) else _folder_files(match))]
     return []
 
 
 def _folder_files(folder: Path) -> list[Path]:
     return sorted(
         path for path in folder.rglob("*")
-        if path.is_file() and path.suffix.lower() in KNOWN_SUFFIXES and not _ignored(path)
+        if _is_file_entry(path) and path.suffix.lower() in KNOWN_SUFFIXES and not _ignored(path)
     )
+
+
+def _is_file_entry(path: Path) -> bool:
+    """A file, or a link to a file that is gone: listed so that reading it fails *aloud* (a folder of
+    links into an unmounted share would otherwise give fewer files and no word of it)."""
+    return path.is_file() or (path.is_symlink() and not path.exists())
 
 
 def _ignored(path: Path) -> bool:
@@ -192,7 +199,8 @@ def read_file(path: Path, chunk_size: int | None = None) -> FileRead:
     path = Path(path)
     try:
         if not path.is_file():
-            raise InputError(str(path), "no such file")
+            gone = path.is_symlink() and not path.exists()
+            raise InputError(str(path), f"a link to {os.readlink(path)}, which does not exist" if gone else "no such file")
         return reader_for(path).read(path, chunk_size)
     except OSError as error:
         raise InputError(str(path), error.strerror or str(error)) from error
