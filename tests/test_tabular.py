@@ -91,6 +91,61 @@ def test_title_rows_above_header_and_blank_rows_are_skipped(tmp_path: Path) -> N
     assert frame["source_line"].tolist() == ["4", "6"]
 
 
+# --- header rows inside a table ---------------------------------------------------------------
+
+#: The same table's columns in another order, as a second table stacked below the first may have them.
+REORDERED_HEADER = "项目名称,主管部门,一级指标,二级指标,指标值,三级指标,计量单位,备注"
+REORDERED_ROW = "宣传活动,宣传部,产出指标,数量指标,≥10场,宣传场次,场,"
+
+
+@pytest.mark.parametrize("chunk_size", [None, 1, 2, 5])
+def test_a_repeated_header_row_is_not_read_as_an_indicator(tmp_path: Path, chunk_size: int | None) -> None:
+    """Two exports pasted one under another: the second header is not a row (it was scored, C8+B1)."""
+    path = write_text(tmp_path / "cat.csv", [ZH_HEADER, *ZH_ROWS[:3], ZH_HEADER.replace("（必填）", ""), *ZH_ROWS[3:]])
+    read, frame = read_all(path, chunk_size)
+    _, alone = read_all(write_text(tmp_path / "one.csv", [ZH_HEADER, *ZH_ROWS]))
+    assert frame["level3"].tolist() == alone["level3"].tolist()
+    assert frame["source_line"].tolist() == ["2", "3", "4", "6", "7"]
+    assert [(w.location, "appears again" in w.message) for w in read.warnings] == [("5", True)]
+
+
+@pytest.mark.parametrize("chunk_size", [None, 1, 3])
+def test_rows_below_a_header_with_other_columns_are_read_by_it(tmp_path: Path, chunk_size: int | None) -> None:
+    """Never a shifted column: the name and the value stay the name and the value."""
+    path = write_text(tmp_path / "stack.csv", [ZH_HEADER, ZH_ROWS[0], REORDERED_HEADER, REORDERED_ROW, ZH_HEADER, ZH_ROWS[4]])
+    read, frame = read_all(path, chunk_size)
+    assert frame[["level3", "target_value"]].values.tolist() == [["养护里程", "120"], ["宣传场次", "≥10场"],
+                                                                 ["维修面积", "3000"]]
+    assert [w.location for w in read.warnings] == ["3", "5"]
+
+
+def test_a_reordered_header_in_a_sheet_is_followed(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    for line in ["XX项目绩效目标表", ZH_HEADER, ZH_ROWS[0], "", "YY项目绩效目标表", REORDERED_HEADER, REORDERED_ROW]:
+        workbook.active.append(line.split(",") if line else [])
+    workbook.save(tmp_path / "stacked.xlsx")
+    read, frame = read_all(tmp_path / "stacked.xlsx")
+    named = frame[frame["level3"] != ""]
+    assert named[["level3", "target_value", "unit"]].values.tolist() == [["养护里程", "120", "公里"], ["宣传场次", "≥10场", "场"]]
+    assert [w.location for w in read.warnings] == ["Sheet!6"]
+
+
+def test_rows_under_a_rubric_header_are_not_read_until_the_next_indicator_header(tmp_path: Path) -> None:
+    rubric = "项目名称,主管部门,一级指标,二级指标,三级指标,指标值,得分,评分标准"
+    path = write_text(tmp_path / "self.csv", [ZH_HEADER, ZH_ROWS[0], rubric, "道路养护,交通局,产出指标,数量指标,养护里程,120,10,完成得满分",
+                                              ZH_HEADER, ZH_ROWS[4]])
+    read, frame = read_all(path)
+    assert frame["level3"].tolist() == ["养护里程", "维修面积"]
+    assert [w.location for w in read.warnings] == ["3", "5"]
+
+
+def test_a_row_named_like_a_header_word_is_still_a_row(tmp_path: Path) -> None:
+    """项目金额 is a budget header and a cost indicator's name: one header word is not a header."""
+    path = write_text(tmp_path / "cost.csv", [ZH_HEADER, "道路养护,交通局,产出指标,成本指标,项目金额,≤120,万元,"])
+    read, frame = read_all(path)
+    assert frame["level3"].tolist() == ["项目金额"] and read.warnings == []
+
+
 def test_budget_in_yuan_is_converted_to_wan(tmp_path: Path) -> None:
     path = write_text(tmp_path / "b.tsv", ["三级指标\t项目金额（元）", "里程\t1234500", "面积\t未定"])
     _, frame = read_all(path)

@@ -259,8 +259,14 @@ class TableLog:
 class Framer:
     """Builds interchange frames from the raw string rows of one table region (a CSV, a sheet).
 
-    It holds the state that spans chunks: the values above for carry-down and the current
-    table, so chunked and whole reads give identical rows.
+    It holds the state that spans chunks: the values above for carry-down, the current table and
+    the current header, so chunked and whole reads give identical rows.
+
+    A header row inside the region is not data. Tables pasted one under another (concatenated
+    exports, stacked sheets, a PDF table repeating its header on every page) repeat it: the repeat
+    is left out. A header with other columns starts a new layout: the rows below it are read by
+    its columns, not shifted under the old ones; a scoring rubric's header (评分标准, 得分) stops
+    the reading until the next indicator header. Each is said once, with its line.
     """
 
     def __init__(self, path: Path, header: HeaderMap, base: str, log: TableLog,
@@ -270,10 +276,70 @@ class Framer:
         self._stem = path.stem
         self._table = ""
         self._above: dict[str, str] = {}
+        self._rubric = ""  # the reason rows are not read, under a rubric header
+        self._repeat_said = False
 
     def frame(self, raw: pd.DataFrame, lines: Sequence[str]) -> pd.DataFrame:
         """``raw``: positional string columns, one row per source row; ``lines``: their locations."""
-        raw = raw.iloc[:, : len(self.header.names)].set_axis(list(self.header.names), axis=1)
+        parts: list[pd.DataFrame] = []
+        for start, end, header_row in self._runs(raw):
+            parts.append(self._framed(raw.iloc[start:end], lines[start:end]))
+            if header_row is not None:
+                self._adopt(header_row, lines[end])
+        frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        return frame.fillna("") if len(parts) > 1 else frame
+
+    def _runs(self, raw: pd.DataFrame) -> Iterator[tuple[int, int, HeaderMap | None]]:
+        """(start, end, header at ``end``) of the rows between header rows, in order; the last run
+        has no header. The cheap cell test runs on the probe columns of the header in force (and
+        again after a header that moves them)."""
+        start, probes = 0, None
+        candidates: list[int] = []
+        while True:
+            if probes != self._probes():
+                probes = self._probes()
+                candidates = [start + i for i in _header_like_rows(raw.iloc[start:], probes)]
+            found = next(((i, header) for i in candidates
+                          if i >= start and (header := _header_row(raw.iloc[i].tolist())) is not None), None)
+            if found is None:
+                yield start, len(raw), None
+                return
+            yield start, *found
+            start = found[0] + 1
+
+    def _probes(self) -> tuple[int, ...]:
+        """The column a header row cannot leave blank: the indicator name's, else the value's (one
+        column: the test costs ~0.4 µs a row)."""
+        names = self.header.names
+        return next(((names.index(name),) for name in ("level3", "target_value") if name in names), ())
+
+    def _adopt(self, header: HeaderMap, line: str) -> None:
+        """A header row met inside the region: a repeat, a new layout or a rubric (see the class)."""
+        reason = skip_reason(header.names) or ""
+        same = _same_layout(header, self.header)
+        if same and not reason and not self._rubric:
+            if not self._repeat_said:
+                self._repeat_said = True
+                self.warnings.append(InputError(str(self.path), "the header row appears again (repeated on each "
+                                                "page, or tables pasted one under another); it and every later "
+                                                "repeat are not read as rows", line))
+            return
+        if reason:
+            message = f"{reason}: the rows below this header are not read"
+        elif same:
+            message = "an indicator header again: the rows below it are read"
+        else:
+            message = "a header with other columns starts here; the rows below it are read by its columns"
+            self.header = header
+        self._rubric = reason
+        self.warnings.append(InputError(str(self.path), message, line))
+
+    def _framed(self, raw: pd.DataFrame, lines: Sequence[str]) -> pd.DataFrame:
+        if self._rubric:
+            raw, lines = raw.iloc[:0], []
+        width = len(self.header.names)
+        raw = raw.reindex(columns=range(width), fill_value="") if raw.shape[1] < width else raw.iloc[:, :width]
+        raw = raw.set_axis(list(self.header.names), axis=1)
         keep = ~(raw == "").all(axis=1).to_numpy()
         columns = [*ALL_COLUMNS, *self.header.extras]
         frame = raw.reindex(columns=columns, fill_value="")[keep].reset_index(drop=True)
@@ -329,6 +395,38 @@ class Framer:
                 InputError(str(self.path), f"cell {name} has {size} characters (over {ANALYSED_CELL_CHARS}); kept", line)
                 for line, size in zip(frame["source_line"][giant], sizes[giant])
             )
+
+
+@lru_cache(maxsize=1)
+def _header_cell() -> re.Pattern:
+    """A cell that may be a header cell: a known spelling (``data/headers.toml``), spaces anywhere
+    in it, notes after it. Cheap enough for every data row's probe cells (~0.3 µs); whether the
+    row is a header is then :func:`_header_row`'s call."""
+    synonyms, _ = _header_config()
+    spellings = "|".join(r"\s*".join(map(re.escape, spelling)) for spelling in sorted(synonyms, key=len, reverse=True))
+    return re.compile(rf"\s*(?:{spellings})\s*(?:[(\[【（][^)\]】）]*[)\]】）]\s*)*", re.IGNORECASE)
+
+
+def _header_like_rows(raw: pd.DataFrame, probes: tuple[int, ...]) -> list[int]:
+    """Positions of the rows whose cell in a probe column may be a header cell."""
+    hits = pd.Series(False, index=raw.index)
+    for column in probes:
+        if column < raw.shape[1]:
+            hits |= raw.iloc[:, column].str.fullmatch(_header_cell())
+    return [i for i, hit in enumerate(hits.to_numpy(dtype=bool)) if hit]
+
+
+def _header_row(cells: list[str]) -> HeaderMap | None:
+    """``cells`` read as a header naming an indicator column and at least one other field, else
+    ``None``: a data row whose name happens to be a header word (项目金额) names one field at most."""
+    header = match_header(cells)
+    return header if header is not None and len(header.fields) >= 2 else None
+
+
+def _same_layout(header: HeaderMap, current: HeaderMap) -> bool:
+    """Every field ``header`` names sits where ``current`` has it (a repeat, whatever its notes)."""
+    return all(index < len(current.names) and current.names[index] == name
+               for index, name in enumerate(header.names) if name in ALL_COLUMNS)
 
 
 def _fill_blank(frame: pd.DataFrame, name: str, values: Sequence[str]) -> None:
