@@ -139,6 +139,22 @@ def test_rows_under_a_rubric_header_are_not_read_until_the_next_indicator_header
     assert [w.location for w in read.warnings] == ["3", "5"]
 
 
+@pytest.mark.parametrize("chunk_size", [None, 1, 2])
+def test_a_two_row_header_is_one_header_also_when_it_repeats(tmp_path: Path, chunk_size: int | None) -> None:
+    """绩效指标 above 一级/二级/三级: the lower row's fields over the upper's. Before, the lower row was
+    scored as an indicator and 一级 values were read as 三级 names; the value column kept."""
+    upper, lower = ["项目名称", "主管部门", "绩效指标", "", "", "指标值"], ["", "", "一级指标", "二级指标", "三级指标", ""]
+    workbook = openpyxl.Workbook()
+    for cells in [upper, lower, ["道路养护", "交通局", "产出指标", "数量指标", "养护里程", "120公里"],
+                  upper, lower, ["", "", "", "质量指标", "验收合格率", "100%"]]:  # the header again: a second page
+        workbook.active.append(cells)
+    workbook.save(tmp_path / "two.xlsx")
+    read, frame = read_all(tmp_path / "two.xlsx", chunk_size)
+    assert frame[["project_name", "level1", "level2", "level3", "target_value"]].values.tolist() == [
+        ["道路养护", "产出指标", "数量指标", "养护里程", "120公里"], ["道路养护", "产出指标", "质量指标", "验收合格率", "100%"]]
+    assert [(w.location, "appears again" in w.message) for w in read.warnings] == [("Sheet!4", True)]
+
+
 def test_a_row_named_like_a_header_word_is_still_a_row(tmp_path: Path) -> None:
     """项目金额 is a budget header and a cost indicator's name: one header word is not a header."""
     path = write_text(tmp_path / "cost.csv", [ZH_HEADER, "道路养护,交通局,产出指标,成本指标,项目金额,≤120,万元,"])

@@ -262,11 +262,13 @@ class Framer:
     It holds the state that spans chunks: the values above for carry-down, the current table and
     the current header, so chunked and whole reads give identical rows.
 
-    A header row inside the region is not data. Tables pasted one under another (concatenated
-    exports, stacked sheets, a PDF table repeating its header on every page) repeat it: the repeat
-    is left out. A header with other columns starts a new layout: the rows below it are read by
-    its columns, not shifted under the old ones; a scoring rubric's header (评分标准, 得分) stops
-    the reading until the next indicator header. Each is said once, with its line.
+    A header row inside the region is not data. Header rows with no data between them are one
+    header (a two-row header: 绩效指标 above 一级/二级/三级), the lower row's fields over the
+    upper's. Tables pasted one under another (concatenated exports, stacked sheets, a PDF table
+    repeating its header on every page) repeat the header: the repeat is left out. A header with
+    other columns starts a new layout: the rows below it are read by its columns, not shifted
+    under the old ones; a scoring rubric's header (评分标准, 得分) stops the reading until the next
+    indicator header. Each is said once, with its line.
     """
 
     def __init__(self, path: Path, header: HeaderMap, base: str, log: TableLog,
@@ -278,14 +280,21 @@ class Framer:
         self._above: dict[str, str] = {}
         self._rubric = ""  # the reason rows are not read, under a rubric header
         self._repeat_said = False
+        self._data_since_header = False
+        self._pending: list[tuple[HeaderMap, str]] = []  # header rows met since the last data row
 
     def frame(self, raw: pd.DataFrame, lines: Sequence[str]) -> pd.DataFrame:
         """``raw``: positional string columns, one row per source row; ``lines``: their locations."""
         parts: list[pd.DataFrame] = []
         for start, end, header_row in self._runs(raw):
-            parts.append(self._framed(raw.iloc[start:end], lines[start:end]))
+            rows = raw.iloc[start:end]
+            if self._pending and (rows != "").to_numpy().any():
+                self._settle()
+            part = self._framed(rows, lines[start:end])
+            self._data_since_header |= len(part) > 0
+            parts.append(part)
             if header_row is not None:
-                self._adopt(header_row, lines[end])
+                self._pending.append((header_row, lines[end]))
         frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
         return frame.fillna("") if len(parts) > 1 else frame
 
@@ -308,13 +317,27 @@ class Framer:
             start = found[0] + 1
 
     def _probes(self) -> tuple[int, ...]:
-        """The column a header row cannot leave blank: the indicator name's, else the value's (one
-        column: the test costs ~0.4 µs a row)."""
-        names = self.header.names
-        return next(((names.index(name),) for name in ("level3", "target_value") if name in names), ())
+        """The columns of the indicator name and the value: a header row names at least one of them
+        (the upper row of a two-row header may leave the name's blank). ~0.4 µs a row each."""
+        return tuple(self.header.names.index(name) for name in ("level3", "target_value") if name in self.header.names)
+
+    def _settle(self) -> None:
+        """The header rows met before this data row, as one header: a continuation of the header
+        in force when no data came since it, else a repeat, a new layout or a rubric."""
+        (first, line), *lower = self._pending
+        self._pending = []
+        continued = not self._data_since_header  # right below the header in force: its next row
+        header = _merged(self.header, first) if continued else first
+        for row, _ in lower:
+            header = _merged(header, row)
+        self._data_since_header = False
+        if continued and not self._rubric and not skip_reason(header.names):
+            self.header = header
+        else:
+            self._adopt(header, line)
 
     def _adopt(self, header: HeaderMap, line: str) -> None:
-        """A header row met inside the region: a repeat, a new layout or a rubric (see the class)."""
+        """A header met inside the region: a repeat, a new layout or a rubric (see the class)."""
         reason = skip_reason(header.names) or ""
         same = _same_layout(header, self.header)
         if same and not reason and not self._rubric:
@@ -421,6 +444,26 @@ def _header_row(cells: list[str]) -> HeaderMap | None:
     ``None``: a data row whose name happens to be a header word (项目金额) names one field at most."""
     header = match_header(cells)
     return header if header is not None and len(header.fields) >= 2 else None
+
+
+def _merged(upper: HeaderMap, lower: HeaderMap) -> HeaderMap:
+    """Two header rows read as one: per column, the lower row's field, else the upper's (a field
+    the lower row names elsewhere is not kept twice), else the lower row's text."""
+    width = max(len(upper.names), len(lower.names))
+    below = [lower.names[i] if i < len(lower.names) else "" for i in range(width)]
+    above = [upper.names[i] if i < len(upper.names) else "" for i in range(width)]
+    taken = {name for name in below if name in ALL_COLUMNS}
+    names = []
+    for column, (low, high) in enumerate(zip(below, above)):
+        if low in ALL_COLUMNS:
+            names.append(low)
+        elif high in ALL_COLUMNS and high not in taken:
+            taken.add(high)
+            names.append(high)
+        else:
+            names.append(_unique(low if not low.startswith("column") else high, column, taken))
+    factor = lower.budget_factor if "budget_wan" in lower.names else upper.budget_factor
+    return HeaderMap(tuple(names), factor)
 
 
 def _same_layout(header: HeaderMap, current: HeaderMap) -> bool:
