@@ -155,6 +155,18 @@ def test_a_two_row_header_is_one_header_also_when_it_repeats(tmp_path: Path, chu
     assert [(w.location, "appears again" in w.message) for w in read.warnings] == [("Sheet!4", True)]
 
 
+def test_a_wider_table_stacked_below_neither_hides_the_first_nor_shifts_its_own(tmp_path: Path) -> None:
+    """The second header names more columns: it used to be taken as the file's header, and the
+    first table's rows above it were dropped without a word."""
+    wider = "项目名称,主管部门,一级指标,二级指标,指标值,三级指标,计量单位,备注,指标解释"
+    path = write_text(tmp_path / "wide.csv", [ZH_HEADER, *ZH_ROWS[:2], wider, REORDERED_ROW + ",按场次统计", REORDERED_ROW])
+    read, frame = read_all(path)
+    assert frame[["level3", "target_value"]].values.tolist() == [["养护里程", "120"], ["路面完好率", "≥95%"],
+                                                                 ["宣传场次", "≥10场"]]
+    assert [w.location for w in read.warnings] == ["4"]
+    assert [(e.location, "beyond the header" in e.message) for e in read.errors] == [("5", True)]
+
+
 def test_a_row_named_like_a_header_word_is_still_a_row(tmp_path: Path) -> None:
     """项目金额 is a budget header and a cost indicator's name: one header word is not a header."""
     path = write_text(tmp_path / "cost.csv", [ZH_HEADER, "道路养护,交通局,产出指标,成本指标,项目金额,≤120,万元,"])

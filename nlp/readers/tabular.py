@@ -41,6 +41,8 @@ OUTPUT_MARKERS = frozenset({*(f"flag_{family}" for family in FAMILIES), "risk", 
 HEADER_SCAN_ROWS = 20
 #: A header must name at least one of these, or the table holds no indicators.
 INDICATOR_FIELDS = frozenset({"level3", "target_value"})
+#: Fields a row names to be taken as the header at once (see :func:`pick_header`).
+FULL_HEADER_FIELDS = 3
 #: Blank cells of these columns take the value above them within a table (merged cells).
 CARRIED_COLUMNS = ("department", "project_name", "project_goal", "budget_wan", "level1", "level2")
 
@@ -150,14 +152,20 @@ def _budget_factor(header: str) -> float:
 
 
 def pick_header(candidates: Iterable[tuple[Any, Sequence[str]]]) -> tuple[Any, HeaderMap] | None:
-    """The candidate row naming the most interchange fields (the earliest on a tie).
+    """The earliest candidate row naming at least :data:`FULL_HEADER_FIELDS` interchange fields;
+    failing that, the row naming the most (the earliest on a tie).
 
-    Scoring beats "first match": a title row or the upper half of a two-row header may
-    mention 绩效指标, the real header names 一级/二级/三级/指标值 and wins.
+    Not simply "the most": with two tables pasted one under another, a second header naming more
+    columns won, and the first table's rows above it were dropped without a word (the
+    :class:`Framer` follows a later header). Not simply "the first match" either: a title row or a
+    form's label row (项目名称 | X | 年度目标 | Y) may name a field or two; the upper row of a two-row
+    header is merged with the lower one by the :class:`Framer`.
     """
     best: tuple[Any, HeaderMap] | None = None
     for key, cells in candidates:
         header = match_header(cells)
+        if header and len(header.fields) >= FULL_HEADER_FIELDS:
+            return key, header
         if header and (best is None or len(header.fields) > len(best[1].fields)):
             best = (key, header)
     return best
@@ -585,11 +593,13 @@ def fit_row(cells: Sequence[str], width: int, path: Path, location: str,
     """``cells`` padded or cut to ``width``; ``None`` (and an error) when the cut would lose text.
 
     Cells beyond the header are export residue when blank and a misaligned row otherwise: reading
-    the row anyway would put its values under the wrong headers or drop them.
+    the row anyway would put its values under the wrong headers or drop them. A header row of a
+    wider table stacked below is cut instead: the :class:`Framer` then reads the rows below by its
+    columns, and their cells beyond the first header's width are refused here as usual.
     """
     if len(cells) <= width:
         return [*cells, *[""] * (width - len(cells))]
-    if any(cell.strip() for cell in cells[width:]):
+    if any(cell.strip() for cell in cells[width:]) and _header_row(list(cells)) is None:
         errors.append(InputError(str(path), f"text beyond the header's {width} columns: row not read "
                                             "(a stray delimiter or a shifted row?)", location))
         return None
