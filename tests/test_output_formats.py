@@ -25,7 +25,7 @@ def test_score_writes_every_registered_suffix(iqc, tmp_path: Path, suffix: str) 
 def test_parse_writes_exactly_the_row_formats(iqc, tmp_path: Path, fmt) -> None:
     source = tmp_path / "rows.csv"
     source.write_text(ROWS, encoding="utf-8")
-    code, err = iqc("parse", source, "-o", tmp_path / f"rows{fmt.suffix}")
+    code, err = iqc("parse", source, "-o", tmp_path / f"parsed{fmt.suffix}")  # rows.csv itself: refused
     assert (code == 0) == fmt.rows, err
 
 

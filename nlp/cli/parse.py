@@ -49,7 +49,11 @@ def run(args: argparse.Namespace) -> int:
         _say(f"iqc parse: {error}")
         return EXIT_USAGE
 
-    paths, missing = expand_inputs(args.inputs, output=args.output)
+    try:
+        paths, missing = expand_inputs(args.inputs, output=args.output)
+    except ValueError as error:
+        _say(f"iqc parse: {error}")
+        return EXIT_USAGE
     outcome = BatchOutcome()
     header = pd.DataFrame(columns=list(ALL_COLUMNS), dtype=str)  # the header even with no rows
     try:

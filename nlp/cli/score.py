@@ -111,7 +111,10 @@ def run(args: argparse.Namespace) -> int:
         return failed(error)
     except ValueError as error:
         return failed(error, EXIT_USAGE)
-    paths, missing = expand_inputs(args.inputs, output=output)
+    try:
+        paths, missing = expand_inputs(args.inputs, output=output)
+    except ValueError as error:
+        return failed(error, EXIT_USAGE)
     for error in missing:
         print(f"iqc: {error}", file=sys.stderr)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from nlp.readers import jsonl, tabular
-from nlp.readers.base import InputError, Skipped, TableInfo
+from nlp.readers.base import OUTPUT_REASON, InputError, Skipped, TableInfo
 from nlp.readers.tabular import FileRead
 from nlp.records import ALL_COLUMNS, IndicatorRow
 
@@ -37,20 +37,46 @@ def expand_inputs(specs: Sequence[str], output: Path | None = None) -> tuple[lis
     A spec that matches nothing becomes an :class:`InputError`, so a typo is reported rather
     than silently parsing fewer files. A file named twice (``a.csv`` and ``/abs/a.csv``, or
     through a folder and a glob) is read once; ``output``, the run's own output, is never an
-    input (a re-run writing into its input folder would otherwise read its last result). Hidden
-    files and Excel's ``~$`` lock files are ignored inside folders and globs.
+    input (a re-run writing into its input folder would otherwise read its last result). But a file
+    named as an input *and* as the output, or an input table the output would replace (found in a
+    folder or by a glob, and not an earlier output), is a slip that would overwrite the user's data:
+    ``ValueError``, before anything is read or written. Hidden files and Excel's ``~$`` lock files
+    are ignored inside folders and globs.
     """
     files: dict[Path, Path] = {}
     errors: list[InputError] = []
     excluded = output.resolve() if output else None
     for spec in specs:
+        if excluded is not None and _is_file_entry(Path(spec)) and Path(spec).resolve() == excluded:
+            raise ValueError(f"{spec} is both an input and the output: nothing was read or written (give another -o)")
         found = _expand(spec)
         if not found:
             errors.append(InputError(spec, _nothing_found(spec)))
         for path in found:
             files.setdefault(path.resolve(), path)
-    files.pop(excluded, None)  # type: ignore[arg-type]
+    previous = files.pop(excluded, None)  # type: ignore[arg-type]
+    if previous is not None and not _is_previous_output(previous):
+        raise ValueError(f"{previous} is in the inputs and is not an iqc output: writing the output there would "
+                         "overwrite it; nothing was read or written (give another -o)")
     return list(files.values()), errors
+
+
+def _is_previous_output(path: Path) -> bool:
+    """An output of an earlier run, safe to replace: a scored output (its readers skip it as one),
+    an ``iqc parse`` output (the interchange columns first, in order), or a file with no text (an
+    output of no rows is a bare BOM)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+        if len(head) < 4096 and not head.lstrip(b"\xef\xbb\xbf").strip():
+            return True
+        first_line = head.decode("utf-8-sig", errors="replace").splitlines()[0]
+        if tuple(first_line.split("\t" if path.suffix.lower() == ".tsv" else ",")[:len(ALL_COLUMNS)]) == ALL_COLUMNS:
+            return True
+        read = read_file(path)
+    except (InputError, OSError):
+        return False
+    return any(part.reason == OUTPUT_REASON for part in read.skipped)
 
 
 def _expand(spec: str) -> list[Path]:

@@ -28,7 +28,7 @@ from typing import IO, Any
 import pandas as pd
 
 from nlp.limits import ANALYSED_CELL_CHARS, MAX_COLUMNS
-from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped, TableInfo
+from nlp.readers.base import OUTPUT_REASON, OUTPUT_WORKBOOK_MARK, RUBRIC_REASON, InputError, Skipped, TableInfo
 from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
 from nlp.records import ALL_COLUMNS
@@ -684,6 +684,9 @@ def read_workbook(path: Path, chunk_size: int | None = None) -> FileRead:
 def _header_sheets(path: Path, workbook: Any) -> tuple[FileRead, list[tuple[Any, int, HeaderMap]]]:
     """The sheets with an indicator header; the others are listed in ``skipped`` (or ``errors``)."""
     read, found = FileRead(path, iter(())), []
+    if workbook.properties.description == OUTPUT_WORKBOOK_MARK:
+        read.skipped.append(Skipped(str(path), "workbook", OUTPUT_REASON))
+        return read, found
     for sheet in workbook.worksheets:
         header = pick_header(
             (number, [cell_text(value) for value in values])

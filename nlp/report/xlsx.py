@@ -27,6 +27,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from nlp.codes import catalogue, precedence
 from nlp.report.accumulator import GroupStats, ScoredRow
+from nlp.readers.base import OUTPUT_WORKBOOK_MARK
 from nlp.report.rows import FLAG_COLUMNS
 from nlp.report.settings import ReportSettings
 from nlp.report.writer import ReportWriter
@@ -70,6 +71,7 @@ class XlsxReportWriter(ReportWriter):
                                               dir=self.target.path.parent))
         options = {**WORKBOOK_OPTIONS, "tmpdir": str(self._staging)}
         self._book = xlsxwriter.Workbook(str(self.target.tmp), options)
+        self._book.set_properties({"comments": OUTPUT_WORKBOOK_MARK})  # so no reader takes it for input
         self._styles = _Styles.create(self._book, self.settings)
         self._main: _SheetSeries | None = None
         self._comments_left = self.settings.max_comments
