@@ -47,3 +47,16 @@ def test_no_sheet_of_a_scored_workbook_is_read_as_input(folder: Path) -> None:
     main(["score", str(folder), "-o", str(folder / "review.xlsx"), "--quiet"])
     read = read_file(folder / "review.xlsx")
     assert list(read.frames) == [] and [part.location for part in read.skipped] == ["workbook"]
+
+
+def test_a_baseline_never_replaces_an_input_nor_reads_as_one(folder: Path, tmp_path: Path) -> None:
+    """--write-baseline onto the input table replaced it (exit 0); written into the input folder, the
+    next run read its lines as indicator rows (they have a level3 key)."""
+    table = folder / "a.csv"
+    assert main(["score", str(table), "-o", str(tmp_path / "out.csv"), "--write-baseline", str(table),
+                 "--quiet"]) == EXIT_USAGE
+    assert table.read_text(encoding="utf-8") == TABLE
+    assert main(["score", str(folder), "-o", str(tmp_path / "out.csv"), "--write-baseline",
+                 str(folder / "known.jsonl"), "--quiet"]) == EXIT_OK
+    read = read_file(folder / "known.jsonl")
+    assert list(read.frames) == [] and "baseline" in read.skipped[0].reason

@@ -115,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
         paths, missing = expand_inputs(args.inputs, output=output)
     except ValueError as error:
         return failed(error, EXIT_USAGE)
+    if clash := _baseline_clash(args.write_baseline, paths, output):
+        return failed(clash, EXIT_USAGE)
     for error in missing:
         print(f"iqc: {error}", file=sys.stderr)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
@@ -136,6 +138,14 @@ def run(args: argparse.Namespace) -> int:
         _summary(args, outcome, output)
     baseline_failed = args.write_baseline is not None and not _write_baseline(args, outcome)
     return EXIT_INPUT_FAILED if (outcome.failures or missing or baseline_failed) else EXIT_OK
+
+
+def _baseline_clash(baseline: Path | None, inputs: list[Path], output: Path) -> str:
+    """Why ``--write-baseline`` cannot go where it was asked, or "": it would replace an input (a
+    table, or a file of an input folder that the next run would read as one) or the output."""
+    if baseline is None or baseline.resolve() not in {path.resolve() for path in [*inputs, output]}:
+        return ""
+    return f"--write-baseline {baseline} is also an input or the output: nothing was read or written"
 
 
 def _write_baseline(args: argparse.Namespace, outcome: BatchOutcome) -> bool:

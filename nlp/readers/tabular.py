@@ -28,12 +28,15 @@ from typing import IO, Any
 import pandas as pd
 
 from nlp.limits import ANALYSED_CELL_CHARS, MAX_COLUMNS
-from nlp.readers.base import OUTPUT_REASON, OUTPUT_WORKBOOK_MARK, RUBRIC_REASON, InputError, Skipped, TableInfo
+from nlp.readers.base import (BASELINE_REASON, OUTPUT_REASON, OUTPUT_WORKBOOK_MARK, RUBRIC_REASON, InputError,
+                              Skipped, TableInfo)
 from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
 from nlp.records import ALL_COLUMNS
 from nlp.schema import FAMILIES
 
+#: Keys every line of a ``--write-baseline`` file has (it also has ``level3``, so it would read as rows).
+BASELINE_MARKERS = frozenset({"fingerprint", "code"})
 #: Columns that only a scored output has, by every version of ``iqc score`` (see :func:`skip_reason`).
 OUTPUT_MARKERS = frozenset({*(f"flag_{family}" for family in FAMILIES), "risk", "codes"})
 
@@ -175,12 +178,15 @@ def skip_reason(names: Sequence[str]) -> str | None:
     """Why a table with this header is not read as targets, or ``None`` when it is.
 
     Scoring columns (评分标准, 得分 …) mark an evaluation rubric; the scored columns of
-    ``iqc score`` mark one of our own outputs (left in an input folder, it must not be re-read).
+    ``iqc score`` mark one of our own outputs, and fingerprint + code a baseline it wrote (left in
+    an input folder, neither must be re-read as indicators).
     """
     if any(is_rubric_header(name) for name in names):
         return RUBRIC_REASON
     if OUTPUT_MARKERS <= set(names):
         return OUTPUT_REASON
+    if BASELINE_MARKERS <= set(names):
+        return BASELINE_REASON
     return None
 
 
