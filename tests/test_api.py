@@ -259,6 +259,17 @@ def test_unreadable_upload_is_422(client: TestClient, name: str, data: bytes) ->
     assert name in error["message"] and "/tmp" not in error["message"]
 
 
+def test_score_file_says_what_reading_noticed(client: TestClient) -> None:
+    """Two exports pasted one under another: the repeated header is left out, and the client is told
+    so, as the command line would be (before, the reading notes were lost in the API)."""
+    pasted = CSV + CSV.splitlines()[0] + "\nr3,数量指标,培训人次,≥300人次\n"
+    body = client.post("/v1/score/file", files={"file": ("pasted.csv", pasted.encode())}).json()
+    assert [row["row_id"] for row in body["rows"]] == ["r1", "r2", "r3"]
+    assert len(body["warnings"]) == 1 and body["warnings"][0].startswith("pasted.csv (line 4): the header row appears again")
+    clean = client.post("/v1/score/file", files={"file": ("t.csv", CSV.encode())}).json()
+    assert clean["warnings"] == []
+
+
 def test_score_file_errors(client: TestClient) -> None:
     assert_error(client.post("/v1/score/file"), 422, "missing_field", "body.file")
     assert_error(client.post("/v1/score/file", params={"format": "pdf"}, files={"file": ("t.csv", CSV.encode())}),

@@ -136,6 +136,8 @@ class ScoreResponse(BaseModel):
 
 class FileScoreResponse(ScoreResponse):
     file: str = Field(description="name of the uploaded file")
+    warnings: list[str] = Field(default_factory=list, description="what reading the file noticed and handled, "
+                                "e.g. a repeated header row left out (the command line prints the same lines)")
 
 
 class CodeExamples(BaseModel):

@@ -110,13 +110,14 @@ def score_file(
     format: Annotated[Literal["json", "xlsx"] | None, Query(description="overrides Accept")] = None,
     accept: Annotated[str, Header()] = "",
 ) -> FileScoreResponse | Response:
-    scored = scorer.score_frame(read_upload(file, settings))
+    frame, warnings = read_upload(file, settings)
+    scored = scorer.score_frame(frame)
     name = file.filename or "upload"
     if format == "xlsx" or (format is None and XLSX_MEDIA_TYPE in accept):
         return Response(scored_workbook(scored), media_type=XLSX_MEDIA_TYPE,
                         headers={"Content-Disposition": _attachment(name)})
     rows = [row_result(r) for r in scored.to_dict("records")]
-    return FileScoreResponse(model_version=_version(scorer), file=name, rows=rows)
+    return FileScoreResponse(model_version=_version(scorer), file=name, rows=rows, warnings=warnings)
 
 
 def _version(scorer: Scorer) -> str:

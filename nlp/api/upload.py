@@ -12,6 +12,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from fastapi import UploadFile
@@ -19,21 +20,27 @@ from fastapi import UploadFile
 from nlp.api.errors import ApiError
 from nlp.api.settings import ApiSettings
 
+if TYPE_CHECKING:
+    from nlp.readers.base import InputError
+
 log = logging.getLogger(__name__)
 
 _UNSAFE = re.compile(r"[^\w.\-]+")
 
 
-def read_upload(upload: UploadFile, settings: ApiSettings) -> pd.DataFrame:
-    """All indicator rows of ``upload``; ``row_id`` defaults to the 1-based row position."""
+def read_upload(upload: UploadFile, settings: ApiSettings) -> tuple[pd.DataFrame, list[str]]:
+    """All indicator rows of ``upload`` (``row_id`` defaults to the 1-based row position), and what
+    the readers warned about (a repeated header row left out, a header with other columns
+    followed…): the client is told whatever the command line would have said."""
     name = upload.filename or "upload"
+    warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="iqc-upload-") as tmp:
         path = Path(tmp) / _safe_name(name)
         with path.open("wb") as out:
             shutil.copyfileobj(upload.file, out)
-        frame = _read_rows(path, name, settings.max_rows)
+        frame = _read_rows(path, name, settings.max_rows, warnings)
     _check_cells(frame, settings.max_cell_chars)
-    return _with_row_ids(frame)
+    return _with_row_ids(frame), warnings
 
 
 def _safe_name(name: str) -> str:
@@ -43,7 +50,7 @@ def _safe_name(name: str) -> str:
     return (_UNSAFE.sub("_", stem)[:80].lstrip(".") or "upload") + _UNSAFE.sub("", suffix)[:10]
 
 
-def _read_rows(path: Path, name: str, max_rows: int) -> pd.DataFrame:
+def _read_rows(path: Path, name: str, max_rows: int, warnings: list[str]) -> pd.DataFrame:
     from nlp.readers import read_file
     from nlp.readers.base import InputError
 
@@ -60,9 +67,9 @@ def _read_rows(path: Path, name: str, max_rows: int) -> pd.DataFrame:
         if read.errors:  # a request is all or nothing: no row is dropped without the client knowing
             first, more = read.errors[0], len(read.errors) - 1
             raise InputError(first.file, first.message + (f" (and {more} more)" if more else ""), first.location)
+        warnings.extend(_described(name, warning) for warning in read.warnings)
     except InputError as exc:
-        where = f" (line {exc.location})" if exc.location.isdigit() else (f" ({exc.location})" if exc.location else "")
-        raise ApiError(422, "unreadable_file", f"{name}{where}: {exc.message}", "file") from None
+        raise ApiError(422, "unreadable_file", _described(name, exc), "file") from None
     except ApiError:
         raise
     except Exception as exc:  # untrusted bytes: any parser failure is the upload's fault
@@ -73,6 +80,13 @@ def _read_rows(path: Path, name: str, max_rows: int) -> pd.DataFrame:
         why = f" (skipped: {read.skipped[0].reason})" if read.skipped else ""
         raise ApiError(422, "unreadable_file", f"{name}: no indicator rows found{why}", "file")
     return pd.concat(frames, ignore_index=True)
+
+
+def _described(name: str, problem: InputError) -> str:
+    """A reader's message about the upload, naming it as the client did (not its temp copy)."""
+    where = problem.location
+    where = f" (line {where})" if where.isdigit() else (f" ({where})" if where else "")
+    return f"{name}{where}: {problem.message}"
 
 
 def _check_cells(frame: pd.DataFrame, limit: int) -> None:

@@ -67,7 +67,8 @@ def open_batch(file: UploadFile, request: Request, store: StoreDep) -> dict[str,
     rows = scored_jsonl_rows(file.file.read())
     if rows is None:
         file.file.seek(0)
-        rows = request.app.state.scorer.score_frame(read_upload(file, request.app.state.settings)).to_dict("records")
+        frame, _ = read_upload(file, request.app.state.settings)  # the page shows findings, not reading notes
+        rows = request.app.state.scorer.score_frame(frame).to_dict("records")
     items = review_items(rows)
     batch_id = store.add_batch(file.filename or "upload", items)
     return {"id": batch_id, "name": file.filename or "upload", "rows": len(rows), "findings": len(items)}
