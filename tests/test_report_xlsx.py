@@ -177,3 +177,15 @@ def test_comments_capped_but_cells_still_highlighted(tmp_path, frame) -> None:
     assert 5 <= len(comments) < 5 + len(FAMILIES) + 1
     last = int(frame.index[frame["flag_unmeasurable"] == 1][-1]) + 2
     assert sheet.cell(last, _column(sheet, "flag_unmeasurable")).fill.fill_type == "solid"
+
+
+def test_a_cell_over_excels_limit_is_cut_visibly(frame: pd.DataFrame, tmp_path: Path) -> None:
+    """xlsxwriter cut a 2M-character cell at 32,767 without a word; the cell now says it was cut."""
+    from nlp.report.xlsx import CUT_MARK, EXCEL_CELL_CHARS
+
+    long = frame.head(3).copy()
+    long.loc[long.index[1], "description"] = "很" * 100_000
+    sheet = openpyxl.load_workbook(_write(tmp_path / "long.xlsx", long), read_only=True)[SETTINGS.sheets["main"]]
+    cells = [row["description"] or "" for row in _records(sheet)]
+    assert len(cells[1]) == EXCEL_CELL_CHARS and cells[1].endswith(CUT_MARK) and cells[1].startswith("很很")
+    assert not any(cell.endswith(CUT_MARK) for cell in (cells[0], cells[2]))

@@ -53,6 +53,9 @@ LEGEND_COLUMNS: tuple[str, ...] = (
     "example_good", "count",
 )
 ALL_PROJECTS = "（全部项目）"
+#: Excel's limit of characters in a cell, and what ends a cell cut to it.
+EXCEL_CELL_CHARS = 32_767
+CUT_MARK = "……（超过Excel单元格32767字上限，此处截断；CSV/JSONL输出保留全文）"
 #: Columns the reviewer fills in on the main sheet (read back by ``iqc review import``); the
 #: decision cell offers a drop-down of ``REVIEW_CHOICES``.
 REVIEW_DECISION, REVIEW_COMMENT = "审核结论", "审核意见"
@@ -360,4 +363,12 @@ def _put(sheet: Worksheet, row: int, column: int, value: Any, fmt: Format | None
     elif hasattr(value, "item") and not isinstance(value, str):
         _put(sheet, row, column, value.item(), fmt)
     else:
-        sheet.write_string(row, column, str(value), fmt)
+        sheet.write_string(row, column, _fitted(str(value)), fmt)
+
+
+def _fitted(text: str) -> str:
+    """``text``, or its head with :data:`CUT_MARK` when over Excel's cell limit: xlsxwriter would cut
+    it at 32,767 characters without a word (the CSV/JSONL outputs keep every cell whole)."""
+    if len(text) <= EXCEL_CELL_CHARS:
+        return text
+    return text[: EXCEL_CELL_CHARS - len(CUT_MARK)] + CUT_MARK
