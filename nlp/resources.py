@@ -43,8 +43,21 @@ def models_path(*parts: str) -> Path:
     return project_root().joinpath("models", *parts)
 
 
+class DataFileError(Exception):
+    """A data file that is missing or cannot be parsed; the message is one line naming it."""
+
+
 @lru_cache(maxsize=None)
 def load_toml(relative: str) -> dict[str, Any]:
-    """Parse ``data/<relative>`` once per process."""
-    with data_path(relative).open("rb") as handle:
-        return tomllib.load(handle)
+    """Parse ``data/<relative>`` once per process; :class:`DataFileError` if it cannot be (modules
+    load their lexicons when imported, so without it a wrong ``IQC_HOME`` was a traceback)."""
+    path = data_path(relative)
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        home = os.environ.get("IQC_HOME")
+        hint = f" (IQC_HOME={home} must be a folder holding data/ and models/)" if home else ""
+        raise DataFileError(f"{path}: no such data file{hint}") from None
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise DataFileError(f"{path}: cannot read the data file: {error}") from None

@@ -30,6 +30,10 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "table_codes",
 )
 
+#: The description (``dc:description``) ``iqc score`` gives its workbooks (the readers skip them): every sheet of one is an
+#: output (its triage and legend sheets name 三级指标/指标值 columns but have no scored columns).
+OUTPUT_WORKBOOK_MARK = "indicator-qc scored output"
+
 #: Column of the scored frame holding ``list[Finding]`` as dicts; machine formats (JSONL, API)
 #: emit it, tabular formats render it through ``codes``/``explanation`` and drop it.
 FINDINGS_COLUMN = "findings"

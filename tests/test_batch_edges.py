@@ -332,3 +332,14 @@ def test_an_interrupt_before_the_with_that_owns_a_temp_file_leaves_none(iqc, tmp
     code, err = iqc("score", source, "-o", tmp_path / "out.csv")
     assert code == EXIT_INTERRUPTED and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+@pytest.mark.parametrize("command", [["score", "in.csv", "-o", "out.csv"], ["parse", "in.csv", "-o", "out.csv"], ["train"]])
+def test_a_wrong_iqc_home_is_one_line(tmp_path: Path, command: list[str]) -> None:
+    """IQC_HOME without data/: modules load their lexicons on import, which was a traceback (two)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "IQC_HOME": str(tmp_path / "nowhere")}
+    done = subprocess.run([sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main())", *command],
+                          env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == EXIT_USAGE
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert f"IQC_HOME={tmp_path / 'nowhere'} must be a folder holding data/ and models/" in done.stderr

@@ -12,9 +12,6 @@ RUBRIC_REASON = "绩效评价评分表(scoring rubric), not a target table"
 BUDGET_REASON = "预算收支表(budget table), not an indicator table"
 OUTPUT_REASON = "an iqc score output (it has the scored columns), not an input"
 BASELINE_REASON = "an iqc baseline (--write-baseline: fingerprint and code), not an input"
-#: The description (``dc:description``) ``iqc score`` gives its workbooks: every sheet of one is an
-#: output (its triage and legend sheets name 三级指标/指标值 columns but have no scored columns).
-OUTPUT_WORKBOOK_MARK = "indicator-qc scored output"
 
 
 class InputError(Exception):

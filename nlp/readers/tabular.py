@@ -28,12 +28,11 @@ from typing import IO, Any
 import pandas as pd
 
 from nlp.limits import ANALYSED_CELL_CHARS, MAX_COLUMNS
-from nlp.readers.base import (BASELINE_REASON, OUTPUT_REASON, OUTPUT_WORKBOOK_MARK, RUBRIC_REASON, InputError,
-                              Skipped, TableInfo)
+from nlp.readers.base import BASELINE_REASON, OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped, TableInfo
 from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
 from nlp.records import ALL_COLUMNS
-from nlp.schema import FAMILIES
+from nlp.schema import FAMILIES, OUTPUT_WORKBOOK_MARK
 
 #: Keys every line of a ``--write-baseline`` file has (it also has ``level3``, so it would read as rows).
 BASELINE_MARKERS = frozenset({"fingerprint", "code"})

@@ -27,11 +27,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from nlp.codes import catalogue, precedence
 from nlp.report.accumulator import GroupStats, ScoredRow
-from nlp.readers.base import OUTPUT_WORKBOOK_MARK
 from nlp.report.rows import FLAG_COLUMNS
 from nlp.report.settings import ReportSettings
 from nlp.report.writer import ReportWriter
-from nlp.schema import FAMILIES, FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN
+from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_WORKBOOK_MARK, TABLE_FINDINGS_COLUMN
 
 WORKBOOK_OPTIONS = {
     "constant_memory": True,
