@@ -153,6 +153,30 @@ def test_docx_without_indicator_table_is_reported(tmp_path: Path, iqc) -> None:
     assert code == EXIT_INPUT_FAILED and "no indicator columns" in err
 
 
+def test_docx_two_row_header_with_merged_cells_is_one_header(tmp_path: Path, iqc) -> None:
+    """绩效指标 merged across 一级/二级/三级 and 指标值 merged down two rows: the lower row alone
+    (3 columns wide) was taken as the header, and every row was refused as text beyond it."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("项目名称：道路养护")
+    table = document.add_table(rows=4, cols=5)
+    for column, text in enumerate(["", "", "", "", "备注"]):
+        table.cell(0, column).text = text
+    table.cell(0, 0).merge(table.cell(0, 2)).text = "绩效指标"
+    table.cell(0, 3).merge(table.cell(1, 3)).text = "指标值"
+    for row, cells in enumerate([["一级指标", "二级指标", "三级指标"], ["产出指标", "数量指标", "养护里程", "120公里", ""],
+                                 ["", "质量指标", "验收合格率", "100%", "抽查"]], 1):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+    document.save(str(tmp_path / "merged.docx"))
+    code, err = iqc("parse", tmp_path / "merged.docx", "-o", tmp_path / "rows.csv")
+    rows = pd.read_csv(tmp_path / "rows.csv", dtype=str, keep_default_na=False)
+    assert code == 0, err
+    assert rows[["level1", "level2", "level3", "target_value", "备注"]].values.tolist() == [
+        ["产出指标", "数量指标", "养护里程", "120公里", ""], ["产出指标", "质量指标", "验收合格率", "100%", "抽查"]]
+
+
 def test_folder_scan_reads_every_format(tmp_path: Path, iqc) -> None:
     folder = tmp_path / "in"
     folder.mkdir()

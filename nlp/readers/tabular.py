@@ -160,12 +160,18 @@ def pick_header(candidates: Iterable[tuple[Any, Sequence[str]]]) -> tuple[Any, H
     Not simply "the most": with two tables pasted one under another, a second header naming more
     columns won, and the first table's rows above it were dropped without a word (the
     :class:`Framer` follows a later header). Not simply "the first match" either: a title row or a
-    form's label row (项目名称 | X | 年度目标 | Y) may name a field or two; the upper row of a two-row
-    header is merged with the lower one by the :class:`Framer`.
+    form's label row (项目名称 | X | 年度目标 | Y) may name a field or two. A header row right below
+    another is read with it (:func:`_merged`): the upper row of a two-row header may name too few
+    fields to be taken alone, and the lower one alone would lose its columns (指标值 merged down).
+    ``candidates`` are consecutive rows of one reading.
     """
     best: tuple[Any, HeaderMap] | None = None
+    above: HeaderMap | None = None  # the header the candidate just before was, if any
     for key, cells in candidates:
         header = match_header(cells)
+        if header and above:
+            header = _merged(above, header)  # a two-row header: 绩效指标 | 指标值 above 一级/二级/三级
+        above = header
         if header and len(header.fields) >= FULL_HEADER_FIELDS:
             return key, header
         if header and (best is None or len(header.fields) > len(best[1].fields)):
@@ -474,9 +480,14 @@ def _merged(upper: HeaderMap, lower: HeaderMap) -> HeaderMap:
             taken.add(high)
             names.append(high)
         else:
-            names.append(_unique(low if not low.startswith("column") else high, column, taken))
+            names.append(_unique(high if _generic(low) else low, column, taken))
     factor = lower.budget_factor if "budget_wan" in lower.names else upper.budget_factor
     return HeaderMap(tuple(names), factor)
+
+
+def _generic(name: str) -> bool:
+    """A header name for a blank header cell (``column<N>``, see :func:`_unique`), or none at all."""
+    return not name or re.fullmatch(r"column\d+(\.\d+)?", name) is not None
 
 
 def _same_layout(header: HeaderMap, current: HeaderMap) -> bool:
@@ -522,12 +533,13 @@ def locate_text_table(path: Path) -> TextTable | None:
     has no indicator header, which for a ``.txt`` may mean it is a document instead.
     """
     encoding = detect_encoding(path)
-    candidates = []
+    readings = []
     for delimiter in _DELIMITERS:
         with path.open(encoding=encoding, newline="") as handle:
-            candidates += [((record, delimiter, line), cells) for record, line, cells
-                           in _head_records(_csv_reader(handle, delimiter))]
-    found = pick_header(sorted(candidates, key=lambda candidate: candidate[0][0]))
+            readings.append(pick_header([((record, delimiter, line), cells) for record, line, cells
+                                         in _head_records(_csv_reader(handle, delimiter))]))
+    found = max((found for found in readings if found), default=None,
+                key=lambda found: (len(found[1].fields), -found[0][0]))
     if found is None:
         return None
     (record, delimiter, line), header = found
