@@ -345,12 +345,12 @@ class Framer:
         in force when no data came since it, else a repeat, a new layout or a rubric."""
         (first, line), *lower = self._pending
         self._pending = []
-        continued = not self._data_since_header  # right below the header in force: its next row
+        continued = not self._data_since_header and not self._rubric  # right below the header in force
         header = _merged(self.header, first) if continued else first
         for row, _ in lower:
             header = _merged(header, row)
         self._data_since_header = False
-        if continued and not self._rubric and not skip_reason(header.names):
+        if continued and not skip_reason(header.names):
             self.header = header
         else:
             self._adopt(header, line)
