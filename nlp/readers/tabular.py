@@ -314,8 +314,9 @@ class Framer:
             parts.append(part)
             if header_row is not None:
                 self._pending.append((header_row, lines[end]))
-        frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-        return frame.fillna("") if len(parts) > 1 else frame
+        if len(parts) == 1:
+            return parts[0]
+        return pd.concat(parts, ignore_index=True).fillna("")  # a new layout may bring other extra columns
 
     def _runs(self, raw: pd.DataFrame) -> Iterator[tuple[int, int, HeaderMap | None]]:
         """(start, end, header at ``end``) of the rows between header rows, in order; the last run
@@ -324,9 +325,9 @@ class Framer:
         start, probes = 0, None
         candidates: list[int] = []
         while True:
-            if probes != self._probes():
-                probes = self._probes()
-                candidates = [start + i for i in _header_like_rows(raw.iloc[start:], probes)]
+            current = self._probes()
+            if current != probes:
+                probes, candidates = current, [start + i for i in _header_like_rows(raw.iloc[start:], current)]
             found = next(((i, header) for i in candidates
                           if i >= start and (header := _header_row(raw.iloc[i].tolist())) is not None), None)
             if found is None:
@@ -455,7 +456,7 @@ def _header_like_rows(raw: pd.DataFrame, probes: tuple[int, ...]) -> list[int]:
     for column in probes:
         if column < raw.shape[1]:
             hits |= raw.iloc[:, column].str.fullmatch(_header_cell())
-    return [i for i, hit in enumerate(hits.to_numpy(dtype=bool)) if hit]
+    return hits.to_numpy(dtype=bool).nonzero()[0].tolist()
 
 
 def _header_row(cells: list[str]) -> HeaderMap | None:
