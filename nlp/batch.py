@@ -13,7 +13,6 @@ threads of the GIL and the workers wait.)
 """
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import pickle
 import signal
@@ -24,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
-from multiprocessing.pool import AsyncResult, Pool
+from multiprocessing.pool import TERMINATE, AsyncResult, Pool
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -246,10 +245,10 @@ class WorkerPool:
 
     When a worker dies (the kernel's out-of-memory killer, ``kill -9``) the pool starts another
     and waits for the dead one's chunk forever; so a result is awaited a little at a time, and a
-    worker of the first ones gone ends the batch. (``concurrent.futures``' pool fails its pending
-    results by itself, but in one of 25 runs of ``tests/test_batch_edges.py``'s killed-worker test a
-    surviving worker stayed blocked on the result queue's lock, which the killed one had held; this
-    pool passed 30 of 30.)
+    worker of the first ones gone ends the batch (see :func:`_abandon` for how the pool is then
+    stopped). (``concurrent.futures``' pool fails its pending results by itself, but in one of 25
+    runs of ``tests/test_batch_edges.py``'s killed-worker test a surviving worker stayed blocked on
+    the result queue's lock, which the killed one had held.)
     """
 
     pool: Pool
@@ -286,24 +285,34 @@ def worker_pool(jobs: int, setup: Setup) -> Iterator[WorkerPool | None]:
     with context.Pool(jobs, initializer=_init_worker, initargs=(setup,)) as pool:
         try:
             yield WorkerPool(pool, tuple(p for p in multiprocessing.active_children() if p not in others))
-        except EngineError:  # a worker died, perhaps holding the task queue's lock
-            _free_task_queue(pool)
+        except EngineError:  # a worker died, perhaps holding one of the pool's locks
+            _abandon(pool)
             raise
 
 
-def _free_task_queue(pool: Pool) -> None:
-    """Release the pool's task-queue lock, which a dead worker may hold.
+def _abandon(pool: Pool) -> None:
+    """Stop a pool one of whose workers died, without ``Pool.terminate``, which can wait forever.
 
-    An idle worker waits for its next chunk holding that lock; killed then, it never releases it,
-    and ``Pool.terminate`` (leaving the ``with``) waits for the lock forever (reproduced: 1 of 3
-    runs killing an idle worker). The lock is a semaphore that any process may release; releasing
-    a free one raises ``ValueError``. CPython's ``Pool`` keeps it as ``_inqueue._rlock``: a private
-    attribute, so it is looked up defensively.
+    A worker killed while it held a queue lock never releases it: an idle one holds the task
+    queue's while it waits for a chunk (1 of 3 runs killing idle workers hung), a busy one the
+    result queue's while it sends a result, and ``terminate`` takes both; killed mid-result, it
+    also leaves the pool's result thread waiting for the rest of a message that never comes (a CI
+    run and 1 of ~80 local runs of the killed-worker test hung so). So the pool stops replacing
+    workers, the others are killed, and its finaliser is cancelled: leaving the ``with`` returns at
+    once, and the pool's daemon threads end with the process. CPython keeps these as
+    ``Pool._worker_handler``, ``Pool._pool`` and ``Pool._terminate``: private attributes, looked
+    up defensively.
     """
-    lock = getattr(getattr(pool, "_inqueue", None), "_rlock", None)
-    if lock is not None:
-        with contextlib.suppress(ValueError):
-            lock.release()
+    handler = getattr(pool, "_worker_handler", None)
+    if handler is not None:
+        handler._state = TERMINATE  # no more replacement workers
+    for process in list(getattr(pool, "_pool", ())):
+        if process.exitcode is None:
+            process.kill()
+            process.join(timeout=5)
+    finaliser = getattr(pool, "_terminate", None)
+    if finaliser is not None:
+        finaliser.cancel()
 
 
 def pooled(tasks: Iterator[Task], jobs: int, setup: Setup, pool: WorkerPool | None) -> Iterator[Checked]:
