@@ -125,7 +125,8 @@ def test_a_killed_worker_fails_the_batch_instead_of_hanging_it(tmp_path: Path) -
     _assert_stopped_in_one_line(process, err, tmp_path)
 
 
-@pytest.mark.parametrize("args", [["serve", "--port", "99999"], ["train", "--folds", "1"], ["score", "x", "-o", "y.csv", "--chunk-rows", "0"]])
+@pytest.mark.parametrize("args", [["serve", "--port", "99999"], ["train", "--folds", "1"], ["score", "x", "-o", "y.csv", "--chunk-rows", "0"],
+                                  ["score", "x", "-o", "y.csv", "--jobs", "-3"]])
 def test_bad_arguments_are_usage_errors(args: list[str], capsys) -> None:
     from nlp.cli import main
 

@@ -34,15 +34,21 @@ def output_failed(output: Path, error: OSError) -> int:
     return failed(f"cannot write {output}: {error.strerror or error}; nothing was written")
 
 
-def positive_int(text: str) -> int:
-    """An argparse ``type`` for counts (workers, chunk rows): a usage error below 1, not a traceback."""
+def whole_number(text: str, minimum: int = 0) -> int:
+    """An argparse ``type`` for counts: a usage error below ``minimum`` or for a non-number, not a
+    traceback (``--jobs -3`` used to mean "all cores" without a word)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type`` for counts that cannot be 0 (workers, chunk rows)."""
+    return whole_number(text, minimum=1)
 
 
 def build_parser() -> argparse.ArgumentParser:

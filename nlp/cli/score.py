@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, failed, output_failed, positive_int
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, failed, output_failed, positive_int, whole_number
 from nlp.engines import ENGINES
 from nlp.output_formats import FORMATS
 
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="output file: " + ", ".join(f"{s} ({f.description})" for f in FORMATS for s in f.suffixes))
     parser.add_argument("--format", choices=[f.name for f in FORMATS], default=None,
                         help="output format when OUT's suffix does not say it")
-    parser.add_argument("--jobs", type=int, default=1,
+    parser.add_argument("--jobs", type=whole_number, default=1,
                         help="worker processes (default 1; 0 = all cores; not used with --scheduler: "
                              "the cluster's workers score)")
     parser.add_argument("--engine", choices=list(ENGINES), default="local",
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         return failed(clash, EXIT_USAGE)
     for error in missing:
         print(f"iqc: {error}", file=sys.stderr)
-    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    jobs = args.jobs or os.cpu_count() or 1
     try:
         rejected = _rejected(args.db)
         engine = make_engine(args.engine, jobs, args.scheduler)
