@@ -13,6 +13,7 @@ The server's CPU (user + system, whole process tree, psutil) is read around each
 
     python benchmarks/api_bench.py                        # the targets of issue 15 (one worker)
     python benchmarks/api_bench.py --reference /tmp/old   # the same phases against an older tree, in turn
+    python benchmarks/api_bench.py --request-helpers 0    # the server without helper processes
     python benchmarks/api_bench.py --listener-check       # --workers 2: uvicorn's listener vs iqc serve
     python benchmarks/api_bench.py --in-process           # scoring CPU a request: scikit-learn vs direct heads, batched
     python benchmarks/api_bench.py --soak-requests hour   # hour-equivalent memory soak
@@ -337,6 +338,8 @@ def run(args: argparse.Namespace) -> None:
     """The load phases against ``iqc serve`` (and, with ``--reference DIR``, against the same
     command run from DIR, phase by phase in turn, so both see the same machine)."""
     c = args.connections
+    if args.request_helpers is not None:  # the environment, so that a --reference tree gets it too
+        os.environ["IQC_REQUEST_HELPERS"] = str(args.request_helpers)
     servers = [("FAKE scorer" if args.fake else "this tree", fake_server if args.fake else iqc_serve(args.workers), ROOT)]
     if args.reference:
         servers.append(("reference", iqc_serve(args.workers), args.reference.resolve()))
@@ -357,7 +360,8 @@ def run(args: argparse.Namespace) -> None:
                                            args.time_limit))
         _, port, server = running[0]
         soaked = soak(server, port, args.soak_requests, c, args.soak_seconds) if args.soak_requests else None
-    report(f"API benchmark — iqc serve --workers {args.workers}, client: asyncio keep-alive connections on the "
+    helpers = os.environ.get("IQC_REQUEST_HELPERS", "data/api.toml's")
+    report(f"API benchmark — iqc serve --workers {args.workers}, request helpers {helpers}, client: asyncio keep-alive connections on the "
            "same machine", [phase for group in zip(*phases.values()) for phase in group])
     if not args.fake:
         print("\n".join(verdicts(phases["this tree"][2], phases["this tree"][3])))
@@ -432,6 +436,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections")
     parser.add_argument("--requests", type=int, default=6000, help="requests in each single-row phase")
     parser.add_argument("--big-requests", type=int, default=7, help="how many 1,000-row requests")
+    parser.add_argument("--request-helpers", type=int, default=None, metavar="N",
+                        help="IQC_REQUEST_HELPERS for every server started (default: the server's own, data/api.toml)")
     parser.add_argument("--soak-requests", type=soak_count, default=0,
                         help=f"memory soak length (0: none); 'hour' = {HOUR_EQUIVALENT} (100 req/s for an hour)")
     parser.add_argument("--soak-seconds", type=float, default=900, help="time cap of the soak")

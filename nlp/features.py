@@ -58,7 +58,13 @@ def analyse_frame(frame: pd.DataFrame) -> AnalysedRows:
 def analyse_columns(columns: Columns, facts: list[TableFacts], positions: Iterable[int]) -> AnalysedRows:
     """Analyse the rows at ``positions`` (the scorer passes only the distinct ones)."""
     positions = list(positions)
-    contexts = [build_context(record, facts[i]) for record, i in zip(column_records(columns, positions), positions)]
+    return analyse_records(column_records(columns, positions), [facts[i] for i in positions])
+
+
+def analyse_records(records: list[dict[str, str]], facts: list[TableFacts]) -> AnalysedRows:
+    """Analyse rows given as cells and their table facts: all a row's analysis needs, so rows can
+    be analysed apart from their frame (in another process, :mod:`nlp.helper_pool`)."""
+    contexts = [build_context(record, table) for record, table in zip(records, facts)]
     return AnalysedRows(contexts, [run_rules(ctx) for ctx in contexts])
 
 

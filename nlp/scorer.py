@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,10 +27,10 @@ from nlp.codes import catalogue, family_of, is_default_off, precedence
 from nlp.config import Config, Province
 from nlp.cues import pipeline
 from nlp.copies import Twin
-from nlp.context import (ANALYSED_CELLS, Columns, RowContext, TableFacts, analysis_keys, find_twins,
-                         frame_columns, record_columns, table_facts, table_keys)
+from nlp.context import (ANALYSED_CELLS, Columns, RowContext, TableFacts, analysis_keys, column_records,
+                         find_twins, frame_columns, record_columns, table_facts, table_keys)
 from nlp.explain import locate, readable_feature
-from nlp.features import AnalysedRows, analyse_columns
+from nlp.features import AnalysedRows, analyse_records
 from nlp.linear_heads import LinearHeads
 from nlp.long_cells import Cuts, cut_for_analysis, with_cut_findings
 from nlp.memo import Memo
@@ -37,6 +38,9 @@ from nlp.model import IndicatorModel
 from nlp.resources import models_path
 from nlp.rules import copied_evidence
 from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN, Finding, finding_cells
+
+if TYPE_CHECKING:
+    from nlp.helper_pool import HelperPool
 
 MODEL_CODE = {"boilerplate": "B0", "mismatch": "C0", "unmeasurable": "M0"}
 _QUOTE_LIMIT = 40
@@ -88,6 +92,9 @@ class Scorer:
         self._coefficients = {family: model.head_coefficients(family) for family in FAMILIES}
         self.adjuster = Adjuster(Config(), model.thresholds_)
         self.province = Province()
+        #: Processes holding the same model that share the never-seen rows of a large call
+        #: (:class:`~nlp.helper_pool.HelperPool`; the HTTP API attaches one), or ``None``.
+        self.helpers: HelperPool | None = None
 
     def configure(self, config: Config | None = None, baseline: frozenset[str] = frozenset(),
                   record: bool = False) -> Scorer:
@@ -173,12 +180,26 @@ class Scorer:
                 else:
                     first_row[key] = (g, i)
         if first_row:
-            parts = [analyse_columns(groups[g].analysed, groups[g].facts, [i for _, i in rows])
-                     for g, rows in groupby(first_row.values(), key=itemgetter(0))]
-            fresh = dict(zip(first_row, self._score_analysed(AnalysedRows.concat(parts))))
+            records = [record for g, rows in groupby(first_row.values(), key=itemgetter(0))
+                       for record in column_records(groups[g].analysed, [i for _, i in rows])]
+            facts = [groups[g].facts[i] for g, i in first_row.values()]
+            fresh = dict(zip(first_row, self._score_fresh(records, facts)))
             outputs.update(fresh)
             self._memo.update(fresh)
         return outputs
+
+    def _score_fresh(self, records: list[dict[str, str]], facts: list[TableFacts]) -> list[tuple]:
+        """Outputs of rows no memory answered: here, or a large call's shared with the helper
+        processes (:attr:`helpers`), which give the same outputs."""
+        if self.helpers is not None and self.helpers.worth_sharing(len(records)):
+            return self.helpers.share(self.score_records, records, facts)
+        return self.score_records(records, facts)
+
+    def score_records(self, records: list[dict[str, str]], facts: list[TableFacts]) -> list[tuple]:
+        """Outputs of rows given as analysed cells and table facts, each row on its own (what the
+        helper processes run): its :data:`OUTPUT_COLUMNS` values, then its findings, before the
+        configuration and the twins' names are applied."""
+        return self._score_analysed(analyse_records(records, facts))
 
     def _score_analysed(self, rows: AnalysedRows) -> list[tuple]:
         proba, category_proba, X = self.heads.predict(rows)

@@ -6,8 +6,9 @@ per worker process, each loading the model once in its lifespan.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from fastapi import FastAPI
 
@@ -19,7 +20,10 @@ from nlp.api.deps import Scorer
 from nlp.api.errors import install_error_handlers
 from nlp.api.limits import BodySizeLimit
 from nlp.api.settings import ApiSettings
+from nlp.helper_pool import HelperError, HelperPool
 from nlp.review.routes import install_review
+
+log = logging.getLogger(__name__)
 
 
 def create_app(scorer: Scorer | None = None, settings: ApiSettings | None = None) -> FastAPI:
@@ -47,12 +51,25 @@ def create_app(scorer: Scorer | None = None, settings: ApiSettings | None = None
 def _lifespan(scorer: Scorer | None, settings: ApiSettings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if scorer is None:
-            app.state.scorer = nlp.load(config=settings.config)
-        settle()
-        yield
+        helpers = HelperPool(settings.request_helpers) if scorer is None and settings.request_helpers else None
+        with helpers or nullcontext():
+            if scorer is None:
+                app.state.scorer = nlp.load(config=settings.config)  # while the helpers load theirs
+            if helpers is not None:
+                _attach(helpers, app.state.scorer)
+            settle()
+            yield
 
     return lifespan
+
+
+def _attach(helpers: HelperPool, scorer: Scorer) -> None:
+    """Let ``scorer`` share large requests with ``helpers``; if they could not start, say so once
+    and serve from this process alone, as with ``request_helpers = 0``."""
+    try:
+        helpers.attach(scorer)
+    except HelperError as exc:
+        log.warning("serving without helper processes: %s", exc)
 
 
 def _description(settings: ApiSettings) -> str:

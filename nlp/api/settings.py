@@ -19,8 +19,12 @@ ENV_VARS: dict[str, str] = {
     "max_rows": "IQC_MAX_ROWS",
     "max_body_bytes": "IQC_MAX_BODY_BYTES",
     "max_cell_chars": "IQC_MAX_CELL_CHARS",
+    "request_helpers": "IQC_REQUEST_HELPERS",
 }
+#: The settings that may be 0 (no helper processes); the others must be at least 1.
+MAY_BE_ZERO = frozenset({"request_helpers"})
 API_KEY_ENV = "IQC_API_KEY"
+HELPERS_ENV = ENV_VARS["request_helpers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,20 +34,23 @@ class ApiSettings:
     ``api_key`` is ``None`` when the API is open; when set, every endpoint except
     ``/v1/health`` requires header ``X-API-Key`` with this value. ``config`` is the ``iqc.toml``
     named by ``IQC_CONFIG`` (the server never picks up a stray ``./iqc.toml`` from where it was
-    started), applied to every result.
+    started), applied to every result. ``request_helpers``: helper processes sharing a large
+    request (:mod:`nlp.helper_pool`); settings built in code have none unless asked, the
+    server's come from ``data/api.toml``.
     """
 
     max_rows: int
     max_body_bytes: int
     max_cell_chars: int
+    request_helpers: int = 0
     api_key: str | None = None
     config: Config = field(default_factory=Config)
 
     def __post_init__(self) -> None:
         for name in ENV_VARS:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"ApiSettings.{name} must be a positive integer, got {value!r}")
+            value, least = getattr(self, name), _least(name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"ApiSettings.{name} must be a whole number of at least {least}, got {value!r}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "ApiSettings":
@@ -52,13 +59,20 @@ class ApiSettings:
         values: dict[str, int] = dict(load_toml("api.toml"))
         for name, var in ENV_VARS.items():
             if environ.get(var, "").strip():
-                values[name] = _positive_int(var, environ[var])
+                values[name] = _whole_number(var, environ[var], _least(name))
         config = load_config(Path(environ[CONFIG_ENV])) if environ.get(CONFIG_ENV) else Config()
         return cls(**values, api_key=environ.get(API_KEY_ENV) or None, config=config)
 
 
-def _positive_int(var: str, text: str) -> int:
+def _least(name: str) -> int:
+    return 0 if name in MAY_BE_ZERO else 1
+
+
+def _whole_number(var: str, text: str, least: int) -> int:
     try:
-        return int(text.strip())
+        value = int(text.strip())
     except ValueError:
-        raise ValueError(f"{var} must be a positive integer, got {text!r}") from None
+        raise ValueError(f"{var} must be a whole number of at least {least}, got {text!r}") from None
+    if value < least:
+        raise ValueError(f"{var} must be a whole number of at least {least}, got {text!r}")
+    return value

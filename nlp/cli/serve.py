@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from nlp.cli import EXIT_OK, EXIT_USAGE, positive_int
+from nlp.cli import EXIT_OK, EXIT_USAGE, positive_int, whole_number
 
 APP_FACTORY = "nlp.api.app:create_app"
 
@@ -39,6 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "or ./iqc-review.sqlite3); findings rejected there are left out of /v1 results")
     parser.add_argument("--workers", type=positive_int, default=1,
                         help="worker processes, each with its own copy of the model (default: %(default)s)")
+    parser.add_argument("--request-helpers", type=whole_number, default=None, metavar="N",
+                        help="helper processes per worker that score a large request's never-seen rows beside "
+                             "it, each with its own copy of the model (default: $IQC_REQUEST_HELPERS, else "
+                             "request_helpers in data/api.toml, 1; 0 with --workers above 1)")
     parser.set_defaults(handler=run)
 
 
@@ -46,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from nlp.api.nodelay import NoDelayHTTPProtocol
-    from nlp.api.settings import ApiSettings
+    from nlp.api.settings import HELPERS_ENV, ApiSettings
     from nlp.artifacts import ArtifactError
     from nlp.config import model_thresholds
     from nlp.review.service import DB_ENV
@@ -58,6 +62,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.db is not None:  # the workers build their apps from the environment
         os.environ[DB_ENV] = str(args.db.resolve())
+    if args.request_helpers is not None:
+        os.environ[HELPERS_ENV] = str(args.request_helpers)
+    elif args.workers > 1:  # the workers already use the cores
+        os.environ.setdefault(HELPERS_ENV, "0")
     uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port, workers=args.workers,
                 http=NoDelayHTTPProtocol)
     return EXIT_OK

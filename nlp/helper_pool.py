@@ -1,0 +1,161 @@
+"""Helper processes that score a large call's never-seen rows beside the calling process.
+
+Why: an HTTP API worker is one Python process, so a request of 1,000 never-seen rows (or an
+uploaded table) was scored on one core, ~230 µs a row. Once the scorer has found a call's tables,
+copies and table facts, its rows are independent (:meth:`~nlp.scorer.Scorer.score_records`), so
+they can be scored in parts: one in the calling process, one in each helper. Each helper holds
+the same model, loaded from the same directory and checked against the caller's manifest before
+it is used. Rows, facts and outputs cross as pickles (~20 µs a row), so a part's outputs are the
+ones the calling process would have computed (``tests/test_helper_pool.py``).
+
+Calls under :data:`MIN_SHARED_ROWS` never-seen rows stay in the process: there the round trip
+costs more than it saves, and a server's throughput on small requests stays one process's.
+
+Helpers are spawned, not forked: the API server has threads by the time it starts them, and a
+forked copy of a threaded process can inherit a held lock; and ``forkserver`` is one server per
+process, whose preloaded modules the Dask engine sets (:mod:`nlp.dask_engine`).
+A helper that dies costs nothing but speed: its part is scored in the calling process, the pool
+is closed with one warning, and every later call is scored in the process, as without helpers.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nlp.context import TableFacts
+    from nlp.scorer import Scorer
+
+#: Never-seen rows a call needs before it is shared with the helpers. A single-row request
+#: micro-batched with its neighbours brings ~13; a part of 100 rows costs ~23 ms to score and
+#: ~2 ms to send and receive.
+MIN_SHARED_ROWS = 200
+#: What identifies a model: a helper must report the caller's values for these.
+IDENTITY_KEYS = ("version", "created", "training_data_sha256")
+
+ScoreRecords = Callable[[list[dict[str, str]], list["TableFacts"]], list[tuple]]
+log = logging.getLogger(__name__)
+_helper_scorer: Scorer | None = None
+
+
+class HelperError(RuntimeError):
+    """The helpers could not start, or hold another model than the caller's."""
+
+
+class HelperPool:
+    """``processes`` helper processes, each loading the model in ``models_dir`` as it starts.
+
+    Loading begins at construction, so the caller can load its own model meanwhile;
+    :meth:`attach` waits for the helpers, checks their model and hands the pool to a scorer.
+    """
+
+    def __init__(self, processes: int, models_dir: Path | None = None, min_rows: int = MIN_SHARED_ROWS) -> None:
+        if processes < 1:
+            raise ValueError(f"a helper pool needs at least one process, not {processes}")
+        self.processes, self.min_rows = processes, min_rows
+        self._executor: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            processes, mp_context=multiprocessing.get_context("spawn"), initializer=_load_helper,
+            initargs=(models_dir,))
+        self._loading = [self._executor.submit(_model_identity) for _ in range(processes)]
+
+    def __enter__(self) -> HelperPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def attach(self, scorer: Scorer) -> Scorer:
+        """Wait until every helper has loaded its model, check it is ``scorer``'s, and let
+        ``scorer`` share its large calls with them. :class:`HelperError` (the pool closed) if not."""
+        expected = _identity(scorer.model_info)
+        try:
+            found = [future.result() for future in self._loading]
+        except (BrokenProcessPool, OSError) as exc:
+            self.close()
+            raise HelperError(f"helper processes did not start: {exc}") from None
+        if any(identity != expected for identity in found):
+            self.close()
+            raise HelperError(f"a helper loaded model {found} instead of {expected}")
+        scorer.helpers = self
+        return scorer
+
+    def worth_sharing(self, rows: int) -> bool:
+        return self._executor is not None and rows >= self.min_rows
+
+    def share(self, score_here: ScoreRecords, records: list[dict[str, str]], facts: list[TableFacts]) -> list[tuple]:
+        """``score_here(records, facts)``, computed in ``processes + 1`` parts at once: the first
+        here, the others in the helpers (a part whose helper failed is scored here after all)."""
+        executor, bounds = self._executor, _bounds(len(records), self.processes + 1)
+        sent: list[tuple[slice, Future[list[tuple]] | None]] = []
+        for part in bounds[1:]:
+            sent.append((part, self._submit(executor, records[part], facts[part])))
+        outputs = score_here(records[bounds[0]], facts[bounds[0]])
+        for part, future in sent:
+            outputs.extend(self._received(future) or score_here(records[part], facts[part]))
+        return outputs
+
+    def close(self) -> None:
+        """Stop the helpers (a pending part is cancelled, its caller scores it itself)."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def _submit(self, executor: ProcessPoolExecutor | None, records: list[dict[str, str]],
+                facts: list[TableFacts]) -> Future[list[tuple]] | None:
+        if executor is None:
+            return None
+        try:
+            return executor.submit(_score_part, records, facts)
+        except (BrokenProcessPool, RuntimeError) as exc:  # RuntimeError: shut down meanwhile
+            self._lost(exc)
+            return None
+
+    def _received(self, future: Future[list[tuple]] | None) -> list[tuple] | None:
+        if future is None:
+            return None
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            self._lost(exc)
+            return None
+
+    def _lost(self, exc: BaseException) -> None:
+        if self._executor is not None:
+            log.warning("helper processes stopped (%s); scoring in this process from now on", exc)
+        self.close()
+
+
+def _bounds(total: int, parts: int) -> list[slice]:
+    """``parts`` contiguous slices of ``range(total)``, sizes differing by at most one."""
+    edges = [total * k // parts for k in range(parts + 1)]
+    return [slice(start, end) for start, end in zip(edges, edges[1:])]
+
+
+def _identity(model_info: Mapping[str, Any]) -> tuple:
+    return tuple(model_info.get(key) for key in IDENTITY_KEYS)
+
+
+def _load_helper(models_dir: Path | None) -> None:
+    """Each helper's start: the model loaded and verified (no memory of rows: the caller keeps
+    that). Ctrl-C reaches the whole process group; the helper leaves stopping to its caller."""
+    global _helper_scorer
+    import nlp
+    from nlp.scorer import settle
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _helper_scorer = nlp.load(models_dir, memo_bytes=0)
+    settle()
+
+
+def _model_identity() -> tuple:
+    return _identity(_helper_scorer.model_info)
+
+
+def _score_part(records: list[dict[str, str]], facts: list[TableFacts]) -> list[tuple]:
+    return _helper_scorer.score_records(records, facts)

@@ -1,0 +1,100 @@
+"""Helper processes share a large call's never-seen rows and change nothing but where they are scored."""
+from __future__ import annotations
+
+import logging
+import os
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+import nlp
+from nlp.api.app import create_app
+from nlp.api.settings import ApiSettings
+from nlp.corpus import load_corpus
+from nlp.helper_pool import HelperError, HelperPool, _bounds
+from nlp.records import INTERCHANGE_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict[str, str]]:
+    """Every corpus row, as the API receives rows: interchange fields with text."""
+    corpus = load_corpus().astype(str)
+    fields = [c for c in INTERCHANGE_COLUMNS if c in corpus.columns]
+    return [{k: v for k, v in row.items() if v} for row in corpus[fields].to_dict("records")]
+
+
+@pytest.fixture(scope="module")
+def pool() -> Any:
+    with HelperPool(1, min_rows=2) as helpers:
+        yield helpers
+
+
+def test_parts_cover_every_row_once() -> None:
+    for total in (0, 1, 2, 7, 1000):
+        for parts in (1, 2, 3):
+            covered = [i for part in _bounds(total, parts) for i in range(total)[part]]
+            assert covered == list(range(total))
+
+
+def test_shared_rows_score_as_rows_scored_here(pool: HelperPool, rows: list[dict[str, str]]) -> None:
+    alone = nlp.load(memo_bytes=0).score(rows)
+    shared = pool.attach(nlp.load(memo_bytes=0))
+    assert shared.helpers is pool and pool.worth_sharing(len(rows))
+    assert shared.score(rows) == alone
+    frame = pd.DataFrame(rows)
+    pd.testing.assert_frame_equal(shared.score_frame(frame), nlp.load(memo_bytes=0).score_frame(frame))
+
+
+def test_small_calls_stay_in_the_process(rows: list[dict[str, str]]) -> None:
+    with HelperPool(1, min_rows=200) as helpers:
+        assert not helpers.worth_sharing(199) and helpers.worth_sharing(200)
+    assert not helpers.worth_sharing(10_000)  # closed
+
+
+def test_a_helper_with_another_model_is_refused() -> None:
+    other = SimpleNamespace(model_info={"version": "0.0.0", "created": "", "training_data_sha256": "0" * 64},
+                            helpers=None)
+    with HelperPool(1) as helpers:
+        with pytest.raises(HelperError, match="instead of"):
+            helpers.attach(other)
+        assert other.helpers is None and not helpers.worth_sharing(10_000)
+
+
+def test_a_dead_helper_costs_only_speed(rows: list[dict[str, str]], caplog: pytest.LogCaptureFixture) -> None:
+    alone = nlp.load(memo_bytes=0).score(rows)
+    with HelperPool(1, min_rows=2) as helpers:
+        scorer = helpers.attach(nlp.load(memo_bytes=0))
+        helpers._executor.submit(os._exit, 1)  # the helper dies, as under the OOM killer
+        with caplog.at_level(logging.WARNING, logger="nlp.helper_pool"):
+            assert scorer.score(rows) == alone  # the dead helper's part scored here
+            assert scorer.score(rows) == alone  # and every call after it
+        assert [r.message for r in caplog.records].count(caplog.records[0].message) == 1
+        assert "scoring in this process" in caplog.records[0].message
+        assert not helpers.worth_sharing(10_000)
+
+
+def test_the_api_shares_large_requests_and_stops_its_helpers(rows: list[dict[str, str]]) -> None:
+    named = [row for row in rows if row.get("level3") or row.get("target_value")]  # the API refuses the others
+    settings = ApiSettings(max_rows=5000, max_body_bytes=20 << 20, max_cell_chars=2000, request_helpers=1)
+    app = create_app(settings=settings)
+    with TestClient(app) as client:
+        helpers = app.state.scorer.helpers
+        assert helpers is not None and helpers.worth_sharing(len(named))
+        response = client.post("/v1/score", json=named)
+    assert response.status_code == 200
+    assert not helpers.worth_sharing(10_000)  # closed with the app
+    with TestClient(create_app(settings=ApiSettings(max_rows=5000, max_body_bytes=20 << 20,
+                                                    max_cell_chars=2000))) as client:
+        assert client.post("/v1/score", json=named).json() == response.json()
+
+
+@pytest.mark.parametrize("value, ok", [("0", True), ("2", True), ("-1", False), ("many", False)])
+def test_request_helpers_setting(value: str, ok: bool) -> None:
+    if ok:
+        assert ApiSettings.from_env({"IQC_REQUEST_HELPERS": value}).request_helpers == int(value)
+    else:
+        with pytest.raises(ValueError, match="IQC_REQUEST_HELPERS"):
+            ApiSettings.from_env({"IQC_REQUEST_HELPERS": value})
