@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
@@ -139,6 +140,19 @@ def test_api_matches_python_api(client: TestClient, scorer: Any) -> None:
         assert api["explanation"] == python["explanation"]
         assert api["findings"] == [dict(f) for f in python["findings"]]
         assert all(code in python["codes"] for code in api["codes"])  # list, or "B1;M2" text
+
+
+def test_results_are_the_json_fastapi_would_write(client: TestClient) -> None:
+    """Rendered by pydantic in one pass (``ModelJSONResponse``): the bytes FastAPI's own path gave
+    (compact, UTF-8 unescaped, as Starlette's ``JSONResponse`` writes them), the documented schema."""
+    for response in (client.post("/v1/score", json=ROWS),
+                     client.post("/v1/score/file", files={"file": ("rows.csv", pd.DataFrame(ROWS).to_csv(index=False))})):
+        assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+        assert response.content == json.dumps(response.json(), ensure_ascii=False, separators=(",", ":")).encode()
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, model in (("/v1/score", "ScoreResponse"), ("/v1/score/file", "FileScoreResponse")):
+        schema = paths[path]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": f"#/components/schemas/{model}"}
 
 
 @pytest.mark.parametrize(("body", "status", "code", "field"), [
