@@ -14,6 +14,7 @@ costs more than it saves, and a server's throughput on small requests stays one 
 Helpers are spawned, not forked: the API server has threads by the time it starts them, and a
 forked copy of a threaded process can inherit a held lock; and ``forkserver`` is one server per
 process, whose preloaded modules the Dask engine sets (:mod:`nlp.dask_engine`).
+
 A helper that dies costs nothing but speed: its part is scored in the calling process, the pool
 is closed with one warning, and every later call is scored in the process, as without helpers.
 """

@@ -2,7 +2,9 @@
 
 ``create_app`` does no model work: tests build apps with a fake scorer in milliseconds, and
 ``uvicorn --factory nlp.api.app:create_app`` (what ``iqc serve --workers N`` runs) builds one app
-per worker process, each loading the model once in its lifespan.
+per worker process, each loading the model once in its lifespan, and starting the worker's helper
+processes for large requests (:mod:`nlp.helper_pool`, ``request_helpers``) while it does; they
+stop with the app.
 """
 from __future__ import annotations
 
