@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
 #: micro-batched with its neighbours brings ~13; a part of 100 rows costs ~23 ms to score and
 #: ~2 ms to send and receive.
 MIN_SHARED_ROWS = 200
+#: How often an idle helper checks that its parent still runs.
+PARENT_CHECK_SECONDS = 1.0
 #: What identifies a model: a helper must report the caller's values for these.
 IDENTITY_KEYS = ("version", "created", "training_data_sha256")
 
@@ -101,11 +106,12 @@ class HelperPool:
             outputs.extend(self._received(future) or score_here(records[part], facts[part]))
         return outputs
 
-    def close(self) -> None:
-        """Stop the helpers (a pending part is cancelled, its caller scores it itself)."""
+    def close(self, wait: bool = True) -> None:
+        """Stop the helpers (a pending part is cancelled, its caller scores it itself); with
+        ``wait``, return once they have exited, so that none outlives a server that stops."""
         executor, self._executor = self._executor, None
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            executor.shutdown(wait=wait, cancel_futures=True)
 
     def _submit(self, executor: ProcessPoolExecutor | None, records: list[dict[str, str]],
                 facts: list[TableFacts]) -> Future[list[tuple]] | None:
@@ -129,7 +135,7 @@ class HelperPool:
     def _lost(self, exc: BaseException) -> None:
         if self._executor is not None:
             log.warning("helper processes stopped (%s); scoring in this process from now on", exc)
-        self.close()
+        self.close(wait=False)  # a request is waiting; the broken pool's processes end by themselves
 
 
 def _bounds(total: int, parts: int) -> list[slice]:
@@ -150,8 +156,18 @@ def _load_helper(models_dir: Path | None) -> None:
     from nlp.scorer import settle
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
     _helper_scorer = nlp.load(models_dir, memo_bytes=0)
     settle()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this helper once its parent is gone. A server killed outright (``kill -9``, the
+    out-of-memory killer) never closes its pool, and an idle helper waits on a queue whose write
+    end it holds itself, so it would wait for ever, holding a model's memory."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 def _model_identity() -> tuple:

@@ -3,10 +3,18 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
+import psutil
 import pytest
 from fastapi.testclient import TestClient
 
@@ -16,6 +24,13 @@ from nlp.api.settings import ApiSettings
 from nlp.corpus import load_corpus
 from nlp.helper_pool import HelperError, HelperPool, _bounds
 from nlp.records import INTERCHANGE_COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def helper_processes(parent: psutil.Process) -> list[psutil.Process]:
+    """The spawned helpers among ``parent``'s children (not multiprocessing's resource tracker)."""
+    return [child for child in parent.children() if "spawn_main" in " ".join(child.cmdline())]
 
 
 @pytest.fixture(scope="module")
@@ -80,15 +95,52 @@ def test_the_api_shares_large_requests_and_stops_its_helpers(rows: list[dict[str
     named = [row for row in rows if row.get("level3") or row.get("target_value")]  # the API refuses the others
     settings = ApiSettings(max_rows=5000, max_body_bytes=20 << 20, max_cell_chars=2000, request_helpers=1)
     app = create_app(settings=settings)
+    others = set(helper_processes(psutil.Process()))  # the module's pool
     with TestClient(app) as client:
         helpers = app.state.scorer.helpers
         assert helpers is not None and helpers.worth_sharing(len(named))
+        running = [p for p in helper_processes(psutil.Process()) if p not in others]
+        assert len(running) == 1
         response = client.post("/v1/score", json=named)
     assert response.status_code == 200
-    assert not helpers.worth_sharing(10_000)  # closed with the app
+    assert not helpers.worth_sharing(10_000) and not running[0].is_running()  # stopped with the app
     with TestClient(create_app(settings=ApiSettings(max_rows=5000, max_body_bytes=20 << 20,
                                                     max_cell_chars=2000))) as client:
         assert client.post("/v1/score", json=named).json() == response.json()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_helpers_end_with_their_server(stop: signal.Signals) -> None:
+    """``iqc serve`` stopped by the service manager (SIGTERM: uvicorn shuts down and ends by the
+    signal) or killed outright: no helper lives on with a model's memory."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main())",
+                               "serve", "--port", str(port), "--request-helpers", "1"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not _healthy(port):
+            assert server.poll() is None and time.monotonic() < deadline, "iqc serve did not start"
+            time.sleep(0.2)
+        helpers = helper_processes(psutil.Process(server.pid))
+        assert len(helpers) == 1
+        server.send_signal(stop)
+        server.wait(timeout=30)
+        _, alive = psutil.wait_procs(helpers, timeout=10)
+        assert not alive, "a helper outlived its server"
+    finally:
+        server.kill()
+        server.wait()
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
 
 
 @pytest.mark.parametrize("value, ok", [("0", True), ("2", True), ("-1", False), ("many", False)])
