@@ -143,6 +143,15 @@ def _healthy(port: int) -> bool:
         return False
 
 
+def test_no_helpers_on_a_single_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlp.api.app import helper_count
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert helper_count(1) == 0 and helper_count(3) == 0
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert helper_count(1) == 1 and helper_count(0) == 0
+
+
 @pytest.mark.parametrize("value, ok", [("0", True), ("2", True), ("-1", False), ("many", False)])
 def test_request_helpers_setting(value: str, ok: bool) -> None:
     if ok:

@@ -9,6 +9,7 @@ stop with the app.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
@@ -53,7 +54,8 @@ def create_app(scorer: Scorer | None = None, settings: ApiSettings | None = None
 def _lifespan(scorer: Scorer | None, settings: ApiSettings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        helpers = HelperPool(settings.request_helpers) if scorer is None and settings.request_helpers else None
+        count = helper_count(settings.request_helpers) if scorer is None else 0
+        helpers = HelperPool(count) if count else None
         with helpers or nullcontext():
             if scorer is None:
                 app.state.scorer = nlp.load(config=settings.config)  # while the helpers load theirs
@@ -63,6 +65,13 @@ def _lifespan(scorer: Scorer | None, settings: ApiSettings) -> Callable[[FastAPI
             yield
 
     return lifespan
+
+
+def helper_count(asked: int) -> int:
+    """The helper processes to start: as many as asked, but none on a single usable core (a small
+    container), where a helper would only take the server's own core and a model's memory."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return asked if usable > 1 else 0
 
 
 def _attach(helpers: HelperPool, scorer: Scorer) -> None:
