@@ -31,6 +31,7 @@ from nlp.limits import ANALYSED_CELL_CHARS, MAX_COLUMNS
 from nlp.readers.base import BASELINE_REASON, OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped, TableInfo
 from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
+from nlp.readers.formulas import formula_cells, recalculated_on_open, stale_formula_warning
 from nlp.records import ALL_COLUMNS
 from nlp.schema import FAMILIES, OUTPUT_WORKBOOK_MARK
 
@@ -691,12 +692,28 @@ def read_workbook(path: Path, chunk_size: int | None = None) -> FileRead:
         if read.errors or any(part.reason in (RUBRIC_REASON, OUTPUT_REASON) for part in read.skipped):
             return read
         raise no_indicator_columns(path)
+    with _workbook_errors(path):
+        read.warnings.extend(_stale_formulas(path, found))
     log = TableLog(path, read.tables)
     read.frames = _workbook_frames(path, workbook, handle, [
         (sheet, row, Framer(path, header, f"{path.stem}!{sheet.title}", log, read.warnings))
         for sheet, row, header in found
     ], chunk_size, read.errors)
     return read
+
+
+def _stale_formulas(path: Path, found: list[tuple[Any, int, HeaderMap]]) -> list[InputError]:
+    """A warning for each indicator sheet with formula cells, in a workbook that asks to have them
+    computed on opening (:mod:`nlp.readers.formulas`): their saved values are empty or 0."""
+    with path.open("rb") as handle:
+        if not recalculated_on_open(handle):
+            return []
+        warnings = []
+        for sheet, _, _ in found:
+            part = getattr(sheet, "_worksheet_path", None)  # openpyxl's (private) name of the sheet's part
+            if part and (counted := formula_cells(handle, part))[0]:
+                warnings.append(stale_formula_warning(str(path), sheet.title, *counted))
+        return warnings
 
 
 def _header_sheets(path: Path, workbook: Any) -> tuple[FileRead, list[tuple[Any, int, HeaderMap]]]:
