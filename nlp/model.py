@@ -125,7 +125,7 @@ class IndicatorModel(BaseEstimator):
         """The family's score: the calibrated head, floored by its decisive rules that fired."""
         floors = self.rule_floors_.get(family, {})
         floor = np.array([max((floors[code] for code in hits if code in floors), default=0.0) for hits in rows.hits])
-        score = np.maximum(calibrated, floor)
+        score = np.maximum(calibrated, floor) * claims_something(rows)
         return score * category_declared(rows) if family == "mismatch" else score
 
     def _category_estimator(self) -> LogisticRegression:
@@ -192,6 +192,17 @@ class IndicatorModel(BaseEstimator):
     def head_coefficients(self, family: str) -> np.ndarray:
         """The linear head's coefficients (the model whose score is calibrated)."""
         return self.heads_[family].coef_.ravel()
+
+
+def claims_something(rows: AnalysedRows) -> np.ndarray:
+    """0 for an unused template slot or an explicit "not applicable" on an optional dimension
+    (:attr:`~nlp.context.RowContext.is_unused_slot`), else 1.
+
+    The labelling guide scores such a row 0/0/0 -- nothing was claimed, so nothing can be wrong --
+    and the few such rows in training did not teach the heads so: some still reached the review
+    band or a flag.
+    """
+    return np.array([0.0 if c.is_unused_slot else 1.0 for c in rows.contexts])
 
 
 def category_declared(rows: AnalysedRows) -> np.ndarray:

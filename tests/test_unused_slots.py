@@ -1,0 +1,41 @@
+"""Rows that claim nothing score 0 in every family: the guide labels them 0/0/0.
+
+An unused template slot (a bare ``指标2:``, a ``……`` row, an empty optional 生态效益 row) or an
+explicit "not applicable" on an optional dimension says nothing that could be wrong, so no flag
+and no "needs a look" either (``claims_something`` in :mod:`nlp.model`). The rows are written
+here from the guide, not taken from the corpora.
+"""
+from __future__ import annotations
+
+import pytest
+
+import nlp
+from nlp.schema import FAMILIES
+
+NOTHING_CLAIMED = [
+    {"level1": "效益指标", "level2": "生态效益指标", "level3": "不适用", "target_value": "不适用"},
+    {"level1": "效益指标", "level2": "生态效益指标", "level3": "无", "target_value": ""},
+    {"level1": "效益指标", "level2": "可持续影响指标", "level3": "否", "target_value": "否"},
+    {"level1": "效益指标", "level2": "经济效益指标", "level3": "", "target_value": "不涉及"},
+    {"level1": "产出指标", "level2": "质量指标", "level3": "指标2:", "target_value": ""},
+    {"level1": "效益指标", "level2": "社会效益指标", "level3": "……", "target_value": "……"},
+]
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return nlp.load(memo_bytes=0)
+
+
+@pytest.mark.parametrize("row", NOTHING_CLAIMED, ids=lambda r: f"{r['level2']}/{r['level3'] or '(空)'}")
+def test_a_row_that_claims_nothing_is_neither_flagged_nor_sent_for_review(scorer, row: dict) -> None:
+    result = scorer.score([{**row, "project_name": "广播剧创作扶持项目"}])[0]
+    assert all(result[f"score_{f}"] == 0 and not result[f"flag_{f}"] for f in FAMILIES), result
+    assert result["review"] == "" and result["codes"] == ""
+
+
+def test_not_applicable_on_a_required_row_is_still_judged(scorer) -> None:
+    """数量 is not optional: "不适用" there leaves the output unmeasured, and the model may say so."""
+    result = scorer.score([{"project_name": "广播剧创作扶持项目", "level1": "产出指标", "level2": "数量指标",
+                            "level3": "制作广播剧集数", "target_value": "不适用"}])[0]
+    assert any(result[f"score_{f}"] > 0 for f in FAMILIES)
