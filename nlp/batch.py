@@ -42,6 +42,7 @@ from nlp.fingerprint import check_model
 from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_rendered
 from nlp.readers import read_file
 from nlp.readers.base import InputError, Skipped
+from nlp.report.accumulator import ReadingNote
 from nlp.resources import models_path
 from nlp.schema import FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN, scored_columns
 
@@ -75,6 +76,7 @@ class BatchOutcome:
     rows_per_file: dict[str, int] = field(default_factory=dict)
     tables_per_file: dict[str, int] = field(default_factory=dict)
     failures: list[InputError] = field(default_factory=list)
+    unread: list[InputError] = field(default_factory=list)  # inputs not found before the batch (said by the caller)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[InputError] = field(default_factory=list)
     hidden: int = 0  # findings hidden because reviewers rejected them (``rejected`` of score_batch)
@@ -369,7 +371,8 @@ def estimated_rows(paths: list[Path]) -> int | None:
 
 def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                 setup: Setup = Setup(), progress: bool = False,
-                rejected: frozenset[str] = frozenset(), engine: Engine | None = None) -> BatchOutcome:
+                rejected: frozenset[str] = frozenset(), engine: Engine | None = None,
+                unread: Iterable[InputError] = ()) -> BatchOutcome:
     """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input.
 
     Two passes: the first reads the inputs, finds tables copied between projects anywhere in the
@@ -382,10 +385,12 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
     ``jobs``); it is started before the first pass, so a cluster warms up while the inputs are read.
     Reading, the copy index and writing stay in this process whatever the engine. A model that
     does not match its manifest or today's rules raises ``ArtifactError`` before anything starts.
+    ``unread``: inputs the caller could not find (it says so itself); the HTML and XLSX reports
+    list them with what reading noticed (:func:`reading_notes`).
     """
     fix_mmap_threshold()
     check_model(setup.models_dir or models_path())
-    outcome = BatchOutcome()
+    outcome = BatchOutcome(unread=list(unread))
     engine = engine or LocalEngine(jobs)
     with tempfile.TemporaryFile(dir=output.parent if output.parent.is_dir() else None) as spill, \
             engine.started(setup) as run:
@@ -406,7 +411,7 @@ def _score_chunks(chunks: Iterator[Chunk], output: Path, run: Run, rejected: fro
         if not output_formats.output_format(output).rows:
             tasks = (Task(chunk, findings=True, twins=_chunk_twins(chunk, twins), rejected=rejected)
                      for chunk in chunks)
-            _write_report(_counted(run(tasks), bar, outcome), output, copies.clusters())
+            _write_report(_counted(run(tasks), bar, outcome), output, copies.clusters(), reading_notes(outcome))
         else:
             tasks = _render_tasks(chunks, output, twins, rejected)
             write_rendered(_counted(run(tasks), bar, outcome), output)
@@ -466,10 +471,21 @@ def _counted(results: Iterator[Checked], bar: tqdm, outcome: BatchOutcome) -> It
         yield checked.result
 
 
-def _write_report(chunks: Iterator[pd.DataFrame], output: Path, clusters: list[list[TableRef]]) -> None:
+def reading_notes(outcome: BatchOutcome) -> list[ReadingNote]:
+    """What the first pass noticed, for the report: files and rows not read, parts skipped,
+    warnings (the command line prints the same lines)."""
+    return ([ReadingNote("failed", error.file, error.location, error.message)
+             for error in [*outcome.unread, *outcome.failures]]
+            + [ReadingNote("skipped", part.file, part.location, part.reason) for part in outcome.skipped]
+            + [ReadingNote("warning", note.file, note.location, note.message) for note in outcome.warnings])
+
+
+def _write_report(chunks: Iterator[pd.DataFrame], output: Path, clusters: list[list[TableRef]],
+                  notes: list[ReadingNote]) -> None:
     from nlp.report import open_report_writer
 
     with open_report_writer(output) as writer:
         writer.accumulator.copy_clusters = clusters
+        writer.accumulator.reading_notes = notes
         for chunk in chunks:
             writer.write_chunk(chunk)

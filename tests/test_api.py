@@ -22,6 +22,7 @@ from nlp.api import ApiSettings, create_app
 from nlp.api.xlsx import XLSX_MEDIA_TYPE
 from nlp.cli import EXIT_USAGE, build_parser
 from nlp.codes import catalogue
+from nlp.report import load_settings
 from nlp.records import INTERCHANGE_COLUMNS
 from nlp.schema import FAMILIES
 
@@ -282,6 +283,9 @@ def test_score_file_says_what_reading_noticed(client: TestClient) -> None:
     assert len(body["warnings"]) == 1 and body["warnings"][0].startswith("pasted.csv (line 4): the header row appears again")
     clean = client.post("/v1/score/file", files={"file": ("t.csv", CSV.encode())}).json()
     assert clean["warnings"] == []
+    book = client.post("/v1/score/file", params={"format": "xlsx"}, files={"file": ("pasted.csv", pasted.encode())})
+    notes = openpyxl.load_workbook(io.BytesIO(book.content))[load_settings().sheets["inputs"]]
+    assert [row[3] for row in notes.iter_rows(min_row=2, values_only=True)] == body["warnings"]  # the workbook too
 
 
 def test_score_file_errors(client: TestClient) -> None:

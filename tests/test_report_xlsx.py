@@ -50,7 +50,7 @@ def _column(sheet, name: str) -> int:
 
 
 def test_sheets_in_order(book: openpyxl.Workbook) -> None:
-    assert book.sheetnames == [SETTINGS.sheets[k] for k in ("main", "triage", "summary", "copies", "codes")]
+    assert book.sheetnames == [SETTINGS.sheets[k] for k in ("main", "triage", "summary", "copies", "codes", "inputs")]
 
 
 def test_every_input_row_once_with_input_values_unchanged(book, frame) -> None:

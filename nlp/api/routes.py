@@ -114,7 +114,7 @@ def score_file(
     scored = scorer.score_frame(frame)
     name = file.filename or "upload"
     if format == "xlsx" or (format is None and XLSX_MEDIA_TYPE in accept):
-        return Response(scored_workbook(scored), media_type=XLSX_MEDIA_TYPE,
+        return Response(scored_workbook(scored, warnings), media_type=XLSX_MEDIA_TYPE,
                         headers={"Content-Disposition": _attachment(name)})
     rows = [row_result(r) for r in scored.to_dict("records")]
     return ModelJSONResponse(FileScoreResponse(model_version=_version(scorer), file=name, rows=rows, warnings=warnings))

@@ -127,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
         return failed(error, EXIT_USAGE)
     try:
         outcome = score_batch(paths, output, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS, setup=setup,
-                              progress=not args.quiet and sys.stderr.isatty(), rejected=rejected, engine=engine)
+                              progress=not args.quiet and sys.stderr.isatty(), rejected=rejected, engine=engine,
+                              unread=missing)
     except (ArtifactError, EngineError) as error:
         return failed(error)
     except OSError as error:

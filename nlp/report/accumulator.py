@@ -52,6 +52,19 @@ class GroupStats:
         return self.codes.most_common(n)
 
 
+@dataclass(frozen=True, slots=True)
+class ReadingNote:
+    """One thing reading the inputs noticed: a file or row not read (``failed``), a part left
+    out on purpose (``skipped``), or something handled that the reader should know (``warning``).
+    The command line prints them as it goes; the report keeps them, because the report is what
+    is passed on, and a reviewer must see that rows are missing or were read with a caveat."""
+
+    kind: str
+    file: str
+    location: str
+    message: str
+
+
 @dataclass(slots=True)
 class ScoredRow:
     """One kept row: its values plus the parsed findings/codes the writers render."""
@@ -75,6 +88,8 @@ class ReportAccumulator:
         self.table_codes: dict[tuple[str, str], str] = {}
         #: groups of tables copied from one another, set by the batch before the report is finished
         self.copy_clusters: list[list[Any]] = []
+        #: what reading the inputs noticed, set by the batch (all inputs are read before any scoring)
+        self.reading_notes: list[ReadingNote] = []
         self.total = GroupStats()
         self._departments: dict[str, GroupStats] = {}
         self._projects: dict[tuple[str, str], GroupStats] = {}

@@ -8,6 +8,7 @@ for 1,000 or 10,000,000 rows; the filterable table embeds just the top rows by r
 from __future__ import annotations
 
 import os
+from collections import Counter
 from datetime import datetime
 from html import escape
 from importlib.resources import files
@@ -53,6 +54,7 @@ def render_html(acc: ReportAccumulator, settings: ReportSettings, title: str = D
     sections = [
         _header(acc, title),
         _totals(acc, settings),
+        _reading(acc, settings),
         _rates(acc, settings),
         _department_chart(acc, settings),
         _projects(acc, settings),
@@ -89,6 +91,24 @@ def _totals(acc: ReportAccumulator, settings: ReportSettings) -> str:
     ]
     rows_card = f'<div class="card"><div class="num">{total.rows:,}</div><div>指标行数</div></div>'
     return f'<section id="totals"><div class="cards">{rows_card}{"".join(cards)}</div></section>'
+
+
+def _reading(acc: ReportAccumulator, settings: ReportSettings) -> str:
+    """What reading the inputs noticed, near the top: rows the totals do not count, or were read
+    with a caveat. Nothing when every input was read as it is."""
+    notes = acc.reading_notes
+    if not notes:
+        return ""
+    shown = notes[:settings.html_rows]
+    kinds = "，".join(f"{settings.note_kind(kind)} {count:,} 条" for kind, count in Counter(n.kind for n in notes).items())
+    rows = "".join(f"<tr><td>{escape(settings.note_kind(n.kind))}</td><td>{escape(os.path.basename(n.file))}</td>"
+                   f"<td>{escape(n.location)}</td><td>{escape(n.message)}</td></tr>" for n in shown)
+    more = (f'<p class="note">另有 {len(notes) - len(shown):,} 条未列出（见命令行输出）。</p>'
+            if len(notes) > len(shown) else "")
+    return ('<section id="reading"><h2>读取说明</h2>'
+            f'<p class="note">读取输入时：{kinds}。未能读取和未读的行不在上面的统计里。</p>'
+            "<table><thead><tr><th>类型</th><th>文件</th><th>位置</th><th>说明</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>{more}</section>")
 
 
 def _card(css: str, label: str, count: int, rows: int) -> str:

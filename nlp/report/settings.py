@@ -29,6 +29,7 @@ class ReportSettings:
     labels: dict[str, str] = field(default_factory=dict)
     widths: dict[str, int] = field(default_factory=dict)
     comments: dict[str, Any] = field(default_factory=dict)
+    note_kinds: dict[str, str] = field(default_factory=dict)
 
     @property
     def keep_rows(self) -> int:
@@ -43,6 +44,9 @@ class ReportSettings:
 
     def family_label(self, family: str) -> str:
         return self.family_labels.get(family, family)
+
+    def note_kind(self, kind: str) -> str:
+        return self.note_kinds.get(kind, kind)
 
     def with_limits(self, **limits: int) -> "ReportSettings":
         """A copy with some caps changed (tests, or a CLI ``--html-rows`` option)."""
@@ -59,4 +63,5 @@ def load_settings() -> ReportSettings:
         labels=data["labels"],
         widths=data["widths"],
         comments=data["comments"],
+        note_kinds=data["note_kinds"],
     )

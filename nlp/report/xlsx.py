@@ -47,6 +47,7 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "department", "project_name", "rows", "flagged", "share_flagged", *FLAG_COLUMNS, "top_codes", "table_codes",
 )
 COPIES_COLUMNS: tuple[str, ...] = ("copy_cluster", "project_name", "department", "source_file")
+READING_COLUMNS: tuple[str, ...] = ("note_kind", "source_file", "note_location", "note_message")
 LEGEND_COLUMNS: tuple[str, ...] = (
     "code", "family", "severity", "title", "description", "field", "suggestion", "example_bad",
     "example_good", "count",
@@ -102,6 +103,7 @@ class XlsxReportWriter(ReportWriter):
         self._write_summary()
         self._write_copies()
         self._write_legend()
+        self._write_reading()
         try:
             self._book.close()
         except FileCreateError as error:  # xlsxwriter's wrapper of the OSError (a full disk): say it as one
@@ -177,6 +179,17 @@ class XlsxReportWriter(ReportWriter):
                 value = _legend_value(code, entry, name, counts, self.settings)
                 fill = self._styles.fills.get(entry["family"]) if name == "family" else None
                 _put(sheet, index, column, value, fill)
+        series.finish()
+
+    def _write_reading(self) -> None:
+        """What reading the inputs noticed: files and rows not read, parts skipped, warnings."""
+        columns = list(READING_COLUMNS)
+        series = self._series(self.settings.sheets["inputs"], columns, self._labels(columns))
+        for note in self.accumulator.reading_notes:
+            sheet, index = series.next_row()
+            values = (self.settings.note_kind(note.kind), note.file, note.location, note.message)
+            for column, value in enumerate(values):
+                _put(sheet, index, column, value, None)
         series.finish()
 
     def _labels(self, columns: Iterable[str]) -> list[str]:

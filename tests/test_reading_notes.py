@@ -1,0 +1,59 @@
+"""The HTML report and the workbook say what reading the inputs noticed, as the command line does.
+
+The report is what a reviewer passes on; a file that could not be read, rows refused, a sheet
+left out or a value read with a caveat must be in it, not only in a terminal that is gone.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK
+from nlp.report import load_settings
+
+SETTINGS = load_settings()
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> list[Path]:
+    """A readable table, one with a row that cannot be read, a workbook with a sheet of notes and
+    a formula nobody computed, and a name that does not exist."""
+    good = tmp_path / "good.csv"
+    good.write_text("level3,target_value\n培训人数,≥100人\n", encoding="utf-8")
+    broken = tmp_path / "broken<b>.csv"
+    broken.write_text('level3,target_value\n培训场次,≥5场\n"未闭合的引号,≥1\n', encoding="utf-8")
+    book = openpyxl.Workbook()
+    book.active.append(["一级指标", "二级指标", "三级指标", "指标值"])
+    book.active.append(["产出指标", "数量指标", "覆盖人数", '="≥"&100&"人"'])
+    book.create_sheet("填报说明").append(["本表由各部门填写"])
+    book.save(tmp_path / "book.xlsx")
+    return [good, broken, tmp_path / "book.xlsx", tmp_path / "missing.csv"]
+
+
+def test_the_html_report_lists_what_reading_noticed(iqc, inputs: list[Path], tmp_path: Path) -> None:
+    code, err = iqc("score", *inputs, "-o", tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert code == EXIT_INPUT_FAILED
+    section = page[page.index('<section id="reading">'):]
+    section = section[:section.index("</section>")]
+    assert "broken&lt;b&gt;.csv" in section and "<b>" not in section  # file names are escaped
+    assert "missing.csv" in section and "填报说明" in section and "formula cell(s) (D2)" in section
+    assert all(SETTINGS.note_kind(kind) in section for kind in ("failed", "skipped", "warning"))
+
+
+def test_the_workbook_lists_what_reading_noticed(iqc, inputs: list[Path], tmp_path: Path) -> None:
+    iqc("score", *inputs, "-o", tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")[SETTINGS.sheets["inputs"]]
+    notes = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    kinds = sorted(kind for kind, *_ in notes)
+    assert kinds == sorted(SETTINGS.note_kind(k) for k in ("failed", "failed", "skipped", "warning"))
+    assert {Path(file).name for _, file, _, _ in notes} == {"broken<b>.csv", "missing.csv", "book.xlsx"}
+
+
+def test_a_clean_batch_has_no_reading_section(iqc, inputs: list[Path], tmp_path: Path) -> None:
+    code, _ = iqc("score", inputs[0], "-o", tmp_path / "report.html")
+    assert code == EXIT_OK and 'id="reading"' not in (tmp_path / "report.html").read_text(encoding="utf-8")
+    iqc("score", inputs[0], "-o", tmp_path / "out.xlsx")
+    assert openpyxl.load_workbook(tmp_path / "out.xlsx")[SETTINGS.sheets["inputs"]].max_row == 1
