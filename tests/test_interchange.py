@@ -40,6 +40,9 @@ def test_sarif_is_valid_sarif_2_1_0(scored) -> None:
     log = json.loads(scored["sarif"].read_text(encoding="utf-8"))
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
     assert log["version"] == "2.1.0"
+    (invocation,) = log["runs"][0]["invocations"]  # what reading noticed: the workbook's notes sheet
+    (note,) = invocation["toolExecutionNotifications"]
+    assert note["level"] == "note" and note["locations"][0]["logicalLocations"][0]["name"] == "填报说明"
 
 
 def test_the_validator_rejects_a_broken_log(scored) -> None:

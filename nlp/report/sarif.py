@@ -24,6 +24,7 @@ import pandas as pd
 import nlp
 from nlp.fingerprints import finding_key
 from nlp.codes import catalogue
+from nlp.report.accumulator import ReadingNote
 from nlp.report.rows import display
 from nlp.report.settings import ReportSettings
 from nlp.report.writer import ReportWriter
@@ -55,7 +56,11 @@ class SarifReportWriter(ReportWriter):
                 self._separator = ",\n"
 
     def _finish(self) -> None:
-        self._handle.write("]}]}\n")
+        """Close the results; what reading the inputs noticed becomes the run's invocation's
+        notifications (SARIF's place for "the tool could not analyse this")."""
+        notes = self.accumulator.reading_notes
+        invocations = (',"invocations":' + json.dumps([_invocation(notes)], ensure_ascii=False)) if notes else ""
+        self._handle.write("]" + invocations + "}]}\n")
         self._handle.close()
 
     def abort(self) -> None:
@@ -79,6 +84,20 @@ class SarifReportWriter(ReportWriter):
                            "severity": finding["severity"], "field": finding["field"],
                            "evidence": finding["evidence"], "source": finding["source"]},
         }
+
+
+#: Reading notes as notification levels: a file or row not read is an error, a warning a warning.
+NOTE_LEVELS = {"failed": "error", "skipped": "note", "warning": "warning"}
+
+
+def _invocation(notes: list[ReadingNote]) -> dict[str, Any]:
+    return {"executionSuccessful": True, "toolExecutionNotifications": [
+        {"level": NOTE_LEVELS.get(note.kind, "note"), "message": {"text": note.message},
+         "locations": [{**({"physicalLocation": {"artifactLocation": {"uri": quote(Path(note.file).as_posix())}}}
+                           if note.file else {}),
+                        "logicalLocations": [{"name": note.location or Path(note.file).name, "kind": "input"}]}],
+         "properties": {"kind": note.kind}}
+        for note in notes]}
 
 
 def _log_without_results() -> dict[str, Any]:
