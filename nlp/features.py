@@ -44,10 +44,6 @@ class AnalysedRows:
     def subset(self, index: np.ndarray | list[int]) -> "AnalysedRows":
         return AnalysedRows([self.contexts[i] for i in index], [self.hits[i] for i in index])
 
-    @classmethod
-    def concat(cls, parts: list["AnalysedRows"]) -> "AnalysedRows":
-        return cls([c for p in parts for c in p.contexts], [h for p in parts for h in p.hits])
-
 
 def analyse_frame(frame: pd.DataFrame) -> AnalysedRows:
     """Analyse every row of ``frame``; table facts use the rows' tables within this frame."""

@@ -21,8 +21,8 @@ ENV_VARS: dict[str, str] = {
     "max_cell_chars": "IQC_MAX_CELL_CHARS",
     "request_helpers": "IQC_REQUEST_HELPERS",
 }
-#: The settings that may be 0 (no helper processes); the others must be at least 1.
-MAY_BE_ZERO = frozenset({"request_helpers"})
+#: The least value of a setting where it is not 1 (no helper processes at all is a choice).
+MINIMUMS: dict[str, int] = {"request_helpers": 0}
 API_KEY_ENV = "IQC_API_KEY"
 HELPERS_ENV = ENV_VARS["request_helpers"]
 
@@ -48,7 +48,7 @@ class ApiSettings:
 
     def __post_init__(self) -> None:
         for name in ENV_VARS:
-            value, least = getattr(self, name), _least(name)
+            value, least = getattr(self, name), MINIMUMS.get(name, 1)
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ValueError(f"ApiSettings.{name} must be a whole number of at least {least}, got {value!r}")
 
@@ -59,20 +59,16 @@ class ApiSettings:
         values: dict[str, int] = dict(load_toml("api.toml"))
         for name, var in ENV_VARS.items():
             if environ.get(var, "").strip():
-                values[name] = _whole_number(var, environ[var], _least(name))
+                values[name] = _whole_number(var, environ[var], MINIMUMS.get(name, 1))
         config = load_config(Path(environ[CONFIG_ENV])) if environ.get(CONFIG_ENV) else Config()
         return cls(**values, api_key=environ.get(API_KEY_ENV) or None, config=config)
-
-
-def _least(name: str) -> int:
-    return 0 if name in MAY_BE_ZERO else 1
 
 
 def _whole_number(var: str, text: str, least: int) -> int:
     try:
         value = int(text.strip())
     except ValueError:
-        raise ValueError(f"{var} must be a whole number of at least {least}, got {text!r}") from None
-    if value < least:
+        value = None
+    if value is None or value < least:
         raise ValueError(f"{var} must be a whole number of at least {least}, got {text!r}")
     return value
