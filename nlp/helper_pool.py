@@ -27,7 +27,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,6 +128,8 @@ class HelperPool:
             return None
         try:
             return future.result()
+        except CancelledError:  # another request's thread closed the pool after this part was sent
+            return None
         except BrokenProcessPool as exc:
             self._lost(exc)
             return None

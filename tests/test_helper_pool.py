@@ -91,6 +91,20 @@ def test_a_dead_helper_costs_only_speed(rows: list[dict[str, str]], caplog: pyte
         assert not helpers.worth_sharing(10_000)
 
 
+def test_a_part_cancelled_by_another_request_is_scored_here(rows: list[dict[str, str]], monkeypatch) -> None:
+    """When a helper dies while serving one request, closing the pool cancels the parts other
+    requests had sent: they are scored in the server, not failed."""
+    from concurrent.futures import Future
+
+    alone = nlp.load(memo_bytes=0).score(rows)
+    with HelperPool(1, min_rows=2) as helpers:
+        scorer = helpers.attach(nlp.load(memo_bytes=0))
+        cancelled: Future = Future()
+        cancelled.cancel()
+        monkeypatch.setattr(helpers, "_submit", lambda *args: cancelled)
+        assert scorer.score(rows) == alone
+
+
 def test_the_api_shares_large_requests_and_stops_its_helpers(rows: list[dict[str, str]]) -> None:
     named = [row for row in rows if row.get("level3") or row.get("target_value")]  # the API refuses the others
     settings = ApiSettings(max_rows=5000, max_body_bytes=20 << 20, max_cell_chars=2000, request_helpers=1)
