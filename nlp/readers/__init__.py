@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from nlp.readers import jsonl, tabular
-from nlp.readers.base import OUTPUT_REASON, InputError, Skipped, TableInfo
+from nlp.readers.base import OUTPUT_REASON, InputError, Skipped, TableInfo, number_text
 from nlp.readers.tabular import FileRead
 from nlp.records import ALL_COLUMNS, IndicatorRow
 
@@ -244,7 +244,7 @@ def rows_to_frame(rows: Sequence[IndicatorRow]) -> pd.DataFrame:
     records = [row.to_dict() for row in rows]
     for record in records:
         budget = record["budget_wan"]
-        record["budget_wan"] = "" if budget is None else tabular.number_text(float(budget))  # type: ignore[arg-type]
+        record["budget_wan"] = "" if budget is None else number_text(float(budget))  # type: ignore[arg-type]
     extras = list(dict.fromkeys(key for record in records for key in record if key not in ALL_COLUMNS))
     return pd.DataFrame(records, columns=[*ALL_COLUMNS, *extras], dtype=str).fillna("")
 

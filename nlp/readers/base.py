@@ -46,3 +46,11 @@ class Skipped:
     file: str
     location: str
     reason: str
+
+
+def number_text(value: float) -> str:
+    """A number as a person reads it: ``95.0`` -> ``"95"``, ``0.1 + 0.2`` -> ``"0.3"``.
+
+    Whole numbers lose the ``.0``; others keep 15 significant digits, the precision Excel shows.
+    """
+    return str(int(value)) if value.is_integer() else f"{value:.15g}"

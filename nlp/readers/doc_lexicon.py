@@ -52,6 +52,11 @@ def context_label(cell: str) -> str | None:
     return _reverse("context_labels").get(normalise(cell))
 
 
+def context_label_words() -> tuple[str, ...]:
+    """Every context label, normalised (the words :func:`context_label` knows)."""
+    return tuple(_reverse("context_labels"))
+
+
 def split_inline_label(text: str) -> tuple[str, str] | None:
     """``"填报单位(盖章): X"`` -> ("department", "X") when the part before the colon is a label."""
     parts = _COLON.split(text, maxsplit=1)

@@ -9,23 +9,21 @@ cell and carried down by the same framer, scoring rubrics are skipped with the r
 document reader gives, and a file without any indicator table is one clear error.
 
 The project context (项目名称, 主管部门, 预算数, 年度绩效目标) is read from the text above the
-table and from any rows above the header, with the label lexicon of the document reader
-(``data/document_layouts.toml``), so a Word table and a text export of it agree. A field the
+table and from any rows above the header (:mod:`nlp.readers.context_rows`), as for CSV and XLSX,
+so a Word table and a text export of it agree. A field the
 indicator header already has is never overwritten; the department stays in force for later
 tables, as documents state it once.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped
-from nlp.readers.doc_context import read_context
-from nlp.readers.doc_lexicon import context_label, is_table_title, split_inline_label
-from nlp.readers.doc_text import Cell
+from nlp.readers.context_rows import StatedContext
 from nlp.readers.tabular import (
     HEADER_SCAN_ROWS,
     FileRead,
@@ -35,7 +33,6 @@ from nlp.readers.tabular import (
     chunked_frames,
     fit_row,
     no_indicator_columns,
-    number_text,
     pick_header,
     skip_reason,
     too_wide,
@@ -62,7 +59,7 @@ class _Table:
     grid: Grid
     header_row: int
     header: HeaderMap
-    context: dict[str, str]
+    context: StatedContext
 
 
 def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> FileRead:
@@ -86,8 +83,8 @@ def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> Fil
         if error := too_wide(path, header, grid.name):
             read.errors.append(error)
             continue
-        context = read_grid_context([*grid.above, *grid.rows[:header_row]], department)
-        department = context.get("department", department)
+        context = StatedContext([*grid.above, *grid.rows[:header_row]], department)
+        department = context.fields.get("department", department)
         tables.append(_Table(grid, header_row, header, context))
     if not tables and not read.errors and not any(skip.reason in (RUBRIC_REASON, OUTPUT_REASON) for skip in read.skipped):
         raise no_indicator_columns(path)
@@ -95,52 +92,19 @@ def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> Fil
     return read
 
 
-def read_grid_context(lines: Sequence[Sequence[str]], department: str = "") -> dict[str, str]:
-    """Context fields stated by ``lines`` (text lines or table rows, split into cells).
-
-    ``department`` is the one in force from earlier tables; it is kept unless these lines name
-    another. Only fields that were found are returned, budgets as 万元 text.
-    """
-    numbered = [(number, [text.strip() for text in line if text.strip()]) for number, line in enumerate(lines, 1)]
-    cells = [Cell(text, number) for number, texts in numbered for text in texts]
-    title = next((texts[0] for _, texts in reversed(numbered) if len(texts) == 1 and is_table_title(texts[0])), "")
-    stated = read_context(cells, title)
-    found = {
-        "department": _department(cells) or department,
-        "project_name": stated.project_name,
-        "project_goal": stated.project_goal,
-        "budget_wan": "" if stated.budget_wan is None else number_text(stated.budget_wan),
-    }
-    return {name: value for name, value in found.items() if value}
-
-
-def _department(cells: list[Cell]) -> str:
-    """The department a label states: inline ("主管部门：X") or in the next cell ("主管部门 | X")."""
-    for k, cell in enumerate(cells):
-        inline = split_inline_label(cell.text)
-        if inline and inline[0] == "department":
-            return inline[1]
-        following = cells[k + 1].text if k + 1 < len(cells) else ""
-        if context_label(cell.text) == "department" and following and not context_label(following):
-            return following
-    return ""
-
-
 def _frames(path: Path, tables: list[_Table], log: TableLog, read: FileRead,
             chunk_size: int | None) -> Iterator[pd.DataFrame]:
     for table in tables:
-        added = {name: value for name, value in table.context.items() if name not in table.header.fields}
-        header = HeaderMap((*table.header.names, *added), table.header.budget_factor)
-        framer = Framer(path, header, table.grid.base, log, read.warnings)
-        yield from chunked_frames(framer, _body(path, table, list(added.values()), read.errors), chunk_size)
+        framer = Framer(path, table.header, table.grid.base, log, read.warnings, table.context)
+        yield from chunked_frames(framer, _body(path, table, read.errors), chunk_size)
 
 
-def _body(path: Path, table: _Table, added: list[str], errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
-    """The table's non-blank rows fitted to its header (see :func:`fit_row`), context appended."""
+def _body(path: Path, table: _Table, errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
+    """The table's non-blank rows fitted to its header (see :func:`fit_row`)."""
     width = len(table.header.names)
     start = table.header_row + 1
     for cells, location in zip(table.grid.rows[start:], table.grid.locations[start:]):
         if any(cell.strip() for cell in cells):
             fitted = fit_row(cells, width, path, location, errors)
             if fitted is not None:
-                yield fitted + added, location
+                yield fitted, location

@@ -28,7 +28,16 @@ from typing import IO, Any
 import pandas as pd
 
 from nlp.limits import ANALYSED_CELL_CHARS, MAX_COLUMNS
-from nlp.readers.base import BASELINE_REASON, OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped, TableInfo
+from nlp.readers.base import (
+    BASELINE_REASON,
+    OUTPUT_REASON,
+    RUBRIC_REASON,
+    InputError,
+    Skipped,
+    TableInfo,
+    number_text,
+)
+from nlp.readers.context_rows import StatedContext, context_row_positions
 from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
 from nlp.readers.formulas import formula_cells, recalculated_on_open, stale_formula_warning
@@ -215,14 +224,6 @@ def no_indicator_columns(path: Path) -> InputError:
 # --- cell text ------------------------------------------------------------------------------
 
 
-def number_text(value: float) -> str:
-    """A number as a person reads it: ``95.0`` -> ``"95"``, ``0.1 + 0.2`` -> ``"0.3"``.
-
-    Whole numbers lose the ``.0``; others keep 15 significant digits, the precision Excel shows.
-    """
-    return str(int(value)) if value.is_integer() else f"{value:.15g}"
-
-
 def cell_text(value: object, number_format: str | None = None) -> str:
     """An Excel cell value as the string a person sees in the sheet.
 
@@ -289,12 +290,19 @@ class Framer:
     other columns starts a new layout: the rows below it are read by its columns, not shifted
     under the old ones; a scoring rubric's header (评分标准, 得分) stops the reading until the next
     indicator header. Each is said once, with its line.
+
+    ``context`` (:mod:`nlp.readers.context_rows`) is the project context the rows above the header
+    state; it fills the fields the header has no column for. A block of context rows among the
+    rows (a stacked table's title, 项目名称 …) is not data: it starts a new table with its own
+    context. ``None`` (JSON lines) reads every row as data.
     """
 
     def __init__(self, path: Path, header: HeaderMap, base: str, log: TableLog,
-                 warnings: list[InputError]) -> None:
+                 warnings: list[InputError], context: StatedContext | None = None) -> None:
         self.path, self.header, self.base = path, header, base
         self.log, self.warnings = log, warnings
+        self.context = context
+        self._stacked_said = False
         self._stem = path.stem
         self._table = ""
         self._above: dict[str, str] = {}
@@ -306,13 +314,15 @@ class Framer:
     def frame(self, raw: pd.DataFrame, lines: Sequence[str]) -> pd.DataFrame:
         """``raw``: positional string columns, one row per source row; ``lines``: their locations."""
         parts: list[pd.DataFrame] = []
+        context_rows = context_row_positions(raw, self._lead()) if self.context else []
         for start, end, header_row in self._runs(raw):
-            rows = raw.iloc[start:end]
-            if self._pending and (rows != "").to_numpy().any():
+            if self._pending and (raw.iloc[start:end] != "").to_numpy().any():
                 self._settle()
-            part = self._framed(rows, lines[start:end])
-            self._data_since_header |= len(part) > 0
-            parts.append(part)
+            for position in [p for p in context_rows if start <= p < end]:
+                parts.append(self._data(raw.iloc[start:position], lines[start:position]))
+                self._take_context(raw.iloc[position].tolist(), lines[position])
+                start = position + 1
+            parts.append(self._data(raw.iloc[start:end], lines[start:end]))
             if header_row is not None:
                 self._pending.append((header_row, lines[end]))
         if len(parts) == 1:
@@ -336,6 +346,29 @@ class Framer:
                 return
             yield start, *found
             start = found[0] + 1
+
+    def _data(self, raw: pd.DataFrame, lines: Sequence[str]) -> pd.DataFrame:
+        part = self._framed(raw, lines)
+        self._data_since_header |= len(part) > 0
+        if len(part) and self.context:
+            self.context.rows_read()
+        return part
+
+    def _lead(self) -> int:
+        """The table's first column: the left-most with a header cell (a sheet may start at B)."""
+        return next((i for i, name in enumerate(self.header.names) if not _generic(name)), 0)
+
+    def _take_context(self, cells: list[str], line: str) -> None:
+        """A context row: it continues the context block before it, or starts a new table."""
+        assert self.context is not None
+        if not self.context.add(cells, line):
+            return
+        self._table, self._above = "", {}  # nothing is carried down from the table before
+        if not self._stacked_said:
+            self._stacked_said = True
+            self.warnings.append(InputError(str(self.path), "a new table's title or project rows start here (tables "
+                                            "stacked one under another): they are read as its context, not as "
+                                            "indicator rows", line))
 
     def _probes(self) -> tuple[int, ...]:
         """The columns of the indicator name and the value: a header row names at least one of them
@@ -393,6 +426,9 @@ class Framer:
         _fill_blank(frame, "source_file", [self.path.name] * len(frame))
         _fill_blank(frame, "source_line", lines)
         _fill_blank(frame, "row_id", [f"{self._stem}:{line}" for line in lines])
+        for name, value in (self.context.fields.items() if self.context else ()):
+            if name not in self.header.fields:
+                _fill_blank(frame, name, [value] * len(frame))
         self._carry_down(frame)
         self.log.count(frame)
         self._warn_giant_cells(frame)
@@ -426,8 +462,11 @@ class Framer:
         frame["table_id"] = tables
 
     def _implicit_table(self, project: str) -> str:
+        """``base:project``; a stacked table that names no project is told apart by where it starts."""
         project = project or self._above.get("project_name", "")
-        return f"{self.base}:{project}" if project else self.base
+        if project:
+            return f"{self.base}:{project}"
+        return f"{self.base}@{self.context.line}" if self.context and self.context.line else self.base
 
     def _warn_giant_cells(self, frame: pd.DataFrame) -> None:
         for name in frame.columns:
@@ -521,6 +560,7 @@ class TextTable:
     header: HeaderMap
     header_records: int  # records up to and including the header row
     header_line: int  # physical line the header row starts on
+    above: tuple[tuple[str, ...], ...] = ()  # the records above the header (title, project rows)
 
 
 def _csv_reader(handle: IO[str], delimiter: str) -> Iterator[list[str]]:
@@ -538,16 +578,15 @@ def locate_text_table(path: Path) -> TextTable | None:
     readings = []
     for delimiter in _DELIMITERS:
         with path.open(encoding=encoding, newline="") as handle:
-            readings.append(pick_header([((record, delimiter, line), cells) for record, line, cells
-                                         in _head_records(_csv_reader(handle, delimiter))]))
-    found = max((found for found in readings if found), default=None,
-                key=lambda found: (len(found[1].fields), -found[0][0]))
-    if found is None:
-        return None
-    (record, delimiter, line), header = found
-    if error := too_wide(path, header, str(line)):
+            records = list(_head_records(_csv_reader(handle, delimiter)))
+        if found := pick_header(((record, line), cells) for record, line, cells in records):
+            (record, line), header = found
+            above = tuple(tuple(cells) for _, _, cells in records[: record - 1])
+            readings.append(TextTable(encoding, delimiter, header, record, line, above))
+    table = max(readings, default=None, key=lambda table: (len(table.header.fields), -table.header_records))
+    if table is not None and (error := too_wide(path, table.header, str(table.header_line))):
         raise error
-    return TextTable(encoding, delimiter, header, record, line)
+    return table
 
 
 def _head_records(reader: Any) -> Iterator[tuple[int, int, list[str]]]:
@@ -574,7 +613,8 @@ def read_text_table(path: Path, table: TextTable, chunk_size: int | None = None)
     if reason:
         read.skipped.append(Skipped(str(path), f"line {table.header_line}", reason))
         return read
-    framer = Framer(path, table.header, path.stem, TableLog(path, read.tables), read.warnings)
+    framer = Framer(path, table.header, path.stem, TableLog(path, read.tables), read.warnings,
+                    StatedContext(table.above))
     read.frames = chunked_frames(framer, _text_rows(path, table, read.errors), chunk_size)
     return read
 
@@ -696,37 +736,37 @@ def read_workbook(path: Path, chunk_size: int | None = None) -> FileRead:
         read.warnings.extend(_stale_formulas(path, found))
     log = TableLog(path, read.tables)
     read.frames = _workbook_frames(path, workbook, handle, [
-        (sheet, row, Framer(path, header, f"{path.stem}!{sheet.title}", log, read.warnings))
-        for sheet, row, header in found
+        (sheet, row, Framer(path, header, f"{path.stem}!{sheet.title}", log, read.warnings, context))
+        for sheet, row, header, context in found
     ], chunk_size, read.errors)
     return read
 
 
-def _stale_formulas(path: Path, found: list[tuple[Any, int, HeaderMap]]) -> list[InputError]:
+def _stale_formulas(path: Path, found: list[tuple[Any, int, HeaderMap, StatedContext]]) -> list[InputError]:
     """A warning for each indicator sheet with formula cells, in a workbook that asks to have them
     computed on opening (:mod:`nlp.readers.formulas`): their saved values are empty or 0."""
     with path.open("rb") as handle:
         if not recalculated_on_open(handle):
             return []
         warnings = []
-        for sheet, _, _ in found:
+        for sheet, *_ in found:
             part = getattr(sheet, "_worksheet_path", None)  # openpyxl's (private) name of the sheet's part
             if part and (counted := formula_cells(handle, part))[0]:
                 warnings.append(stale_formula_warning(str(path), sheet.title, *counted))
         return warnings
 
 
-def _header_sheets(path: Path, workbook: Any) -> tuple[FileRead, list[tuple[Any, int, HeaderMap]]]:
-    """The sheets with an indicator header; the others are listed in ``skipped`` (or ``errors``)."""
+def _header_sheets(path: Path, workbook: Any) -> tuple[FileRead, list[tuple[Any, int, HeaderMap, StatedContext]]]:
+    """The sheets with an indicator header, with what the rows above it state; the others are
+    listed in ``skipped`` (or ``errors``)."""
     read, found = FileRead(path, iter(())), []
     if workbook.properties.description == OUTPUT_WORKBOOK_MARK:
         read.skipped.append(Skipped(str(path), "workbook", OUTPUT_REASON))
         return read, found
+    department = ""  # stated once for many sheets, as documents do
     for sheet in workbook.worksheets:
-        header = pick_header(
-            (number, [cell_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True), 1)
-        )
+        head = [[cell_text(value) for value in values] for values in sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True)]
+        header = pick_header(enumerate(head, 1))
         if header is None:
             read.skipped.append(Skipped(str(path), sheet.title, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
         elif reason := skip_reason(header[1].names):
@@ -734,7 +774,9 @@ def _header_sheets(path: Path, workbook: Any) -> tuple[FileRead, list[tuple[Any,
         elif error := too_wide(path, header[1], sheet.title):
             read.errors.append(error)
         else:
-            found.append((sheet, *header))
+            context = StatedContext(head[: header[0] - 1], department)
+            department = context.fields.get("department", department)
+            found.append((sheet, *header, context))
     return read, found
 
 
