@@ -355,3 +355,48 @@ def test_rows_before_a_break_come_out_at_every_chunk_size(tmp_path: Path, chunk_
         for frame in frames:
             got += frame["level3"].tolist()
     assert got == ["name0", "name1", "name2"]
+
+
+def _hidden_ods(path: Path) -> Path:
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.style import Style, TableProperties
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    hidden = Style(name="hiddenTable", family="table")
+    hidden.addElement(TableProperties(display=False))
+    document.automaticstyles.addElement(hidden)
+    for name, rows, style in [("表", [["三级指标", "指标值"], ["a", "1"]], {}),
+                              ("旧表", [["三级指标", "指标值"], ["b", "2"]], {"stylename": hidden})]:
+        table = Table(name=name, **style)
+        for row in rows:
+            line = TableRow()
+            for text in row:
+                cell = TableCell(valuetype="string")
+                cell.addElement(P(text=text))
+                line.addElement(cell)
+            table.addElement(line)
+        document.spreadsheet.addElement(table)
+    document.save(str(path))
+    return path
+
+
+def _hidden_xlsx(path: Path) -> Path:
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "表"
+    for sheet, row in [(workbook.active, ["a", "1"]), (workbook.create_sheet("旧表"), ["b", "2"])]:
+        sheet.append(["三级指标", "指标值"])
+        sheet.append(row)
+    workbook["旧表"].sheet_state = "hidden"
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.parametrize("make", [_hidden_xlsx, _hidden_ods], ids=["xlsx", "ods"])
+def test_a_hidden_sheet_is_read_and_said(tmp_path: Path, make) -> None:
+    """Its rows are scored though Excel does not show them: the reviewer is told where they come from."""
+    path = make(tmp_path / f"book.{make.__name__.rsplit('_', 1)[1]}")
+    read, frame = read_all(path)
+    assert frame["level3"].tolist() == ["a", "b"]
+    assert [(warning.location, "hidden" in warning.message) for warning in read.warnings] == [("旧表", True)]

@@ -54,3 +54,10 @@ def number_text(value: float) -> str:
     Whole numbers lose the ``.0``; others keep 15 significant digits, the precision Excel shows.
     """
     return str(int(value)) if value.is_integer() else f"{value:.15g}"
+
+
+def hidden_sheet_warning(file: str, sheet: str) -> InputError:
+    """A hidden sheet with an indicator table is read like any other (nothing is dropped), but a
+    reviewer who opens the workbook does not see it, so flags on its rows need saying where from."""
+    return InputError(file, f"sheet {sheet} is hidden in the workbook: its rows are read and scored, "
+                            "though Excel does not show them", sheet)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped
+from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped, hidden_sheet_warning
 from nlp.readers.context_rows import StatedContext
 from nlp.readers.tabular import (
     HEADER_SCAN_ROWS,
@@ -44,7 +44,7 @@ class Grid:
 
     ``locations`` has one entry per row; ``name`` says where the table is (for skipped-table
     messages); ``base`` prefixes implicit table ids; ``above`` holds the lines of text above
-    the table, each split into its cells.
+    the table, each split into its cells; ``hidden`` marks a sheet the workbook hides.
     """
 
     name: str
@@ -52,6 +52,7 @@ class Grid:
     rows: list[list[str]]
     locations: list[str]
     above: list[list[str]] = field(default_factory=list)
+    hidden: bool = False  # a sheet the workbook hides
 
 
 @dataclass
@@ -86,6 +87,8 @@ def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> Fil
         context = StatedContext([*grid.above, *grid.rows[:header_row]], department)
         department = context.fields.get("department", department)
         tables.append(_Table(grid, header_row, header, context))
+        if grid.hidden:
+            read.warnings.append(hidden_sheet_warning(str(path), grid.name))
     if not tables and not read.errors and not any(skip.reason in (RUBRIC_REASON, OUTPUT_REASON) for skip in read.skipped):
         raise no_indicator_columns(path)
     read.frames = _frames(path, tables, TableLog(path, read.tables), read, chunk_size)

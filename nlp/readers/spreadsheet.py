@@ -30,7 +30,11 @@ def read_spreadsheet(path: Path, chunk_size: int | None) -> FileRead:
 
 
 def _sheet_grids(path: Path, workbook: Any) -> Iterator[Grid]:
-    for name in workbook.sheet_names:
-        values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    from python_calamine import SheetVisibleEnum
+
+    for sheet in workbook.sheets_metadata:
+        values = workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
         rows = [[cell_text(value) for value in row] for row in values]
-        yield Grid(name, f"{path.stem}!{name}", rows, [f"{name}!{number}" for number in range(1, len(rows) + 1)])
+        yield Grid(sheet.name, f"{path.stem}!{sheet.name}", rows,
+                   [f"{sheet.name}!{number}" for number in range(1, len(rows) + 1)],
+                   hidden=sheet.visible != SheetVisibleEnum.Visible)

@@ -35,6 +35,7 @@ from nlp.readers.base import (
     InputError,
     Skipped,
     TableInfo,
+    hidden_sheet_warning,
     number_text,
 )
 from nlp.readers.context_rows import StatedContext, context_row_positions
@@ -777,6 +778,8 @@ def _header_sheets(path: Path, workbook: Any) -> tuple[FileRead, list[tuple[Any,
             context = StatedContext(head[: header[0] - 1], department)
             department = context.fields.get("department", department)
             found.append((sheet, *header, context))
+            if sheet.sheet_state != "visible":
+                read.warnings.append(hidden_sheet_warning(str(path), sheet.title))
     return read, found
 
 
