@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from nlp.readers import read_file
-from nlp.readers.context_rows import StatedContext, context_row_positions, is_context_row
+from nlp.readers.context_rows import CONTEXT, SIGNOFF, StatedContext, non_indicator_rows, row_kind
 
 HEADER = ["一级指标", "二级指标", "三级指标", "指标值"]
 ROAD = [
@@ -91,6 +91,15 @@ def test_stacked_tables_are_read_as_their_own_projects(tmp_path: Path, suffix: s
     assert found.warnings[0].location.endswith("9")
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_forms_signoff_lines_are_not_indicators(tmp_path: Path, suffix: str) -> None:
+    """They were scored: B2 (a filled name with no value), and C8 when a second cell sat under 二级."""
+    rows = [*ROAD, ["填报人：张三", "", "联系电话：12345678"], ["单位负责人：李四", "财务负责人：王五", "填报日期：2024年3月1日"]]
+    found, frame = read(write(tmp_path / f"signed{suffix}", rows))
+    assert frame["level3"].tolist() == ["养护公路里程", "养护合格率"]
+    assert [(w.location[-1], "sign-off" in w.message) for w in found.warnings] == [("8", True)]
+
+
 def test_a_stacked_table_that_names_no_project_is_still_its_own_table(tmp_path: Path) -> None:
     rows = [*ROAD, ["部门整体支出绩效目标表"], HEADER, ["产出指标", "数量指标", "养护公路里程", "≥120公里"]]
     _, frame = read(write(tmp_path / "plain.xlsx", rows))
@@ -119,17 +128,27 @@ def test_indicators_named_like_labels_are_rows(tmp_path: Path) -> None:
     ["2、XX项目绩效目标表"], ["XX项目绩效目标表", "", ""], ["年度绩效目标", "目标1：完成养护"],
 ])
 def test_context_rows(cells: list[str]) -> None:
-    assert is_context_row(cells, 0)
-    assert context_row_positions(pd.DataFrame([cells + [""] * (4 - len(cells))], dtype=str), 0) == [0]
+    assert row_kind(cells, 0) == CONTEXT
+    assert non_indicator_rows(pd.DataFrame([cells + [""] * (4 - len(cells))], dtype=str), 0) == [(0, CONTEXT)]
+
+
+@pytest.mark.parametrize("cells", [
+    ["填报人：张三", "", "联系电话：12345678"], ["单位负责人", "李四", "财务负责人", "王五"], ["填 报 人：", ""],
+    ["联系电话(手机)：139"], ["填报日期：2024年3月1日"],
+])
+def test_signoff_rows(cells: list[str]) -> None:
+    assert row_kind(cells, 0) == SIGNOFF
+    assert non_indicator_rows(pd.DataFrame([cells + [""] * (4 - len(cells))], dtype=str), 0) == [(0, SIGNOFF)]
 
 
 @pytest.mark.parametrize("cells", [
     ["产出指标", "数量指标", "项目名称", "1"], ["XX项目绩效目标表", "数量指标", "里程", "1"], ["绩效目标完成率", "", "", ""],
-    ["单位：个", "", "", ""], ["", "项目名称", "X", ""], ["", "", "", ""],
+    ["单位：个", "", "", ""], ["", "项目名称", "X", ""], ["", "", "", ""], ["产出指标", "数量指标", "联系电话", "1部"],
+    ["", "填报人：张三", "", ""], ["负责人培训率", "", "", ""],
 ])
-def test_not_context_rows(cells: list[str]) -> None:
-    assert not is_context_row(cells, 0)
-    assert context_row_positions(pd.DataFrame([cells], dtype=str), 0) == []
+def test_indicator_rows(cells: list[str]) -> None:
+    assert row_kind(cells, 0) is None
+    assert non_indicator_rows(pd.DataFrame([cells], dtype=str), 0) == []
 
 
 def test_a_block_of_context_rows_replaces_the_context_and_keeps_the_department() -> None:

@@ -5,7 +5,9 @@ rows ("项目名称 | XX", "预算金额（万元）| 30", "主管部门：XX") 
 header they are the table's context. Departments also stack many such tables in one sheet or CSV,
 each with its title and label rows, often with the header repeated: there they start a new table.
 Read as indicator rows, they were scored (a "项目名称" indicator of value "XX"), and every table of
-the sheet was merged into one project, so a project's checks saw the other projects' rows.
+the sheet was merged into one project, so a project's checks saw the other projects' rows. A form's
+sign-off line under a table ("填报人：张三 | 联系电话：…") was scored too, and flagged B2 (a filled
+name with no value); it is neither context nor an indicator.
 
 The words are the document reader's (``data/document_layouts.toml``), so a sheet, a Word table and
 a text export of one table agree on its context.
@@ -24,7 +26,9 @@ from nlp.readers.doc_lexicon import (
     budget_factor,
     context_label,
     context_label_words,
+    is_signoff,
     is_table_title,
+    signoff_label_words,
     split_inline_label,
     table_title_suffixes,
 )
@@ -62,36 +66,47 @@ def _department(cells: list[Cell]) -> str:
     return ""
 
 
-def is_context_row(cells: Sequence[str], lead: int) -> bool:
-    """Whether a row states context rather than an indicator: its cell in the table's first
-    column (``lead``) is a context label (alone or with its value after a colon), a money-unit
-    line, or a table's title with nothing else in the row."""
+#: What a row that is not an indicator holds: the project context, or a form's sign-off line.
+CONTEXT, SIGNOFF = "context", "signoff"
+
+
+def row_kind(cells: Sequence[str], lead: int) -> str | None:
+    """:data:`CONTEXT`, :data:`SIGNOFF` or ``None`` (an indicator row), by the row's cell in the
+    table's first column (``lead``): a context label (alone or with its value after a colon), a
+    money-unit line or a table's title alone in its row is context; a sign-off label (填报人,
+    联系电话 …) is a sign-off line."""
     first = cells[lead].strip() if lead < len(cells) else ""
     if not first:
-        return False
+        return None
     if context_label(first) or split_inline_label(first) or budget_factor(first) is not None:
-        return True
-    return is_table_title(first) and sum(1 for cell in cells if cell.strip()) == 1
+        return CONTEXT
+    if is_signoff(first):
+        return SIGNOFF
+    if is_table_title(first) and sum(1 for cell in cells if cell.strip()) == 1:
+        return CONTEXT
+    return None
 
 
-def context_row_positions(raw: pd.DataFrame, lead: int) -> list[int]:
-    """Positions of the context rows of ``raw`` (positional string columns). A regular
-    expression over the lead column finds the candidates (~0.3 µs a row, the cost of every data
-    row); :func:`is_context_row` decides."""
+def non_indicator_rows(raw: pd.DataFrame, lead: int) -> list[tuple[int, str]]:
+    """(position, kind) of the rows of ``raw`` (positional string columns) that are not
+    indicators. A regular expression over the lead column finds the candidates (~0.3 µs a row,
+    the cost of every data row); :func:`row_kind` decides."""
     if lead >= raw.shape[1]:
         return []
-    column = raw.iloc[:, lead]
-    candidates = column.str.match(_candidate()).to_numpy(dtype=bool).nonzero()[0].tolist()
-    return [i for i in candidates if is_context_row(raw.iloc[i].tolist(), lead)]
+    candidates = raw.iloc[:, lead].str.match(_candidate()).to_numpy(dtype=bool).nonzero()[0].tolist()
+    kinds = ((i, row_kind(raw.iloc[i].tolist(), lead)) for i in candidates)
+    return [(i, kind) for i, kind in kinds if kind]
 
 
 @lru_cache(maxsize=1)
 def _candidate() -> re.Pattern:
-    """A cell that may open a context row: a label at its start (spaces and bracketed notes
-    anywhere in it, as :func:`~nlp.readers.doc_lexicon.normalise` ignores them), a "单位：" line,
-    or a short line ending like a table title. It may match more than it should, never less."""
+    """A cell that may open a row that is not an indicator: a label at its start (spaces and
+    bracketed notes anywhere in it, as :func:`~nlp.readers.doc_lexicon.normalise` ignores them), a
+    "单位：" line, or a short line ending like a table title. It may match more than it should,
+    never less."""
     gap = r"(?:\s|[(（\[【][^)）\]】]*[)）\]】])*"
-    labels = "|".join(gap.join(map(re.escape, word)) for word in sorted(context_label_words(), key=len, reverse=True))
+    words = sorted({*context_label_words(), *signoff_label_words()}, key=len, reverse=True)
+    labels = "|".join(gap.join(map(re.escape, word)) for word in words)
     titles = "|".join(map(re.escape, table_title_suffixes()))
     return re.compile(rf"{gap}(?:{labels}|[^:：]{{0,8}}单位{gap}[:：]|.{{0,60}}(?:{titles})\s*$)")
 

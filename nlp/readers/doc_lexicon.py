@@ -57,6 +57,17 @@ def context_label_words() -> tuple[str, ...]:
     return tuple(_reverse("context_labels"))
 
 
+@lru_cache(maxsize=1)
+def signoff_label_words() -> tuple[str, ...]:
+    """Labels of a form's sign-off lines (填报人, 联系电话 …), normalised."""
+    return tuple(normalise(word) for word in _lexicon()["signoff"]["labels"])
+
+
+def is_signoff(cell: str) -> bool:
+    """A sign-off cell: its label alone, or before a colon ("填报人：张三")."""
+    return _COLON.split(normalise(cell), maxsplit=1)[0] in signoff_label_words()
+
+
 def split_inline_label(text: str) -> tuple[str, str] | None:
     """``"填报单位(盖章): X"`` -> ("department", "X") when the part before the colon is a label."""
     parts = _COLON.split(text, maxsplit=1)

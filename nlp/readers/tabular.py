@@ -38,7 +38,7 @@ from nlp.readers.base import (
     hidden_sheet_warning,
     number_text,
 )
-from nlp.readers.context_rows import StatedContext, context_row_positions
+from nlp.readers.context_rows import CONTEXT, StatedContext, non_indicator_rows
 from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
 from nlp.readers.formulas import formula_cells, recalculated_on_open, stale_formula_warning
@@ -295,7 +295,7 @@ class Framer:
     ``context`` (:mod:`nlp.readers.context_rows`) is the project context the rows above the header
     state; it fills the fields the header has no column for. A block of context rows among the
     rows (a stacked table's title, 项目名称 …) is not data: it starts a new table with its own
-    context. ``None`` (JSON lines) reads every row as data.
+    context; a sign-off line (填报人：…) is not read. ``None`` (JSON lines) reads every row as data.
     """
 
     def __init__(self, path: Path, header: HeaderMap, base: str, log: TableLog,
@@ -303,25 +303,28 @@ class Framer:
         self.path, self.header, self.base = path, header, base
         self.log, self.warnings = log, warnings
         self.context = context
-        self._stacked_said = False
+        self._said: set[str] = set()  # what was said once already: "repeat", "stacked", "signoff"
         self._stem = path.stem
         self._table = ""
         self._above: dict[str, str] = {}
         self._rubric = ""  # the reason rows are not read, under a rubric header
-        self._repeat_said = False
         self._data_since_header = False
         self._pending: list[tuple[HeaderMap, str]] = []  # header rows met since the last data row
 
     def frame(self, raw: pd.DataFrame, lines: Sequence[str]) -> pd.DataFrame:
         """``raw``: positional string columns, one row per source row; ``lines``: their locations."""
         parts: list[pd.DataFrame] = []
-        context_rows = context_row_positions(raw, self._lead()) if self.context else []
+        others = non_indicator_rows(raw, self._lead()) if self.context else []
         for start, end, header_row in self._runs(raw):
             if self._pending and (raw.iloc[start:end] != "").to_numpy().any():
                 self._settle()
-            for position in [p for p in context_rows if start <= p < end]:
+            for position, kind in [(p, kind) for p, kind in others if start <= p < end]:
                 parts.append(self._data(raw.iloc[start:position], lines[start:position]))
-                self._take_context(raw.iloc[position].tolist(), lines[position])
+                if kind == CONTEXT:
+                    self._take_context(raw.iloc[position].tolist(), lines[position])
+                else:
+                    self._say_once("signoff", "a form's sign-off line (填报人, 联系电话 …): it and any later ones "
+                                              "are not read as indicator rows", lines[position])
                 start = position + 1
             parts.append(self._data(raw.iloc[start:end], lines[start:end]))
             if header_row is not None:
@@ -365,11 +368,13 @@ class Framer:
         if not self.context.add(cells, line):
             return
         self._table, self._above = "", {}  # nothing is carried down from the table before
-        if not self._stacked_said:
-            self._stacked_said = True
-            self.warnings.append(InputError(str(self.path), "a new table's title or project rows start here (tables "
-                                            "stacked one under another): they are read as its context, not as "
-                                            "indicator rows", line))
+        self._say_once("stacked", "a new table's title or project rows start here (tables stacked one under "
+                                  "another): they are read as its context, not as indicator rows", line)
+
+    def _say_once(self, what: str, message: str, line: str) -> None:
+        if what not in self._said:
+            self._said.add(what)
+            self.warnings.append(InputError(str(self.path), message, line))
 
     def _probes(self) -> tuple[int, ...]:
         """The columns of the indicator name and the value: a header row names at least one of them
@@ -396,11 +401,8 @@ class Framer:
         reason = skip_reason(header.names) or ""
         same = _same_layout(header, self.header)
         if same and not reason and not self._rubric:
-            if not self._repeat_said:
-                self._repeat_said = True
-                self.warnings.append(InputError(str(self.path), "the header row appears again (repeated on each "
-                                                "page, or tables pasted one under another); it and every later "
-                                                "repeat are not read as rows", line))
+            self._say_once("repeat", "the header row appears again (repeated on each page, or tables pasted one "
+                                     "under another); it and every later repeat are not read as rows", line)
             return
         if reason:
             message = f"{reason}: the rows below this header are not read"
