@@ -335,7 +335,9 @@ def m3_no_criteria(ctx: RowContext) -> str | None:
 
 def m4_activity(ctx: RowContext) -> str | None:
     """Work described instead of a level: an activity, a deadline that points at an unstated plan,
-    or a category name turned into a rate (社会效益指标率). A value with numbers states levels."""
+    or a category name turned into a rate (社会效益指标率). A value with numbers states levels, and
+    so does a text naming a result to check (the guide's measurable "通过省级验收"): only the
+    activity words mark work, not a value's length."""
     value = ctx.value
     if re.search(r"(效益|影响|可持续)指标率$", ctx.name):
         return ctx.name
@@ -343,7 +345,7 @@ def m4_activity(ctx: RowContext) -> str | None:
         return ctx.value_text[:20]
     if value.kind != "text" or not ctx.value_text or re.search(r"[0-9]", ctx.value_text):
         return None
-    if ctx.cues("activity", "value") or len(ctx.value_text) > 8 or ctx.value_text == ctx.name:
+    if ctx.cues("activity", "value") or ctx.value_text == ctx.name:
         return ctx.value_text[:20]
     return None
 
