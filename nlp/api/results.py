@@ -1,51 +1,70 @@
-"""From the scorer's flat result rows to the API's nested per-row result.
+"""From the scorer's flat result rows to the API's nested per-row result, rendered to JSON.
 
 The scorer returns one flat dict per row (input columns + :data:`nlp.schema.OUTPUT_COLUMNS` +
 ``findings``), possibly holding numpy scalars and NaN for empty cells. The API groups the
 per-family columns (``flags.mismatch`` instead of ``flag_mismatch``), turns the ``codes`` text
 (``"B1;M2"``) into a list and drops the echoed input. Cells are read with the report writers'
 helpers so the API and the XLSX/HTML reports never disagree about a row.
+
+A row becomes the plain data :class:`~nlp.api.models.RowResult` would dump, and the response is
+serialised by pydantic-core in one pass, so the models only document the contract (OpenAPI).
+Why: FastAPI's own path dumps, re-validates and serialises a response model (~14 ms for 1,000
+rows), and even building the models ourselves validated four of them a row plus one a finding:
+20 ms of CPU for a 1,000-row answer, spent by the server alone once the rows are scored, to
+check data that already has the models' fields and types (now ~14 ms). A finding not in
+:class:`~nlp.api.models.FindingOut`'s exact shape (one synthesised from the catalogue lacks
+``quote``) still goes through the model. ``tests/test_api_results.py`` checks the bytes are the
+models'.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic_core import to_json
 
-from nlp.api.models import RowResult
+from nlp.api.models import FindingOut, ScoreResponse
 from nlp.report.rows import display, row_findings, split_codes
 from nlp.schema import FAMILIES, FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN
 
-
-def row_result(scored: Mapping[str, Any]) -> RowResult:
-    return RowResult(
-        row_id=display(scored.get("row_id")),
-        flags={family: bool(scored[f"flag_{family}"]) for family in FAMILIES},
-        scores={family: float(scored[f"score_{family}"]) for family in FAMILIES},
-        risk=float(scored["risk"]),
-        review=[family for family in split_codes(scored.get("review")) if family],
-        codes=[code.strip() for code in split_codes(scored["codes"])],
-        suggested_level2=display(scored.get("suggested_level2")),
-        explanation=display(scored.get("explanation")),
-        findings=row_findings(scored.get(FINDINGS_COLUMN), scored.get("codes")),
-        table_codes=split_codes(scored.get("table_codes")),
-        table_findings=row_findings(scored.get(TABLE_FINDINGS_COLUMN), scored.get("table_codes")),
-    )
+#: FindingOut's fields and their types, in the model's order.
+_FINDING_FIELDS = tuple(FindingOut.model_fields)
+_FINDING_TYPES = tuple(field.annotation for field in FindingOut.model_fields.values())
 
 
-class ModelJSONResponse(Response):
-    """A response model rendered to JSON by pydantic in one pass.
+def row_result(scored: Mapping[str, Any]) -> dict[str, Any]:
+    """The row's :class:`~nlp.api.models.RowResult` as ``model_dump()`` gives it (fields in order)."""
+    return {
+        "row_id": display(scored.get("row_id")),
+        "flags": {family: bool(scored[f"flag_{family}"]) for family in FAMILIES},
+        "scores": {family: float(scored[f"score_{family}"]) for family in FAMILIES},
+        "risk": float(scored["risk"]),
+        "review": [family for family in split_codes(scored.get("review")) if family],
+        "codes": [code.strip() for code in split_codes(scored["codes"])],
+        "suggested_level2": display(scored.get("suggested_level2")),
+        "explanation": display(scored.get("explanation")),
+        "findings": _findings_out(scored.get(FINDINGS_COLUMN), scored.get("codes")),
+        "table_codes": split_codes(scored.get("table_codes")),
+        "table_findings": _findings_out(scored.get(TABLE_FINDINGS_COLUMN), scored.get("table_codes")),
+    }
 
-    Why: handed a model, FastAPI dumps it to Python objects, validates them against the
-    ``response_model`` again, serialises them and then ``json.dumps`` the result: four passes
-    over the rows, ~14 ms for a 1,000-row answer, and a share of every small one. The endpoint
-    keeps its ``response_model`` for the OpenAPI schema; the bytes are the same
-    (``tests/test_api.py``).
-    """
 
-    media_type = "application/json"
+def scored_response(envelope: ScoreResponse, scored: Iterable[Mapping[str, Any]]) -> Response:
+    """``envelope`` (its ``rows`` empty) holding a result per scored row, as JSON: the bytes
+    ``model_dump_json()`` writes for the whole response (compact, UTF-8 unescaped, NaN as null)."""
+    content = envelope.model_dump()
+    content["rows"] = [row_result(row) for row in scored]
+    return Response(to_json(content, inf_nan_mode="null"), media_type="application/json")
 
-    def render(self, content: BaseModel) -> bytes:
-        return content.model_dump_json().encode("utf-8")
+
+def _findings_out(findings: Any, codes: Any) -> list[dict[str, Any]]:
+    return [_finding_out(finding) for finding in row_findings(findings, codes)]
+
+
+def _finding_out(finding: dict[str, Any]) -> dict[str, Any]:
+    """``finding`` as FindingOut dumps it: itself when it has the model's fields, in order, of
+    the model's types (every scorer finding), else validated by the model (defaults filled in)."""
+    if tuple(finding) == _FINDING_FIELDS and tuple(map(type, finding.values())) == _FINDING_TYPES:
+        return finding
+    return FindingOut.model_validate(finding).model_dump()
