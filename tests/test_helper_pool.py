@@ -22,7 +22,7 @@ import nlp
 from nlp.api.app import create_app
 from nlp.api.settings import ApiSettings
 from nlp.corpus import load_corpus
-from nlp.helper_pool import HelperError, HelperPool, _bounds
+from nlp.helper_pool import TAKEN_SLOTS, HelperError, HelperPool, _bounds
 from nlp.records import INTERCHANGE_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +103,36 @@ def test_a_part_cancelled_by_another_request_is_scored_here(rows: list[dict[str,
         cancelled.cancel()
         monkeypatch.setattr(helpers, "_submit", lambda *args: cancelled)
         assert scorer.score(rows) == alone
+
+
+def test_a_call_waits_for_idle_helpers_to_take_their_parts(pool: HelperPool, rows: list[dict[str, str]],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server scores its own part once the helper has taken its one: started at once, it held
+    the GIL the executor's threads need to send the part, and the helper began ~20 ms late."""
+    scorer = pool.attach(nlp.load(memo_bytes=0))
+    score_records, untaken = scorer.score_records, []
+
+    def score_here(records: list[dict[str, str]], facts: list[Any]) -> list[tuple]:
+        untaken.append(pool._taken[pool._sent % TAKEN_SLOTS] != pool._sent)
+        return score_records(records, facts)
+
+    monkeypatch.setattr(scorer, "score_records", score_here)
+    scorer.score(rows)
+    assert untaken == [False]
+
+
+def test_a_call_does_not_wait_for_helpers_busy_with_another_call(pool: HelperPool, rows: list[dict[str, str]],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import Future
+
+    scorer, waits = pool.attach(nlp.load(memo_bytes=0)), []
+    monkeypatch.setattr(pool, "_handed_over", waits.append)
+    monkeypatch.setattr(pool, "_pending", [Future()])  # another call's part, its outputs not back
+    scorer.score(rows)
+    assert waits == []
+    monkeypatch.setattr(pool, "_pending", [])
+    scorer.score(rows)
+    assert waits == [pool._sent]
 
 
 def test_the_api_shares_large_requests_and_stops_its_helpers(rows: list[dict[str, str]]) -> None:
