@@ -18,6 +18,11 @@ instead of 144 ms (p50, quiet machine). Parts are numbered as they are sent, and
 the number of each part it takes in a ring of shared slots; one writer per slot needs no lock,
 so there is no named semaphore either, which a server ended by SIGTERM would leave behind.
 
+Findings and table facts cross as their class and field values (:func:`_by_fields`): pickled
+by default, a frozen dataclass goes through ``dataclasses.fields()`` and a ``setattr`` per
+field, in Python: pickling and unpickling a 500-row part's rows and outputs (~750 findings, 500
+table facts) took 7.9 ms, now 3.3 ms, most of it on the way of the call's answer.
+
 Calls under :data:`MIN_SHARED_ROWS` never-seen rows stay in the process: there the round trip
 costs more than it saves, and a server's throughput on small requests stays one process's.
 
@@ -30,6 +35,7 @@ is closed with one warning, and every later call is scored in the process, as wi
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -39,11 +45,16 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.reduction import ForkingPickler
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nlp.completeness import TableGaps
+from nlp.context import TableFacts
+from nlp.schema import Finding
+
 if TYPE_CHECKING:
-    from nlp.context import TableFacts
     from nlp.scorer import Scorer
 
 #: Never-seen rows a call needs before it is shared with the helpers. A single-row request
@@ -175,6 +186,17 @@ class HelperPool:
         if self._executor is not None:
             log.warning("helper processes stopped (%s); scoring in this process from now on", exc)
         self.close(wait=False)  # a request is waiting; the broken pool's processes end by themselves
+
+
+def _by_fields(cls: type) -> Callable[[Any], tuple]:
+    """How multiprocessing pickles a frozen dataclass ``cls``: its class and field values, so
+    that unpickling calls ``cls(*values)`` (every field is an ``__init__`` argument, in order)."""
+    values = attrgetter(*(field.name for field in dataclasses.fields(cls)))
+    return lambda instance: (cls, values(instance))
+
+
+for _crossing in (Finding, TableFacts, TableGaps):  # both sides import this module: helpers for _score_part
+    ForkingPickler.register(_crossing, _by_fields(_crossing))
 
 
 def _bounds(total: int, parts: int) -> list[slice]:

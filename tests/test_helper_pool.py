@@ -54,6 +54,24 @@ def test_parts_cover_every_row_once() -> None:
             assert covered == list(range(total))
 
 
+def test_findings_and_table_facts_cross_processes_whole() -> None:
+    """They cross as class and field values (``_by_fields``): every field comes back."""
+    import pickle
+    from multiprocessing.reduction import ForkingPickler
+
+    from nlp.completeness import TableGaps
+    from nlp.context import TableFacts
+    from nlp.schema import Finding
+
+    finding = Finding(code="B4", family="boilerplate", severity="high", title="t", message="m", evidence="e",
+                      suggestion="s", field="level3", source="model", quote="q", start=2, end=5)
+    facts = TableFacts(rows_in_table=9, value_share=0.5, duplicate_earlier="a", same_as_output_row="b",
+                       copied_share=0.75, gaps=TableGaps(framework="101", missing=("成本",), indicators=3, too_few=True))
+    for value in (finding, facts, [facts, facts]):
+        copy = pickle.loads(ForkingPickler.dumps(value))
+        assert copy == value and type(copy) is type(value)
+
+
 def test_shared_rows_score_as_rows_scored_here(pool: HelperPool, rows: list[dict[str, str]]) -> None:
     alone = nlp.load(memo_bytes=0).score(rows)
     shared = pool.attach(nlp.load(memo_bytes=0))
