@@ -2,7 +2,8 @@
 
 ``nlp.api.results`` renders scored rows as plain data and serialises them in one pass; the
 reference here is the model path it replaced: each row validated into ``RowResult`` (findings
-into ``FindingOut``) and the response written by ``model_dump_json``.
+into ``FindingOut``) and the response written by ``model_dump_json``. A large request scored by
+the model's own scorer is answered from its output tuples: the same bytes as from its dicts.
 """
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
 import nlp
+from fake_scorer import CountingScorer
+from nlp.api import ApiSettings, create_app
 from nlp.api.models import FamilyFlags, FamilyScores, FileScoreResponse, RowResult, ScoreResponse
-from nlp.api.results import row_result, scored_response
+from nlp.api.results import output_response, row_result, scored_response
+from nlp.config import Config
 from nlp.corpus import load_corpus
 from nlp.records import INTERCHANGE_COLUMNS
+from nlp.report.rows import row_findings
 from nlp.schema import FAMILIES, Finding
 
 
@@ -30,18 +36,22 @@ def model_bytes(envelope: ScoreResponse, scored: list[dict[str, Any]]) -> bytes:
 
 def _raw(row: dict[str, Any], column: str, codes: str) -> list[Any]:
     """The findings as the model received them before (``row_findings``' dicts, unvalidated)."""
-    from nlp.report.rows import row_findings
-
     return row_findings(row.get(column), row.get(codes))
 
 
 @pytest.fixture(scope="module")
-def scored() -> list[dict[str, Any]]:
-    """Every corpus row scored by the real model, as ``POST /v1/score`` scores it."""
+def records() -> list[dict[str, Any]]:
+    """Every corpus row as ``POST /v1/score`` hands it to the scorer (a ``row_id`` each)."""
     corpus = load_corpus().astype(str)
     fields = [c for c in INTERCHANGE_COLUMNS if c in corpus.columns]
     rows = [{k: v for k, v in row.items() if v} for row in corpus[fields].to_dict("records")]
-    return nlp.load(memo_bytes=0).score(rows)
+    return [{**row, "row_id": row.get("row_id") or str(i)} for i, row in enumerate(rows, start=1)]
+
+
+@pytest.fixture(scope="module")
+def scored(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every corpus row scored by the real model."""
+    return nlp.load(memo_bytes=0).score(records)
 
 
 def test_every_corpus_row_renders_as_the_models_write_it(scored: list[dict[str, Any]]) -> None:
@@ -73,3 +83,31 @@ def test_odd_cells_render_as_the_models_write_them(scored: list[dict[str, Any]])
     envelope = ScoreResponse(model_version="v", rows=[])
     assert scored_response(envelope, odd).body == model_bytes(envelope, odd)
     assert b'"mismatch":null' in scored_response(envelope, odd[-1:]).body
+
+
+@pytest.mark.parametrize("config", [
+    Config(),
+    Config(disable=frozenset({"B1", "M2"}), severity={"C3": "low"}, thresholds={"boilerplate": 0.9}),
+], ids=["default", "configured"])
+def test_outputs_render_as_the_rows_score_returns(records: list[dict[str, Any]], config: Config) -> None:
+    """On every corpus row, copies of its tables and a cell cut for analysis (B4 naming the
+    twin, I1), as is and re-graded by a configuration."""
+    copied = [{**row, "row_id": f"copy-{row['row_id']}", "project_name": f"{row.get('project_name', '')}（复制）"}
+              for row in records[:60]]
+    long = [{**records[0], "row_id": "long", "level3": "很长的指标" * 2100}]  # over analysed_cell_chars
+    rows = records + copied + long
+    scorer = nlp.load(memo_bytes=0, config=config)
+    envelope = ScoreResponse(model_version="v", rows=[])
+    outputs = scorer.score_outputs(rows)
+    assert any(f.code == "B4" for output in outputs for f in output[-1])
+    assert any(f.code == "I1" for f in outputs[-1][-1])
+    assert output_response(envelope, rows, outputs).body == scored_response(envelope, scorer.score(rows)).body
+
+
+def test_the_api_answers_from_outputs_with_the_bytes_of_the_dicts(records: list[dict[str, Any]]) -> None:
+    settings = ApiSettings(max_rows=5000, max_body_bytes=20 << 20, max_cell_chars=2000)
+    answers = []
+    for scorer in (nlp.load(memo_bytes=0), CountingScorer(nlp.load(memo_bytes=0))):  # outputs; dicts
+        with TestClient(create_app(scorer=scorer, settings=settings)) as client:
+            answers.append(client.post("/v1/score", json=records).content)
+    assert answers[0] == answers[1]

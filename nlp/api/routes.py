@@ -23,12 +23,13 @@ from nlp.api.auth import require_api_key
 from nlp.api.deps import Scorer, body_of, scorer_of, settings_of
 from nlp.api.models import (EXAMPLE_ROW, CodeEntry, CodesResponse, ErrorBody, FileScoreResponse,
                             Health, IndicatorIn, ModelInfo, ScoreResponse)
-from nlp.api.results import scored_response
+from nlp.api.results import output_response, scored_response
 from nlp.api.rows import parse_rows
 from nlp.api.settings import ApiSettings
 from nlp.api.upload import read_upload
 from nlp.api.xlsx import XLSX_MEDIA_TYPE, scored_workbook
 from nlp.codes import catalogue, precedence
+from nlp.scorer import Scorer as ModelScorer
 
 #: Bodies up to this size are scored on the event loop (≈ 10 rows); larger ones in the thread pool.
 INLINE_BODY_BYTES = 4096
@@ -88,6 +89,9 @@ async def score(request: Request, body: Annotated[bytes, Depends(body_of)], scor
 
 def _score_body(body: bytes, scorer: Scorer, settings: ApiSettings) -> Response:
     records = _records(body, settings)
+    if isinstance(scorer, ModelScorer):  # the model's own: answered from its outputs, no dict a row
+        envelope = ScoreResponse(model_version=_version(scorer), rows=[])
+        return output_response(envelope, records, scorer.score_outputs(records) if records else [])
     return _response(scorer, scorer.score(records) if records else [])
 
 
