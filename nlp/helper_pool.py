@@ -12,9 +12,9 @@ A call hands its parts over before it scores its own: the executor's threads pic
 write it to the helper, and each needs the GIL to do so, which a thread scoring rows gives up
 only every switch interval (5 ms). Started at once, the caller's part kept a 500-row part from
 reaching an idle helper for 15-27 ms of its ~120, and the call then waited for the helper. Now
-a call whose helpers are idle waits until they have taken their parts (~5 ms; helpers busy with
+a call whose helpers are idle waits until they have taken their parts (~3 ms; helpers busy with
 another call's part are not waited for): the parts of a 1,000-row call are all in after 131
-instead of 144 ms (p50, quiet machine). Parts are numbered as they are sent, and a helper marks
+instead of 144 ms (p50, quiet machine; 128 with the pickles below). Parts are numbered as they are sent, and a helper marks
 the number of each part it takes in a ring of shared slots; one writer per slot needs no lock,
 so there is no named semaphore either, which a server ended by SIGTERM would leave behind.
 
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
 #: ~2 ms to send and receive.
 MIN_SHARED_ROWS = 200
 #: Longest a call waits for idle helpers to take its parts before scoring its own; they take
-#: them in ~5 ms, so this only bounds the wait when a helper is slow to start one.
+#: them in ~3 ms, so this only bounds the wait when a helper is slow to start one.
 HANDOVER_SECONDS = 0.05
 #: How often the waiting call looks.
 HANDOVER_POLL_SECONDS = 0.0005
