@@ -130,6 +130,13 @@ class Scorer:
         (a single-row call from the HTTP API costs microseconds when the row was seen before)."""
         return self.score_requests([rows])[0]
 
+    def score_outputs(self, rows: Iterable[Mapping[str, object]]) -> list[tuple]:
+        """What :meth:`score` computes for each row before it becomes a dict: its
+        :data:`OUTPUT_COLUMNS` values, then its findings (:class:`Finding` objects, its table's
+        included). For a caller that renders rows itself: the HTTP API answers a large request
+        from these, without a dict a row and one a finding that it would only read back."""
+        return self._score_groups([record_columns(list(rows))])[0]
+
     def score_requests(self, requests: Iterable[Iterable[Mapping[str, object]]]) -> list[list[dict]]:
         """Several independent :meth:`score` calls in one, as the HTTP API batches concurrent requests.
 

@@ -22,7 +22,7 @@ import nlp
 from nlp.api.app import create_app
 from nlp.api.settings import ApiSettings
 from nlp.corpus import load_corpus
-from nlp.helper_pool import HelperError, HelperPool, _bounds
+from nlp.helper_pool import TAKEN_SLOTS, HelperError, HelperPool, _bounds
 from nlp.records import INTERCHANGE_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +52,24 @@ def test_parts_cover_every_row_once() -> None:
         for parts in (1, 2, 3):
             covered = [i for part in _bounds(total, parts) for i in range(total)[part]]
             assert covered == list(range(total))
+
+
+def test_findings_and_table_facts_cross_processes_whole() -> None:
+    """They cross as class and field values (``_by_fields``): every field comes back."""
+    import pickle
+    from multiprocessing.reduction import ForkingPickler
+
+    from nlp.completeness import TableGaps
+    from nlp.context import TableFacts
+    from nlp.schema import Finding
+
+    finding = Finding(code="B4", family="boilerplate", severity="high", title="t", message="m", evidence="e",
+                      suggestion="s", field="level3", source="model", quote="q", start=2, end=5)
+    facts = TableFacts(rows_in_table=9, value_share=0.5, duplicate_earlier="a", same_as_output_row="b",
+                       copied_share=0.75, gaps=TableGaps(framework="101", missing=("成本",), indicators=3, too_few=True))
+    for value in (finding, facts, [facts, facts]):
+        copy = pickle.loads(ForkingPickler.dumps(value))
+        assert copy == value and type(copy) is type(value)
 
 
 def test_shared_rows_score_as_rows_scored_here(pool: HelperPool, rows: list[dict[str, str]]) -> None:
@@ -105,22 +123,52 @@ def test_a_part_cancelled_by_another_request_is_scored_here(rows: list[dict[str,
         assert scorer.score(rows) == alone
 
 
+def test_a_call_waits_for_idle_helpers_to_take_their_parts(pool: HelperPool, rows: list[dict[str, str]],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server scores its own part once the helper has taken its one: started at once, it held
+    the GIL the executor's threads need to send the part, and the helper began ~20 ms late."""
+    scorer = pool.attach(nlp.load(memo_bytes=0))
+    score_records, untaken = scorer.score_records, []
+
+    def score_here(records: list[dict[str, str]], facts: list[Any]) -> list[tuple]:
+        untaken.append(pool._taken[pool._sent % TAKEN_SLOTS] != pool._sent)
+        return score_records(records, facts)
+
+    monkeypatch.setattr(scorer, "score_records", score_here)
+    scorer.score(rows)
+    assert untaken == [False]
+
+
+def test_a_call_does_not_wait_for_helpers_busy_with_another_call(pool: HelperPool, rows: list[dict[str, str]],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import Future
+
+    scorer, waits = pool.attach(nlp.load(memo_bytes=0)), []
+    monkeypatch.setattr(pool, "_handed_over", waits.append)
+    monkeypatch.setattr(pool, "_pending", [Future()])  # another call's part, its outputs not back
+    scorer.score(rows)
+    assert waits == []
+    monkeypatch.setattr(pool, "_pending", [])
+    scorer.score(rows)
+    assert waits == [pool._sent]
+
+
 def test_the_api_shares_large_requests_and_stops_its_helpers(rows: list[dict[str, str]]) -> None:
-    named = [row for row in rows if row.get("level3") or row.get("target_value")]  # the API refuses the others
+    """Every corpus row in one request: the same bytes with a helper as without."""
     settings = ApiSettings(max_rows=5000, max_body_bytes=20 << 20, max_cell_chars=2000, request_helpers=1)
     app = create_app(settings=settings)
     others = set(helper_processes(psutil.Process()))  # the module's pool
     with TestClient(app) as client:
         helpers = app.state.scorer.helpers
-        assert helpers is not None and helpers.worth_sharing(len(named))
+        assert helpers is not None and helpers.worth_sharing(len(rows))
         running = [p for p in helper_processes(psutil.Process()) if p not in others]
         assert len(running) == 1
-        response = client.post("/v1/score", json=named)
-    assert response.status_code == 200
+        response = client.post("/v1/score", json=rows)
+    assert response.status_code == 200 and helpers._sent == 1  # one part scored by the helper
     assert not helpers.worth_sharing(10_000) and not running[0].is_running()  # stopped with the app
     with TestClient(create_app(settings=ApiSettings(max_rows=5000, max_body_bytes=20 << 20,
                                                     max_cell_chars=2000))) as client:
-        assert client.post("/v1/score", json=named).json() == response.json()
+        assert client.post("/v1/score", json=rows).content == response.content
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])

@@ -23,12 +23,13 @@ from nlp.api.auth import require_api_key
 from nlp.api.deps import Scorer, body_of, scorer_of, settings_of
 from nlp.api.models import (EXAMPLE_ROW, CodeEntry, CodesResponse, ErrorBody, FileScoreResponse,
                             Health, IndicatorIn, ModelInfo, ScoreResponse)
-from nlp.api.results import ModelJSONResponse, row_result
+from nlp.api.results import output_response, scored_response
 from nlp.api.rows import parse_rows
 from nlp.api.settings import ApiSettings
 from nlp.api.upload import read_upload
 from nlp.api.xlsx import XLSX_MEDIA_TYPE, scored_workbook
 from nlp.codes import catalogue, precedence
+from nlp.scorer import Scorer as ModelScorer
 
 #: Bodies up to this size are scored on the event loop (≈ 10 rows); larger ones in the thread pool.
 INLINE_BODY_BYTES = 4096
@@ -78,7 +79,7 @@ async def schema() -> dict[str, Any]:
 @protected.post("/score", response_model=ScoreResponse, openapi_extra=_SCORE_BODY,
                 summary="Score one indicator object or a list of them")
 async def score(request: Request, body: Annotated[bytes, Depends(body_of)], scorer: ScorerDep,
-                settings: SettingsDep) -> ModelJSONResponse:
+                settings: SettingsDep) -> Response:
     if len(body) <= INLINE_BODY_BYTES:  # a few rows: cheaper on the loop than a thread hop
         records = _records(body, settings)
         scored = await request.app.state.batcher.score(scorer, records) if records else []
@@ -86,8 +87,11 @@ async def score(request: Request, body: Annotated[bytes, Depends(body_of)], scor
     return await run_in_threadpool(_score_body, body, scorer, settings)
 
 
-def _score_body(body: bytes, scorer: Scorer, settings: ApiSettings) -> ModelJSONResponse:
+def _score_body(body: bytes, scorer: Scorer, settings: ApiSettings) -> Response:
     records = _records(body, settings)
+    if isinstance(scorer, ModelScorer):  # the model's own: answered from its outputs, no dict a row
+        envelope = ScoreResponse(model_version=_version(scorer), rows=[])
+        return output_response(envelope, records, scorer.score_outputs(records) if records else [])
     return _response(scorer, scorer.score(records) if records else [])
 
 
@@ -95,8 +99,8 @@ def _records(body: bytes, settings: ApiSettings) -> list[dict[str, Any]]:
     return [row.to_record(i) for i, row in enumerate(parse_rows(body, settings), start=1)]
 
 
-def _response(scorer: Scorer, scored: list[dict[str, Any]]) -> ModelJSONResponse:
-    return ModelJSONResponse(ScoreResponse(model_version=_version(scorer), rows=[row_result(r) for r in scored]))
+def _response(scorer: Scorer, scored: list[dict[str, Any]]) -> Response:
+    return scored_response(ScoreResponse(model_version=_version(scorer), rows=[]), scored)
 
 
 @protected.post("/score/file", response_model=FileScoreResponse,
@@ -109,15 +113,15 @@ def score_file(
     settings: SettingsDep,
     format: Annotated[Literal["json", "xlsx"] | None, Query(description="overrides Accept")] = None,
     accept: Annotated[str, Header()] = "",
-) -> ModelJSONResponse | Response:
+) -> Response:
     frame, warnings = read_upload(file, settings)
     scored = scorer.score_frame(frame)
     name = file.filename or "upload"
     if format == "xlsx" or (format is None and XLSX_MEDIA_TYPE in accept):
         return Response(scored_workbook(scored, warnings), media_type=XLSX_MEDIA_TYPE,
                         headers={"Content-Disposition": _attachment(name)})
-    rows = [row_result(r) for r in scored.to_dict("records")]
-    return ModelJSONResponse(FileScoreResponse(model_version=_version(scorer), file=name, rows=rows, warnings=warnings))
+    envelope = FileScoreResponse(model_version=_version(scorer), file=name, rows=[], warnings=warnings)
+    return scored_response(envelope, scored.to_dict("records"))
 
 
 def _version(scorer: Scorer) -> str:

@@ -7,6 +7,7 @@ single object and a list of objects are one code path.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -16,6 +17,10 @@ from nlp.api.models import CELL_LIMIT, IndicatorIn
 from nlp.api.settings import ApiSettings
 
 _ROWS = TypeAdapter(list[IndicatorIn])
+#: What ``json.loads`` does with a body once it is text (bytes skip its check for a leading BOM).
+_DECODER = json.JSONDecoder()
+#: A ``\uD800``-``\uDFFF`` escape: half of an escaped surrogate pair, or a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def parse_rows(body: bytes, settings: ApiSettings) -> list[IndicatorIn]:
@@ -41,8 +46,9 @@ def _load_json(body: bytes) -> Any:
     if not body.strip():
         raise ApiError(400, "malformed_json", "request body is empty; send JSON", "body")
     try:
-        data = json.loads(body)
-        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") fails here
+        text = body.decode(json.detect_encoding(body), "surrogatepass")  # as json.loads decodes bytes
+        data = _DECODER.decode(text)
+        _check_surrogates(text, data)
     except (UnicodeDecodeError, UnicodeEncodeError):
         raise ApiError(400, "malformed_json", "body is not valid UTF-8 JSON: it holds invalid Unicode "
                        "(a lone surrogate such as \\ud800)", "body") from None
@@ -51,3 +57,17 @@ def _load_json(body: bytes) -> Any:
     except RecursionError:
         raise ApiError(400, "malformed_json", "JSON nesting is too deep", "body") from None
     return data
+
+
+def _check_surrogates(text: str, data: Any) -> None:
+    """UnicodeEncodeError if a string of ``data`` (parsed from ``text``) holds a lone surrogate.
+
+    Why not always the whole check (``data`` written back to JSON and encoded, 2.4 ms for a
+    1,000-row body, in the server alone): a surrogate in ``data`` is either one of ``text``
+    (bytes that decode only with ``surrogatepass``), which encoding ``text`` finds (0.5 ms), or
+    comes from a ``\\uD800``-``\\uDFFF`` escape, and only a body holding one of those needs it.
+    """
+    if _SURROGATE_ESCAPE.search(text):
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone "\ud800" fails, a pair passes
+    else:
+        text.encode("utf-8")
