@@ -144,7 +144,7 @@ def test_api_matches_python_api(client: TestClient, scorer: Any) -> None:
 
 
 def test_results_are_the_json_fastapi_would_write(client: TestClient) -> None:
-    """Rendered by pydantic in one pass (``ModelJSONResponse``): the bytes FastAPI's own path gave
+    """Rendered by pydantic-core in one pass (:mod:`nlp.api.results`): the bytes FastAPI's own path gave
     (compact, UTF-8 unescaped, as Starlette's ``JSONResponse`` writes them), the documented schema."""
     for response in (client.post("/v1/score", json=ROWS),
                      client.post("/v1/score/file", files={"file": ("rows.csv", pd.DataFrame(ROWS).to_csv(index=False))})):
