@@ -36,6 +36,7 @@ _POSITIVE_EFFECT = tuple(_WORDS["positive_effect"])
 _SELF_EVIDENT = tuple(_WORDS["self_evident"])
 _DONE_VALUES = frozenset(_WORDS["done_values"])
 _UNSTATED_DEADLINE = tuple(_WORDS["unstated_deadline"])
+_GRADE_VALUES = frozenset(_WORDS["grade_values"])
 _BENEFICIARY = tuple(_WORDS["beneficiary"])
 _NON_COST = tuple(_WORDS["non_cost"])
 
@@ -329,8 +330,12 @@ def m3_no_criteria(ctx: RowContext) -> str | None:
         return None
     if ctx.value.kind == "empty" and ctx.name and ctx.name_type == "text" and not _vague_name(ctx):
         return "指标值为空"
-    found = ctx.cues("grade", "value") if ctx.value.kind == "qualitative" else ()
-    return found[0] if found else None
+    if ctx.value.kind != "qualitative":
+        return None
+    found = ctx.cues("grade", "value")
+    if found:
+        return found[0]
+    return ctx.value_text.strip() if ctx.value_text.strip() in _GRADE_VALUES else None
 
 
 def m4_activity(ctx: RowContext) -> str | None:
