@@ -37,6 +37,7 @@ _SELF_EVIDENT = tuple(_WORDS["self_evident"])
 _DONE_VALUES = frozenset(_WORDS["done_values"])
 _UNSTATED_DEADLINE = tuple(_WORDS["unstated_deadline"])
 _GRADE_VALUES = frozenset(_WORDS["grade_values"])
+_OUTCOME_GAINS = tuple(_WORDS["outcome_gains"])
 _BENEFICIARY = tuple(_WORDS["beneficiary"])
 _NON_COST = tuple(_WORDS["non_cost"])
 
@@ -220,7 +221,7 @@ def c5_outcome_as_output(ctx: RowContext) -> str | None:
     if ctx.level2.name not in OUTPUTS:
         return None
     found = ctx.cues("reach", "name") + ctx.cues("macro_outcome", "name")
-    found = tuple(term for term in found if term != "合格率")
+    found = tuple(term for term in found if term != "合格率") + tuple(w for w in _OUTCOME_GAINS if w in ctx.name)
     return f"“{found[0]}”为效果" if found else None
 
 
