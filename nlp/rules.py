@@ -38,6 +38,7 @@ _DONE_VALUES = frozenset(_WORDS["done_values"])
 _UNSTATED_DEADLINE = tuple(_WORDS["unstated_deadline"])
 _GRADE_VALUES = frozenset(_WORDS["grade_values"])
 _OUTCOME_GAINS = tuple(_WORDS["outcome_gains"])
+_PRODUCED_UNITS = frozenset(_WORDS["produced_units"])
 _BENEFICIARY = tuple(_WORDS["beneficiary"])
 _NON_COST = tuple(_WORDS["non_cost"])
 
@@ -62,8 +63,10 @@ def b2_placeholder(ctx: RowContext) -> str | None:
         for token in _WORDS["placeholder_tokens"]:
             if token in cell:
                 return token
-    if ctx.name and ctx.value.kind == "empty" and "不适用" not in ctx.name:
+    if ctx.name and (ctx.value.kind == "empty" or only_template(ctx.value_text)) and "不适用" not in ctx.name:
         return "指标值为空"
+    if not ctx.name.strip() and not only_template(ctx.value_text):
+        return "指标名称为空"
     if ctx.value.malformed and ctx.value.number is None:
         return ctx.value_text
     if ctx.value_text and ctx.value.unit and ctx.value.number is None and ctx.value.kind not in {"date", "deadline", "qualitative", "relative"}:
@@ -201,6 +204,8 @@ def c4_output_as_benefit(ctx: RowContext) -> str | None:
         return f"与数量指标“{ctx.table.same_as_output_row}”相同"
     if ctx.name_type == "count" and ctx.value.unit in {"集", "期", "篇", "场", "条", "次", "人次"} and \
             ctx.cues("activity", "name"):
+        return f"自身产出数量“{ctx.value_text}”"
+    if ctx.value.unit in _PRODUCED_UNITS and not ctx.cues(f"cat:{ctx.level2.name}", "name"):
         return f"自身产出数量“{ctx.value_text}”"
     if _output_count(ctx) and not ctx.cues(f"cat:{ctx.level2.name}", "name"):
         return f"产出数量“{ctx.value_text}”"
