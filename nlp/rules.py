@@ -288,6 +288,8 @@ def _declared_nature_conflict(ctx: RowContext) -> str | None:
         return f"标注为定量，取值为文字“{ctx.value_text}”"
     if "反向" in nature and value.comparator == "=":
         return "标注为反向指标，却用“=”"
+    if "正向" in nature and value.comparator in {"≤", "<"} and ctx.level2.name in BENEFITS:
+        return f"标注为正向指标，效益却取上限“{ctx.value_text}”"
     if unit in {"%", "％"} and (value.unit_class == "money" or value.kind in {"qualitative", "text"}):
         return f"计量单位为“%”，取值为“{ctx.value_text}”"
     if _MONEY_UNIT.match(unit) and value.unit_class == "percent":
@@ -376,6 +378,8 @@ def m6_invalid_number(ctx: RowContext) -> str | None:
             return "数量指标取百分比"
     if ctx.level2.name in COSTS and ctx.name_type == "money" and value.number == 0 and value.comparator == "=":
         return "成本为0"
+    if value.unit_class == "count" and value.number is not None and value.number < 0:
+        return f"数量为负“{ctx.value_text}”"
     return None
 
 
