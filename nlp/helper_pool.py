@@ -133,8 +133,7 @@ class HelperPool:
         here, the others in the helpers (a part whose helper failed is scored here after all)."""
         executor, bounds = self._executor, _bounds(len(records), self.processes + 1)
         with self._sending:
-            self._pending = [future for future in self._pending if not future.done()]
-            idle = not self._pending  # no other call's part keeps a helper busy
+            idle = not self._outstanding()  # no other call's part keeps a helper busy
             sent = [(part, self._submit(executor, records[part], facts[part])) for part in bounds[1:]]
             self._pending += [future for _, future in sent if future is not None]
             last = self._sent
@@ -142,8 +141,34 @@ class HelperPool:
             self._handed_over(last)
         outputs = score_here(records[bounds[0]], facts[bounds[0]])
         for part, future in sent:
-            outputs.extend(self._received(future) or score_here(records[part], facts[part]))
+            outputs.extend(self.received(future) or score_here(records[part], facts[part]))
         return outputs
+
+    def offer(self, records: list[dict[str, str]], facts: list[TableFacts]) -> Future[list[tuple]] | None:
+        """``records`` sent whole to a helper if one is idle (fewer of this pool's parts
+        outstanding than helpers), else ``None``: for a caller with other work to do meanwhile
+        (the API's event loop answering other requests), which scores the rows itself when no
+        helper is free. Read the outputs with :meth:`received` once the future is done."""
+        with self._sending:
+            if len(self._outstanding()) >= self.processes:
+                return None
+            future = self._submit(self._executor, records, facts)
+            if future is not None:
+                self._pending.append(future)
+            return future
+
+    def received(self, future: Future[list[tuple]] | None) -> list[tuple] | None:
+        """The outputs of a part sent (waiting for them), or ``None`` if it was not sent or its
+        helper failed: its caller then scores it itself."""
+        if future is None:
+            return None
+        try:
+            return future.result()
+        except CancelledError:  # another request's thread closed the pool after this part was sent
+            return None
+        except BrokenProcessPool as exc:
+            self._lost(exc)
+            return None
 
     def close(self, wait: bool = True) -> None:
         """Stop the helpers (a pending part is cancelled, its caller scores it itself); with
@@ -151,6 +176,11 @@ class HelperPool:
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=wait, cancel_futures=True)
+
+    def _outstanding(self) -> list[Future[list[tuple]]]:
+        """The parts sent whose outputs are not back (the caller holds ``_sending``)."""
+        self._pending = [future for future in self._pending if not future.done()]
+        return self._pending
 
     def _submit(self, executor: ProcessPoolExecutor | None, records: list[dict[str, str]],
                 facts: list[TableFacts]) -> Future[list[tuple]] | None:
@@ -170,17 +200,6 @@ class HelperPool:
         deadline = time.monotonic() + HANDOVER_SECONDS
         while self._taken[last % TAKEN_SLOTS] < last and time.monotonic() < deadline:
             time.sleep(HANDOVER_POLL_SECONDS)
-
-    def _received(self, future: Future[list[tuple]] | None) -> list[tuple] | None:
-        if future is None:
-            return None
-        try:
-            return future.result()
-        except CancelledError:  # another request's thread closed the pool after this part was sent
-            return None
-        except BrokenProcessPool as exc:
-            self._lost(exc)
-            return None
 
     def _lost(self, exc: BaseException) -> None:
         if self._executor is not None:

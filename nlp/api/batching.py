@@ -19,6 +19,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from nlp.api.deps import Scorer
+from nlp.helper_pool import HelperPool
+from nlp.scorer import Plan
+from nlp.scorer import Scorer as ModelScorer
 
 _Waiting = tuple[Scorer, list[Mapping[str, Any]], "asyncio.Future[list[dict[str, Any]]]"]
 
@@ -28,6 +31,7 @@ class MicroBatcher:
 
     def __init__(self) -> None:
         self._waiting: list[_Waiting] = []
+        self._batches: set[asyncio.Task[None]] = set()  # the loop holds tasks weakly
 
     async def score(self, scorer: Scorer, records: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """``scorer.score(records)``, computed with the other requests waiting now."""
@@ -44,15 +48,46 @@ class MicroBatcher:
         for item in waiting:
             by_scorer.setdefault(id(item[0]), []).append(item)
         for batch in by_scorer.values():
-            try:
-                results = batch[0][0].score_requests([records for _, records, _ in batch])
-            except Exception:  # noqa: BLE001 - score alone, so only the failing request fails
-                for item in batch:
-                    _settle_alone(item)
-                continue
-            for (_, _, future), result in zip(batch, results):
-                if not future.done():  # a client that went away cancelled its wait
-                    future.set_result(result)
+            task = asyncio.get_running_loop().create_task(_settle(batch))
+            self._batches.add(task)
+            task.add_done_callback(self._batches.discard)
+
+
+async def _settle(batch: list[_Waiting]) -> None:
+    try:
+        results = await _scored(batch[0][0], [records for _, records, _ in batch])
+    except Exception:  # noqa: BLE001 - score alone, so only the failing request fails
+        for item in batch:
+            _settle_alone(item)
+        return
+    for (_, _, future), result in zip(batch, results):
+        if not future.done():  # a client that went away cancelled its wait
+            future.set_result(result)
+
+
+async def _scored(scorer: Scorer, requests: list[list[Mapping[str, Any]]]) -> list[list[dict[str, Any]]]:
+    """``scorer.score_requests(requests)``; with the model's scorer and an idle helper process,
+    the never-seen rows are scored there while the loop reads and answers other requests (the
+    next batch, if no helper is idle then, is scored here: both cores score)."""
+    helpers = scorer.helpers if isinstance(scorer, ModelScorer) else None
+    if helpers is None:
+        return scorer.score_requests(requests)
+    plan = scorer.plan_requests(requests)
+    fresh = await _helped(helpers, plan)
+    return scorer.finish_requests(plan, scorer.score_fresh(plan) if fresh is None else fresh)
+
+
+async def _helped(helpers: HelperPool, plan: Plan) -> list[tuple] | None:
+    """The outputs of the plan's never-seen rows from an idle helper, or ``None``: none to score,
+    no helper idle, or it failed (then the caller scores them)."""
+    part = helpers.offer(plan.records, plan.facts) if plan.records else None
+    if part is None:
+        return None
+    done = asyncio.wrap_future(part)
+    await asyncio.wait([done])
+    if not done.cancelled():
+        done.exception()  # read here, or asyncio logs it as never retrieved: received() handles it
+    return helpers.received(part)
 
 
 def _settle_alone(item: _Waiting) -> None:
