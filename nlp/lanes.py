@@ -51,23 +51,32 @@ class LanePipes:
     """
 
     def __init__(self, count: int) -> None:
+        self.for_helpers: tuple[Connection, list[tuple[Connection, Connection]]] | None = None
+        self._ours: list[tuple[Connection, Connection]] = []
+        if os.name != "posix":  # asyncio's pipe transports and these raw reads need POSIX pipes
+            return
         pipes = [(multiprocessing.Pipe(duplex=False), multiprocessing.Pipe(duplex=False)) for _ in range(count)]
         claims, tokens = multiprocessing.Pipe(duplex=False)
         os.write(tokens.fileno(), bytes(range(count)))
         tokens.close()
-        self.for_helpers: tuple[Connection, list[tuple[Connection, Connection]]] = (
+        self.for_helpers = (
             claims, [(parts_in, outputs_out) for (parts_in, _), (_, outputs_out) in pipes])
         self._ours = [(parts_out, outputs_in) for (_, parts_out), (outputs_in, _) in pipes]
 
     def spawned(self) -> None:
         """Close the helpers' ends here, once they have them: a helper's end of the pipe then
         closes with the helper, and the loop reads it as the lane's end."""
+        if self.for_helpers is None:
+            return
         claims, lanes = self.for_helpers
         for connection in (claims, *(end for lane in lanes for end in lane)):
             connection.close()
 
-    async def connect(self, on_lost: Callable[[], None]) -> Lanes:
-        """The lanes, on the running loop; ``on_lost()`` is called when a helper's lane ends."""
+    async def connect(self, on_lost: Callable[[], None]) -> Lanes | None:
+        """The lanes, on the running loop (``None`` without pipes); ``on_lost()`` is called when a
+        helper's lane ends."""
+        if not self._ours:
+            return None
         loop = asyncio.get_running_loop()
         lanes = []
         for parts_out, outputs_in in self._ours:
@@ -180,8 +189,10 @@ def _answer(part: asyncio.Future[Outputs | None], outputs: Outputs | None) -> No
         part.set_result(outputs)
 
 
-def serve_lane(ends: tuple[Connection, list[tuple[Connection, Connection]]], score: ScoreRecords) -> None:
+def serve_lane(ends: tuple[Connection, list[tuple[Connection, Connection]]] | None, score: ScoreRecords) -> None:
     """In a helper: claim a lane, close the others' ends, and serve it from a thread of its own."""
+    if ends is None:  # no lanes on this platform
+        return
     claims, lanes = ends
     number = os.read(claims.fileno(), 1)[0]
     claims.close()
