@@ -24,7 +24,9 @@ field, in Python: pickling and unpickling a 500-row part's rows and outputs (~75
 table facts) took 7.9 ms, now 3.3 ms, most of it on the way of the call's answer.
 
 Calls under :data:`MIN_SHARED_ROWS` never-seen rows stay in the process: there the round trip
-costs more than it saves, and a server's throughput on small requests stays one process's.
+costs more than it saves. The API's micro-batches of small requests reach the helpers another
+way: each helper also serves a lane (:mod:`nlp.lanes`), a pipe pair that the server's event
+loop writes and reads itself, without waiting for the scored rows.
 
 Helpers are spawned, not forked: the API server has threads by the time it starts them, and a
 forked copy of a threaded process can inherit a held lock; and ``forkserver`` is one server per
@@ -52,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 
 from nlp.completeness import TableGaps
 from nlp.context import TableFacts
+from nlp.lanes import Lanes, LanePipes, serve_lane
 from nlp.schema import Finding
 
 if TYPE_CHECKING:
@@ -100,9 +103,15 @@ class HelperPool:
         self._sent = 0  # parts numbered so far
         self._pending: list[Future[list[tuple]]] = []  # parts sent whose outputs have not come back
         self._sending = threading.Lock()
+        self._pipes = LanePipes(processes)
+        #: The helpers' lanes for the API's micro-batches, once :meth:`connect_lanes` has opened them.
+        self.lanes: Lanes | None = None
         self._executor: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            processes, mp_context=context, initializer=_load_helper, initargs=(models_dir, self._taken))
+            processes, mp_context=context, initializer=_load_helper,
+            initargs=(models_dir, self._taken, self._pipes.for_helpers))
+        # each submit spawns a helper while none is idle: all of them are running after these
         self._loading = [self._executor.submit(_model_identity) for _ in range(processes)]
+        self._pipes.spawned()
 
     def __enter__(self) -> HelperPool:
         return self
@@ -124,6 +133,11 @@ class HelperPool:
             raise HelperError(f"a helper loaded model {found} instead of {expected}")
         scorer.helpers = self
         return scorer
+
+    async def connect_lanes(self) -> None:
+        """Open the helpers' lanes (:mod:`nlp.lanes`) on the running loop: the API server's, in
+        its lifespan, once :meth:`attach` has succeeded."""
+        self.lanes = await self._pipes.connect(self._lane_lost)
 
     def worth_sharing(self, rows: int) -> bool:
         return self._executor is not None and rows >= self.min_rows
@@ -151,6 +165,9 @@ class HelperPool:
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=wait, cancel_futures=True)
+        self._pipes.close()
+        if self.lanes is not None:
+            self.lanes.close()
 
     def _submit(self, executor: ProcessPoolExecutor | None, records: list[dict[str, str]],
                 facts: list[TableFacts]) -> Future[list[tuple]] | None:
@@ -182,6 +199,10 @@ class HelperPool:
             self._lost(exc)
             return None
 
+    def _lane_lost(self) -> None:
+        if self._executor is not None:  # not closed on purpose: the helper died
+            self._lost(BrokenProcessPool("a helper's lane closed"))
+
     def _lost(self, exc: BaseException) -> None:
         if self._executor is not None:
             log.warning("helper processes stopped (%s); scoring in this process from now on", exc)
@@ -209,10 +230,10 @@ def _identity(model_info: Mapping[str, Any]) -> tuple:
     return tuple(model_info.get(key) for key in IDENTITY_KEYS)
 
 
-def _load_helper(models_dir: Path | None, taken: Any) -> None:
+def _load_helper(models_dir: Path | None, taken: Any, lanes: Any) -> None:
     """Each helper's start: the model loaded and verified (no memory of rows: the caller keeps
-    that), and the pool's ring of parts taken kept. Ctrl-C reaches the whole process group; the
-    helper leaves stopping to its caller."""
+    that), the pool's ring of parts taken kept, and a lane claimed and served. Ctrl-C reaches the
+    whole process group; the helper leaves stopping to its caller."""
     global _helper_scorer, _helper_taken
     _helper_taken = taken
     import nlp
@@ -222,6 +243,7 @@ def _load_helper(models_dir: Path | None, taken: Any) -> None:
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
     _helper_scorer = nlp.load(models_dir, memo_bytes=0)
     settle()
+    serve_lane(lanes, _helper_scorer.score_records)
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -68,6 +68,23 @@ class _Prepared:
     twins: dict[str, Twin]
     facts: list[TableFacts]
     keys: list[tuple]
+
+
+@dataclass(slots=True)
+class Plan:
+    """A call up to its model call: each group of columns prepared, the outputs memory answered,
+    and the never-seen rows (one per distinct key) still to score, as analysed cells and table
+    facts. Scoring those is the one step that may run elsewhere (a helper process, while the API's
+    event loop answers other requests); :meth:`Scorer.finish` takes their outputs back."""
+
+    groups: list[Columns]
+    prepared: list[_Prepared]
+    outputs: dict[tuple, tuple]
+    fresh: list[tuple]
+    records: list[dict[str, str]]
+    facts: list[TableFacts]
+    #: The rows of each request of :meth:`Scorer.plan_requests`, which its results extend.
+    requests: list[list[Mapping[str, object]]] = field(default_factory=list)
 
 
 class Scorer:
@@ -145,12 +162,23 @@ class Scorer:
         what is shared is the model call: the rows no request has seen are featurised and scored
         together, which saves the fixed cost of a call per request.
         """
+        plan = self.plan_requests(requests)
+        return self.finish_requests(plan, self.score_fresh(plan))
+
+    def plan_requests(self, requests: Iterable[Iterable[Mapping[str, object]]]) -> Plan:
+        """The first step of :meth:`score_requests`: its :class:`Plan`."""
         requests = [list(rows) for rows in requests]
-        outputs = self._score_groups([record_columns(rows) for rows in requests])
+        plan = self._plan([record_columns(rows) for rows in requests])
+        plan.requests = requests
+        return plan
+
+    def finish_requests(self, plan: Plan, fresh: list[tuple]) -> list[list[dict]]:
+        """The last step of :meth:`score_requests`: its results, given the outputs of
+        ``plan.records`` (from :meth:`score_fresh`, or a helper's :meth:`score_records`)."""
         return [[{**row, **dict(zip(OUTPUT_COLUMNS, output)),
                   **dict(zip((FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN), _split_findings(output[-1])))}
                  for row, output in zip(rows, request_outputs)]
-                for rows, request_outputs in zip(requests, outputs)]
+                for rows, request_outputs in zip(plan.requests, self.finish(plan, fresh))]
 
     # -- distinct rows ---------------------------------------------------------------------------
     def _score_columns(self, columns: Columns, twins: dict[str, Twin] | None = None) -> list[tuple]:
@@ -159,25 +187,16 @@ class Scorer:
     def _score_groups(self, groups: list[Columns], twins: dict[str, Twin] | None = None) -> list[list[tuple]]:
         """Outputs of every row of each group of columns, each group analysed as a frame of its own
         (``twins``: the batch's copied tables, given for a batch's single chunk)."""
+        plan = self._plan(groups, twins)
+        return self.finish(plan, self.score_fresh(plan))
+
+    def _plan(self, groups: list[Columns], twins: dict[str, Twin] | None = None) -> Plan:
+        """Each group prepared, and each distinct key's output looked up in memory; the first row
+        of each key memory did not answer is left to score."""
         prepared = [self._prepared(columns, twins) for columns in groups]
-        outputs = self._outputs_by_key(prepared)
-        return [self.adjuster.apply(columns, with_cut_findings(
-                    with_twins_named([outputs[key] for key in group.keys], table_keys(group.analysed), group.twins),
-                    group.cuts))
-                for columns, group in zip(groups, prepared)]
-
-    def _prepared(self, columns: Columns, twins: dict[str, Twin] | None) -> _Prepared:
-        analysed, cuts = cut_for_analysis(columns)  # an oversized cell is analysed cut (finding I1)
-        analysed = self.province.analysed_view(analysed)  # a province's own category names
-        twins = twins_within(analysed) if twins is None else twins
-        facts = table_facts(analysed, twins, self.province.required_groups())
-        return _Prepared(analysed, cuts, twins, facts, analysis_keys(analysed, facts))
-
-    def _outputs_by_key(self, groups: list[_Prepared]) -> dict[tuple, tuple]:
-        """Output of every distinct key: remembered ones looked up, the others scored together."""
         outputs: dict[tuple, tuple] = {}
         first_row: dict[tuple, tuple[int, int]] = {}  # key -> (group, row), in group order
-        for g, group in enumerate(groups):
+        for g, group in enumerate(prepared):
             for i, key in enumerate(group.keys):
                 if key in outputs or key in first_row:
                     continue
@@ -186,18 +205,37 @@ class Scorer:
                     outputs[key] = remembered
                 else:
                     first_row[key] = (g, i)
-        if first_row:
-            records = [record for g, rows in groupby(first_row.values(), key=itemgetter(0))
-                       for record in column_records(groups[g].analysed, [i for _, i in rows])]
-            facts = [groups[g].facts[i] for g, i in first_row.values()]
-            fresh = dict(zip(first_row, self._score_fresh(records, facts)))
-            outputs.update(fresh)
-            self._memo.update(fresh)
-        return outputs
+        records = [record for g, rows in groupby(first_row.values(), key=itemgetter(0))
+                   for record in column_records(prepared[g].analysed, [i for _, i in rows])]
+        facts = [prepared[g].facts[i] for g, i in first_row.values()]
+        return Plan(groups, prepared, outputs, list(first_row), records, facts)
 
-    def _score_fresh(self, records: list[dict[str, str]], facts: list[TableFacts]) -> list[tuple]:
-        """Outputs of rows no memory answered: here, or a large call's shared with the helper
-        processes (:attr:`helpers`), which give the same outputs."""
+    def finish(self, plan: Plan, fresh: list[tuple]) -> list[list[tuple]]:
+        """Outputs of every row of each group of ``plan`` (used once), given those of its
+        never-seen rows (which are remembered): the configuration applied, cut cells and copied
+        tables named."""
+        scored = dict(zip(plan.fresh, fresh))
+        self._memo.update(scored)
+        outputs = plan.outputs
+        outputs.update(scored)
+        return [self.adjuster.apply(columns, with_cut_findings(
+                    with_twins_named([outputs[key] for key in group.keys], table_keys(group.analysed), group.twins),
+                    group.cuts))
+                for columns, group in zip(plan.groups, plan.prepared)]
+
+    def _prepared(self, columns: Columns, twins: dict[str, Twin] | None) -> _Prepared:
+        analysed, cuts = cut_for_analysis(columns)  # an oversized cell is analysed cut (finding I1)
+        analysed = self.province.analysed_view(analysed)  # a province's own category names
+        twins = twins_within(analysed) if twins is None else twins
+        facts = table_facts(analysed, twins, self.province.required_groups())
+        return _Prepared(analysed, cuts, twins, facts, analysis_keys(analysed, facts))
+
+    def score_fresh(self, plan: Plan) -> list[tuple]:
+        """Outputs of the rows of ``plan`` no memory answered: here, or a large call's shared with
+        the helper processes (:attr:`helpers`), which give the same outputs."""
+        records, facts = plan.records, plan.facts
+        if not records:  # memory answered every row
+            return []
         if self.helpers is not None and self.helpers.worth_sharing(len(records)):
             return self.helpers.share(self.score_records, records, facts)
         return self.score_records(records, facts)

@@ -1,6 +1,8 @@
 """Helper processes share a large call's never-seen rows and change nothing but where they are scored."""
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import os
 import signal
@@ -9,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -20,9 +23,12 @@ from fastapi.testclient import TestClient
 
 import nlp
 from nlp.api.app import create_app
+from nlp.api.batching import MicroBatcher
+from nlp.api.routes import INLINE_BODY_BYTES
 from nlp.api.settings import ApiSettings
 from nlp.corpus import load_corpus
 from nlp.helper_pool import TAKEN_SLOTS, HelperError, HelperPool, _bounds
+from nlp.lanes import LanePipes, serve_lane
 from nlp.records import INTERCHANGE_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,6 +175,87 @@ def test_the_api_shares_large_requests_and_stops_its_helpers(rows: list[dict[str
     with TestClient(create_app(settings=ApiSettings(max_rows=5000, max_body_bytes=20 << 20,
                                                     max_cell_chars=2000))) as client:
         assert client.post("/v1/score", json=rows).content == response.content
+
+
+def test_concurrent_small_requests_through_a_helper_give_the_same_bytes(rows: list[dict[str, str]],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests of one to three rows sent at once from eight threads: their micro-batches' never-seen
+    rows go down the helper's lane, and every answer has the bytes of a server without helpers."""
+    bodies = [body for i in range(0, 240, 3) if len(json.dumps(
+              body := [dict(row, row_id=f"r{i}-{j}") for j, row in enumerate(rows[i:i + 1 + i % 3])],
+              ensure_ascii=False).encode()) <= INLINE_BODY_BYTES]
+    limits = {"max_rows": 5000, "max_body_bytes": 20 << 20, "max_cell_chars": 2000}
+    app = create_app(settings=ApiSettings(**limits, request_helpers=1))
+    with TestClient(app) as client:
+        lanes, parts = app.state.scorer.helpers.lanes, []
+        send = lanes.send
+        monkeypatch.setattr(lanes, "send", lambda records, facts: parts.append(send(records, facts)) or parts[-1])
+        with ThreadPoolExecutor(8) as threads:
+            helped = list(threads.map(lambda body: client.post("/v1/score", json=body).content, bodies))
+    with TestClient(create_app(settings=ApiSettings(**limits))) as client:
+        alone = [client.post("/v1/score", json=body).content for body in bodies]
+    assert len(bodies) > 60 and helped == alone
+    assert any(part is not None and part.result() is not None for part in parts)  # the helper scored
+
+
+def test_a_helper_killed_with_a_part_on_its_lane_costs_only_speed(rows: list[dict[str, str]],
+                                                                    caplog: pytest.LogCaptureFixture,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The part on the dead helper's lane and every later batch are scored in the server, with
+    the results a server without helpers gives; the pool is closed with one warning."""
+    requests = [[row] for row in rows[:150]]
+    reference = nlp.load(memo_bytes=0)
+    want = [reference.score(rows) for rows in requests]
+    others = set(helper_processes(psutil.Process()))
+    with HelperPool(1) as helpers:
+        scorer, batcher, parts = helpers.attach(nlp.load(memo_bytes=0)), MicroBatcher(), []
+        [helper] = [p for p in helper_processes(psutil.Process()) if p not in others]
+
+        async def killed_meanwhile() -> tuple[list, list]:
+            await helpers.connect_lanes()
+            send = helpers.lanes.send
+            monkeypatch.setattr(helpers.lanes, "send", lambda records, facts: parts.append(send(records, facts)) or parts[-1])
+            tasks = [asyncio.ensure_future(batcher.score(scorer, rows)) for rows in requests]
+            for _ in range(5):
+                await asyncio.sleep(0)  # flushed: the batch's 150 rows on the lane, ~50 ms of scoring
+            helper.kill()
+            got = await asyncio.gather(*tasks)
+            after = await asyncio.gather(*(batcher.score(scorer, rows) for rows in requests[:20]))
+            helpers.close()
+            return got, after
+
+        with caplog.at_level(logging.WARNING, logger="nlp.helper_pool"):
+            got, after = asyncio.run(killed_meanwhile())
+    assert got == want and after == want[:20]
+    assert parts[0] is not None and parts[0].result() is None and parts[1:] == [None]  # lost, then shut
+    messages = [record.message for record in caplog.records]
+    assert len(messages) == 1 and "scoring in this process" in messages[0]
+    assert not helpers.worth_sharing(10_000)
+
+
+def test_a_lane_answers_in_order_and_a_part_its_helper_failed_with_none() -> None:
+    """The lane's framing and failure, both ends in this process: the helper's thread scores the
+    parts in order; one whose scoring raised is answered ``None`` and the lane goes on."""
+    def score(records: list[dict[str, str]], facts: list[Any]) -> list[tuple]:
+        if records == [{"level3": "boom"}]:
+            raise ValueError("boom")
+        return [(record["level3"] * 5000, fact) for record, fact in zip(records, facts)]  # long: frames in pieces
+
+    pipes = LanePipes(1)
+    serve_lane(pipes.for_helpers, score)
+    pipes.spawned()
+
+    async def three_parts() -> list:
+        lanes = await pipes.connect(lambda: None)
+        parts = [lanes.send([{"level3": text}], [i]) for i, text in enumerate(["甲", "boom"])]
+        assert lanes.full and lanes.send([{"level3": "丙"}], [9]) is None  # LANE_DEPTH parts at once
+        answers = [await parts[0]]
+        parts.append(lanes.send([{"level3": "乙"}], [2]))
+        answers += [await part for part in parts[1:]]
+        lanes.close()
+        return answers
+
+    assert asyncio.run(three_parts()) == [[("甲" * 5000, 0)], None, [("乙" * 5000, 2)]]
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])

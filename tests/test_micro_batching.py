@@ -3,6 +3,7 @@ results they get scored one by one."""
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -76,3 +77,61 @@ def test_a_failing_request_fails_alone(requests) -> None:
     first, failed, last = asyncio.run(with_a_bad_one())
     assert isinstance(failed, ValueError) and isinstance(first, list) and isinstance(last, list)
     assert scorer.calls == [3, 1, 1, 1]  # the batch, then each request alone
+
+
+class _Lane:
+    """A helper's lane of one part that the test answers: with the part's outputs (scored by
+    ``scorer``), or ``None`` as a lane whose helper failed."""
+
+    def __init__(self, scorer: Any) -> None:
+        self.scorer, self.parts = scorer, []
+
+    @property
+    def full(self) -> bool:
+        return any(not future.done() for future, _, _ in self.parts)
+
+    def send(self, records: list, facts: list) -> asyncio.Future | None:
+        if self.full:
+            return None
+        self.parts.append((asyncio.get_running_loop().create_future(), records, facts))
+        return self.parts[-1][0]
+
+    def answer(self, failed: bool = False) -> None:
+        future, records, facts = self.parts[-1]
+        future.set_result(None if failed else self.scorer.score_records(records, facts))
+
+
+async def _turns(count: int = 5) -> None:
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("failed", [False, True], ids=["helper", "failed helper"])
+def test_requests_wait_for_a_full_lane_and_join_one_batch(requests, failed: bool) -> None:
+    """A batch's never-seen rows go down the lane; requests arriving while it is full wait and
+    are sent together once it is free (a request whose client went away meanwhile is left out);
+    a part the helper failed is scored here; either way the rows are remembered."""
+    scorer, reference = nlp.load(), nlp.load(memo_bytes=0)
+    lane = _Lane(nlp.load(memo_bytes=0))
+    scorer.helpers = SimpleNamespace(lanes=lane, worth_sharing=lambda rows: False)
+    batcher = MicroBatcher()
+
+    async def in_two_waves() -> list:
+        first = [asyncio.ensure_future(batcher.score(scorer, rows)) for rows in requests[:3]]
+        await _turns()
+        second = [asyncio.ensure_future(batcher.score(scorer, rows)) for rows in requests[3:6]]
+        await _turns()
+        assert len(lane.parts) == 1 and not any(task.done() for task in first + second)
+        second[1].cancel()  # its client went away
+        lane.answer(failed)
+        await _turns()
+        assert len(lane.parts) == 2 and len(lane.parts[1][1]) == len(requests[3]) + len(requests[5])
+        lane.answer(failed)
+        got = await asyncio.gather(*first, second[0], second[2])
+        again = await batcher.score(scorer, requests[0])
+        return [*got, again]
+
+    got = asyncio.run(in_two_waves())
+    assert len(lane.parts) == 2  # the repeated request: remembered, wherever it was scored
+    for got_rows, rows in zip(got, [*requests[:4], requests[5], requests[0]]):
+        pd.testing.assert_frame_equal(pd.DataFrame(got_rows), pd.DataFrame(reference.score(rows)))

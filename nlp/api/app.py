@@ -3,8 +3,8 @@
 ``create_app`` does no model work: tests build apps with a fake scorer in milliseconds, and
 ``uvicorn --factory nlp.api.app:create_app`` (what ``iqc serve --workers N`` runs) builds one app
 per worker process, each loading the model once in its lifespan, and starting the worker's helper
-processes for large requests (:mod:`nlp.helper_pool`, ``request_helpers``) while it does; they
-stop with the app.
+processes for large requests and micro-batches' never-seen rows (:mod:`nlp.helper_pool`,
+``request_helpers``) while it does; they stop with the app.
 """
 from __future__ import annotations
 
@@ -59,8 +59,8 @@ def _lifespan(scorer: Scorer | None, settings: ApiSettings) -> Callable[[FastAPI
         with helpers or nullcontext():
             if scorer is None:
                 app.state.scorer = nlp.load(config=settings.config)  # while the helpers load theirs
-            if helpers is not None:
-                _attach(helpers, app.state.scorer)
+            if helpers is not None and _attach(helpers, app.state.scorer):
+                await helpers.connect_lanes()
             settle()
             yield
 
@@ -74,13 +74,15 @@ def helper_count(asked: int) -> int:
     return asked if usable > 1 else 0
 
 
-def _attach(helpers: HelperPool, scorer: Scorer) -> None:
+def _attach(helpers: HelperPool, scorer: Scorer) -> bool:
     """Let ``scorer`` share large requests with ``helpers``; if they could not start, say so once
     and serve from this process alone, as with ``request_helpers = 0``."""
     try:
         helpers.attach(scorer)
     except HelperError as exc:
         log.warning("serving without helper processes: %s", exc)
+        return False
+    return True
 
 
 def _description(settings: ApiSettings) -> str:

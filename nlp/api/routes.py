@@ -5,8 +5,8 @@ the event loop free to accept connections and answer ``/v1/health``. A small ``/
 (a few rows, the common single-row call) is scored on the loop itself: a remembered row costs
 microseconds, and the thread hop plus GIL hand-over under 32 concurrent clients cost more than the
 work (p99 ~1 s vs ~tens of ms measured with wrk). Small bodies that arrive together are scored in
-one model call (:mod:`nlp.api.batching`). Throughput comes from ``iqc serve --workers N``
-processes, not threads.
+one model call (:mod:`nlp.api.batching`), their never-seen rows in a helper process when the
+server has one. Throughput comes from processes (helpers, ``iqc serve --workers N``), not threads.
 """
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ class ApiSettings:
     ``/v1/health`` requires header ``X-API-Key`` with this value. ``config`` is the ``iqc.toml``
     named by ``IQC_CONFIG`` (the server never picks up a stray ``./iqc.toml`` from where it was
     started), applied to every result. ``request_helpers``: helper processes sharing a large
-    request (:mod:`nlp.helper_pool`); settings built in code have none unless asked, the
+    request and scoring micro-batches' never-seen rows (:mod:`nlp.helper_pool`); settings built in code have none unless asked, the
     server's come from ``data/api.toml``.
     """
 
