@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 
 from nlp.completeness import TableGaps
 from nlp.context import TableFacts
-from nlp.lanes import Lanes, LanePipes, serve_lane
+from nlp.lanes import Lanes, LanePipes, ScoreRecords, serve_lane
 from nlp.schema import Finding
 
 if TYPE_CHECKING:
@@ -77,7 +77,6 @@ PARENT_CHECK_SECONDS = 1.0
 #: What identifies a model: a helper must report the caller's values for these.
 IDENTITY_KEYS = ("version", "created", "training_data_sha256")
 
-ScoreRecords = Callable[[list[dict[str, str]], list["TableFacts"]], list[tuple]]
 log = logging.getLogger(__name__)
 _helper_scorer: Scorer | None = None
 _helper_taken: Any = None

@@ -343,7 +343,8 @@ def m3_no_criteria(ctx: RowContext) -> str | None:
     found = ctx.cues("grade", "value")
     if found:
         return found[0]
-    return ctx.value_text.strip() if ctx.value_text.strip() in _GRADE_VALUES else None
+    whole = ctx.value_text.strip()
+    return whole if whole in _GRADE_VALUES else None
 
 
 def m4_activity(ctx: RowContext) -> str | None:
