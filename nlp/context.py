@@ -54,6 +54,12 @@ class TableFacts:
         return self.value_share >= _TABLE["dominant_value_share"] and self.rows_in_table >= _TABLE["min_rows"]
 
     @property
+    def value_whole(self) -> bool:
+        """(Nearly) the whole table carries this row's value: the guide's "whole table" for a rate,
+        whose generic value is no defect on its own (a coverage rate of 100 % is a real target)."""
+        return self.value_share >= _TABLE["copied_share"] and self.rows_in_table >= _TABLE["min_rows"]
+
+    @property
     def copied_whole(self) -> bool:
         """The table repeats another project's table (:mod:`nlp.copies`; which one is not a table
         fact: the scorer names it after scoring, so that copies of one table score as one)."""

@@ -90,13 +90,15 @@ def b3_irrelevant_dimension(ctx: RowContext) -> str | None:
 
 
 def b4_template_value(ctx: RowContext) -> str | None:
-    """A generic value on a non-rate, one value across the table, or the whole table copied from another project."""
+    """A generic value on a non-rate (most of its table carrying it), a rate whose whole table carries its value,
+    or the whole table copied from another project (labeling guide B4)."""
     value = ctx.value
     if ctx.table.copied_whole:
         return copied_evidence(ctx.table.copied_share)
     if value.unit_class != "percent":
         return None
-    if ctx.table.value_dominant:
+    is_rate = ctx.name_type in {"rate", "satisfaction"}
+    if ctx.table.value_whole or (ctx.table.value_dominant and not is_rate):
         return f"本表{ctx.table.value_share:.0%}的指标取值均为“{ctx.value_text}”"
     if ctx.name_type in {"count", "money", "time"}:
         return f"非比率指标取值“{ctx.value_text}”"
@@ -167,6 +169,7 @@ def c1_rate_under_quantity(ctx: RowContext) -> str | None:
 _VALUE_CLASS = {"percent": "百分比", "time": "时间", "count": "数量", "money": "金额", "measure": "物理量"}
 _NAME_CLASS = {"rate": "比率", "satisfaction": "满意度", "time": "时间", "count": "数量", "money": "金额",
                "measure": "物理量"}
+_COST_NAME = re.compile("(?:" + "|".join(map(re.escape, _WORDS["cost_name_endings"])) + ")$")
 _COMPATIBLE = {
     "rate": {"percent", ""},
     "satisfaction": {"percent", ""},
@@ -184,6 +187,8 @@ def c2_type_conflict(ctx: RowContext) -> str | None:
         return None
     value_class = "time" if value.kind in {"date", "deadline", "duration"} else value.unit_class
     if value_class in allowed or (value.kind == "number" and ctx.name_type != "rate"):
+        return None
+    if ctx.name_type == "money" and value_class == "count" and not _COST_NAME.search(ctx.name):
         return None
     return f"名称为{_NAME_CLASS[ctx.name_type]}，取值为{_VALUE_CLASS.get(value_class, value.kind)}"
 
