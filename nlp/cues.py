@@ -92,7 +92,8 @@ class LexiconCues:
             found.setdefault(vocab[match_id], {})[doc[start].idx] = doc[start:end].text
         for group, start, term in self._inside_tokens(doc):
             found.setdefault(group, {}).setdefault(start, term)
-        doc._.cues = {group: tuple(terms[k] for k in sorted(terms)) for group, terms in found.items()}
+        doc._.cues = {group: tuple(terms[k] for k in sorted(terms))
+                      for group, terms in without_outranked_categories(found).items() if terms}
         return doc
 
     def _inside_tokens(self, doc: Doc) -> list[tuple[str, int, str]]:
@@ -118,6 +119,24 @@ class LexiconCues:
                     chosen.append((group, start, term))
                     free_from = start - negative_length
         return chosen
+
+
+def without_outranked_categories(found: dict[str, dict[int, str]]) -> dict[str, dict[int, str]]:
+    """``found`` without the category cues that lie inside a longer cue of another category.
+
+    Categories are exclusive readings of the same words: 森林覆盖率 is an ecological measure, and
+    the 覆盖 inside it does not also make it a social one (the longer, more specific term wins).
+    """
+    spans = [(start, start + len(term), group) for group, terms in found.items() if group.startswith("cat:")
+             for start, term in terms.items()]
+    if len(spans) < 2:
+        return found
+    outranked = {(group, start) for start, end, group in spans
+                 if any(other != group and s <= start and end <= e and e - s > end - start for s, e, other in spans)}
+    if not outranked:
+        return found
+    return {group: {start: term for start, term in terms.items() if (group, start) not in outranked}
+            for group, terms in found.items()}
 
 
 def _automaton(groups: dict[str, list[str]]) -> ahocorasick.Automaton:
