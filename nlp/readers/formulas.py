@@ -15,12 +15,11 @@ import zipfile
 from typing import IO
 
 from nlp.readers.base import InputError
+from nlp.readers.xlsx_parts import part_matches
 
 #: A cell element whose first child is a formula (the schema puts ``<f>`` before ``<v>``).
 _FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3}[0-9]+)"[^>]*><f\b')
 _RECALCULATE_ON_OPEN = re.compile(rb'<calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"')
-_BLOCK = 1 << 20
-_OVERLAP = 512  # longer than any cell's opening tag and <f
 NAMED_CELLS = 3
 
 
@@ -32,22 +31,12 @@ def recalculated_on_open(handle: IO[bytes]) -> bool:
 
 
 def formula_cells(handle: IO[bytes], part: str) -> tuple[int, list[str]]:
-    """How many formula cells the sheet ``part`` holds, and the first :data:`NAMED_CELLS` of them.
-
-    The part is streamed in blocks (a sheet of a million rows is hundreds of MiB of XML), each
-    block searched from where the previous one's matches ended.
-    """
-    count, first, tail = 0, [], b""
-    with zipfile.ZipFile(handle) as archive, archive.open(part) as stream:
-        while block := stream.read(_BLOCK):
-            text = tail + block
-            end = 0
-            for match in _FORMULA_CELL.finditer(text):
-                count += 1
-                end = match.end()
-                if len(first) < NAMED_CELLS:
-                    first.append(match.group(1).decode())
-            tail = text[max(end, len(text) - _OVERLAP):]
+    """How many formula cells the sheet ``part`` holds, and the first :data:`NAMED_CELLS` of them."""
+    count, first = 0, []
+    for match in part_matches(handle, part, _FORMULA_CELL):
+        count += 1
+        if len(first) < NAMED_CELLS:
+            first.append(match.group(1).decode())
     return count, first
 
 

@@ -4,8 +4,9 @@ Each of those formats gives the same thing once its own library has done the wor
 cell strings, a location for each row (``table2!row5``, ``page2!table1!row5``, ``Sheet!5``) and,
 for documents, the text above the table where the project is named. This module turns such
 grids into interchange frames with the same policy as CSV and XLSX: the header is searched in the
-first rows (:func:`nlp.readers.tabular.pick_header`), merged cells are blank after their first
-cell and carried down by the same framer, scoring rubrics are skipped with the reason the
+first rows (:func:`nlp.readers.tabular.pick_header`), a cell merged down several rows is read on
+each of them where the format keeps its merges (:mod:`nlp.readers.merged_cells`) and otherwise
+carried down by the same framer, scoring rubrics are skipped with the reason the
 document reader gives, and a file without any indicator table is one clear error.
 
 The project context (项目名称, 主管部门, 预算数, 年度绩效目标) is read from the text above the
@@ -24,6 +25,7 @@ import pandas as pd
 
 from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped, hidden_sheet_warning
 from nlp.readers.context_rows import StatedContext
+from nlp.readers.merged_cells import MergedFill, VerticalMerge
 from nlp.readers.tabular import (
     HEADER_SCAN_ROWS,
     FileRead,
@@ -44,7 +46,8 @@ class Grid:
 
     ``locations`` has one entry per row; ``name`` says where the table is (for skipped-table
     messages); ``base`` prefixes implicit table ids; ``above`` holds the lines of text above
-    the table, each split into its cells; ``hidden`` marks a sheet the workbook hides.
+    the table, each split into its cells; ``hidden`` marks a sheet the workbook hides;
+    ``merges`` are the cells merged down several rows (row = index into ``rows``).
     """
 
     name: str
@@ -53,6 +56,7 @@ class Grid:
     locations: list[str]
     above: list[list[str]] = field(default_factory=list)
     hidden: bool = False  # a sheet the workbook hides
+    merges: list[VerticalMerge] = field(default_factory=list)
 
 
 @dataclass
@@ -106,7 +110,9 @@ def _body(path: Path, table: _Table, errors: list[InputError]) -> Iterator[tuple
     """The table's non-blank rows fitted to its header (see :func:`fit_row`)."""
     width = len(table.header.names)
     start = table.header_row + 1
-    for cells, location in zip(table.grid.rows[start:], table.grid.locations[start:]):
+    merged = MergedFill(table.grid.merges, table.header_row)
+    for number, (cells, location) in enumerate(zip(table.grid.rows[start:], table.grid.locations[start:]), start):
+        cells = merged(number, cells)
         if any(cell.strip() for cell in cells):
             fitted = fit_row(cells, width, path, location, errors)
             if fitted is not None:

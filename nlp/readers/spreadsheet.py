@@ -2,7 +2,8 @@
 
 One library reads both formats (a Rust reader, no LibreOffice needed). Every sheet with an
 indicator header is read like an .xlsx sheet: ``source_line`` is ``Sheet!row`` with the row
-number the spreadsheet shows, merged cells are blank after their first cell and carried down.
+number the spreadsheet shows; a cell merged down several rows is read on each of them
+(:mod:`nlp.readers.merged_cells`: calamine gives an .xls's merges, an .ods's are read from its XML).
 calamine gives cell values, not number formats: a 0.95 shown as ``95%`` is read as ``0.95``.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from nlp.readers.base import InputError
 from nlp.readers.grid import Grid, read_grids
+from nlp.readers.merged_cells import ods_merges, vertical_merges
 from nlp.readers.tabular import FileRead, cell_text
 
 
@@ -32,9 +34,12 @@ def read_spreadsheet(path: Path, chunk_size: int | None) -> FileRead:
 def _sheet_grids(path: Path, workbook: Any) -> Iterator[Grid]:
     from python_calamine import SheetVisibleEnum
 
+    ods = ods_merges(path) if path.suffix.lower() == ".ods" else {}
     for sheet in workbook.sheets_metadata:
-        values = workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
-        rows = [[cell_text(value) for value in row] for row in values]
+        data = workbook.get_sheet_by_name(sheet.name)
+        rows = [[cell_text(value) for value in row] for row in data.to_python(skip_empty_area=False)]
+        boxes = [(first_row, first_column, last_row, last_column)
+                 for (first_row, first_column), (last_row, last_column) in data.merged_cell_ranges or ()]
         yield Grid(sheet.name, f"{path.stem}!{sheet.name}", rows,
                    [f"{sheet.name}!{number}" for number in range(1, len(rows) + 1)],
-                   hidden=sheet.visible != SheetVisibleEnum.Visible)
+                   hidden=sheet.visible != SheetVisibleEnum.Visible, merges=ods.get(sheet.name) or vertical_merges(boxes))

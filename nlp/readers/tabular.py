@@ -42,6 +42,7 @@ from nlp.readers.context_rows import CONTEXT, StatedContext, non_indicator_rows
 from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
 from nlp.readers.formulas import formula_cells, recalculated_on_open, stale_formula_warning
+from nlp.readers.merged_cells import MergedFill, VerticalMerge, xlsx_merges
 from nlp.records import ALL_COLUMNS
 from nlp.schema import FAMILIES, OUTPUT_WORKBOOK_MARK
 
@@ -790,19 +791,25 @@ def _workbook_frames(path: Path, workbook: Any, handle: IO[bytes], sheets: list[
     try:
         for sheet, header_row, framer in sheets:
             with _workbook_errors(path):
-                yield from chunked_frames(framer, _sheet_rows(path, sheet, header_row, framer, errors), chunk_size)
+                merged = MergedFill(_sheet_merges(handle, sheet), header_row)
+                yield from chunked_frames(framer, _sheet_rows(path, sheet, header_row, framer, merged, errors), chunk_size)
     finally:
         workbook.close()
         handle.close()
 
 
-def _sheet_rows(path: Path, sheet: Any, header_row: int, framer: Framer,
+def _sheet_merges(handle: IO[bytes], sheet: Any) -> list[VerticalMerge]:
+    part = getattr(sheet, "_worksheet_path", None)  # openpyxl's (private) name of the sheet's part
+    return xlsx_merges(handle, part) if part else []
+
+
+def _sheet_rows(path: Path, sheet: Any, header_row: int, framer: Framer, merged: MergedFill,
                 errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
     width = len(framer.header.names)
     for number, cells in enumerate(sheet.iter_rows(min_row=header_row + 1), header_row + 1):
         location = f"{sheet.title}!{number}"
         texts = [cell_text(cell.value, getattr(cell, "number_format", None)) for cell in cells[:width]]
         texts += [text for cell in cells[width:] if (text := cell_text(cell.value)).strip()]  # only text matters
-        fitted = fit_row(texts, width, path, location, errors)
+        fitted = fit_row(merged(number, texts), width, path, location, errors)
         if fitted is not None:
             yield fitted, location

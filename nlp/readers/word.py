@@ -4,17 +4,18 @@ Departments attach their 绩效目标表 as Word files: a few paragraphs (项目
 年度绩效目标：…) and a table whose 一级/二级 cells are merged down the rows they cover; one file
 often holds several projects. The body is walked in document order so each table gets the
 paragraphs written since the previous table. Merged cells are read from the XML (``gridSpan``
-across, ``vMerge`` down) and left blank after their first grid cell, exactly as openpyxl gives
-merged Excel cells, so the shared framer carries them down the same way.
+across, ``vMerge`` down): a cell merged across is blank after its first grid column, and a cell
+merged down is read on every row it spans (:mod:`nlp.readers.merged_cells`), as in Excel.
 """
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from nlp.readers.base import InputError
 from nlp.readers.grid import Grid, read_grids
+from nlp.readers.merged_cells import VerticalMerge, vertical_merges
 from nlp.readers.tabular import FileRead
 
 
@@ -46,18 +47,42 @@ def _grids(path: Path, document: object) -> Iterator[Grid]:
                 above.append([item.text])
         elif isinstance(item, Table):
             number += 1
-            rows = [_row_cells(row) for row in item._tbl.tr_lst]
+            parsed = [_row_cells(row) for row in item._tbl.tr_lst]
+            rows = [cells for cells, _ in parsed]
             locations = [f"table{number}!row{index}" for index in range(1, len(rows) + 1)]
-            yield Grid(f"table{number}", f"{path.stem}#{number}", rows, locations, above)
+            yield Grid(f"table{number}", f"{path.stem}#{number}", rows, locations, above,
+                       merges=_vertical_merges(states for _, states in parsed))
             above = []
 
 
-def _row_cells(tr: object) -> list[str]:
-    """One table row as grid cells: a merged cell's text in its first grid column, then blanks."""
+def _row_cells(tr: object) -> tuple[list[str], dict[int, str]]:
+    """One table row as grid cells (a merged cell's text in its first grid column, then blanks),
+    and the ``vMerge`` state (restart/continue) of the cells merged down, by grid column."""
     from docx.table import _Cell
 
     cells = [""] * getattr(tr, "grid_before", 0)
+    states: dict[int, str] = {}
     for tc in tr.tc_lst:  # type: ignore[attr-defined]
+        if tc.vMerge:
+            states[len(cells)] = tc.vMerge
         text = "" if tc.vMerge == "continue" else _Cell(tc, None).text
         cells.extend([text, *[""] * (tc.grid_span - 1)])
-    return cells
+    return cells, states
+
+
+def _vertical_merges(states: Iterable[dict[int, str]]) -> list[VerticalMerge]:
+    """The cells merged down, from each row's ``vMerge`` states: a merge starts at ``restart`` and
+    runs while the rows below ``continue`` it in the same grid column."""
+    running: dict[int, list[int]] = {}  # column -> [first row, last row]
+    boxes = []
+    for row, by_column in enumerate(states):
+        for column in [column for column in running if by_column.get(column) != "continue"]:
+            first, last = running.pop(column)
+            boxes.append((first, column, last, column))
+        for column, state in by_column.items():
+            if state == "restart":
+                running[column] = [row, row]
+            elif column in running:
+                running[column][1] = row
+    boxes += [(first, column, last, column) for column, (first, last) in running.items()]
+    return vertical_merges(boxes)

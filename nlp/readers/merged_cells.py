@@ -1,0 +1,124 @@
+"""Vertically merged cells, read on every row they cover.
+
+A merged cell shows its text on every row it spans, but the file stores the text in the merge's
+first cell only. Read as stored, a 指标值 merged over two indicators leaves the second one empty
+(flagged B2 for a value the department did give), a 三级 name merged over two targets leaves a
+value with no name, and a 指标值确定依据 merged down the table is lost on all rows but one.
+一级/二级 were always carried down (``CARRIED_COLUMNS`` in :mod:`nlp.readers.tabular`), but only
+a merge says exactly which rows a text covers, so every column is filled over the rows its merge
+spans, and no further.
+
+Two limits keep a merge from inventing rows: only merges that start below the header are filled
+(a two-row header's merged cells are the header's business), and only rows with a cell of their
+own (a row made only of merge continuations is the row above drawn taller, not an indicator).
+Formats that keep no merges (CSV, PDF, text exports) are read as before.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+from xml.etree import ElementTree
+
+from nlp.readers.xlsx_parts import part_matches
+
+_MERGE_CELL = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]{1,3}[0-9]+):([A-Z]{1,3}[0-9]+)"')
+
+
+@dataclass(frozen=True, slots=True)
+class VerticalMerge:
+    """A merge spanning rows: its text is in row ``first`` of ``column`` (0-based) and shows down
+    to row ``last``. Rows are numbered as the reader numbers them (sheet rows, grid indexes)."""
+
+    column: int
+    first: int
+    last: int
+
+
+def vertical_merges(boxes: Iterable[tuple[int, int, int, int]]) -> list[VerticalMerge]:
+    """The merges that span rows, from ``(first row, first column, last row, last column)`` boxes.
+
+    A box wider than one column keeps its text in its first column, on every row as on the first.
+    """
+    return [VerticalMerge(column, first, last) for first, column, last, _ in boxes if last > first]
+
+
+def xlsx_merges(handle: IO[bytes], part: str) -> list[VerticalMerge]:
+    """The vertical merges of the .xlsx sheet ``part``, rows numbered as Excel shows them."""
+    from openpyxl.utils.cell import range_boundaries
+
+    boxes = []
+    for match in part_matches(handle, part, _MERGE_CELL):
+        min_col, min_row, _, max_row = range_boundaries(f"{match.group(1).decode()}:{match.group(2).decode()}")
+        boxes.append((min_row, min_col - 1, max_row, min_col - 1))
+    return vertical_merges(boxes)
+
+
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def ods_merges(path: Path) -> dict[str, list[VerticalMerge]]:
+    """Sheet name -> its vertical merges, from an .ods file's ``content.xml`` (calamine reads no
+    merges there), rows and columns 0-based as calamine's grid has them.
+
+    Cells and rows carry repeat counts (``number-columns-repeated``, ``number-rows-repeated``);
+    a merged cell carries ``number-rows-spanned`` and the cells it covers are ``covered-table-cell``.
+    """
+    merges: dict[str, list[VerticalMerge]] = {}
+    boxes: list[tuple[int, int, int, int]] = []
+    row = column = 0
+    with zipfile.ZipFile(path) as archive, archive.open("content.xml") as stream:
+        for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+            tag = element.tag
+            if event == "start":
+                if tag == f"{_TABLE}table":
+                    boxes, row = [], 0
+                elif tag == f"{_TABLE}table-row":
+                    column = 0
+                elif tag in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
+                    spanned = int(element.get(f"{_TABLE}number-rows-spanned", "1"))
+                    if spanned > 1:
+                        boxes.append((row, column, row + spanned - 1, column))
+                    column += int(element.get(f"{_TABLE}number-columns-repeated", "1"))
+            elif tag == f"{_TABLE}table-row":
+                row += int(element.get(f"{_TABLE}number-rows-repeated", "1"))
+                element.clear()
+            elif tag == f"{_TABLE}table":
+                merges[element.get(f"{_TABLE}name", "")] = vertical_merges(boxes)
+                element.clear()
+    return merges
+
+
+class MergedFill:
+    """Fills a table's rows, in order, with the text of the merges above them.
+
+    Call it on every row after the header with the row's number; it returns the cells with each
+    blank cell under a merge's text filled (a new list when any is), the rest unchanged.
+    """
+
+    def __init__(self, merges: Iterable[VerticalMerge], header_row: int) -> None:
+        self._starting: dict[int, list[VerticalMerge]] = {}
+        for merge in merges:
+            if merge.first > header_row:
+                self._starting.setdefault(merge.first, []).append(merge)
+        self._open: list[tuple[VerticalMerge, str]] = []
+
+    def __call__(self, row: int, cells: list[str]) -> list[str]:
+        if self._open:
+            self._open = [(merge, text) for merge, text in self._open if merge.last >= row]
+            if self._open and any(cell.strip() for cell in cells):
+                cells = self._filled(cells)
+        for merge in self._starting.pop(row, ()):
+            if merge.column < len(cells) and cells[merge.column].strip():
+                self._open.append((merge, cells[merge.column]))
+        return cells
+
+    def _filled(self, cells: list[str]) -> list[str]:
+        filled = list(cells)
+        for merge, text in self._open:
+            if merge.column < len(filled) and not filled[merge.column].strip():
+                filled[merge.column] = text
+        return filled
