@@ -43,6 +43,7 @@ from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_re
 from nlp.readers import read_file
 from nlp.readers.base import InputError, Skipped
 from nlp.report.accumulator import ReadingNote
+from nlp.report.atomic import terminated
 from nlp.resources import models_path
 from nlp.schema import FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN, scored_columns
 
@@ -462,8 +463,14 @@ def _render_tasks(chunks: Iterator[Chunk], output: Path, twins: dict[str, Twin],
 
 
 def _counted(results: Iterator[Checked], bar: tqdm, outcome: BatchOutcome) -> Iterator[Result]:
-    """The results, with the progress bar moved and hidden/known findings added to ``outcome``."""
+    """The results, with the progress bar moved and hidden/known findings added to ``outcome``.
+
+    A SIGTERM whose exception Python swallowed (:mod:`nlp.report.atomic`) stops the batch here, at
+    the next chunk, rather than after the whole batch at the output's commit.
+    """
     for checked in results:
+        if terminated():
+            raise KeyboardInterrupt("SIGTERM")
         bar.update(len(checked.result))
         outcome.hidden += checked.rejected
         outcome.in_baseline += checked.in_baseline

@@ -221,6 +221,35 @@ def test_an_error_raised_by_a_sigterm_is_reported_as_an_interruption(monkeypatch
     assert capsys.readouterr().err == "iqc: interrupted\n"
 
 
+def test_a_sigterm_python_swallowed_still_stops_the_output_and_prints_no_traceback(tmp_path: Path, monkeypatch,
+                                                                                   capsys) -> None:
+    """The handler's KeyboardInterrupt, raised inside a weakref callback (one runs in every import),
+    was printed as "Exception ignored … Traceback" and lost: the run went on and published its output
+    with exit 0 (seen in test_sigterm_removes_the_temp_file_and_exits_interrupted)."""
+    import gc
+    import weakref
+
+    monkeypatch.setattr(atomic, "_terminated", threading.Event())
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
+    target = atomic.AtomicTarget(tmp_path / "out.csv")
+    try:
+        target.tmp.write_text("half a report", encoding="utf-8")
+
+        class Resource:
+            pass
+
+        resource = Resource()
+        ref = weakref.ref(resource, lambda _: atomic._raise_interrupt(signal.SIGTERM, None))  # noqa: F841
+        del resource
+        gc.collect()
+        with pytest.raises(KeyboardInterrupt):
+            target.commit()
+    finally:
+        target.discard()
+    assert list(tmp_path.iterdir()) == []
+    assert "Traceback" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("output, fails", [("out.xlsx", "nlp.report.xlsx.xlsxwriter.Workbook"),
                                            ("out.sarif", "nlp.report.sarif._log_without_results")])
 def test_an_interrupt_while_a_report_writer_opens_leaves_no_temp_file(tmp_path: Path, monkeypatch, output: str,

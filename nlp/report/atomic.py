@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import sys
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -32,8 +33,14 @@ class AtomicTarget:
             raise
 
     def commit(self) -> Path:
-        """Publish the temp file at ``path``; interrupted before the move, it is removed instead."""
+        """Publish the temp file at ``path``; interrupted before the move, it is removed instead.
+
+        A SIGTERM whose ``KeyboardInterrupt`` Python swallowed (see :func:`_unraisable`) still
+        stops the move: an interrupted run never publishes.
+        """
         try:
+            if _terminated.is_set():
+                raise KeyboardInterrupt("SIGTERM (its exception was raised where Python ignores exceptions)")
             os.chmod(self.tmp, 0o666 & ~_umask())
             os.replace(self.tmp, self.path)
         finally:
@@ -77,7 +84,30 @@ def _interrupt_on_sigterm() -> signal.Handlers | None:
         return None
     if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         return None
+    _quiet_about_swallowed_interrupts()
     return signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+_previous_unraisablehook = sys.unraisablehook
+
+
+def _quiet_about_swallowed_interrupts() -> None:
+    global _previous_unraisablehook
+    if sys.unraisablehook is not _unraisable:
+        _previous_unraisablehook, sys.unraisablehook = sys.unraisablehook, _unraisable
+
+
+def _unraisable(unraisable: "sys.UnraisableHookArgs") -> None:
+    """Keep quiet about a SIGTERM's ``KeyboardInterrupt`` that Python could not raise.
+
+    The handler raises wherever the main thread is; inside a weakref callback or a ``__del__``
+    (one runs in every import) Python prints "Exception ignored" with a traceback and goes on, the
+    interruption lost. The flag keeps it: :meth:`AtomicTarget.commit` and the batch loop look at
+    it, so the run still ends "interrupted", without the traceback.
+    """
+    if _terminated.is_set() and isinstance(unraisable.exc_value, KeyboardInterrupt):
+        return
+    _previous_unraisablehook(unraisable)
 
 
 _terminated = threading.Event()
