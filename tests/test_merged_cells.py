@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from nlp.readers import read_file
+from ods_tables import ods_table
 from nlp.readers.merged_cells import MergedFill, VerticalMerge, vertical_merges
 
 HEADER = ["一级指标", "二级指标", "三级指标", "指标值", "指标值确定依据"]
@@ -67,24 +68,11 @@ def write_xls(path: Path) -> Path:
 
 def write_ods(path: Path) -> Path:
     from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import CoveredTableCell, Table, TableCell, TableRow
-    from odf.text import P
 
-    spans = {(first, column): last - first + 1 for first, column, last in MERGES}
-    covered = {(row, column) for first, column, last in MERGES for row in range(first + 1, last + 1)}
-    document, table = OpenDocumentSpreadsheet(), Table(name="绩效目标")
-    for number, row in enumerate([HEADER, *STORED], -1):
-        element = TableRow()
-        for column, text in enumerate(row):
-            if (number, column) in covered:
-                element.addElement(CoveredTableCell())
-                continue
-            span = spans.get((number, column), 1)
-            cell = TableCell(valuetype="string", numberrowsspanned=span) if span > 1 else TableCell(valuetype="string")
-            cell.addElement(P(text=text))
-            element.addElement(cell)
-        table.addElement(element)
-    document.spreadsheet.addElement(table)
+    spans = {(first + 1, column): last - first + 1 for first, column, last in MERGES}
+    covered = frozenset((row + 1, column) for first, column, last in MERGES for row in range(first + 1, last + 1))
+    document = OpenDocumentSpreadsheet()
+    document.spreadsheet.addElement(ods_table("绩效目标", [HEADER, *STORED], spans, covered))
     document.save(str(path))
     return path
 

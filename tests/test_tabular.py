@@ -16,6 +16,7 @@ from nlp.readers import (
 from nlp.limits import ANALYSED_CELL_CHARS
 from nlp.readers.tabular import cell_text, match_header, normalise_header
 from nlp.records import ALL_COLUMNS, IndicatorRow
+from ods_tables import ods_table
 
 ZH_HEADER = "项目名称,主管部门,一级指标,二级指标,三级指标,指标值（必填）,计量单位,备注"
 ZH_ROWS = [
@@ -360,24 +361,13 @@ def test_rows_before_a_break_come_out_at_every_chunk_size(tmp_path: Path, chunk_
 def _hidden_ods(path: Path) -> Path:
     from odf.opendocument import OpenDocumentSpreadsheet
     from odf.style import Style, TableProperties
-    from odf.table import Table, TableCell, TableRow
-    from odf.text import P
 
     document = OpenDocumentSpreadsheet()
     hidden = Style(name="hiddenTable", family="table")
     hidden.addElement(TableProperties(display=False))
     document.automaticstyles.addElement(hidden)
-    for name, rows, style in [("表", [["三级指标", "指标值"], ["a", "1"]], {}),
-                              ("旧表", [["三级指标", "指标值"], ["b", "2"]], {"stylename": hidden})]:
-        table = Table(name=name, **style)
-        for row in rows:
-            line = TableRow()
-            for text in row:
-                cell = TableCell(valuetype="string")
-                cell.addElement(P(text=text))
-                line.addElement(cell)
-            table.addElement(line)
-        document.spreadsheet.addElement(table)
+    document.spreadsheet.addElement(ods_table("表", [["三级指标", "指标值"], ["a", "1"]]))
+    document.spreadsheet.addElement(ods_table("旧表", [["三级指标", "指标值"], ["b", "2"]], stylename=hidden))
     document.save(str(path))
     return path
 

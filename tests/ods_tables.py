@@ -1,0 +1,26 @@
+"""Writing .ods test files cell by cell (pandas' writer makes neither merged cells nor hidden sheets)."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def ods_table(name: str, rows: list[list[str]], spans: dict[tuple[int, int], int] | None = None,
+              covered: frozenset[tuple[int, int]] = frozenset(), **style: Any) -> Any:
+    """An odfpy ``Table`` of string cells; ``spans`` maps (row, column) to the rows a cell is merged
+    down, and the cells it covers are in ``covered``."""
+    from odf.table import CoveredTableCell, Table, TableCell, TableRow
+    from odf.text import P
+
+    table = Table(name=name, **style)
+    for number, row in enumerate(rows):
+        line = TableRow()
+        for column, text in enumerate(row):
+            if (number, column) in covered:
+                line.addElement(CoveredTableCell())
+                continue
+            span = (spans or {}).get((number, column), 1)
+            cell = TableCell(valuetype="string", numberrowsspanned=span) if span > 1 else TableCell(valuetype="string")
+            cell.addElement(P(text=text))
+            line.addElement(cell)
+        table.addElement(line)
+    return table
