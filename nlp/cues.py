@@ -165,7 +165,8 @@ def _prepare_jieba() -> None:
     (a cell would be cut differently early and late in one batch)."""
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
-    jieba.load_userdict(str(data_path(USER_DICT)))
+    with data_path(USER_DICT).open("rb") as handle:  # jieba leaves a file it opens itself unclosed
+        jieba.load_userdict(handle)
     for terms in cue_groups().values():
         for term in terms:
             if len(term) > 1:
