@@ -52,6 +52,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import nlp.lanes
 from nlp.completeness import TableGaps
 from nlp.context import TableFacts
 from nlp.lanes import Lanes, LanePipes, ScoreRecords, serve_lane
@@ -191,21 +192,33 @@ class HelperPool:
         if future is None:
             return None
         try:
-            return future.result()
+            return future.result(timeout=nlp.lanes.STALL_SECONDS)
         except CancelledError:  # another request's thread closed the pool after this part was sent
+            return None
+        except TimeoutError:  # the helper hangs: stopped, swapped out or stuck
+            self._lost(TimeoutError(f"a helper answered no part for {nlp.lanes.STALL_SECONDS:g} s"))
             return None
         except BrokenProcessPool as exc:
             self._lost(exc)
             return None
 
-    def _lane_lost(self) -> None:
-        if self._executor is not None:  # not closed on purpose: the helper died
-            self._lost(BrokenProcessPool("a helper's lane closed"))
+    def _lane_lost(self, reason: str) -> None:
+        if self._executor is not None:  # not closed on purpose: the helper died or hangs
+            self._lost(BrokenProcessPool(reason))
 
     def _lost(self, exc: BaseException) -> None:
+        processes = _processes(self._executor)
         if self._executor is not None:
             log.warning("helper processes stopped (%s); scoring in this process from now on", exc)
-        self.close(wait=False)  # a request is waiting; the broken pool's processes end by themselves
+        self.close(wait=False)  # a request is waiting
+        for process in processes:  # a dead pool's processes end by themselves, a hung one's would not
+            process.kill()
+
+
+def _processes(executor: ProcessPoolExecutor | None) -> list[multiprocessing.Process]:
+    """The pool's processes (``ProcessPoolExecutor`` has no public way to stop a hung one before
+    Python 3.14's ``kill_workers``; ``shutdown`` forgets them)."""
+    return list((getattr(executor, "_processes", None) or {}).values())
 
 
 def _by_fields(cls: type) -> Callable[[Any], tuple]:

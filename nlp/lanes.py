@@ -16,7 +16,9 @@ loop's end is a queue of futures. Rows, facts and outputs cross pickled as the p
 helper finds the next part waiting when it has sent one back.
 
 A helper that dies closes its ends of its lane: the loop reads the end of the pipe, every part
-waiting on it is answered ``None`` (its caller scores it itself) and the lane is shut.
+waiting on it is answered ``None`` (its caller scores it itself) and the lane is shut. A helper that
+hangs (stopped, swapped out, stuck) answers nothing: a part left unanswered for
+:data:`STALL_SECONDS` shuts its lane the same way, so no request waits on it for ever.
 """
 from __future__ import annotations
 
@@ -36,6 +38,10 @@ log = logging.getLogger(__name__)
 
 #: Parts on a lane at once: one the helper scores, one waiting for it.
 LANE_DEPTH = 2
+#: A part unanswered this long means its helper hangs: a part takes milliseconds, a large
+#: request's part of a few thousand rows about a second (also the bound for those, in
+#: :mod:`nlp.helper_pool`).
+STALL_SECONDS = 30.0
 _HEADER = 8  # bytes of a frame's length
 
 Outputs = list[tuple]
@@ -72,9 +78,9 @@ class LanePipes:
         for connection in (claims, *(end for lane in lanes for end in lane)):
             connection.close()
 
-    async def connect(self, on_lost: Callable[[], None]) -> Lanes | None:
-        """The lanes, on the running loop (``None`` without pipes); ``on_lost()`` is called when a
-        helper's lane ends."""
+    async def connect(self, on_lost: Callable[[str], None]) -> Lanes | None:
+        """The lanes, on the running loop (``None`` without pipes); ``on_lost(reason)`` is called
+        when a helper's lane ends or stalls."""
         if not self._ours:
             return None
         loop = asyncio.get_running_loop()
@@ -134,7 +140,7 @@ class Lanes:
 class _Lane(asyncio.Protocol):
     """One helper's lane as the loop sees it: its write transport and the parts it waits for, in order."""
 
-    def __init__(self, writer: asyncio.WriteTransport, on_lost: Callable[[], None]) -> None:
+    def __init__(self, writer: asyncio.WriteTransport, on_lost: Callable[[str], None]) -> None:
         self.parts: deque[asyncio.Future[Outputs | None]] = deque()
         self.open = True
         self._writer, self._on_lost = writer, on_lost
@@ -145,7 +151,10 @@ class _Lane(asyncio.Protocol):
         self._reader = transport
 
     def send(self, payload: bytes | memoryview) -> asyncio.Future[Outputs | None]:
-        part: asyncio.Future[Outputs | None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        part: asyncio.Future[Outputs | None] = loop.create_future()
+        stall = loop.call_later(STALL_SECONDS, self._stalled, part)
+        part.add_done_callback(lambda _: stall.cancel())
         self.parts.append(part)
         self._writer.write(len(payload).to_bytes(_HEADER, "big"))
         self._writer.write(payload)
@@ -162,10 +171,17 @@ class _Lane(asyncio.Protocol):
             _answer(self.parts.popleft(), outputs)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._give_up("a helper's lane closed")
+
+    def _stalled(self, part: asyncio.Future[Outputs | None]) -> None:
+        if not part.done():
+            self._give_up(f"a helper answered no part for {STALL_SECONDS:g} s")
+
+    def _give_up(self, reason: str) -> None:
         was_open = self.open
         self.close()
         if was_open:
-            self._on_lost()
+            self._on_lost(reason)
 
     def close(self) -> None:
         """Shut the lane: the parts still waiting are answered ``None``."""

@@ -258,6 +258,70 @@ def test_a_lane_answers_in_order_and_a_part_its_helper_failed_with_none() -> Non
     assert asyncio.run(three_parts()) == [[("甲" * 5000, 0)], None, [("乙" * 5000, 2)]]
 
 
+def test_a_lane_whose_helper_answers_nothing_is_shut_after_the_stall_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hung helper (here: its scoring blocks) held its lane's requests for ever; now the parts are
+    answered ``None`` (their callers score them) once :data:`STALL_SECONDS` pass, and the lane is
+    given up with its reason."""
+    import threading
+
+    import nlp.lanes
+
+    monkeypatch.setattr(nlp.lanes, "STALL_SECONDS", 0.3)
+    release = threading.Event()
+
+    def score(records: list[dict[str, str]], facts: list[Any]) -> list[tuple]:
+        release.wait(10)
+        return [("late",)]
+
+    pipes, reasons = LanePipes(1), []
+    serve_lane(pipes.for_helpers, score)
+    pipes.spawned()
+
+    async def stalled() -> tuple[list, float]:
+        lanes = await pipes.connect(reasons.append)
+        started = time.monotonic()
+        parts = [lanes.send([{"level3": "甲"}], [0]), lanes.send([{"level3": "乙"}], [1])]
+        answers = [await part for part in parts]
+        waited = time.monotonic() - started
+        assert lanes.send([{"level3": "丙"}], [2]) is None  # the lane is shut
+        lanes.close()
+        return answers, waited
+
+    try:
+        answers, waited = asyncio.run(stalled())
+    finally:
+        release.set()
+    assert answers == [None, None] and 0.25 < waited < 5
+    assert reasons == ["a helper answered no part for 0.3 s"]
+
+
+def test_a_stopped_helper_costs_only_speed_and_is_killed(rows: list[dict[str, str]], caplog: pytest.LogCaptureFixture,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A helper stopped (SIGSTOP: alive, answering nothing) with a large call's part held that
+    call for ever; now the part is scored here after the stall bound, with the answer a server
+    without helpers gives, one warning, and the helper killed."""
+    import nlp.lanes
+
+    monkeypatch.setattr(nlp.lanes, "STALL_SECONDS", 1.0)
+    reference = nlp.load(memo_bytes=0)
+    large = rows[:400]
+    others = set(helper_processes(psutil.Process()))
+    with HelperPool(1, min_rows=2) as helpers:
+        scorer = helpers.attach(nlp.load(memo_bytes=0))
+        [helper] = [p for p in helper_processes(psutil.Process()) if p not in others]
+        helper.suspend()
+        try:
+            with caplog.at_level(logging.WARNING, logger="nlp.helper_pool"):
+                assert scorer.score(large) == reference.score(large)
+            helper.wait(timeout=10)  # killed, not left stopped
+        finally:
+            if helper.is_running():
+                helper.kill()
+    messages = [record.message for record in caplog.records]
+    assert len(messages) == 1 and "answered no part for 1 s" in messages[0]
+    assert not helpers.worth_sharing(10_000)
+
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_helpers_end_with_their_server(stop: signal.Signals) -> None:
     """``iqc serve`` stopped by the service manager (SIGTERM: uvicorn shuts down and ends by the
