@@ -2,7 +2,7 @@
 
 Before, the text stayed in the merge's first row only: a 指标值 merged over two indicators left the
 second empty and flagged B2, and a 指标值确定依据 merged down the table was lost on all rows but
-one. The same table is written as .xlsx, .xls, .ods and .docx with the same merges.
+one. The same table is written as .xlsx, .xls, .ods, .docx and .pdf with the same merges.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from nlp.readers import read_file
+from make_documents import cjk_font
 from ods_tables import ods_table
 from nlp.readers.merged_cells import MergedFill, VerticalMerge, vertical_merges
 
@@ -93,7 +94,33 @@ def write_docx(path: Path) -> Path:
     return path
 
 
-WRITERS = {".xlsx": write_xlsx, ".xls": write_xls, ".ods": write_ods, ".docx": write_docx}
+def write_pdf(path: Path) -> Path:
+    """A ruled table (fpdf2) whose merged cells pdfplumber gives as one box over several rows."""
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    font = cjk_font()
+    if font is None:
+        pytest.skip("no CJK font installed for the PDF")
+    spans = {(first, column): last - first + 1 for first, column, last in MERGES}
+    covered = {(row, column) for first, column, last in MERGES for row in range(first + 1, last + 1)}
+    pdf = FPDF(format="A4")
+    pdf.add_font("cjk", fname=str(font))
+    pdf.set_font("cjk", size=11)
+    pdf.add_page()
+    pdf.multi_cell(0, 10, "项目名称：基层干部培训", new_x="LMARGIN", new_y="NEXT")
+    with pdf.table(line_height=14, headings_style=FontFace()) as table:
+        table.row(HEADER)
+        for number, row in enumerate(STORED):
+            line = table.row()
+            for column, text in enumerate(row):
+                if (number, column) not in covered:
+                    line.cell(text, rowspan=spans.get((number, column), 1))
+    pdf.output(str(path))
+    return path
+
+
+WRITERS = {".xlsx": write_xlsx, ".xls": write_xls, ".ods": write_ods, ".docx": write_docx, ".pdf": write_pdf}
 
 
 @pytest.mark.parametrize("suffix", list(WRITERS))

@@ -4,9 +4,10 @@ pdfplumber finds the ruled tables of each page; the text above a table (up to th
 it) is its project context. A table that goes on over a page break arrives as two tables: the
 one at the top of the next page is joined to the one before when it has the same number of
 columns and no project is introduced above it, and a header row repeated at the top of the
-page is dropped. Merged cells come out as ``None`` after their first cell, i.e. blank, so they
-are carried down like merged Excel cells, also across the page break. Text wrapped inside a
-cell is joined without a space, except between two Latin words.
+page is dropped. A merged cell comes out as ``None`` after its first cell; one whose box reaches
+down over the rows below is read on each of them (:mod:`nlp.readers.merged_cells`), as in Excel,
+and 一级/二级 are also carried down across the page break. Text wrapped inside a cell is joined
+without a space, except between two Latin words.
 
 A page without any characters is an image; a PDF made only of such pages is a scan, which
 needs OCR first (not done here).
@@ -20,8 +21,11 @@ from typing import Any
 from nlp.readers.base import InputError
 from nlp.readers.doc_lexicon import context_label, is_table_title, split_inline_label
 from nlp.readers.grid import Grid, read_grids
+from nlp.readers.merged_cells import VerticalMerge, vertical_merges
 from nlp.readers.tabular import FileRead, match_header
 
+#: Points by which a cell's box may overshoot a row's top and still end on that line.
+_SAME_LINE = 1.0
 NO_TEXT_LAYER = ("no text layer (a scanned PDF?): run OCR on it first (e.g. `ocrmypdf in.pdf out.pdf`) "
                  "or ask for the original document")
 
@@ -54,8 +58,29 @@ def _page_grids(path: Path, document: Any) -> Iterator[tuple[int, Grid]]:
             yield page.page_number, Grid(
                 where, f"{path.stem}#p{page.page_number}t{number}", rows,
                 [f"{where}!row{index}" for index in range(1, len(rows) + 1)],
-                [[line] for line in above.splitlines() if line.strip()],
+                [[line] for line in above.splitlines() if line.strip()], merges=_merges(table.rows),
             )
+
+
+def _merges(rows: list[Any]) -> list[VerticalMerge]:
+    """The cells merged down: a cell whose box reaches below its row's top covers the ``None``
+    cells under it (pdfplumber gives each row its cells' boxes, ``None`` where a merge covers it)."""
+    boxes = []
+    for first, row in enumerate(rows):
+        for column, box in enumerate(row.cells):
+            last = first
+            while box is not None and last + 1 < len(rows) and _covered(rows[last + 1], column, box[3]):
+                last += 1
+            boxes.append((first, column, last, column))
+    return vertical_merges(boxes)
+
+
+def _covered(row: Any, column: int, bottom: float) -> bool:
+    cells = row.cells
+    if column >= len(cells) or cells[column] is not None:
+        return False
+    tops = [box[1] for box in cells if box is not None]
+    return not tops or min(tops) < bottom - _SAME_LINE
 
 
 def _text_between(page: Any, top: float, bottom: float) -> str:
@@ -72,6 +97,9 @@ def _joined(grids: list[tuple[int, Grid]]) -> list[Grid]:
         if joined and _continues(joined[-1], page, grid):
             previous = joined[-1][1]
             skip = 1 if grid.rows and match_header(grid.rows[0]) else 0
+            offset = len(previous.rows) - skip
+            previous.merges.extend(VerticalMerge(merge.column, merge.first + offset, merge.last + offset)
+                                   for merge in grid.merges if merge.first >= skip)
             previous.rows.extend(grid.rows[skip:])
             previous.locations.extend(grid.locations[skip:])
             joined[-1] = (page, previous)
