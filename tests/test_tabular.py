@@ -390,3 +390,22 @@ def test_a_hidden_sheet_is_read_and_said(tmp_path: Path, make) -> None:
     read, frame = read_all(path)
     assert frame["level3"].tolist() == ["a", "b"]
     assert [(warning.location, "hidden" in warning.message) for warning in read.warnings] == [("旧表", True)]
+
+
+def test_hidden_rows_with_indicators_are_read_and_said_once_per_sheet(tmp_path: Path) -> None:
+    """A department hides the rows it replaced; they are scored (nothing is dropped), and the
+    reviewer is told which, as for a hidden sheet. A hidden blank row says nothing."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "表"
+    for row in (["三级指标", "指标值"], ["a", "1"], ["a（旧）", "2"], ["b", "3"], [], ["c", "4"]):
+        sheet.append(row)
+    for number in (3, 5):
+        sheet.row_dimensions[number].hidden = True
+    workbook.save(tmp_path / "rows.xlsx")
+    for chunk_size in (None, 1):
+        read, frame = read_all(tmp_path / "rows.xlsx", chunk_size)
+        assert frame["level3"].tolist() == ["a", "a（旧）", "b", "c"]
+        assert [(warning.location, warning.message.split(" (")[1].split(")")[0]) for warning in read.warnings] == \
+               [("表", "表!3")]
+

@@ -35,6 +35,7 @@ from nlp.readers.base import (
     InputError,
     Skipped,
     TableInfo,
+    hidden_rows_warning,
     hidden_sheet_warning,
     number_text,
 )
@@ -42,7 +43,8 @@ from nlp.readers.context_rows import CONTEXT, StatedContext, non_indicator_rows
 from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
 from nlp.readers.formulas import formula_cells, recalculated_on_open, stale_formula_warning
-from nlp.readers.merged_cells import MergedFill, VerticalMerge, xlsx_merges
+from nlp.readers.merged_cells import MergedFill, xlsx_merges
+from nlp.readers.xlsx_parts import hidden_rows
 from nlp.records import ALL_COLUMNS
 from nlp.schema import FAMILIES, OUTPUT_WORKBOOK_MARK
 
@@ -791,25 +793,36 @@ def _workbook_frames(path: Path, workbook: Any, handle: IO[bytes], sheets: list[
     try:
         for sheet, header_row, framer in sheets:
             with _workbook_errors(path):
-                merged = MergedFill(_sheet_merges(handle, sheet), header_row)
-                yield from chunked_frames(framer, _sheet_rows(path, sheet, header_row, framer, merged, errors), chunk_size)
+                part = getattr(sheet, "_worksheet_path", None)  # openpyxl's (private) name of the sheet's part
+                layout = SheetLayout(MergedFill(xlsx_merges(handle, part) if part else [], header_row),
+                                     hidden_rows(handle, part) if part else set())
+                yield from chunked_frames(framer, _sheet_rows(path, sheet, header_row, framer, layout, errors), chunk_size)
     finally:
         workbook.close()
         handle.close()
 
 
-def _sheet_merges(handle: IO[bytes], sheet: Any) -> list[VerticalMerge]:
-    part = getattr(sheet, "_worksheet_path", None)  # openpyxl's (private) name of the sheet's part
-    return xlsx_merges(handle, part) if part else []
+@dataclass
+class SheetLayout:
+    """What openpyxl's read-only mode does not give, read from the sheet's XML: its merges and its
+    hidden rows (:mod:`nlp.readers.merged_cells`, :func:`nlp.readers.xlsx_parts.hidden_rows`)."""
+
+    merged: MergedFill
+    hidden: set[int]
 
 
-def _sheet_rows(path: Path, sheet: Any, header_row: int, framer: Framer, merged: MergedFill,
+def _sheet_rows(path: Path, sheet: Any, header_row: int, framer: Framer, layout: SheetLayout,
                 errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
     width = len(framer.header.names)
+    hidden_read = []
     for number, cells in enumerate(sheet.iter_rows(min_row=header_row + 1), header_row + 1):
         location = f"{sheet.title}!{number}"
         texts = [cell_text(cell.value, getattr(cell, "number_format", None)) for cell in cells[:width]]
         texts += [text for cell in cells[width:] if (text := cell_text(cell.value)).strip()]  # only text matters
-        fitted = fit_row(merged(number, texts), width, path, location, errors)
+        fitted = fit_row(layout.merged(number, texts), width, path, location, errors)
         if fitted is not None:
+            if number in layout.hidden and any(cell.strip() for cell in fitted):
+                hidden_read.append(number)
             yield fitted, location
+    if hidden_read:
+        framer.warnings.append(hidden_rows_warning(str(path), sheet.title, hidden_read))

@@ -28,3 +28,13 @@ def part_matches(handle: IO[bytes], part: str, pattern: re.Pattern[bytes]) -> It
                 end = match.end()
                 yield match
             tail = text[max(end, len(text) - _OVERLAP):]
+
+
+_HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
+_ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
+
+
+def hidden_rows(handle: IO[bytes], part: str) -> set[int]:
+    """The numbers (as Excel shows them) of the rows the sheet ``part`` hides."""
+    return {int(number.group(1)) for match in part_matches(handle, part, _HIDDEN_ROW)
+            if (number := _ROW_NUMBER.search(match.group(0)))}
