@@ -59,8 +59,13 @@ def finding_cells(findings: Iterable["Finding"]) -> dict[str, str]:
     findings = list(findings)
     flagged = [f for f in findings if f.family in FAMILIES]
     return {"codes": ";".join(f.code for f in flagged),
-            "explanation": " ".join(f"[{f.code}] {f.message}建议：{f.suggestion}" for f in flagged),
+            "explanation": " ".join(map(explained, flagged)),
             "table_codes": ";".join(f.code for f in findings if f.family == "table")}
+
+
+def explained(finding: "Finding") -> str:
+    """A finding's part of the ``explanation`` cell."""
+    return f"[{finding.code}] {finding.message}建议：{finding.suggestion}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,7 @@ from nlp.memo import Memo
 from nlp.model import IndicatorModel
 from nlp.resources import models_path
 from nlp.rules import copied_evidence
-from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN, Finding, finding_cells
+from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN, Finding, explained, finding_cells
 
 if TYPE_CHECKING:
     from nlp.helper_pool import HelperPool
@@ -360,14 +360,21 @@ def with_twins_named(outputs: list[tuple], tables: list[str], twins: Mapping[str
 
 
 def _name_twin(output: tuple, twin: Twin) -> tuple:
-    b4 = next((f for f in output[-1] if f.code == "B4" and f.evidence == copied_evidence(twin.share)), None)
+    """``output`` with its B4 finding naming ``twin``, in the finding and in the explanation cell
+    (its codes stay: only B4's words change, so the explanation's B4 part is rewritten in place
+    rather than every finding rendered again, as :func:`~nlp.schema.finding_cells` would)."""
+    generic = copied_evidence(twin.share)
+    b4 = next((f for f in output[-1] if f.code == "B4" and f.evidence == generic), None)
     if b4 is None:
         return output
     specific = copied_evidence(twin.share, twin.describe())
-    finding = replace(b4, evidence=specific, message=b4.message.replace(b4.evidence, specific))
+    finding = replace(b4, evidence=specific, message=b4.message.replace(generic, specific))
     findings = tuple(finding if f is b4 else f for f in output[-1])
-    values = {**dict(zip(OUTPUT_COLUMNS, output)), **finding_cells(findings)}
-    return (*(values[column] for column in OUTPUT_COLUMNS), findings)
+    explanation = output[_EXPLANATION].replace(explained(b4), explained(finding), 1)
+    return (*output[:_EXPLANATION], explanation, *output[_EXPLANATION + 1:-1], findings)
+
+
+_EXPLANATION = OUTPUT_COLUMNS.index("explanation")
 
 
 def reported_as_facts(ctx: RowContext, hits: dict[str, str]) -> list[str]:

@@ -19,6 +19,7 @@ from nlp.api import create_app
 from nlp.categories import canonical_level2
 from nlp.corpus import load_corpus
 from nlp.records import ALL_COLUMNS
+from nlp.schema import Finding, finding_cells
 
 BENEFITS = {"经济效益", "社会效益", "生态效益", "可持续影响"}
 REQUIRED = {"数量", "质量", "时效", "服务对象满意度"}
@@ -97,6 +98,18 @@ def test_a_copied_table_is_b4_naming_its_twin_everywhere(results, project: str, 
         evidence = _b4_evidence(scored, project)
         assert evidence and all(twin in e for e in evidence), (name, evidence)
         assert all(code for code in _project_result(scored, project, "codes")), name
+
+
+def test_the_explanation_names_the_twin_as_the_findings_do(results) -> None:
+    """The twin is written into B4's finding and into the explanation cell in place; the cell must
+    read as the row's findings rendered afresh."""
+    for name in ("cli --jobs 1", "cli --jobs 2", "score_frame"):
+        scored = results[name]
+        copied = scored[scored["project_name"].isin(["甲项目", "乙项目", "丙项目"])]
+        for _, row in copied.iterrows():
+            findings = [Finding(**f) for f in row["findings"]]
+            assert row["explanation"] == finding_cells(findings)["explanation"], name
+            assert "项目“" in row["explanation"], name
 
 
 @pytest.mark.parametrize("project, missing", [("丁项目（无满意度）", "满意度"), ("戊项目（无效益）", "效益")])
