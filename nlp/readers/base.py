@@ -56,16 +56,16 @@ def number_text(value: float) -> str:
     return str(int(value)) if value.is_integer() else f"{value:.15g}"
 
 
+#: Hidden rows named in the warning; the count says how many more.
+NAMED_HIDDEN_ROWS = 5
+
+
 def hidden_rows_warning(file: str, sheet: str, rows: list[int]) -> InputError:
     """Hidden rows of a sheet are read like the others (nothing is dropped), as hidden sheets are;
     a department hides rows it has replaced, so their flags need saying where from."""
     shown = ", ".join(f"{sheet}!{row}" for row in rows[:NAMED_HIDDEN_ROWS]) + ("…" if len(rows) > NAMED_HIDDEN_ROWS else "")
     return InputError(file, f"{len(rows)} hidden row(s) ({shown}) are read and scored, though Excel does not "
                             "show them", sheet)
-
-
-#: Hidden rows named in the warning; the count says how many more.
-NAMED_HIDDEN_ROWS = 5
 
 
 def hidden_sheet_warning(file: str, sheet: str) -> InputError:

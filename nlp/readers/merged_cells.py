@@ -11,7 +11,7 @@ spans, and no further.
 Two limits keep a merge from inventing rows: only merges that start below the header are filled
 (a two-row header's merged cells are the header's business), and only rows with a cell of their
 own (a row made only of merge continuations is the row above drawn taller, not an indicator).
-Formats that keep no merges (CSV, PDF, text exports) are read as before.
+Formats that keep no merges (CSV, text exports) are read as before.
 """
 from __future__ import annotations
 

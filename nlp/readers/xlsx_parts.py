@@ -1,7 +1,7 @@
 """Searching an .xlsx part's XML without parsing it.
 
 openpyxl's read-only mode streams the cells and nothing else; what the readers need besides them
-(formula cells, merged ranges) is found by a regular expression over the sheet's XML, streamed in
+(formula cells, merged ranges, hidden rows) is found by a regular expression over the sheet's XML, streamed in
 blocks: a sheet of a million rows is hundreds of MiB of XML, and ``<mergeCells>`` comes after all
 of them.
 """
