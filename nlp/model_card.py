@@ -94,7 +94,7 @@ def model_card(manifest: dict) -> str:
               "tautologies, outcomes filed as outputs. N-gram weights from a few hundred rows do not cover it.",
               "- The 二级 category model sees features crossed with the declared category, so on held-out rows it "
               "mostly returns the declared category: it adds little mismatch signal of its own and "
-              "`suggested_level2` is weak. A content-only version was measured (README) and not shipped yet.",
+              "`suggested_level2` is weak. Content-only versions were measured and not shipped (docs/model-experiments.md).",
               "- Labels come from two reviewers plus adjudication (κ ≈ 0.8–0.98); the model cannot be more reliable "
               "than that agreement.", ""]
     return "\n".join(lines)
