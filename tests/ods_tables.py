@@ -5,15 +5,16 @@ from typing import Any
 
 
 def ods_table(name: str, rows: list[list[str]], spans: dict[tuple[int, int], int] | None = None,
-              covered: frozenset[tuple[int, int]] = frozenset(), **style: Any) -> Any:
+              covered: frozenset[tuple[int, int]] = frozenset(), hidden: frozenset[int] = frozenset(),
+              **style: Any) -> Any:
     """An odfpy ``Table`` of string cells; ``spans`` maps (row, column) to the rows a cell is merged
-    down, and the cells it covers are in ``covered``."""
+    down, the cells it covers are in ``covered``, and the rows in ``hidden`` are hidden."""
     from odf.table import CoveredTableCell, Table, TableCell, TableRow
     from odf.text import P
 
     table = Table(name=name, **style)
     for number, row in enumerate(rows):
-        line = TableRow()
+        line = TableRow(visibility="collapse") if number in hidden else TableRow()
         for column, text in enumerate(row):
             if (number, column) in covered:
                 line.addElement(CoveredTableCell())

@@ -409,3 +409,15 @@ def test_hidden_rows_with_indicators_are_read_and_said_once_per_sheet(tmp_path: 
         assert [(warning.location, warning.message.split(" (")[1].split(")")[0]) for warning in read.warnings] == \
                [("表", "表!3")]
 
+
+def test_hidden_rows_of_an_ods_sheet_are_read_and_said(tmp_path: Path) -> None:
+    from odf.opendocument import OpenDocumentSpreadsheet
+
+    document = OpenDocumentSpreadsheet()
+    rows = [["三级指标", "指标值"], ["a", "1"], ["a（旧）", "2"], ["b", "3"]]
+    document.spreadsheet.addElement(ods_table("表", rows, hidden=frozenset({2})))
+    document.save(str(tmp_path / "rows.ods"))
+    read, frame = read_all(tmp_path / "rows.ods")
+    assert frame["level3"].tolist() == ["a", "a（旧）", "b"]
+    assert [(warning.location, "表!3" in warning.message) for warning in read.warnings] == [("表", True)]
+

@@ -64,8 +64,8 @@ def hidden_rows_warning(file: str, sheet: str, rows: list[int]) -> InputError:
     """Hidden rows of a sheet are read like the others (nothing is dropped), as hidden sheets are;
     a department hides rows it has replaced, so their flags need saying where from."""
     shown = ", ".join(f"{sheet}!{row}" for row in rows[:NAMED_HIDDEN_ROWS]) + ("…" if len(rows) > NAMED_HIDDEN_ROWS else "")
-    return InputError(file, f"{len(rows)} hidden row(s) ({shown}) are read and scored, though Excel does not "
-                            "show them", sheet)
+    return InputError(file, f"{len(rows)} hidden row(s) ({shown}) are read and scored, though the spreadsheet "
+                            "does not show them", sheet)
 
 
 def hidden_sheet_warning(file: str, sheet: str) -> InputError:

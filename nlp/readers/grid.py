@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped, hidden_sheet_warning
+from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, Skipped, hidden_rows_warning, hidden_sheet_warning
 from nlp.readers.context_rows import StatedContext
 from nlp.readers.merged_cells import MergedFill, VerticalMerge
 from nlp.readers.tabular import (
@@ -47,7 +47,8 @@ class Grid:
     ``locations`` has one entry per row; ``name`` says where the table is (for skipped-table
     messages); ``base`` prefixes implicit table ids; ``above`` holds the lines of text above
     the table, each split into its cells; ``hidden`` marks a sheet the workbook hides;
-    ``merges`` are the cells merged down several rows (row = index into ``rows``).
+    ``merges`` are the cells merged down several rows and ``hidden_rows`` the rows the sheet hides
+    (row = index into ``rows``).
     """
 
     name: str
@@ -57,6 +58,7 @@ class Grid:
     above: list[list[str]] = field(default_factory=list)
     hidden: bool = False  # a sheet the workbook hides
     merges: list[VerticalMerge] = field(default_factory=list)
+    hidden_rows: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -103,17 +105,23 @@ def _frames(path: Path, tables: list[_Table], log: TableLog, read: FileRead,
             chunk_size: int | None) -> Iterator[pd.DataFrame]:
     for table in tables:
         framer = Framer(path, table.header, table.grid.base, log, read.warnings, table.context)
-        yield from chunked_frames(framer, _body(path, table, read.errors), chunk_size)
+        yield from chunked_frames(framer, _body(path, table, read), chunk_size)
 
 
-def _body(path: Path, table: _Table, errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
-    """The table's non-blank rows fitted to its header (see :func:`fit_row`)."""
+def _body(path: Path, table: _Table, read: FileRead) -> Iterator[tuple[list[str], str]]:
+    """The table's non-blank rows fitted to its header (see :func:`fit_row`); hidden ones are
+    read too, and named in one warning."""
     width = len(table.header.names)
     start = table.header_row + 1
     merged = MergedFill(table.grid.merges, table.header_row)
+    hidden_read = []
     for number, (cells, location) in enumerate(zip(table.grid.rows[start:], table.grid.locations[start:]), start):
         cells = merged(number, cells)
         if any(cell.strip() for cell in cells):
-            fitted = fit_row(cells, width, path, location, errors)
+            fitted = fit_row(cells, width, path, location, read.errors)
             if fitted is not None:
+                if number in table.grid.hidden_rows:
+                    hidden_read.append(number + 1)
                 yield fitted, location
+    if hidden_read:
+        read.warnings.append(hidden_rows_warning(str(path), table.grid.name, hidden_read))

@@ -16,12 +16,9 @@ Formats that keep no merges (CSV, text exports) are read as before.
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
-from xml.etree import ElementTree
 
 from nlp.readers.xlsx_parts import part_matches
 
@@ -55,41 +52,6 @@ def xlsx_merges(handle: IO[bytes], part: str) -> list[VerticalMerge]:
         min_col, min_row, _, max_row = range_boundaries(f"{match.group(1).decode()}:{match.group(2).decode()}")
         boxes.append((min_row, min_col - 1, max_row, min_col - 1))
     return vertical_merges(boxes)
-
-
-_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-
-
-def ods_merges(path: Path) -> dict[str, list[VerticalMerge]]:
-    """Sheet name -> its vertical merges, from an .ods file's ``content.xml`` (calamine reads no
-    merges there), rows and columns 0-based as calamine's grid has them.
-
-    Cells and rows carry repeat counts (``number-columns-repeated``, ``number-rows-repeated``);
-    a merged cell carries ``number-rows-spanned`` and the cells it covers are ``covered-table-cell``.
-    """
-    merges: dict[str, list[VerticalMerge]] = {}
-    boxes: list[tuple[int, int, int, int]] = []
-    row = column = 0
-    with zipfile.ZipFile(path) as archive, archive.open("content.xml") as stream:
-        for event, element in ElementTree.iterparse(stream, events=("start", "end")):
-            tag = element.tag
-            if event == "start":
-                if tag == f"{_TABLE}table":
-                    boxes, row = [], 0
-                elif tag == f"{_TABLE}table-row":
-                    column = 0
-                elif tag in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
-                    spanned = int(element.get(f"{_TABLE}number-rows-spanned", "1"))
-                    if spanned > 1:
-                        boxes.append((row, column, row + spanned - 1, column))
-                    column += int(element.get(f"{_TABLE}number-columns-repeated", "1"))
-            elif tag == f"{_TABLE}table-row":
-                row += int(element.get(f"{_TABLE}number-rows-repeated", "1"))
-                element.clear()
-            elif tag == f"{_TABLE}table":
-                merges[element.get(f"{_TABLE}name", "")] = vertical_merges(boxes)
-                element.clear()
-    return merges
 
 
 class MergedFill:

@@ -3,7 +3,8 @@
 One library reads both formats (a Rust reader, no LibreOffice needed). Every sheet with an
 indicator header is read like an .xlsx sheet: ``source_line`` is ``Sheet!row`` with the row
 number the spreadsheet shows; a cell merged down several rows is read on each of them
-(:mod:`nlp.readers.merged_cells`: calamine gives an .xls's merges, an .ods's are read from its XML).
+(:mod:`nlp.readers.merged_cells`: calamine gives an .xls's merges, an .ods's are read from its XML
+with its hidden rows, :mod:`nlp.readers.ods_parts`; an .xls's hidden rows are not known).
 calamine gives cell values, not number formats: a 0.95 shown as ``95%`` is read as ``0.95``.
 """
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 from nlp.readers.base import InputError
 from nlp.readers.grid import Grid, read_grids
-from nlp.readers.merged_cells import ods_merges, vertical_merges
+from nlp.readers.merged_cells import vertical_merges
+from nlp.readers.ods_parts import OdsSheet, ods_sheets
 from nlp.readers.tabular import FileRead, cell_text
 
 
@@ -34,12 +36,13 @@ def read_spreadsheet(path: Path, chunk_size: int | None) -> FileRead:
 def _sheet_grids(path: Path, workbook: Any) -> Iterator[Grid]:
     from python_calamine import SheetVisibleEnum
 
-    ods = ods_merges(path) if path.suffix.lower() == ".ods" else {}
+    ods = ods_sheets(path) if path.suffix.lower() == ".ods" else {}
     for sheet in workbook.sheets_metadata:
         data = workbook.get_sheet_by_name(sheet.name)
         rows = [[cell_text(value) for value in row] for row in data.to_python(skip_empty_area=False)]
         boxes = [(first_row, first_column, last_row, last_column)
                  for (first_row, first_column), (last_row, last_column) in data.merged_cell_ranges or ()]
+        parts = ods.get(sheet.name, OdsSheet(vertical_merges(boxes)))
         yield Grid(sheet.name, f"{path.stem}!{sheet.name}", rows,
                    [f"{sheet.name}!{number}" for number in range(1, len(rows) + 1)],
-                   hidden=sheet.visible != SheetVisibleEnum.Visible, merges=ods.get(sheet.name) or vertical_merges(boxes))
+                   hidden=sheet.visible != SheetVisibleEnum.Visible, merges=parts.merges, hidden_rows=parts.hidden)
