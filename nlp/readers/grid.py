@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, Skipped, hidden_rows_warning, hidden_sheet_warning
+from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, Skipped, hidden_sheet_warning
 from nlp.readers.context_rows import StatedContext
-from nlp.readers.merged_cells import MergedFill, VerticalMerge
+from nlp.readers.sheet_layout import LaidOutRows, SheetLayout
 from nlp.readers.tabular import (
     HEADER_SCAN_ROWS,
     FileRead,
@@ -47,8 +47,7 @@ class Grid:
     ``locations`` has one entry per row; ``name`` says where the table is (for skipped-table
     messages); ``base`` prefixes implicit table ids; ``above`` holds the lines of text above
     the table, each split into its cells; ``hidden`` marks a sheet the workbook hides;
-    ``merges`` are the cells merged down several rows and ``hidden_rows`` the rows the sheet hides
-    (row = index into ``rows``).
+    ``layout`` holds its cells merged down and its hidden rows (row = index into ``rows``).
     """
 
     name: str
@@ -57,8 +56,7 @@ class Grid:
     locations: list[str]
     above: list[list[str]] = field(default_factory=list)
     hidden: bool = False  # a sheet the workbook hides
-    merges: list[VerticalMerge] = field(default_factory=list)
-    hidden_rows: set[int] = field(default_factory=set)
+    layout: SheetLayout = field(default_factory=SheetLayout)
 
 
 @dataclass
@@ -109,19 +107,16 @@ def _frames(path: Path, tables: list[_Table], log: TableLog, read: FileRead,
 
 
 def _body(path: Path, table: _Table, read: FileRead) -> Iterator[tuple[list[str], str]]:
-    """The table's non-blank rows fitted to its header (see :func:`fit_row`); hidden ones are
-    read too, and named in one warning."""
+    """The table's non-blank rows fitted to its header (see :func:`fit_row`), merged cells filled
+    in; hidden ones are read too, and named in one warning."""
     width = len(table.header.names)
     start = table.header_row + 1
-    merged = MergedFill(table.grid.merges, table.header_row)
-    hidden_read = []
+    rows = LaidOutRows(table.grid.layout, table.header_row)
     for number, (cells, location) in enumerate(zip(table.grid.rows[start:], table.grid.locations[start:]), start):
-        cells = merged(number, cells)
+        cells = rows.cells(number, cells)
         if any(cell.strip() for cell in cells):
             fitted = fit_row(cells, width, path, location, read.errors)
             if fitted is not None:
-                if number in table.grid.hidden_rows:
-                    hidden_read.append(number + 1)
+                rows.read(number, fitted)
                 yield fitted, location
-    if hidden_read:
-        read.warnings.append(hidden_rows_warning(str(path), table.grid.name, hidden_read))
+    read.warnings.extend(rows.warnings(str(path), table.grid.name, shown_from=1))

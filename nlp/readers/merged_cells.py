@@ -15,15 +15,8 @@ Formats that keep no merges (CSV, text exports) are read as before.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import IO
-
-from nlp.readers.xlsx_parts import part_matches
-
-_MERGE_CELL = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]{1,3}[0-9]+):([A-Z]{1,3}[0-9]+)"')
-
 
 @dataclass(frozen=True, slots=True)
 class VerticalMerge:
@@ -41,17 +34,6 @@ def vertical_merges(boxes: Iterable[tuple[int, int, int, int]]) -> list[Vertical
     A box wider than one column keeps its text in its first column, on every row as on the first.
     """
     return [VerticalMerge(column, first, last) for first, column, last, _ in boxes if last > first]
-
-
-def xlsx_merges(handle: IO[bytes], part: str) -> list[VerticalMerge]:
-    """The vertical merges of the .xlsx sheet ``part``, rows numbered as Excel shows them."""
-    from openpyxl.utils.cell import range_boundaries
-
-    boxes = []
-    for match in part_matches(handle, part, _MERGE_CELL):
-        min_col, min_row, _, max_row = range_boundaries(f"{match.group(1).decode()}:{match.group(2).decode()}")
-        boxes.append((min_row, min_col - 1, max_row, min_col - 1))
-    return vertical_merges(boxes)
 
 
 class MergedFill:

@@ -9,27 +9,19 @@ are 0-based, as calamine's grid has them.
 from __future__ import annotations
 
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
-from nlp.readers.merged_cells import VerticalMerge, vertical_merges
+from nlp.readers.merged_cells import vertical_merges
+from nlp.readers.sheet_layout import SheetLayout
 
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _CELLS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
 
 
-@dataclass
-class OdsSheet:
-    """One sheet's merges and hidden rows."""
-
-    merges: list[VerticalMerge] = field(default_factory=list)
-    hidden: set[int] = field(default_factory=set)
-
-
-def ods_sheets(path: Path) -> dict[str, OdsSheet]:
+def ods_layouts(path: Path) -> dict[str, SheetLayout]:
     """Sheet name -> its merges and hidden rows."""
-    sheets: dict[str, OdsSheet] = {}
+    sheets: dict[str, SheetLayout] = {}
     boxes: list[tuple[int, int, int, int]] = []
     hidden: set[int] = set()
     row = column = 0
@@ -53,6 +45,6 @@ def ods_sheets(path: Path) -> dict[str, OdsSheet]:
                 row += repeated
                 element.clear()
             elif tag == f"{_TABLE}table":
-                sheets[element.get(f"{_TABLE}name", "")] = OdsSheet(vertical_merges(boxes), hidden)
+                sheets[element.get(f"{_TABLE}name", "")] = SheetLayout(vertical_merges(boxes), hidden)
                 element.clear()
     return sheets

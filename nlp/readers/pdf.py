@@ -22,6 +22,7 @@ from nlp.readers.base import InputError
 from nlp.readers.doc_lexicon import context_label, is_table_title, split_inline_label
 from nlp.readers.grid import Grid, read_grids
 from nlp.readers.merged_cells import VerticalMerge, vertical_merges
+from nlp.readers.sheet_layout import SheetLayout
 from nlp.readers.tabular import FileRead, match_header
 
 #: Points by which a cell's box may overshoot a row's top and still end on that line.
@@ -58,7 +59,7 @@ def _page_grids(path: Path, document: Any) -> Iterator[tuple[int, Grid]]:
             yield page.page_number, Grid(
                 where, f"{path.stem}#p{page.page_number}t{number}", rows,
                 [f"{where}!row{index}" for index in range(1, len(rows) + 1)],
-                [[line] for line in above.splitlines() if line.strip()], merges=_merges(table.rows),
+                [[line] for line in above.splitlines() if line.strip()], layout=SheetLayout(_merges(table.rows)),
             )
 
 
@@ -98,8 +99,8 @@ def _joined(grids: list[tuple[int, Grid]]) -> list[Grid]:
             previous = joined[-1][1]
             skip = 1 if grid.rows and match_header(grid.rows[0]) else 0
             offset = len(previous.rows) - skip
-            previous.merges.extend(VerticalMerge(merge.column, merge.first + offset, merge.last + offset)
-                                   for merge in grid.merges if merge.first >= skip)
+            previous.layout.merges.extend(VerticalMerge(merge.column, merge.first + offset, merge.last + offset)
+                                          for merge in grid.layout.merges if merge.first >= skip)
             previous.rows.extend(grid.rows[skip:])
             previous.locations.extend(grid.locations[skip:])
             joined[-1] = (page, previous)

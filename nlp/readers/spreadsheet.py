@@ -16,7 +16,8 @@ from typing import Any
 from nlp.readers.base import InputError
 from nlp.readers.grid import Grid, read_grids
 from nlp.readers.merged_cells import vertical_merges
-from nlp.readers.ods_parts import OdsSheet, ods_sheets
+from nlp.readers.ods_parts import ods_layouts
+from nlp.readers.sheet_layout import SheetLayout
 from nlp.readers.tabular import FileRead, cell_text
 
 
@@ -36,13 +37,13 @@ def read_spreadsheet(path: Path, chunk_size: int | None) -> FileRead:
 def _sheet_grids(path: Path, workbook: Any) -> Iterator[Grid]:
     from python_calamine import SheetVisibleEnum
 
-    ods = ods_sheets(path) if path.suffix.lower() == ".ods" else {}
+    ods = ods_layouts(path) if path.suffix.lower() == ".ods" else {}
     for sheet in workbook.sheets_metadata:
         data = workbook.get_sheet_by_name(sheet.name)
         rows = [[cell_text(value) for value in row] for row in data.to_python(skip_empty_area=False)]
         boxes = [(first_row, first_column, last_row, last_column)
                  for (first_row, first_column), (last_row, last_column) in data.merged_cell_ranges or ()]
-        parts = ods.get(sheet.name, OdsSheet(vertical_merges(boxes)))
+        layout = ods.get(sheet.name) or SheetLayout(vertical_merges(boxes))
         yield Grid(sheet.name, f"{path.stem}!{sheet.name}", rows,
                    [f"{sheet.name}!{number}" for number in range(1, len(rows) + 1)],
-                   hidden=sheet.visible != SheetVisibleEnum.Visible, merges=parts.merges, hidden_rows=parts.hidden)
+                   hidden=sheet.visible != SheetVisibleEnum.Visible, layout=layout)

@@ -35,7 +35,6 @@ from nlp.readers.base import (
     InputError,
     Skipped,
     TableInfo,
-    hidden_rows_warning,
     hidden_sheet_warning,
     number_text,
 )
@@ -43,8 +42,8 @@ from nlp.readers.context_rows import CONTEXT, StatedContext, non_indicator_rows
 from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
 from nlp.readers.formulas import formula_cells, recalculated_on_open, stale_formula_warning
-from nlp.readers.merged_cells import MergedFill, xlsx_merges
-from nlp.readers.xlsx_parts import hidden_rows
+from nlp.readers.sheet_layout import LaidOutRows, SheetLayout
+from nlp.readers.xlsx_parts import xlsx_layout
 from nlp.records import ALL_COLUMNS
 from nlp.schema import FAMILIES, OUTPUT_WORKBOOK_MARK
 
@@ -756,7 +755,7 @@ def _stale_formulas(path: Path, found: list[tuple[Any, int, HeaderMap, StatedCon
             return []
         warnings = []
         for sheet, *_ in found:
-            part = getattr(sheet, "_worksheet_path", None)  # openpyxl's (private) name of the sheet's part
+            part = _sheet_part(sheet)
             if part and (counted := formula_cells(handle, part))[0]:
                 warnings.append(stale_formula_warning(str(path), sheet.title, *counted))
         return warnings
@@ -793,36 +792,28 @@ def _workbook_frames(path: Path, workbook: Any, handle: IO[bytes], sheets: list[
     try:
         for sheet, header_row, framer in sheets:
             with _workbook_errors(path):
-                part = getattr(sheet, "_worksheet_path", None)  # openpyxl's (private) name of the sheet's part
-                layout = SheetLayout(MergedFill(xlsx_merges(handle, part) if part else [], header_row),
-                                     hidden_rows(handle, part) if part else set())
-                yield from chunked_frames(framer, _sheet_rows(path, sheet, header_row, framer, layout, errors), chunk_size)
+                part = _sheet_part(sheet)
+                rows = LaidOutRows(xlsx_layout(handle, part) if part else SheetLayout(), header_row)
+                yield from chunked_frames(framer, _sheet_rows(path, sheet, header_row, framer, rows, errors), chunk_size)
     finally:
         workbook.close()
         handle.close()
 
 
-@dataclass
-class SheetLayout:
-    """What openpyxl's read-only mode does not give, read from the sheet's XML: its merges and its
-    hidden rows (:mod:`nlp.readers.merged_cells`, :func:`nlp.readers.xlsx_parts.hidden_rows`)."""
-
-    merged: MergedFill
-    hidden: set[int]
+def _sheet_part(sheet: Any) -> str | None:
+    """The sheet's part in the .xlsx zip (openpyxl's private name for it), for what its XML says."""
+    return getattr(sheet, "_worksheet_path", None)
 
 
-def _sheet_rows(path: Path, sheet: Any, header_row: int, framer: Framer, layout: SheetLayout,
+def _sheet_rows(path: Path, sheet: Any, header_row: int, framer: Framer, rows: LaidOutRows,
                 errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
     width = len(framer.header.names)
-    hidden_read = []
     for number, cells in enumerate(sheet.iter_rows(min_row=header_row + 1), header_row + 1):
         location = f"{sheet.title}!{number}"
         texts = [cell_text(cell.value, getattr(cell, "number_format", None)) for cell in cells[:width]]
         texts += [text for cell in cells[width:] if (text := cell_text(cell.value)).strip()]  # only text matters
-        fitted = fit_row(layout.merged(number, texts), width, path, location, errors)
+        fitted = fit_row(rows.cells(number, texts), width, path, location, errors)
         if fitted is not None:
-            if number in layout.hidden and any(cell.strip() for cell in fitted):
-                hidden_read.append(number)
+            rows.read(number, fitted)
             yield fitted, location
-    if hidden_read:
-        framer.warnings.append(hidden_rows_warning(str(path), sheet.title, hidden_read))
+    framer.warnings.extend(rows.warnings(str(path), sheet.title))

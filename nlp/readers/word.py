@@ -16,6 +16,7 @@ from pathlib import Path
 from nlp.readers.base import InputError
 from nlp.readers.grid import Grid, read_grids
 from nlp.readers.merged_cells import VerticalMerge, vertical_merges
+from nlp.readers.sheet_layout import SheetLayout
 from nlp.readers.tabular import FileRead
 
 
@@ -51,7 +52,7 @@ def _grids(path: Path, document: object) -> Iterator[Grid]:
             rows = [cells for cells, _ in parsed]
             locations = [f"table{number}!row{index}" for index in range(1, len(rows) + 1)]
             yield Grid(f"table{number}", f"{path.stem}#{number}", rows, locations, above,
-                       merges=_vertical_merges(states for _, states in parsed))
+                       layout=SheetLayout(_vertical_merges(states for _, states in parsed)))
             above = []
 
 

@@ -12,6 +12,9 @@ import zipfile
 from collections.abc import Iterator
 from typing import IO
 
+from nlp.readers.merged_cells import vertical_merges
+from nlp.readers.sheet_layout import SheetLayout
+
 _BLOCK = 1 << 20
 _OVERLAP = 512  # longer than any element these patterns match
 
@@ -30,11 +33,21 @@ def part_matches(handle: IO[bytes], part: str, pattern: re.Pattern[bytes]) -> It
             tail = text[max(end, len(text) - _OVERLAP):]
 
 
-_HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
+#: A merge (its range) or a hidden row (its opening tag), found in one pass over the sheet.
+_LAYOUT = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]{1,3}[0-9]+):([A-Z]{1,3}[0-9]+)"'
+                     rb'|<row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
 _ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
 
 
-def hidden_rows(handle: IO[bytes], part: str) -> set[int]:
-    """The numbers (as Excel shows them) of the rows the sheet ``part`` hides."""
-    return {int(number.group(1)) for match in part_matches(handle, part, _HIDDEN_ROW)
-            if (number := _ROW_NUMBER.search(match.group(0)))}
+def xlsx_layout(handle: IO[bytes], part: str) -> SheetLayout:
+    """The merges and hidden rows of the .xlsx sheet ``part``, rows numbered as Excel shows them."""
+    from openpyxl.utils.cell import range_boundaries
+
+    boxes, hidden = [], set()
+    for match in part_matches(handle, part, _LAYOUT):
+        if match.group(1):
+            min_col, min_row, _, max_row = range_boundaries(f"{match.group(1).decode()}:{match.group(2).decode()}")
+            boxes.append((min_row, min_col - 1, max_row, min_col - 1))
+        elif number := _ROW_NUMBER.search(match.group(0)):
+            hidden.add(int(number.group(1)))
+    return SheetLayout(vertical_merges(boxes), hidden)
