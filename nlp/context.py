@@ -18,7 +18,7 @@ import pandas as pd
 from nlp.categories import Category, canonical_level1, canonical_level2
 from nlp.chinese import to_simplified
 from nlp.completeness import TableGaps, table_gaps
-from nlp.copies import CopyIndex, Twin
+from nlp.copies import CopyIndex, TableRows, Twin
 from nlp.cues import TextAnalysis, analyse, project_domain
 from nlp.memo import CELL_CACHE_ENTRIES
 from nlp.records import parse_budget
@@ -262,11 +262,16 @@ def _qualified_twin(a: str, b: str) -> bool:
     return len(shorter) >= 4 and shorter in longer
 
 
+def table_rows(columns: Columns) -> TableRows:
+    """What the batch's :class:`~nlp.copies.CopyIndex` keeps of the rows of ``columns``."""
+    return TableRows.of(table_keys(columns), [normalised_name(n) for n in columns["level3"]],
+                        [masked_digits(v.replace(" ", "")) for v in columns["target_value"]],
+                        columns["project_name"], columns["department"], columns["source_file"])
+
+
 def index_tables(index: CopyIndex, columns: Columns) -> None:
     """Add the tables of ``columns`` to a batch's :class:`~nlp.copies.CopyIndex`."""
-    index.add(table_keys(columns), [normalised_name(n) for n in columns["level3"]],
-              [masked_digits(v.replace(" ", "")) for v in columns["target_value"]],
-              columns["project_name"], columns["department"], columns["source_file"])
+    index.add_rows(table_rows(columns))
 
 
 def find_twins(columns: Columns) -> dict[str, Twin]:

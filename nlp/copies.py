@@ -198,8 +198,33 @@ class _Join:
         return hits.astype(np.int64)
 
 
+@dataclass(frozen=True)
+class TableRows:
+    """One chunk's named rows as :class:`CopyIndex` keeps them, made wherever the chunk is read:
+    its tables in order of first appearance (with where a reviewer finds each), each row's table
+    (an index into them) and its indicator's hash. Only numbering the tables needs the batch's
+    order, so a reading process makes these and the batch's process adds them in input order
+    (:meth:`CopyIndex.add_rows`)."""
+
+    tables: tuple[TableRef, ...]
+    table_of_row: np.ndarray
+    hashes: np.ndarray
+
+    @classmethod
+    def of(cls, keys: list[str], names: list[str], values: list[str], projects: list[str],
+           departments: list[str], files: list[str]) -> TableRows:
+        """Rows of one chunk: their table keys, normalised names, digit-masked values and context."""
+        cells = np.asarray(names, dtype=object)
+        named = np.flatnonzero(cells != "")
+        codes, uniques = pd.factorize(np.asarray(keys, dtype=object)[named])
+        firsts = named[np.unique(codes, return_index=True)[1]].tolist()
+        tables = tuple(TableRef(key, projects[i].strip(), departments[i].strip(), files[i])
+                       for key, i in zip(uniques, firsts))  # where a table is found: its first row with a name
+        return cls(tables, codes, indicator_hashes(cells[named], np.asarray(values, dtype=object)[named]))
+
+
 class CopyIndex:
-    """Signatures of every table seen (:meth:`add`), then the twins and clusters they form.
+    """Signatures of every table seen (:meth:`add_rows`), then the twins and clusters they form.
 
     Tables are numbered in input order; a row costs 12 bytes (its table's number and its
     indicator's hash) and a table one :class:`TableRef`.
@@ -211,24 +236,17 @@ class CopyIndex:
         self._rows: list[tuple[np.ndarray, np.ndarray]] = []  # per chunk: table numbers, indicator hashes
         self._edges: list[Edge] | None = None
 
-    def add(self, keys: list[str], names: list[str], values: list[str], projects: list[str],
-            departments: list[str], files: list[str]) -> None:
-        """Rows of one chunk: their table keys, normalised names, digit-masked values and context."""
+    def add_rows(self, rows: TableRows) -> None:
+        """The next chunk of the batch, in input order."""
         self._edges = None
-        cells = np.asarray(names, dtype=object)
-        named = np.flatnonzero(cells != "")
-        codes, uniques = pd.factorize(np.asarray(keys, dtype=object)[named])
-        firsts = named[np.unique(codes, return_index=True)[1]].tolist()
-        numbers = np.array([self._number(key, projects[i], departments[i], files[i])
-                            for key, i in zip(uniques, firsts)], dtype=np.int32)
-        hashes = indicator_hashes(cells[named], np.asarray(values, dtype=object)[named])
-        self._rows.append((numbers[codes], hashes))
+        numbers = np.array([self._number(table) for table in rows.tables], dtype=np.int32)
+        self._rows.append((numbers[rows.table_of_row], rows.hashes))
 
-    def _number(self, key: str, project: str, department: str, file: str) -> int:
-        """The table's number, given on its first row with a name (with where a reviewer finds it)."""
-        number = self._numbers.setdefault(key, len(self._refs))
+    def _number(self, table: TableRef) -> int:
+        """The table's number, given when it is first seen."""
+        number = self._numbers.setdefault(table.key, len(self._refs))
         if number == len(self._refs):
-            self._refs.append(TableRef(key, project.strip(), department.strip(), file))
+            self._refs.append(table)
         return number
 
     def edges(self) -> list[tuple[str, str, float, float]]:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from nlp import copies
 from nlp.batch import score_batch
 from nlp.context import index_tables
-from nlp.copies import CopyIndex, Signatures, similar_pairs
+from nlp.copies import CopyIndex, Signatures, TableRows, similar_pairs
 from nlp.resources import load_toml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ VALUES = ["≥000人次", "≥00%", "≤0月", "≥00%", "≤000元"]
 
 def _table(index: CopyIndex, key: str, project: str, values: list[str] = VALUES, department: str = "局") -> None:
     n = len(NAMES)
-    index.add([key] * n, NAMES, values, [project] * n, [department] * n, [f"{key}.csv"] * n)
+    index.add_rows(TableRows.of([key] * n, NAMES, values, [project] * n, [department] * n, [f"{key}.csv"] * n))
 
 
 def test_identical_tables_of_two_projects_are_twins_of_each_other() -> None:
@@ -60,11 +60,11 @@ def test_of_twins_with_equal_shares_the_earliest_is_named() -> None:
 
     def table(key: str, project: str, left_out: int) -> None:
         kept = [i for i in range(len(names)) if i != left_out]
-        index.add([key] * 5, [names[i] for i in kept], [values[i] for i in kept], [project] * 5, ["局"] * 5,
-                  [f"{key}.csv"] * 5)
+        index.add_rows(TableRows.of([key] * 5, [names[i] for i in kept], [values[i] for i in kept], [project] * 5,
+                                    ["局"] * 5, [f"{key}.csv"] * 5))
 
     index = CopyIndex()
-    index.add(["a"] * 6, names, values, ["甲项目"] * 6, ["局"] * 6, ["a.csv"] * 6)
+    index.add_rows(TableRows.of(["a"] * 6, names, values, ["甲项目"] * 6, ["局"] * 6, ["a.csv"] * 6))
     table("b", "乙项目", left_out=0)
     table("c", "丙项目", left_out=1)
     twin = index.twins()["a"]
@@ -85,8 +85,9 @@ def test_rows_added_in_any_chunks_give_the_same_twins() -> None:
         _table(index, "b", "乙项目")
     n = len(NAMES)
     for start, stop in ((0, 2), (2, n)):  # table a arrives in two chunks
-        pieces.add(["a"] * (stop - start), NAMES[start:stop], VALUES[start:stop], ["甲项目"] * (stop - start),
-                   ["局"] * (stop - start), ["a.csv"] * (stop - start))
+        size = stop - start
+        pieces.add_rows(TableRows.of(["a"] * size, NAMES[start:stop], VALUES[start:stop], ["甲项目"] * size,
+                                     ["局"] * size, ["a.csv"] * size))
     _table(pieces, "b", "乙项目")
     assert whole.twins() == pieces.twins()
 
