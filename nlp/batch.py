@@ -13,21 +13,16 @@ threads of the GIL and the workers wait.)
 """
 from __future__ import annotations
 
-import multiprocessing
-import pickle
 import signal
 import sys
 import tempfile
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
-from multiprocessing.pool import TERMINATE, AsyncResult, Pool
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
@@ -35,17 +30,16 @@ from nlp import output_formats
 from nlp.allocator import fix_mmap_threshold
 from nlp.baseline import KnownFinding, scored_entries
 from nlp.config import Config
-from nlp.context import Columns, frame_columns, index_tables, table_keys
 from nlp.copies import CopyIndex, TableRef, Twin
-from nlp.engines import EngineError
+from nlp.first_pass import BatchOutcome, Chunk, estimated_rows, read_and_index, reading_processes, spilled
 from nlp.fingerprint import check_model
 from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_rendered
-from nlp.readers import read_file
-from nlp.readers.base import InputError, Skipped
+from nlp.readers.base import InputError
 from nlp.report.accumulator import ReadingNote
-from nlp.report.atomic import terminated
+from nlp.report.atomic import sigterm_interrupts, terminated
 from nlp.resources import models_path
 from nlp.schema import FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN, scored_columns
+from nlp.worker_pool import WorkerPool, in_order, worker_pool
 
 if TYPE_CHECKING:
     from nlp.engines import Engine, Run
@@ -70,25 +64,6 @@ class Setup:
     record: bool = False  # collect every finding (reported or hidden by the baseline) for --write-baseline
 
 
-@dataclass
-class BatchOutcome:
-    """What happened to the inputs: rows scored per file, failures and skipped parts."""
-
-    rows_per_file: dict[str, int] = field(default_factory=dict)
-    tables_per_file: dict[str, int] = field(default_factory=dict)
-    failures: list[InputError] = field(default_factory=list)
-    unread: list[InputError] = field(default_factory=list)  # inputs not found before the batch (said by the caller)
-    skipped: list[Skipped] = field(default_factory=list)
-    warnings: list[InputError] = field(default_factory=list)
-    hidden: int = 0  # findings hidden because reviewers rejected them (``rejected`` of score_batch)
-    in_baseline: int = 0  # findings hidden because the baseline (``setup.baseline``) has them
-    known: list[KnownFinding] = field(default_factory=list)  # every finding, with ``setup.record``
-
-    @property
-    def rows(self) -> int:
-        return sum(self.rows_per_file.values())
-
-
 @dataclass(frozen=True)
 class Checked:
     """A scored chunk, how many findings reviewers' rejections and the baseline hid in it and,
@@ -99,28 +74,6 @@ class Checked:
     rejected: int
     in_baseline: int
     known: list[KnownFinding]
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A chunk as the first pass keeps it: its frame pickled, and what the second pass needs of it.
-
-    The frame is loaded only where it is scored: the reading process then neither unpickles nor
-    pickles it again for the worker (~6 µs a row of its CPU, taken from the workers on 2 cores).
-    """
-
-    pickled: bytes
-    columns: tuple[str, ...]
-    tables: tuple[str, ...]  # its table keys, once each
-
-    @classmethod
-    def of(cls, frame: pd.DataFrame, columns: Columns) -> Chunk:
-        """``frame`` kept, with ``columns`` (its :func:`~nlp.context.frame_columns`) for its tables."""
-        return cls(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL), tuple(frame.columns),
-                   tuple(dict.fromkeys(table_keys(columns))))
-
-    def frame(self) -> pd.DataFrame:
-        return pickle.loads(self.pickled)
 
 
 @dataclass(frozen=True)
@@ -180,99 +133,13 @@ def loaded_scorer(setup: Setup) -> Scorer:
     return scorer
 
 
-def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> Iterator[pd.DataFrame]:
-    """Chunks of every readable file, in order. ``iqc parse`` and ``iqc score`` both read through
-    here, so they keep and report the same rows: unreadable files and unreadable rows land in
-    ``outcome.failures`` (one line each, naming the file and line), the other rows are kept."""
-    for path in paths:
-        read = None
-        try:
-            read = read_file(path, chunk_size=chunk_rows)
-            outcome.skipped.extend(replace(part, file=str(path)) for part in read.skipped)
-            outcome.rows_per_file.setdefault(str(path), 0)
-            for frame in whole_documents(read.frames):
-                outcome.rows_per_file[str(path)] += len(frame)
-                yield frame
-        except InputError as error:
-            outcome.failures.append(error)
-        except (OSError, ValueError, UnicodeError) as error:
-            outcome.failures.append(InputError(str(path), f"cannot read: {error}"))
-        if read is not None:
-            outcome.tables_per_file[str(path)] = len(read.tables)
-            outcome.failures.extend(read.errors)
-            outcome.warnings.extend(read.warnings)
-
-
-def whole_documents(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """The same rows of one file, re-cut so that a chunk ends between documents, else between
-    tables.
-
-    Table facts (rows in the table, a value that dominates it, repeated indicators) are computed
-    per chunk, so a table cut by a chunk boundary would score differently depending on
-    ``--chunk-rows`` (copied tables are found over the whole batch, whatever the chunks). The
-    trailing document of each chunk is held back and joined to the next one; a document longer
-    than a chunk is cut between its tables, and only a table longer than a chunk is cut inside
-    (its table facts are then judged piece by piece). Memory stays bounded.
-    """
-    held: list[pd.DataFrame] = []
-    try:
-        for frame in frames:
-            frame = pd.concat([*held, frame], ignore_index=True) if held else frame
-            start = _last_unit_start(frame)
-            held = [frame.iloc[start:].reset_index(drop=True)] if start else []
-            yield frame.iloc[:start] if start else frame
-    except Exception:  # noqa: BLE001 - re-raised: the file broke part-way, the rows read before it still count
-        yield from held
-        raise
-    yield from held
-
-
-def _last_unit_start(frame: pd.DataFrame) -> int:
-    """Where the frame's last document starts, else its last table; 0 when it is one table."""
-    for column in ("doc_id", "table_id"):
-        if column in frame and len(frame):
-            ids = frame[column].to_numpy()
-            changes = np.flatnonzero(ids[1:] != ids[:-1])
-            if len(changes):
-                return int(changes[-1]) + 1
-    return 0
-
-
-#: How often a batch waiting for a chunk checks that its workers are alive.
-WORKER_CHECK_SECONDS = 0.5
-
-
-@dataclass(frozen=True)
-class WorkerPool:
-    """A ``multiprocessing.Pool`` and the worker processes it started with.
-
-    When a worker dies (the kernel's out-of-memory killer, ``kill -9``) the pool starts another
-    and waits for the dead one's chunk forever; so a result is awaited a little at a time, and a
-    worker of the first ones gone ends the batch (see :func:`_abandon` for how the pool is then
-    stopped). (``concurrent.futures``' pool fails its pending results by itself, but in one of 25
-    runs of ``tests/test_batch_edges.py``'s killed-worker test a surviving worker stayed blocked on
-    the result queue's lock, which the killed one had held.)
-    """
-
-    pool: Pool
-    workers: tuple[multiprocessing.process.BaseProcess, ...]
-
-    def submit(self, task: Task) -> Callable[[], Checked]:
-        return partial(self._result, self.pool.apply_async(_run_in_worker, (task,)))
-
-    def _result(self, pending: AsyncResult) -> Checked:
-        while True:
-            try:
-                return pending.get(timeout=WORKER_CHECK_SECONDS)
-            except multiprocessing.TimeoutError:
-                if any(worker.exitcode is not None for worker in self.workers):
-                    raise EngineError("a scoring worker ended abruptly (killed, perhaps for lack of memory); nothing "
-                                      "was written. Run again, with fewer --jobs or a smaller --chunk-rows if "
-                                      "memory is short") from None
+#: The line a batch ends with when a scoring worker dies.
+SCORER_LOST = ("a scoring worker ended abruptly (killed, perhaps for lack of memory); nothing was written. "
+               "Run again, with fewer --jobs or a smaller --chunk-rows if memory is short")
 
 
 @contextmanager
-def worker_pool(jobs: int, setup: Setup) -> Iterator[WorkerPool | None]:
+def scoring_pool(jobs: int, setup: Setup) -> Iterator[WorkerPool | None]:
     """``jobs`` worker processes loading the model (``None`` for jobs=1: scoring stays here).
 
     :func:`score_batch` starts them before its first pass, so that they load the model while this
@@ -283,39 +150,8 @@ def worker_pool(jobs: int, setup: Setup) -> Iterator[WorkerPool | None]:
     if jobs <= 1:
         yield None
         return
-    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    others = set(multiprocessing.active_children())
-    with context.Pool(jobs, initializer=_init_worker, initargs=(setup,)) as pool:
-        try:
-            yield WorkerPool(pool, tuple(p for p in multiprocessing.active_children() if p not in others))
-        except EngineError:  # a worker died, perhaps holding one of the pool's locks
-            _abandon(pool)
-            raise
-
-
-def _abandon(pool: Pool) -> None:
-    """Stop a pool one of whose workers died, without ``Pool.terminate``, which can wait forever.
-
-    A worker killed while it held a queue lock never releases it: an idle one holds the task
-    queue's while it waits for a chunk (1 of 3 runs killing idle workers hung), a busy one the
-    result queue's while it sends a result, and ``terminate`` takes both; killed mid-result, it
-    also leaves the pool's result thread waiting for the rest of a message that never comes (a CI
-    run and 1 of ~80 local runs of the killed-worker test hung so). So the pool stops replacing
-    workers, the others are killed, and its finaliser is cancelled: leaving the ``with`` returns at
-    once, and the pool's daemon threads end with the process. CPython keeps these as
-    ``Pool._worker_handler``, ``Pool._pool`` and ``Pool._terminate``: private attributes, looked
-    up defensively.
-    """
-    handler = getattr(pool, "_worker_handler", None)
-    if handler is not None:
-        handler._state = TERMINATE  # no more replacement workers
-    for process in list(getattr(pool, "_pool", ())):
-        if process.exitcode is None:
-            process.kill()
-            process.join(timeout=5)
-    finaliser = getattr(pool, "_terminate", None)
-    if finaliser is not None:
-        finaliser.cancel()
+    with worker_pool(jobs, _init_worker, (setup,), SCORER_LOST) as pool:
+        yield pool
 
 
 def pooled(tasks: Iterator[Task], jobs: int, setup: Setup, pool: WorkerPool | None) -> Iterator[Checked]:
@@ -326,20 +162,7 @@ def pooled(tasks: Iterator[Task], jobs: int, setup: Setup, pool: WorkerPool | No
         scorer = loaded_scorer(setup)
         yield from (task.run(scorer) for task in tasks)
         return
-    yield from in_order(tasks, pool.submit, 2 * jobs)
-
-
-def in_order(tasks: Iterable[Task], submit: Callable[[Task], Callable[[], Checked]], in_flight: int) -> Iterator[Checked]:
-    """Results of ``tasks`` in input order, with at most ``in_flight`` of them submitted (so memory
-    stays bounded while the writer waits). ``submit`` starts a task and returns what waits for its
-    result; every engine that scores elsewhere shares this loop."""
-    pending: deque[Callable[[], Checked]] = deque()
-    for task in tasks:
-        pending.append(submit(task))
-        if len(pending) >= in_flight:
-            yield pending.popleft()()
-    while pending:
-        yield pending.popleft()()
+    yield from in_order(tasks, partial(pool.submit, _run_in_worker), 2 * jobs)
 
 
 @dataclass(frozen=True)
@@ -351,23 +174,9 @@ class LocalEngine:
 
     @contextmanager
     def started(self, setup: Setup) -> Iterator[Run]:
-        """Starts the pool ahead of the first pass (see :func:`worker_pool`)."""
-        with worker_pool(self.jobs, setup) as pool:
+        """Starts the pool ahead of the first pass (see :func:`scoring_pool`)."""
+        with scoring_pool(self.jobs, setup) as pool:
             yield partial(pooled, jobs=self.jobs, setup=setup, pool=pool)
-
-
-def estimated_rows(paths: list[Path]) -> int | None:
-    """Lines of the delimited inputs (a cheap upper bound for the progress bar's ETA)."""
-    total = 0
-    for path in paths:
-        if path.suffix.lower() not in {".csv", ".tsv"}:
-            return None
-        try:
-            with path.open("rb") as handle:
-                total += sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
-        except OSError:
-            continue  # reading it will fail too, and be reported there, once
-    return total
 
 
 def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: int = DEFAULT_CHUNK_ROWS,
@@ -393,12 +202,15 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
     check_model(setup.models_dir or models_path())
     outcome = BatchOutcome(unread=list(unread))
     engine = engine or LocalEngine(jobs)
-    with tempfile.TemporaryFile(dir=output.parent if output.parent.is_dir() else None) as spill, \
+    folder = output.parent if output.parent.is_dir() else None
+    with sigterm_interrupts(), reading_processes(jobs, paths) as readers, tempfile.TemporaryFile(dir=folder) as spill, \
             engine.started(setup) as run:
         reading = tqdm(total=estimated_rows(paths), unit="rows", unit_scale=True, disable=not progress,
                        file=sys.stderr, desc="reading")
         with reading:
-            copies = read_and_index(paths, chunk_rows, outcome, spill, reading)
+            copies = read_and_index(paths, chunk_rows, outcome, spill, reading, readers, folder)
+        if readers is not None:
+            readers.stop()  # before scoring: their memory back
         twins = copies.twins()
         bar = tqdm(total=outcome.rows, unit="rows", unit_scale=True, disable=not progress, file=sys.stderr,
                    desc="scoring")
@@ -418,32 +230,6 @@ def _score_chunks(chunks: Iterator[Chunk], output: Path, run: Run, rejected: fro
             write_rendered(_counted(run(tasks), bar, outcome), output)
     finally:
         bar.close()
-
-
-def read_and_index(paths: list[Path], chunk_rows: int, outcome: BatchOutcome, spill: IO[bytes],
-                   bar: tqdm) -> CopyIndex:
-    """The first pass: read every input once, put its tables in one copy index and keep the chunks
-    in ``spill`` (:class:`Chunk`, pickled: loading them back costs a fraction of parsing the inputs
-    again)."""
-    index = CopyIndex()
-    for frame in input_chunks(paths, chunk_rows, outcome):
-        columns = frame_columns(frame)
-        index_tables(index, columns)
-        pickle.dump(Chunk.of(frame, columns), spill, protocol=pickle.HIGHEST_PROTOCOL)
-        bar.update(len(frame))
-    spill.seek(0)
-    bar.total = bar.n  # the line count was an upper bound (headers, titles, blank lines): end at 100 %
-    bar.refresh()
-    return index
-
-
-def spilled(spill: IO[bytes]) -> Iterator[Chunk]:
-    """The chunks :func:`read_and_index` kept, in order."""
-    while True:
-        try:
-            yield pickle.load(spill)
-        except EOFError:
-            return
 
 
 def _chunk_twins(chunk: Chunk, twins: dict[str, Twin]) -> dict[str, Twin]:

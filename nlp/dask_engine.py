@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nlp.artifacts import read_manifest
-from nlp.batch import Checked, Setup, Task, in_order, loaded_scorer
+from nlp.batch import Checked, Setup, Task, loaded_scorer
+from nlp.worker_pool import in_order
 from nlp.engines import EngineError
 from nlp.resources import models_path
 

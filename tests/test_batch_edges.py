@@ -270,17 +270,20 @@ def _disk_full(*args, **kwargs):
     raise OSError(errno.ENOSPC, "No space left on device")
 
 
-def test_a_full_disk_while_reading_is_one_line_and_leaves_nothing(iqc, tmp_path: Path, monkeypatch) -> None:
-    """The first pass keeps the chunks in a temp file beside the output: a full disk there is the
-    output's failure, said in one line, not a traceback."""
-    import nlp.batch
+@pytest.mark.parametrize("files, jobs", [(1, "1"), (2, "2")], ids=["read-here", "reading-processes"])
+def test_a_full_disk_while_reading_is_one_line_and_leaves_nothing(iqc, tmp_path: Path, monkeypatch, files: int,
+                                                                  jobs: str) -> None:
+    """The first pass keeps the chunks in a temp file beside the output (and, with several files
+    and --jobs, one per file being read): a full disk there is the output's failure, said in one
+    line, not a traceback, and leaves none of them."""
+    import nlp.first_pass
 
-    source = _csv(tmp_path / "in.csv", "level3,target_value\n培训人数,≥100人\n")
-    monkeypatch.setattr(nlp.batch.pickle, "dump", _disk_full)
-    code, err = iqc("score", source, "-o", tmp_path / "out.csv")
+    sources = [_csv(tmp_path / f"in{i}.csv", "level3,target_value\n培训人数,≥100人\n") for i in range(files)]
+    monkeypatch.setattr(nlp.first_pass.pickle, "dump", _disk_full)  # reading processes are forked: patched too
+    code, err = iqc("score", *sources, "-o", tmp_path / "out.csv", "--jobs", jobs)
     assert code == EXIT_INPUT_FAILED and "Traceback" not in err
     assert err.strip() == f"iqc: cannot write {tmp_path / 'out.csv'}: No space left on device; nothing was written"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in sources)
 
 
 def test_a_full_disk_while_the_workbook_is_zipped_leaves_no_parts(iqc, tmp_path: Path, monkeypatch) -> None:

@@ -13,7 +13,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from nlp.batch import DEFAULT_CHUNK_ROWS, whole_documents
+from batch_files import write_readable_files
+from nlp.batch import DEFAULT_CHUNK_ROWS
+from nlp.first_pass import whole_documents
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK
 from nlp.readers.base import InputError
 from nlp.report import load_settings
@@ -27,11 +29,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory, public_tables: pd.DataFrame,
     """A folder of three readable files (CSV, TSV, Chinese-header workbook) and two broken ones;
     returns the folder and the row ids the readable files hold."""
     folder = tmp_path_factory.mktemp("batch")
-    docs = public_tables["doc_id"].unique()
-    parts = [public_tables[public_tables["doc_id"].isin(docs[i::3])] for i in range(3)]
-    parts[0].to_csv(folder / "a.csv", index=False)
-    parts[1].to_csv(folder / "b.tsv", sep="\t", index=False)
-    make_samples.write_zh_workbook(parts[2].drop(columns=["row_id"]), folder / "c.xlsx")
+    parts = write_readable_files(folder, public_tables, make_samples)
     (folder / "d_broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     (folder / "e_binary.csv").write_bytes(b"\x00\x01\x02level3,target_value\n")
     return folder, [*parts[0]["row_id"], *parts[1]["row_id"]]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, output_failed
 
 if TYPE_CHECKING:
-    from nlp.batch import BatchOutcome
+    from nlp.first_pass import BatchOutcome
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from nlp import io_write
-    from nlp.batch import DEFAULT_CHUNK_ROWS, BatchOutcome, input_chunks
+    from nlp.batch import DEFAULT_CHUNK_ROWS
+    from nlp.first_pass import BatchOutcome, input_chunks
     from nlp.readers import expand_inputs
     from nlp.records import ALL_COLUMNS
 

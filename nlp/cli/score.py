@@ -19,7 +19,8 @@ from nlp.engines import ENGINES
 from nlp.output_formats import FORMATS
 
 if TYPE_CHECKING:
-    from nlp.batch import BatchOutcome, Setup
+    from nlp.batch import Setup
+    from nlp.first_pass import BatchOutcome
 
 
 
@@ -126,9 +127,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         return failed(error, EXIT_USAGE)
     try:
-        outcome = score_batch(paths, output, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS, setup=setup,
-                              progress=not args.quiet and sys.stderr.isatty(), rejected=rejected, engine=engine,
-                              unread=missing)
+        outcome = score_batch(paths, output, jobs=jobs, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS,
+                              setup=setup, progress=not args.quiet and sys.stderr.isatty(), rejected=rejected,
+                              engine=engine, unread=missing)
     except (ArtifactError, EngineError) as error:
         return failed(error)
     except OSError as error:

@@ -13,6 +13,8 @@ import secrets
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -72,6 +74,22 @@ class AtomicTarget:
             self.commit()
         else:
             self.discard()
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises ``KeyboardInterrupt`` inside the block, as it does while a target is open.
+
+    For work that makes temp files before its output is opened: a batch's first pass, whose
+    reading processes spill to files of their own (:mod:`nlp.first_pass`). Killed there by
+    SIGTERM's default action, the batch left those files behind.
+    """
+    previous = _interrupt_on_sigterm()
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _interrupt_on_sigterm() -> signal.Handlers | None:

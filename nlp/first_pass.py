@@ -1,0 +1,250 @@
+"""A batch's first pass: read every input once, sign its tables for the copy index, keep its chunks.
+
+Nothing is scored before this pass ends, because a table's copies anywhere in the batch change its
+rows' scores. Files are independent until then, so with several files and ``jobs`` > 1 each file
+is read in a reading process: cut into document-aligned chunks, its tables signed
+(:class:`~nlp.copies.TableRows`), its chunks spilled to a file of its own. This process only takes
+them in input order, so the outcome, the copy index and the spilled chunks are those reading here
+gives, and every output is byte for byte the same. Why: read here, a batch of documents was mostly
+reading (a PDF reads at a few hundred rows a second, an .xlsx at ~8,600, where two cores score
+~6,000 never-seen rows) while the other cores waited.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import signal
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from nlp.baseline import KnownFinding
+from nlp.context import Columns, frame_columns, table_keys, table_rows
+from nlp.copies import CopyIndex, TableRows
+from nlp.readers import read_file
+from nlp.readers.base import InputError, Skipped
+from nlp.worker_pool import WorkerPool, in_order, worker_pool
+
+#: The line a batch ends with when a reading process dies.
+READER_LOST = ("a reading process ended abruptly (killed, perhaps for lack of memory); nothing was written. "
+               "Run again, with fewer --jobs if memory is short")
+
+
+@dataclass
+class BatchOutcome:
+    """What happened to the inputs: rows scored per file, failures and skipped parts."""
+
+    rows_per_file: dict[str, int] = field(default_factory=dict)
+    tables_per_file: dict[str, int] = field(default_factory=dict)
+    failures: list[InputError] = field(default_factory=list)
+    unread: list[InputError] = field(default_factory=list)  # inputs not found before the batch (said by the caller)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[InputError] = field(default_factory=list)
+    hidden: int = 0  # findings hidden because reviewers rejected them (``rejected`` of score_batch)
+    in_baseline: int = 0  # findings hidden because the baseline (``setup.baseline``) has them
+    known: list[KnownFinding] = field(default_factory=list)  # every finding, with ``setup.record``
+
+    @property
+    def rows(self) -> int:
+        return sum(self.rows_per_file.values())
+
+    def absorb(self, read: BatchOutcome) -> None:
+        """Add what reading the next files gave (``read``, from :func:`read_into`)."""
+        for file, rows in read.rows_per_file.items():
+            self.rows_per_file[file] = self.rows_per_file.get(file, 0) + rows
+        self.tables_per_file.update(read.tables_per_file)
+        self.failures += read.failures
+        self.skipped += read.skipped
+        self.warnings += read.warnings
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A chunk as the first pass keeps it: its frame pickled, and what the second pass needs of it.
+
+    The frame is loaded only where it is scored: the reading process then neither unpickles nor
+    pickles it again for the worker (~6 µs a row of its CPU, taken from the workers on 2 cores).
+    """
+
+    pickled: bytes
+    columns: tuple[str, ...]
+    tables: tuple[str, ...]  # its table keys, once each
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, columns: Columns) -> Chunk:
+        """``frame`` kept, with ``columns`` (its :func:`~nlp.context.frame_columns`) for its tables."""
+        return cls(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL), tuple(frame.columns),
+                   tuple(dict.fromkeys(table_keys(columns))))
+
+    def frame(self) -> pd.DataFrame:
+        return pickle.loads(self.pickled)
+
+
+def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> Iterator[pd.DataFrame]:
+    """Chunks of every readable file, in order. ``iqc parse`` and ``iqc score`` both read through
+    here, so they keep and report the same rows: unreadable files and unreadable rows land in
+    ``outcome.failures`` (one line each, naming the file and line), the other rows are kept."""
+    for path in paths:
+        read = None
+        try:
+            read = read_file(path, chunk_size=chunk_rows)
+            outcome.skipped.extend(replace(part, file=str(path)) for part in read.skipped)
+            outcome.rows_per_file.setdefault(str(path), 0)
+            for frame in whole_documents(read.frames):
+                outcome.rows_per_file[str(path)] += len(frame)
+                yield frame
+        except InputError as error:
+            outcome.failures.append(error)
+        except (OSError, ValueError, UnicodeError) as error:
+            outcome.failures.append(InputError(str(path), f"cannot read: {error}"))
+        if read is not None:
+            outcome.tables_per_file[str(path)] = len(read.tables)
+            outcome.failures.extend(read.errors)
+            outcome.warnings.extend(read.warnings)
+
+
+def whole_documents(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The same rows of one file, re-cut so that a chunk ends between documents, else between
+    tables.
+
+    Table facts (rows in the table, a value that dominates it, repeated indicators) are computed
+    per chunk, so a table cut by a chunk boundary would score differently depending on
+    ``--chunk-rows`` (copied tables are found over the whole batch, whatever the chunks). The
+    trailing document of each chunk is held back and joined to the next one; a document longer
+    than a chunk is cut between its tables, and only a table longer than a chunk is cut inside
+    (its table facts are then judged piece by piece). Memory stays bounded.
+    """
+    held: list[pd.DataFrame] = []
+    try:
+        for frame in frames:
+            frame = pd.concat([*held, frame], ignore_index=True) if held else frame
+            start = _last_unit_start(frame)
+            held = [frame.iloc[start:].reset_index(drop=True)] if start else []
+            yield frame.iloc[:start] if start else frame
+    except Exception:  # noqa: BLE001 - re-raised: the file broke part-way, the rows read before it still count
+        yield from held
+        raise
+    yield from held
+
+
+def _last_unit_start(frame: pd.DataFrame) -> int:
+    """Where the frame's last document starts, else its last table; 0 when it is one table."""
+    for column in ("doc_id", "table_id"):
+        if column in frame and len(frame):
+            ids = frame[column].to_numpy()
+            changes = np.flatnonzero(ids[1:] != ids[:-1])
+            if len(changes):
+                return int(changes[-1]) + 1
+    return 0
+
+
+def read_into(paths: list[Path], chunk_rows: int, spill: IO[bytes],
+              on_rows: Callable[[int], object] = lambda rows: None) -> tuple[BatchOutcome, list[TableRows]]:
+    """Read ``paths`` in order into ``spill`` (:class:`Chunk` after chunk, pickled: loading them
+    back costs a fraction of parsing the inputs again); returns what reading them gave and each
+    chunk's tables for the copy index. ``on_rows`` is told each chunk's rows (a progress bar)."""
+    outcome, signed = BatchOutcome(), []
+    for frame in input_chunks(paths, chunk_rows, outcome):
+        columns = frame_columns(frame)
+        signed.append(table_rows(columns))
+        pickle.dump(Chunk.of(frame, columns), spill, protocol=pickle.HIGHEST_PROTOCOL)
+        on_rows(len(frame))
+    return outcome, signed
+
+
+@contextmanager
+def reading_processes(jobs: int, paths: list[Path]) -> Iterator[WorkerPool | None]:
+    """Processes that read the files for :func:`read_and_index` when there are several and
+    ``jobs`` > 1 (else ``None``: they are read here).
+
+    :func:`~nlp.batch.score_batch` starts them first, while this process runs no other thread:
+    a process forked while another thread holds a lock (a progress bar writing to stderr) starts
+    with it held for ever. It stops them once the first pass is done (:meth:`WorkerPool.stop`).
+    """
+    if jobs <= 1 or len(paths) < 2:
+        yield None
+        return
+    with worker_pool(min(jobs, len(paths)), _init_reader, (), READER_LOST) as readers:
+        yield readers
+
+
+def read_and_index(paths: list[Path], chunk_rows: int, outcome: BatchOutcome, spill: IO[bytes], bar: tqdm,
+                   readers: WorkerPool | None = None, folder: Path | None = None) -> CopyIndex:
+    """The first pass: read every input once into ``spill``, add what it gave to ``outcome``, and
+    return the batch's copy index. With ``readers`` (:func:`reading_processes`) each file is read
+    by one of them, which spills its chunks to a file of its own in ``folder`` (the output's
+    folder, as ``spill`` is)."""
+    index = CopyIndex()
+    for read, signed in _files_read(paths, chunk_rows, spill, bar, readers, folder):
+        outcome.absorb(read)
+        for rows in signed:
+            index.add_rows(rows)
+    spill.seek(0)
+    bar.total = bar.n  # the line count was an upper bound (headers, titles, blank lines): end at 100 %
+    bar.refresh()
+    return index
+
+
+def _files_read(paths: list[Path], chunk_rows: int, spill: IO[bytes], bar: tqdm, readers: WorkerPool | None,
+                folder: Path | None) -> Iterator[tuple[BatchOutcome, list[TableRows]]]:
+    """What :func:`read_into` gives, for all ``paths`` at once here, or file by file in input
+    order from ``readers`` (each file's chunks then copied into ``spill`` as it comes)."""
+    if readers is None:
+        yield read_into(paths, chunk_rows, spill, bar.update)
+        return
+    with tempfile.TemporaryDirectory(prefix="iqc-reading-", dir=folder) as parts:
+        read = partial(_read_to_file, chunk_rows=chunk_rows, folder=parts)
+        in_flight = 4 * len(readers.workers)  # results are small (the chunks are on disk): keep every reader busy
+        files = ([path] for path in paths)
+        for outcome, signed, spilled_to in in_order(files, partial(readers.submit, read), in_flight):
+            with open(spilled_to, "rb") as chunks:
+                shutil.copyfileobj(chunks, spill, 1 << 20)
+            os.unlink(spilled_to)
+            bar.update(outcome.rows)
+            yield outcome, signed
+
+
+def _init_reader() -> None:
+    """A reading process ends on SIGTERM, and leaves Ctrl-C to the batch, which stops it."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _read_to_file(paths: list[Path], chunk_rows: int, folder: str) -> tuple[BatchOutcome, list[TableRows], str]:
+    """:func:`read_into` in a reading process: the chunks go to a new file in ``folder``, whose
+    name comes back with the rest."""
+    with tempfile.NamedTemporaryFile(dir=folder, delete=False) as spill:
+        outcome, signed = read_into(paths, chunk_rows, spill)
+    return outcome, signed, spill.name
+
+
+def spilled(spill: IO[bytes]) -> Iterator[Chunk]:
+    """The chunks :func:`read_and_index` kept, in order."""
+    while True:
+        try:
+            yield pickle.load(spill)
+        except EOFError:
+            return
+
+
+def estimated_rows(paths: list[Path]) -> int | None:
+    """Lines of the delimited inputs (a cheap upper bound for the progress bar's ETA)."""
+    total = 0
+    for path in paths:
+        if path.suffix.lower() not in {".csv", ".tsv"}:
+            return None
+        try:
+            with path.open("rb") as handle:
+                total += sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+        except OSError:
+            continue  # reading it will fail too, and be reported there, once
+    return total

@@ -1,0 +1,117 @@
+"""The first pass read by reading processes (several files, ``--jobs`` > 1) gives what reading in
+the batch's own process gives, and a reading process that dies or is interrupted stops the batch
+in one line, leaving nothing behind."""
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from tqdm import tqdm
+
+from batch_files import write_readable_files
+import nlp.first_pass
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_INTERRUPTED
+from nlp.first_pass import BatchOutcome, read_and_index, reading_processes
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory, public_tables: pd.DataFrame, make_samples) -> list[Path]:
+    """Files of every kind a first pass meets: CSV, TSV, a workbook, a table copied into another
+    file under another project, a broken row, a broken workbook and a binary file."""
+    folder = tmp_path_factory.mktemp("inputs")
+    first = write_readable_files(folder, public_tables, make_samples)[0]
+    copied = first[first["doc_id"] == first["doc_id"].iloc[0]].assign(project_name="抄来的项目", doc_id="copy")
+    copied.to_csv(folder / "d_copy.csv", index=False)
+    (folder / "e_broken_row.csv").write_text('level3,target_value\n培训人数,≥100人\n"未闭合,1\n', encoding="utf-8")
+    (folder / "f_broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    (folder / "g_binary.csv").write_bytes(b"\x00\x01\x02level3,target_value\n")
+    return sorted(folder.iterdir())
+
+
+def _first_pass(paths: list[Path], jobs: int) -> tuple[bytes, BatchOutcome, object, int]:
+    """The spilled chunks, the outcome, the copy index and the rows the progress bar counted."""
+    with reading_processes(jobs, paths) as readers, tempfile.TemporaryFile() as spill:
+        if jobs > 1:
+            assert readers is not None and len(readers.workers) == jobs
+        outcome, bar = BatchOutcome(), tqdm(file=io.StringIO())
+        index = read_and_index(paths, 3, outcome, spill, bar, readers)
+        return spill.read(), outcome, index, bar.n
+
+
+def _said(outcome: BatchOutcome) -> tuple:
+    """An outcome with its errors as the lines they print (exceptions compare by identity)."""
+    lines = [[(str(error), error.location) for error in errors] for errors in (outcome.failures, outcome.warnings)]
+    return outcome.rows_per_file, outcome.tables_per_file, outcome.skipped, *lines
+
+
+def test_reading_processes_give_the_chunks_outcome_and_copies_reading_here_gives(inputs: list[Path]) -> None:
+    here = _first_pass(inputs, jobs=1)
+    spilled, outcome, index, counted = _first_pass(inputs, jobs=2)
+    assert spilled == here[0]  # the same chunks, pickled byte for byte, in input order
+    assert _said(outcome) == _said(here[1])
+    assert [e.file for e in outcome.failures] == [str(p) for p in inputs if p.stem.split("_")[-1] in {"row", "broken", "binary"}]
+    assert index.twins() == here[2].twins() and index.twins()  # the copy across files is found
+    assert index.clusters() == here[2].clusters()
+    assert counted == here[3] == outcome.rows
+
+
+def test_one_file_or_one_job_is_read_here(inputs: list[Path]) -> None:
+    with reading_processes(2, inputs[:1]) as one_file, reading_processes(1, inputs) as one_job:
+        assert one_file is None and one_job is None
+
+
+def test_a_reading_process_that_dies_stops_the_batch_in_one_line(iqc, inputs: list[Path], tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    """The kernel's out-of-memory killer ends a reader with SIGKILL: its file is lost, so the batch
+    stops with one line and no output rather than waiting for ever."""
+    read_into = nlp.first_pass.read_into
+
+    def killed_on_the_workbook(paths, *args, **kwargs):
+        if paths[0].suffix == ".xlsx":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return read_into(paths, *args, **kwargs)
+
+    monkeypatch.setattr(nlp.first_pass, "read_into", killed_on_the_workbook)  # readers are forked: patched too
+    code, err = iqc("score", *inputs[:4], "-o", tmp_path / "out.csv", "--quiet", "--jobs", "2")
+    assert code == EXIT_INPUT_FAILED and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == f"iqc: {nlp.first_pass.READER_LOST}"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_while_reading_processes_read_stops_them_and_leaves_nothing(tmp_path: Path) -> None:
+    import psutil
+
+    rows = "\n".join(f"指标{i},≥{i}人" for i in range(200_000))
+    sources = [tmp_path / f"in{i}.csv" for i in range(2)]
+    for source in sources:
+        source.write_text(f"level3,target_value\n{rows}\n", encoding="utf-8")
+    command = [sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main())"]
+    process = subprocess.Popen([*command, "score", *map(str, sources), "-o", str(tmp_path / "out.csv"), "--quiet",
+                                "--jobs", "2"], env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob("iqc-reading-*/*")) and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.02)
+        assert list(tmp_path.glob("iqc-reading-*/*")), "the readers never started"
+        children = psutil.Process(process.pid).children(recursive=True)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        for child in psutil.Process(process.pid).children(recursive=True) if process.poll() is None else []:
+            child.kill()
+        process.kill()
+    assert process.returncode == EXIT_INTERRUPTED and "Traceback" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in0.csv", "in1.csv"]
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, "reading or scoring processes outlived the batch"
