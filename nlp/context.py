@@ -45,6 +45,7 @@ class TableFacts:
     value_share: float = 0.0          # share of the table's rows that have this row's value
     duplicate_earlier: str = ""       # an earlier row of the table with (nearly) the same name and value
     same_as_output_row: str = ""      # a 数量 row whose name this (benefit) row repeats
+    output_count_of: str = ""         # a 数量 row whose count (number and unit) this benefit row repeats
     copied_share: float = 0.0         # share of its indicators in another project's table (0: not copied)
     gaps: TableGaps = TableGaps()     # required dimensions the table lacks, too few indicators (T1/T2)
 
@@ -242,6 +243,28 @@ def _char_counts(text: str) -> Counter:
     return Counter(text)
 
 
+_BENEFITS = frozenset({"经济效益", "社会效益", "生态效益", "可持续影响"})
+
+
+def _count_of(columns: Columns, row: int) -> tuple[float, str] | None:
+    """(number, unit) of the row's target when it counts or measures something, as 数量 rows do."""
+    value = parse_value(to_simplified(columns["target_value"][row]), to_simplified(columns["unit"][row]),
+                        to_simplified(columns["value_type"][row]))
+    if value.number is None or value.unit_class not in {"count", "measure"} or not value.unit:
+        return None
+    return value.number, value.unit
+
+
+def _output_counts(columns: Columns, rows: list[int], level2: list[str]) -> dict[tuple[float, str], str]:
+    """The counts of a table's 数量 rows, each with the first such row's name (the guide's C4: a
+    benefit with "the same unit and magnitude as a 数量 row" reports the project's own output)."""
+    counts: dict[tuple[float, str], str] = {}
+    for j in rows:
+        if level2[j] == "数量" and (count := _count_of(columns, j)) is not None:
+            counts.setdefault(count, columns["level3"][j].strip())
+    return counts
+
+
 @lru_cache(maxsize=CELL_CACHE_ENTRIES)
 def _similar(a: str, b: str) -> bool:
     """Same name, or ≥85% of the longer name's characters shared (typo-level variants)."""
@@ -304,17 +327,20 @@ def table_facts(columns: Columns, twins: Mapping[str, Twin] | None = None,
         named = [i for i in filled if not only_template(columns["level3"][i])]
         gaps = table_gaps([canonical_level1(columns["level1"][i]) for i in named],
                           [canonical_level2(columns["level2"][i]) for i in named], len(named), required)
+        output_counts = _output_counts(columns, rows, level2)
         for pos, i in enumerate(rows):
             earlier = next((names[j] for j in rows[:pos] if values[i] == values[j] and names[i] and
                             (names[i] == names[j] or _qualified_twin(names[i], names[j]))), "")
-            output_twin = ""
-            if level2[i] in {"经济效益", "社会效益", "生态效益", "可持续影响"}:
+            output_twin = output_count = ""
+            if level2[i] in _BENEFITS:
                 output_twin = next((names[j] for j in rows if level2[j] == "数量" and _similar(names[i], names[j])), "")
+                output_count = output_counts.get(_count_of(columns, i), "") if output_counts else ""
             facts[i] = TableFacts(
                 rows_in_table=len(filled) or 1,
                 value_share=value_counts.get(values[i], 0) / max(len(filled), 1) if values[i] else 0.0,
                 duplicate_earlier=earlier,
                 same_as_output_row=output_twin,
+                output_count_of=output_count,
                 copied_share=twins[key].share if key in twins else 0.0,
                 gaps=gaps,
             )

@@ -207,6 +207,8 @@ def c4_output_as_benefit(ctx: RowContext) -> str | None:
         return None
     if ctx.table.same_as_output_row:
         return f"与数量指标“{ctx.table.same_as_output_row}”相同"
+    if ctx.table.output_count_of and not ctx.cues(f"cat:{ctx.level2.name}", "name"):
+        return f"与数量指标“{ctx.table.output_count_of}”取值相同（{ctx.value_text}）"
     if ctx.name_type == "count" and ctx.value.unit in {"集", "期", "篇", "场", "条", "次", "人次"} and \
             ctx.cues("activity", "name"):
         return f"自身产出数量“{ctx.value_text}”"
