@@ -13,7 +13,6 @@ threads of the GIL and the workers wait.)
 """
 from __future__ import annotations
 
-import signal
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -107,13 +106,8 @@ class Task:
 
 
 def _init_worker(setup: Setup) -> None:
-    """Load the model in each worker after the fork, so no process maps a copy it does not use.
-
-    SIGTERM gets its default action back: the parent's handler (see ``nlp.report.atomic``) is for
-    the process that owns the output; a worker is simply ended when the pool terminates.
-    """
+    """Load the model in each worker after the fork, so no process maps a copy it does not use."""
     global _worker_scorer
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker_scorer = loaded_scorer(setup)
 
 
@@ -150,7 +144,7 @@ def scoring_pool(jobs: int, setup: Setup) -> Iterator[WorkerPool | None]:
     if jobs <= 1:
         yield None
         return
-    with worker_pool(jobs, _init_worker, (setup,), SCORER_LOST) as pool:
+    with worker_pool(jobs, SCORER_LOST, _init_worker, (setup,)) as pool:
         yield pool
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
-import signal
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -173,7 +172,7 @@ def reading_processes(jobs: int, paths: list[Path]) -> Iterator[WorkerPool | Non
     if jobs <= 1 or len(paths) < 2:
         yield None
         return
-    with worker_pool(min(jobs, len(paths)), _init_reader, (), READER_LOST) as readers:
+    with worker_pool(min(jobs, len(paths)), READER_LOST) as readers:
         yield readers
 
 
@@ -211,12 +210,6 @@ def _files_read(paths: list[Path], chunk_rows: int, spill: IO[bytes], bar: tqdm,
             os.unlink(spilled_to)
             bar.update(outcome.rows)
             yield outcome, signed
-
-
-def _init_reader() -> None:
-    """A reading process ends on SIGTERM, and leaves Ctrl-C to the batch, which stops it."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _read_to_file(paths: list[Path], chunk_rows: int, folder: str) -> tuple[BatchOutcome, list[TableRows], str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -61,7 +62,8 @@ class WorkerPool:
 
 
 @contextmanager
-def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple, lost: str) -> Iterator[WorkerPool]:
+def worker_pool(jobs: int, lost: str, initializer: Callable[..., None] | None = None,
+                initargs: tuple = ()) -> Iterator[WorkerPool]:
     """``jobs`` forked worker processes, each set up by ``initializer(*initargs)``.
 
     Leaving the context, also on an error or an interrupt, terminates them; ``lost`` is the line
@@ -71,7 +73,7 @@ def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple, lo
     others = set(multiprocessing.active_children())
     gc.freeze()  # the workers' collector leaves this process's objects alone: their pages stay shared
     try:
-        pool = context.Pool(jobs, initializer=initializer, initargs=initargs)
+        pool = context.Pool(jobs, initializer=_start_worker, initargs=(initializer, initargs))
     finally:
         gc.unfreeze()
     with pool:
@@ -80,6 +82,17 @@ def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple, lo
         except EngineError:  # a worker died, perhaps holding one of the pool's locks
             _abandon(pool)
             raise
+
+
+def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    """Signals are the batch's: SIGTERM ends a worker (the batch's handler, :mod:`nlp.report.atomic`,
+    is for the process that owns the output) and Ctrl-C, which a terminal sends to every process of
+    the batch, is left to the batch, which stops its workers (each printed "Process
+    ForkPoolWorker-N:" and its interrupted traceback under "iqc: interrupted")."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def _abandon(pool: Pool) -> None:

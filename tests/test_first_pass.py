@@ -3,6 +3,7 @@ the batch's own process gives, and a reading process that dies or is interrupted
 in one line, leaving nothing behind."""
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
@@ -88,7 +89,9 @@ def test_a_reading_process_that_dies_stops_the_batch_in_one_line(iqc, inputs: li
     assert list(tmp_path.iterdir()) == []
 
 
-def test_sigterm_while_reading_processes_read_stops_them_and_leaves_nothing(tmp_path: Path) -> None:
+def _reading(tmp_path: Path):
+    """``iqc score`` of two large files at ``--jobs 2`` in its own process group (as a terminal's
+    job), returned once its reading processes spill, with every process it has then."""
     import psutil
 
     rows = "\n".join(f"指标{i},≥{i}人" for i in range(200_000))
@@ -98,20 +101,30 @@ def test_sigterm_while_reading_processes_read_stops_them_and_leaves_nothing(tmp_
     command = [sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main())"]
     process = subprocess.Popen([*command, "score", *map(str, sources), "-o", str(tmp_path / "out.csv"), "--quiet",
                                 "--jobs", "2"], env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("iqc-reading-*/*")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    assert list(tmp_path.glob("iqc-reading-*/*")), "the readers never started"
+    return process, psutil.Process(process.pid).children(recursive=True)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+def test_an_interrupt_while_reading_stops_every_process_says_so_in_one_line_and_leaves_nothing(
+        tmp_path: Path, signum: int) -> None:
+    """SIGTERM (a scheduler, ``kill``) goes to the batch; Ctrl-C, from a terminal, to all its
+    processes: before, SIGTERM ended the batch by its default action (no exit 3) and Ctrl-C made
+    each worker print "Process ForkPoolWorker-N:" and its traceback around "iqc: interrupted"."""
+    import psutil
+
+    process, children = _reading(tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while not list(tmp_path.glob("iqc-reading-*/*")) and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.02)
-        assert list(tmp_path.glob("iqc-reading-*/*")), "the readers never started"
-        children = psutil.Process(process.pid).children(recursive=True)
-        process.send_signal(signal.SIGTERM)
+        (os.kill if signum == signal.SIGTERM else os.killpg)(process.pid, signum)
         _, err = process.communicate(timeout=60)
     finally:
-        for child in psutil.Process(process.pid).children(recursive=True) if process.poll() is None else []:
-            child.kill()
-        process.kill()
-    assert process.returncode == EXIT_INTERRUPTED and "Traceback" not in err, err
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == EXIT_INTERRUPTED and err == "iqc: interrupted\n", err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in0.csv", "in1.csv"]
     _, alive = psutil.wait_procs(children, timeout=10)
     assert not alive, "reading or scoring processes outlived the batch"
