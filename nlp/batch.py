@@ -30,7 +30,7 @@ from nlp.allocator import fix_mmap_threshold
 from nlp.baseline import KnownFinding, scored_entries
 from nlp.config import Config
 from nlp.copies import CopyIndex, TableRef, Twin
-from nlp.first_pass import BatchOutcome, Chunk, estimated_rows, read_and_index, reading_processes, spilled
+from nlp.first_pass import BatchOutcome, Chunk, estimated_rows, joined, read_and_index, reading_processes, spilled
 from nlp.fingerprint import check_model
 from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_rendered
 from nlp.readers.base import InputError
@@ -95,7 +95,8 @@ class Task:
 
         record = scorer.adjuster.record
         findings = self.findings or record or bool(self.rejected)
-        scored = scorer.score_frame(self.chunk.frame(), findings=findings, twins=self.twins)
+        scored = scorer.score_frames(self.chunk.frames(), findings=findings, twins=self.twins)
+        scored = scored[0] if len(scored) == 1 else pd.concat(scored, ignore_index=True)
         in_baseline, baseline_known = scorer.adjuster.drain()
         known = [*scored_entries(scored.to_dict("records")), *baseline_known] if record else []
         scored, rejected = suppress_frame(scored, self.rejected)
@@ -208,7 +209,7 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
         twins = copies.twins()
         bar = tqdm(total=outcome.rows, unit="rows", unit_scale=True, disable=not progress, file=sys.stderr,
                    desc="scoring")
-        _score_chunks(spilled(spill), output, run, rejected, twins, copies, bar, outcome)
+        _score_chunks(joined(spilled(spill), chunk_rows), output, run, rejected, twins, copies, bar, outcome)
     return outcome
 
 

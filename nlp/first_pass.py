@@ -68,24 +68,53 @@ class BatchOutcome:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A chunk as the first pass keeps it: its frame pickled, and what the second pass needs of it.
+    """A chunk as the first pass keeps it: its frames pickled, and what the second pass needs of it.
 
-    The frame is loaded only where it is scored: the reading process then neither unpickles nor
-    pickles it again for the worker (~6 µs a row of its CPU, taken from the workers on 2 cores).
+    The frames are loaded only where they are scored: the reading process then neither unpickles
+    nor pickles them again for the worker (~6 µs a row of its CPU, taken from the workers on 2
+    cores). A chunk read is one frame; :func:`joined` puts small ones with the same columns
+    together, each still scored as a frame of its own.
     """
 
-    pickled: bytes
+    pickled: tuple[bytes, ...]
     columns: tuple[str, ...]
     tables: tuple[str, ...]  # its table keys, once each
+    rows: int
 
     @classmethod
     def of(cls, frame: pd.DataFrame, columns: Columns) -> Chunk:
         """``frame`` kept, with ``columns`` (its :func:`~nlp.context.frame_columns`) for its tables."""
-        return cls(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL), tuple(frame.columns),
-                   tuple(dict.fromkeys(table_keys(columns))))
+        return cls((pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL),), tuple(frame.columns),
+                   tuple(dict.fromkeys(table_keys(columns))), len(frame))
 
-    def frame(self) -> pd.DataFrame:
-        return pickle.loads(self.pickled)
+    def frames(self) -> list[pd.DataFrame]:
+        return [pickle.loads(pickled) for pickled in self.pickled]
+
+    def and_then(self, later: Chunk) -> Chunk:
+        """This chunk's frames, then ``later``'s (the same columns)."""
+        return Chunk(self.pickled + later.pickled, self.columns, tuple(dict.fromkeys(self.tables + later.tables)),
+                     self.rows + later.rows)
+
+
+def joined(chunks: Iterable[Chunk], rows: int) -> Iterator[Chunk]:
+    """Consecutive chunks with the same columns, joined while they hold at most ``rows`` rows.
+
+    Why: a department that sends one file per project makes chunks of a few rows, and each chunk
+    was a task whose fixed cost (featurising, the model's calls, a result sent back) outweighed
+    its rows: 2,000 files of 10 rows took five times as long as the same rows in one file. Joined,
+    they go to a worker as one task and meet the model in one call, each frame still analysed as
+    a frame of its own (:meth:`~nlp.scorer.Scorer.score_frames`), so no output changes.
+    """
+    held: Chunk | None = None
+    for chunk in chunks:
+        if held is not None and held.columns == chunk.columns and held.rows + chunk.rows <= rows:
+            held = held.and_then(chunk)
+            continue
+        if held is not None:
+            yield held
+        held = chunk
+    if held is not None:
+        yield held
 
 
 def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> Iterator[pd.DataFrame]:

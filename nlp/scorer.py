@@ -131,16 +131,15 @@ class Scorer:
         and table-findings columns (lists of dicts; ``findings=False`` leaves them out, e.g. for
         CSV output). ``twins``: the batch's copied tables when ``frame`` is one chunk of a batch
         (:mod:`nlp.copies`); by default copies are looked for among the frame's own tables."""
-        outputs = self._score_columns(frame_columns(frame), twins)
-        values = list(zip(*outputs)) or [()] * (len(OUTPUT_COLUMNS) + 1)
-        result = frame.copy()
-        for column, column_values in zip(OUTPUT_COLUMNS, values):
-            result[column] = list(column_values)
-        if findings:
-            split = [_split_findings(row_findings) for row_findings in values[-1]]
-            result[FINDINGS_COLUMN] = [row for row, _ in split]
-            result[TABLE_FINDINGS_COLUMN] = [table for _, table in split]
-        return result
+        return self.score_frames([frame], findings, twins)[0]
+
+    def score_frames(self, frames: list[pd.DataFrame], findings: bool = True,
+                     twins: dict[str, Twin] | None = None) -> list[pd.DataFrame]:
+        """:meth:`score_frame` of each frame, the model called once for the rows of all of them:
+        each frame's tables, copies (without ``twins``) and table facts are still its own, so the
+        results equal ``[self.score_frame(f, findings, twins) for f in frames]``."""
+        outputs = self._score_groups([frame_columns(frame) for frame in frames], twins)
+        return [_with_outputs(frame, frame_outputs, findings) for frame, frame_outputs in zip(frames, outputs)]
 
     def score(self, rows: Iterable[Mapping[str, object]]) -> list[dict]:
         """Score plain dicts (interchange fields); same results as :meth:`score_frame`, no frame built
@@ -395,6 +394,19 @@ def table_hits(table: TableFacts) -> list[tuple[str, str]]:
     if table.gaps.too_few:
         hits.append(("T2", str(table.gaps.indicators)))
     return hits
+
+
+def _with_outputs(frame: pd.DataFrame, outputs: list[tuple], findings: bool) -> pd.DataFrame:
+    """``frame`` with its rows' :data:`OUTPUT_COLUMNS` and, with ``findings``, their findings."""
+    values = list(zip(*outputs)) or [()] * (len(OUTPUT_COLUMNS) + 1)
+    result = frame.copy()
+    for column, column_values in zip(OUTPUT_COLUMNS, values):
+        result[column] = list(column_values)
+    if findings:
+        split = [_split_findings(row_findings) for row_findings in values[-1]]
+        result[FINDINGS_COLUMN] = [row for row, _ in split]
+        result[TABLE_FINDINGS_COLUMN] = [table for _, table in split]
+    return result
 
 
 def _split_findings(findings: tuple[Finding, ...]) -> tuple[list[dict], list[dict]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from tqdm import tqdm
 from batch_files import write_readable_files
 import nlp.first_pass
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_INTERRUPTED
-from nlp.first_pass import BatchOutcome, read_and_index, reading_processes
+from nlp.first_pass import BatchOutcome, Chunk, joined, read_and_index, reading_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +34,8 @@ def inputs(tmp_path_factory: pytest.TempPathFactory, public_tables: pd.DataFrame
     first = write_readable_files(folder, public_tables, make_samples)[0]
     copied = first[first["doc_id"] == first["doc_id"].iloc[0]].assign(project_name="抄来的项目", doc_id="copy")
     copied.to_csv(folder / "d_copy.csv", index=False)
-    (folder / "e_broken_row.csv").write_text('level3,target_value\n培训人数,≥100人\n"未闭合,1\n', encoding="utf-8")
+    broken_row = 'level3,target_value\n培训人数,≥100人\n"未闭合,1\n'
+    (folder / "e_broken_row.csv").write_text(broken_row, encoding="utf-8")
     (folder / "f_broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     (folder / "g_binary.csv").write_bytes(b"\x00\x01\x02level3,target_value\n")
     return sorted(folder.iterdir())
@@ -60,7 +62,8 @@ def test_reading_processes_give_the_chunks_outcome_and_copies_reading_here_gives
     spilled, outcome, index, counted = _first_pass(inputs, jobs=2)
     assert spilled == here[0]  # the same chunks, pickled byte for byte, in input order
     assert _said(outcome) == _said(here[1])
-    assert [e.file for e in outcome.failures] == [str(p) for p in inputs if p.stem.split("_")[-1] in {"row", "broken", "binary"}]
+    unreadable = [str(p) for p in inputs if p.stem.split("_")[-1] in {"row", "broken", "binary"}]
+    assert [e.file for e in outcome.failures] == unreadable
     assert index.twins() == here[2].twins() and index.twins()  # the copy across files is found
     assert index.clusters() == here[2].clusters()
     assert counted == here[3] == outcome.rows
@@ -128,3 +131,38 @@ def test_an_interrupt_while_reading_stops_every_process_says_so_in_one_line_and_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in0.csv", "in1.csv"]
     _, alive = psutil.wait_procs(children, timeout=10)
     assert not alive, "reading or scoring processes outlived the batch"
+
+
+def _chunk(rows: int, columns: tuple[str, ...] = ("level3", "target_value"), table: str = "t") -> Chunk:
+    frame = pd.DataFrame({name: [f"{table}{i}" for i in range(rows)] for name in columns})
+    return Chunk((pickle.dumps(frame),), columns, (table,), rows)
+
+
+def test_small_chunks_with_the_same_columns_are_joined_in_order_up_to_the_chunk_size() -> None:
+    chunks = [_chunk(3, table="a"), _chunk(4, table="b"), _chunk(2, ("level3",), table="c"), _chunk(2, table="d"),
+              _chunk(9, table="e"), _chunk(1, table="f")]
+    joined_chunks = list(joined(chunks, rows=8))
+    assert [(c.tables, c.rows) for c in joined_chunks] == [
+        (("a", "b"), 7), (("c",), 2), (("d",), 2), (("e",), 9), (("f",), 1)]  # other columns, or too many rows
+    assert [frame["level3"].iloc[0] for frame in joined_chunks[0].frames()] == ["a0", "b0"]
+
+
+def test_a_folder_of_one_table_files_scores_as_with_chunks_never_joined(iqc, tmp_path: Path, monkeypatch,
+                                                                        public_tables: pd.DataFrame) -> None:
+    """One file per project: every file a chunk of a few rows, joined into a few tasks."""
+    import nlp.batch
+
+    folder = tmp_path / "projects"
+    folder.mkdir()
+    for number, (_, table) in enumerate(public_tables.groupby(["doc_id", "project_name"], sort=False)):
+        table.to_csv(folder / f"{number:03d}.csv", index=False)
+    tasks, join = [], nlp.batch.joined
+    monkeypatch.setattr(nlp.batch, "joined", lambda chunks, rows: tasks.extend(join(chunks, rows)) or tasks)
+    outputs = []
+    for _ in range(2):
+        out = tmp_path / f"out{len(outputs)}.jsonl"
+        assert iqc("score", folder, "-o", out, "--quiet", "--jobs", "2")[0] == 0
+        outputs.append(out.read_bytes())
+        monkeypatch.setattr(nlp.batch, "joined", lambda chunks, rows: chunks)  # the second run: never joined
+    assert outputs[0] == outputs[1]
+    assert len(tasks) == 1 and len(tasks[0].pickled) == len(list(folder.iterdir()))  # 235 rows: one task

@@ -60,3 +60,21 @@ def test_cli_python_and_http_api_agree(rows, tmp_path: Path, iqc) -> None:
     assert [_nested(row) for row in http] == expected
     assert [_nested(row) for row in http_file] == expected
     assert [row["findings"] for row in http] == [[dict(f) for f in row["findings"]] for row in python]
+
+
+def test_frames_scored_together_score_as_each_alone() -> None:
+    """``Scorer.score_frames`` (a batch's joined small chunks) calls the model once for all the
+    frames, yet each frame keeps its own tables: one table cut across two frames, and a table
+    copied from one frame into another, score as when each frame is scored alone."""
+    corpus = load_corpus().astype(str)
+    docs = corpus["doc_id"].unique()[:12]
+    frames = [corpus[corpus["doc_id"] == doc].reset_index(drop=True) for doc in docs]
+    first = frames[0]
+    half = len(first) // 2
+    frames[:1] = [first.iloc[:half].reset_index(drop=True), first.iloc[half:].reset_index(drop=True)]
+    frames.append(first.assign(project_name="抄来的项目"))  # a copy of the first document's tables
+    scorer = nlp.load()
+    together = scorer.score_frames(frames)
+    scorer = nlp.load()  # nothing remembered from the call above
+    for frame, scored in zip(frames, together):
+        pd.testing.assert_frame_equal(scored, scorer.score_frame(frame))
