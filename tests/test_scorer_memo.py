@@ -99,3 +99,25 @@ def test_structure_vectoriser_matches_dictvectorizer(corpus_rows) -> None:
     dicts.append({"never_seen_feature": 1.0, "value_malformed": 0.0})
     fast = numeric_dicts_to_csr(dicts, featurizer.structure_.vocabulary_)
     assert (fast != featurizer.structure_.transform(dicts)).nnz == 0
+
+
+def test_frame_columns_read_every_kind_of_cell_as_pandas_text_with_missing_cells_empty() -> None:
+    """What ``fillna("").astype(str)`` gave for the readers' text columns, taken without it; typed
+    columns a Python caller may pass (nullable integers, dates) read too (the integers raised)."""
+    import numpy as np
+
+    frame = pd.DataFrame({
+        "level3": pd.Series(["培训人数", np.nan, ""], dtype="str"),
+        "level2": pd.array(["数量指标", None, "x"], dtype="string"),
+        "target_value": pd.array([100, None, 3], dtype="Int64"),
+        "description": [None, 2.5, ["a", "b"]],
+        "basis": pd.to_datetime(["2025-06-30", None, "2025-12-31"]),
+        "unit": [pd.NA, pd.NaT, True],
+    })
+    columns = frame_columns(frame)
+    assert columns["level3"] == ["培训人数", "", ""] and columns["level2"] == ["数量指标", "", "x"]
+    assert columns["target_value"] == ["100", "", "3"]
+    assert columns["description"] == ["", "2.5", "['a', 'b']"]
+    assert columns["basis"] == ["2025-06-30", "", "2025-12-31"]
+    assert columns["unit"] == ["", "", "True"]
+    assert columns["project_name"] == ["", "", ""]  # a column the frame does not have
