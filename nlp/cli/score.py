@@ -34,8 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=[f.name for f in FORMATS], default=None,
                         help="output format when OUT's suffix does not say it")
     parser.add_argument("--jobs", type=whole_number, default=1,
-                        help="worker processes (default 1; 0 = all cores; not used with --scheduler: "
-                             "the cluster's workers score)")
+                        help="worker processes: they read the input files, then score (default 1; 0 = all "
+                             "cores; with --scheduler they only read: the cluster's workers score)")
     parser.add_argument("--engine", choices=list(ENGINES), default="local",
                         help="where chunks are scored: this machine (default) or a Dask cluster "
                              "(a LocalCluster of --jobs workers, or the one at --scheduler)")
