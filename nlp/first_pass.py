@@ -229,16 +229,38 @@ def _files_read(paths: list[Path], chunk_rows: int, spill: IO[bytes], bar: tqdm,
     if readers is None:
         yield read_into(paths, chunk_rows, spill, bar.update)
         return
+    for outcome, signed, chunks in _read_by(readers, paths, chunk_rows, folder):
+        shutil.copyfileobj(chunks, spill, 1 << 20)
+        bar.update(outcome.rows)
+        yield outcome, signed
+
+
+def read_frames(paths: list[Path], chunk_rows: int, outcome: BatchOutcome, readers: WorkerPool | None = None,
+                folder: Path | None = None) -> Iterator[pd.DataFrame]:
+    """What :func:`input_chunks` gives (``iqc parse``), each file read by one of ``readers`` if
+    there are any (:func:`reading_processes`), its chunks spilled in ``folder`` until they are
+    taken, in input order."""
+    if readers is None:
+        yield from input_chunks(paths, chunk_rows, outcome)
+        return
+    for read, _, chunks in _read_by(readers, paths, chunk_rows, folder):
+        outcome.absorb(read)
+        for chunk in spilled(chunks):
+            yield from chunk.frames()
+
+
+def _read_by(readers: WorkerPool, paths: list[Path], chunk_rows: int,
+             folder: Path | None) -> Iterator[tuple[BatchOutcome, list[TableRows], IO[bytes]]]:
+    """Each file read by one of ``readers``, in input order: what reading it gave, its tables and
+    its spilled chunks (open at the start; removed once the caller moves on)."""
     with tempfile.TemporaryDirectory(prefix="iqc-reading-", dir=folder) as parts:
         read = partial(_read_to_file, chunk_rows=chunk_rows, folder=parts)
         in_flight = 4 * len(readers.workers)  # results are small (the chunks are on disk): keep every reader busy
         files = ([path] for path in paths)
         for outcome, signed, spilled_to in in_order(files, partial(readers.submit, read), in_flight):
             with open(spilled_to, "rb") as chunks:
-                shutil.copyfileobj(chunks, spill, 1 << 20)
+                yield outcome, signed, chunks
             os.unlink(spilled_to)
-            bar.update(outcome.rows)
-            yield outcome, signed
 
 
 def _read_to_file(paths: list[Path], chunk_rows: int, folder: str) -> tuple[BatchOutcome, list[TableRows], str]:

@@ -69,6 +69,17 @@ def test_reading_processes_give_the_chunks_outcome_and_copies_reading_here_gives
     assert counted == here[3] == outcome.rows
 
 
+def test_iqc_parse_with_reading_processes_writes_and_says_what_it_does_alone(iqc, inputs: list[Path],
+                                                                           tmp_path: Path) -> None:
+    said = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"rows{jobs}.jsonl"
+        code, err = iqc("parse", *inputs, "-o", out, "--jobs", jobs)
+        said.append((code, err.replace(str(out), "OUT"), out.read_bytes()))
+    assert said[0] == said[1] and said[0][0] == EXIT_INPUT_FAILED
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows1.jsonl", "rows2.jsonl"]  # no spill left
+
+
 def test_one_file_or_one_job_is_read_here(inputs: list[Path]) -> None:
     with reading_processes(2, inputs[:1]) as one_file, reading_processes(1, inputs) as one_job:
         assert one_file is None and one_job is None

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, output_failed
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, output_failed, whole_number
 
 if TYPE_CHECKING:
     from nlp.first_pass import BatchOutcome
@@ -28,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder or glob")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
                         help="output file; the suffix picks the format: .csv, .tsv or .jsonl")
+    parser.add_argument("--jobs", type=whole_number, default=1,
+                        help="processes reading the input files, one file each (default 1; 0 = all cores)")
     parser.set_defaults(handler=run)
 
 
@@ -40,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
 
     from nlp import io_write
     from nlp.batch import DEFAULT_CHUNK_ROWS
-    from nlp.first_pass import BatchOutcome, input_chunks
+    from nlp.engines import EngineError
+    from nlp.first_pass import BatchOutcome, read_frames, reading_processes
+    from nlp.report.atomic import sigterm_interrupts
     from nlp.readers import expand_inputs
     from nlp.records import ALL_COLUMNS
 
@@ -57,11 +62,16 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     outcome = BatchOutcome()
     header = pd.DataFrame(columns=list(ALL_COLUMNS), dtype=str)  # the header even with no rows
+    folder = args.output.parent if args.output.parent.is_dir() else None
     try:
-        rows = io_write.write_frames(itertools.chain([header], input_chunks(paths, DEFAULT_CHUNK_ROWS, outcome)),
-                                     args.output)  # streamed: a chunk at a time
+        with sigterm_interrupts(), reading_processes(args.jobs or os.cpu_count() or 1, paths) as readers:
+            frames = read_frames(paths, DEFAULT_CHUNK_ROWS, outcome, readers, folder)
+            rows = io_write.write_frames(itertools.chain([header], frames), args.output)  # streamed: a chunk at a time
     except OSError as error:
         return output_failed(args.output, error)
+    except EngineError as error:  # a reading process died
+        _say(f"iqc: {error}")
+        return EXIT_INPUT_FAILED
     _report(outcome, [*missing, *outcome.failures])
     _say(f"wrote {rows} rows from {len(outcome.rows_per_file)} of {len(paths)} files to {args.output}")
     return EXIT_INPUT_FAILED if (missing or outcome.failures) else EXIT_OK
