@@ -180,9 +180,6 @@ class Scorer:
                 for rows, request_outputs in zip(plan.requests, self.finish(plan, fresh))]
 
     # -- distinct rows ---------------------------------------------------------------------------
-    def _score_columns(self, columns: Columns, twins: dict[str, Twin] | None = None) -> list[tuple]:
-        return self._score_groups([columns], twins)[0]
-
     def _score_groups(self, groups: list[Columns], twins: dict[str, Twin] | None = None) -> list[list[tuple]]:
         """Outputs of every row of each group of columns, each group analysed as a frame of its own
         (``twins``: the batch's copied tables, given for a batch's single chunk)."""

@@ -45,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
     from nlp.batch import DEFAULT_CHUNK_ROWS
     from nlp.engines import EngineError
     from nlp.first_pass import BatchOutcome, read_frames, reading_processes
-    from nlp.report.atomic import sigterm_interrupts
     from nlp.readers import expand_inputs
     from nlp.records import ALL_COLUMNS
+    from nlp.report.atomic import sigterm_interrupts
 
     try:
         io_write.output_format(args.output)
