@@ -25,10 +25,15 @@ COSTS = frozenset({"成本", "经济成本", "社会成本", "生态环境成本
 OUTPUTS = frozenset({"数量", "质量", "时效"})
 _WORDS = load_toml("lexicons/cues.toml")["rule_words"]
 _CATEGORY_WORDS = tuple(sorted(set(level2_names()) | set(_WORDS["category_echo_extra"]), key=len, reverse=True))
-_GENERIC_REMAINDER = re.compile(r"^(项目|对|的|指标|显著|增长率|增加值|提升值|提升比值?|提升率|达标率|率|影响|"
-                                r"值|%|情况|完成|维持|项目对)*$")
-_GENERIC_WORK = re.compile(r"(各项|重点|工作|任务|项目|完成|及时率|完成率|实现率|情况|目标|绩效考核指标|效益|"
-                           r"赛事|的|保证|保障|顺利|开展)")
+
+
+def _alternation(words: list[str]) -> str:
+    """``words`` as one regular-expression alternation, in their order."""
+    return "|".join(map(re.escape, words))
+
+
+_GENERIC_REMAINDER = re.compile(f"^(?:{_alternation(_WORDS['category_echo_remainder'])})*$")
+_GENERIC_WORK = re.compile(_alternation(_WORDS["tautology_generic_work"]))
 _SLOGAN_HEADS = tuple(_WORDS["slogan_heads"])
 _SLOGAN_ENDS = tuple(_WORDS["slogan_ends"])
 _RATIO_DESCRIPTION = re.compile(r"(占|/).{0,30}(比率|比例)|比率|比例")
