@@ -5,11 +5,12 @@ are in flight, and outputs are written chunk by chunk (the report writers keep o
 and the top rows by risk). A file that cannot be read is recorded with its reason and the batch
 goes on; the caller turns that into the exit code.
 
-With ``jobs`` > 1 this process only reads and writes; the workers score and, for CSV, TSV and
-JSONL, also render the output lines, because turning quoted Chinese text into CSV costs about as
-much as reading it and the reading process would otherwise be the bottleneck. (Scoring in this
-process too would save one process's memory, but its computing then starves the pool's feeder
-threads of the GIL and the workers wait.)
+With ``jobs`` > 1 this process only reads and writes (several files are read by reading processes,
+:mod:`nlp.first_pass`); the workers score and, for CSV, TSV and JSONL, also render the output
+lines, because turning quoted Chinese text into CSV costs about as much as reading it and the
+reading process would otherwise be the bottleneck. (Scoring in this process too would save one
+process's memory, but its computing then starves the pool's feeder threads of the GIL and the
+workers wait.)
 """
 from __future__ import annotations
 
