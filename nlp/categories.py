@@ -205,6 +205,10 @@ def parent_of(level2: str) -> str:
     return "成本" if level2 in _taxonomy()["hierarchy"]["成本"] else ""
 
 
+#: The 效益 sub-types (economic, social, ecological, sustainability), as the taxonomy files them.
+BENEFITS: frozenset[str] = frozenset(name for name in level2_names() if parent_of(name) == "效益")
+
+
 def hierarchy_is_valid(level1: Category, level2: Category) -> bool | None:
     """Whether the (一级, 二级) pair exists in either framework; ``None`` when it cannot be judged.
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from nlp.categories import Category, canonical_level1, canonical_level2
+from nlp.categories import BENEFITS, Category, canonical_level1, canonical_level2
 from nlp.chinese import to_simplified
 from nlp.completeness import TableGaps, table_gaps
 from nlp.copies import CopyIndex, TableRows, Twin
@@ -254,9 +254,6 @@ def _char_counts(text: str) -> Counter:
     return Counter(text)
 
 
-_BENEFITS = frozenset({"经济效益", "社会效益", "生态效益", "可持续影响"})
-
-
 def _count_of(columns: Columns, row: int) -> tuple[float, str] | None:
     """(number, unit) of the row's target when it counts or measures something, as 数量 rows do."""
     value = parse_value(to_simplified(columns["target_value"][row]), to_simplified(columns["unit"][row]),
@@ -343,7 +340,7 @@ def table_facts(columns: Columns, twins: Mapping[str, Twin] | None = None,
             earlier = next((names[j] for j in rows[:pos] if values[i] == values[j] and names[i] and
                             (names[i] == names[j] or _qualified_twin(names[i], names[j]))), "")
             output_twin = output_count = ""
-            if level2[i] in _BENEFITS:
+            if level2[i] in BENEFITS:
                 output_twin = next((names[j] for j in rows if level2[j] == "数量" and _similar(names[i], names[j])), "")
                 output_count = output_counts.get(_count_of(columns, i), "") if output_counts else ""
             facts[i] = TableFacts(

@@ -14,13 +14,12 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from nlp.categories import hierarchy_is_valid, level2_names
+from nlp.categories import BENEFITS, hierarchy_is_valid, level2_names
 from nlp.context import RowContext, only_template
 from nlp.resources import load_toml
 
 Rule = Callable[[RowContext], str | None]
 
-BENEFITS = frozenset({"经济效益", "社会效益", "生态效益", "可持续影响"})
 COSTS = frozenset({"成本", "经济成本", "社会成本", "生态环境成本"})
 OUTPUTS = frozenset({"数量", "质量", "时效"})
 _WORDS = load_toml("lexicons/cues.toml")["rule_words"]
