@@ -256,6 +256,76 @@ def test_excel_cells_read_as_a_person_sees_them(tmp_path: Path) -> None:
     assert frame["target_value"].tolist() == ["95", "95", "0.3", "00123", "95%", "2023-06-30"]
 
 
+def _shown_cells_openpyxl(path: Path) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "绩效目标"
+    sheet["C2"] = "项目名称：测试项目"
+    for column, name in enumerate(["三级指标", "指标值", "指标值确定依据"], 3):
+        sheet.cell(row=4, column=column, value=name)
+    rows = [("合格率", 0.95, "0%"), ("优良率", 0.955, "0.0%"), ("覆盖率", 1, "0.00%;[Red]-0.00%"),
+            ("文本", "≥95%", "0%"), ("完成时间", datetime.time(9, 30), None), ("已完成", True, None),
+            ("知晓率", "#N/A", None)]
+    for number, (name, value, shown_as) in enumerate(rows, 5):
+        sheet.cell(row=number, column=3, value=name)
+        cell = sheet.cell(row=number, column=4, value=value)
+        if shown_as:
+            cell.number_format = shown_as
+    sheet["D11"].data_type = "e"  # an error cell, as a formula that failed leaves it
+    sheet["E5"] = 0.5  # a number in General format beside them stays a number
+    workbook.save(path)
+    return path
+
+
+def _shown_cells_xlsxwriter(path: Path) -> Path:
+    """The same cells written by another program (shared strings, relative part names)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("绩效目标")
+    sheet.write("C2", "项目名称：测试项目")
+    sheet.write_row("C4", ["三级指标", "指标值", "指标值确定依据"])
+    formats = {shown: book.add_format({"num_format": shown}) for shown in ("0%", "0.0%", "0.00%;[Red]-0.00%")}
+    for number, (name, value, shown_as) in enumerate(
+            [("合格率", 0.95, "0%"), ("优良率", 0.955, "0.0%"), ("覆盖率", 1, "0.00%;[Red]-0.00%")], 5):
+        sheet.write(f"C{number}", name)
+        sheet.write_number(f"D{number}", value, formats[shown_as])
+    sheet.write_string("C8", "文本")
+    sheet.write_string("D8", "≥95%", formats["0%"])
+    sheet.write_number("E5", 0.5)
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize("write", [_shown_cells_openpyxl, _shown_cells_xlsxwriter], ids=["openpyxl", "xlsxwriter"])
+def test_xlsx_cells_read_as_the_sheet_shows_them(tmp_path: Path, write) -> None:
+    """calamine gives values; what the sheet shows besides them (a percent format in any style,
+    an error's text) comes from the sheet's XML, and a table that starts at C4 keeps Excel's row
+    numbers and its context rows above."""
+    read, frame = read_all(write(tmp_path / "shown.xlsx"))
+    expected = ["95%", "95.5%", "100.00%", "≥95%", "09:30:00", "TRUE", "#N/A"]
+    assert frame["target_value"].tolist() == expected[:len(frame)]
+    assert len(frame) == (7 if write is _shown_cells_openpyxl else 4)
+    assert frame.loc[0, ["basis", "source_line", "project_name"]].tolist() == ["0.5", "绩效目标!5", "测试项目"]
+
+
+def test_xlsx_chart_sheets_are_not_tables(tmp_path: Path) -> None:
+    from openpyxl.chart import BarChart, Reference
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in (["三级指标", "指标值"], ["培训人次", 300]):
+        sheet.append(row)
+    workbook.create_sheet("说明")
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=2))
+    workbook.create_chartsheet("图表").add_chart(chart)
+    workbook.save(tmp_path / "chart.xlsx")
+    read, frame = read_all(tmp_path / "chart.xlsx")
+    assert frame["level3"].tolist() == ["培训人次"]
+    assert [skipped.location for skipped in read.skipped] == ["说明"]
+
+
 def test_cell_text_rules() -> None:
     assert cell_text(None) == ""
     assert cell_text(True) == "TRUE"

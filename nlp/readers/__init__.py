@@ -197,7 +197,7 @@ READERS: tuple[Reader, ...] = (
     Reader("docx", _zip_with(b"word/"), frozenset({".docx"}), _lazy("nlp.readers.word:read_docx")),
     Reader("ods", _zip_with(b"opendocument.spreadsheet"), frozenset({".ods"}),
            _lazy("nlp.readers.spreadsheet:read_spreadsheet")),
-    Reader("xlsx", _zip_with(b"xl/"), frozenset({".xlsx", ".xlsm"}), tabular.read_workbook),
+    Reader("xlsx", _zip_with(b"xl/"), frozenset({".xlsx", ".xlsm"}), _lazy("nlp.readers.spreadsheet:read_workbook")),
     Reader("ole", lambda head: head.startswith(_OLE_MAGIC), frozenset({".xls", ".doc"}), _read_ole),
     Reader("jsonl", _json_lines, frozenset({".jsonl", ".ndjson"}), jsonl.read_jsonl),
     Reader("text", lambda head: False, frozenset({".csv", ".tsv", ".txt"}), _text_or_document),

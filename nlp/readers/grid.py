@@ -17,13 +17,14 @@ tables, as documents state it once.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 
 import pandas as pd
 
-from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, Skipped, hidden_sheet_warning
+from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped, hidden_sheet_warning
 from nlp.readers.context_rows import StatedContext
 from nlp.readers.sheet_layout import LaidOutRows, SheetLayout
 from nlp.readers.tabular import (
@@ -42,21 +43,24 @@ from nlp.readers.tabular import (
 
 @dataclass
 class Grid:
-    """One table: ``rows`` of cell strings (merged cells blank after their first cell).
+    """One table: ``rows`` of cell strings (merged cells blank after their first cell), read once,
+    in order (a sheet's rows are made as they are read, not held).
 
-    ``locations`` has one entry per row; ``name`` says where the table is (for skipped-table
-    messages); ``base`` prefixes implicit table ids; ``above`` holds the lines of text above
-    the table, each split into its cells; ``hidden`` marks a sheet the workbook hides;
-    ``layout`` holds its cells merged down and its hidden rows (row = index into ``rows``).
+    ``locations`` has an entry for each row's index; ``name`` says where the table is (for
+    skipped-table messages); ``base`` prefixes implicit table ids; ``above`` holds the lines of
+    text above the table, each split into its cells; ``hidden`` marks a sheet the workbook hides;
+    ``layout`` holds its cells merged down and its hidden rows (row = index into ``rows``);
+    ``notes`` are warnings about the sheet, given when it is read as a table.
     """
 
     name: str
     base: str
-    rows: list[list[str]]
-    locations: list[str]
+    rows: Iterable[list[str]]
+    locations: Sequence[str]
     above: list[list[str]] = field(default_factory=list)
     hidden: bool = False  # a sheet the workbook hides
     layout: SheetLayout = field(default_factory=SheetLayout)
+    notes: list[InputError] = field(default_factory=list)
 
 
 @dataclass
@@ -65,6 +69,17 @@ class _Table:
     header_row: int
     header: HeaderMap
     context: StatedContext
+    rows: Iterator[list[str]]  # the grid's rows from the first
+
+
+@dataclass(frozen=True)
+class SheetLines:
+    """The locations of a sheet's rows (``Sheet!5``: the row number the spreadsheet shows)."""
+
+    sheet: str
+
+    def __getitem__(self, index: int) -> str:
+        return f"{self.sheet}!{index + 1}"
 
 
 def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> FileRead:
@@ -77,7 +92,9 @@ def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> Fil
     tables: list[_Table] = []
     department = ""
     for grid in grids:
-        found = pick_header(enumerate(grid.rows[:HEADER_SCAN_ROWS]))
+        rows = iter(grid.rows)
+        head = list(islice(rows, HEADER_SCAN_ROWS))
+        found = pick_header(enumerate(head))
         if found is None:
             read.skipped.append(Skipped(str(path), grid.name, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
             continue
@@ -88,11 +105,12 @@ def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> Fil
         if error := too_wide(path, header, grid.name):
             read.errors.append(error)
             continue
-        context = StatedContext([*grid.above, *grid.rows[:header_row]], department)
+        context = StatedContext([*grid.above, *head[:header_row]], department)
         department = context.fields.get("department", department)
-        tables.append(_Table(grid, header_row, header, context))
+        tables.append(_Table(grid, header_row, header, context, chain(head, rows)))
         if grid.hidden:
             read.warnings.append(hidden_sheet_warning(str(path), grid.name))
+    read.warnings.extend(note for table in tables for note in table.grid.notes)
     if not tables and not read.errors and not any(skip.reason in (RUBRIC_REASON, OUTPUT_REASON) for skip in read.skipped):
         raise no_indicator_columns(path)
     read.frames = _frames(path, tables, TableLog(path, read.tables), read, chunk_size)
@@ -112,9 +130,10 @@ def _body(path: Path, table: _Table, read: FileRead) -> Iterator[tuple[list[str]
     width = len(table.header.names)
     start = table.header_row + 1
     rows = LaidOutRows(table.grid.layout, table.header_row)
-    for number, (cells, location) in enumerate(zip(table.grid.rows[start:], table.grid.locations[start:]), start):
+    for number, cells in enumerate(islice(table.rows, start, None), start):
         cells = rows.cells(number, cells)
         if any(cell.strip() for cell in cells):
+            location = table.grid.locations[number]
             fitted = fit_row(cells, width, path, location, read.errors)
             if fitted is not None:
                 rows.read(number, fitted)

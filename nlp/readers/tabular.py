@@ -1,4 +1,5 @@
-"""Indicator tables from CSV/TSV text and Excel workbooks, as interchange frames.
+"""Indicator tables from CSV/TSV text, as interchange frames; the header search, framing and cell
+text every tabular reader shares (workbooks: :mod:`nlp.readers.spreadsheet`).
 
 Real tables arrive as exports of 预算绩效目标表: Chinese headers in many spellings (kept in
 ``data/headers.toml``), a title row or two above the header, GBK text, merged cells that come out
@@ -16,10 +17,8 @@ import csv
 import re
 import sys
 import unicodedata
-import warnings as python_warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from functools import lru_cache
@@ -36,17 +35,13 @@ from nlp.readers.base import (
     InputError,
     Skipped,
     TableInfo,
-    hidden_sheet_warning,
     number_text,
 )
 from nlp.readers.context_rows import CONTEXT, StatedContext, non_indicator_rows
 from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
-from nlp.readers.formulas import formula_cells, recalculated_on_open, stale_formula_warning
-from nlp.readers.sheet_layout import LaidOutRows, SheetLayout
-from nlp.readers.xlsx_parts import xlsx_layout
 from nlp.records import ALL_COLUMNS
-from nlp.schema import FAMILIES, OUTPUT_WORKBOOK_MARK
+from nlp.schema import FAMILIES
 
 #: Keys every line of a ``--write-baseline`` file has (it also has ``level3``, so it would read as rows).
 BASELINE_MARKERS = frozenset({"fingerprint", "code"})
@@ -700,126 +695,3 @@ def chunked_frames(framer: Framer, rows: Iterable[tuple[list[str], str]], chunk_
 def _framed(framer: Framer, batch: list[tuple[list[str], str]]) -> pd.DataFrame:
     raw = pd.DataFrame(dict(enumerate(zip(*(row for row, _ in batch)))), dtype=str)
     return framer.frame(raw, [line for _, line in batch])
-
-
-# --- Excel ----------------------------------------------------------------------------------
-
-
-@contextmanager
-def _workbook_errors(path: Path) -> Iterator[None]:
-    """Any failure inside openpyxl means the workbook is unreadable; say so for this file.
-
-    openpyxl raises a zoo of types for damaged files (BadZipFile, KeyError, XML errors, zlib
-    errors while streaming a truncated sheet), hence the broad catch at this one boundary.
-    """
-    try:
-        yield
-    except InputError:
-        raise
-    except Exception as error:  # noqa: BLE001 - see docstring
-        raise InputError(str(path), f"not a readable Excel workbook ({type(error).__name__}: {error})") from error
-
-
-def read_workbook(path: Path, chunk_size: int | None = None) -> FileRead:
-    """Every sheet with an indicator header; other sheets are reported in ``skipped``.
-
-    The header may be on any of the first rows of a sheet (titles above it are common);
-    ``source_line`` is ``Sheet!row`` with Excel's row number.
-    """
-    import openpyxl
-
-    handle = path.open("rb")  # not the path: openpyxl refuses a workbook whose name is not .xlsx
-    try:
-        with _workbook_errors(path), python_warnings.catch_warnings():
-            python_warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-            read, found = _header_sheets(path, workbook)
-    except BaseException:
-        handle.close()
-        raise
-    if not found:
-        workbook.close()
-        handle.close()
-        if read.errors or any(part.reason in (RUBRIC_REASON, OUTPUT_REASON) for part in read.skipped):
-            return read
-        raise no_indicator_columns(path)
-    with _workbook_errors(path):
-        read.warnings.extend(_stale_formulas(path, found))
-    log = TableLog(path, read.tables)
-    read.frames = _workbook_frames(path, workbook, handle, [
-        (sheet, row, Framer(path, header, f"{path.stem}!{sheet.title}", log, read.warnings, context))
-        for sheet, row, header, context in found
-    ], chunk_size, read.errors)
-    return read
-
-
-def _stale_formulas(path: Path, found: list[tuple[Any, int, HeaderMap, StatedContext]]) -> list[InputError]:
-    """A warning for each indicator sheet with formula cells, in a workbook that asks to have them
-    computed on opening (:mod:`nlp.readers.formulas`): their saved values are empty or 0."""
-    with path.open("rb") as handle:
-        if not recalculated_on_open(handle):
-            return []
-        warnings = []
-        for sheet, *_ in found:
-            part = _sheet_part(sheet)
-            if part and (counted := formula_cells(handle, part))[0]:
-                warnings.append(stale_formula_warning(str(path), sheet.title, *counted))
-        return warnings
-
-
-def _header_sheets(path: Path, workbook: Any) -> tuple[FileRead, list[tuple[Any, int, HeaderMap, StatedContext]]]:
-    """The sheets with an indicator header, with what the rows above it state; the others are
-    listed in ``skipped`` (or ``errors``)."""
-    read, found = FileRead(path, iter(())), []
-    if workbook.properties.description == OUTPUT_WORKBOOK_MARK:
-        read.skipped.append(Skipped(str(path), "workbook", OUTPUT_REASON))
-        return read, found
-    department = ""  # stated once for many sheets, as documents do
-    for sheet in workbook.worksheets:
-        head = [[cell_text(value) for value in values] for values in sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True)]
-        header = pick_header(enumerate(head, 1))
-        if header is None:
-            read.skipped.append(Skipped(str(path), sheet.title, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
-        elif reason := skip_reason(header[1].names):
-            read.skipped.append(Skipped(str(path), sheet.title, reason))
-        elif error := too_wide(path, header[1], sheet.title):
-            read.errors.append(error)
-        else:
-            context = StatedContext(head[: header[0] - 1], department)
-            department = context.fields.get("department", department)
-            found.append((sheet, *header, context))
-            if sheet.sheet_state != "visible":
-                read.warnings.append(hidden_sheet_warning(str(path), sheet.title))
-    return read, found
-
-
-def _workbook_frames(path: Path, workbook: Any, handle: IO[bytes], sheets: list[tuple[Any, int, Framer]],
-                     chunk_size: int | None, errors: list[InputError]) -> Iterator[pd.DataFrame]:
-    try:
-        for sheet, header_row, framer in sheets:
-            with _workbook_errors(path):
-                part = _sheet_part(sheet)
-                rows = LaidOutRows(xlsx_layout(handle, part) if part else SheetLayout(), header_row)
-                yield from chunked_frames(framer, _sheet_rows(path, sheet, header_row, framer, rows, errors), chunk_size)
-    finally:
-        workbook.close()
-        handle.close()
-
-
-def _sheet_part(sheet: Any) -> str | None:
-    """The sheet's part in the .xlsx zip (openpyxl's private name for it), for what its XML says."""
-    return getattr(sheet, "_worksheet_path", None)
-
-
-def _sheet_rows(path: Path, sheet: Any, header_row: int, framer: Framer, rows: LaidOutRows,
-                errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
-    width = len(framer.header.names)
-    for number, cells in enumerate(sheet.iter_rows(min_row=header_row + 1), header_row + 1):
-        location = f"{sheet.title}!{number}"
-        texts = [cell_text(cell.value, getattr(cell, "number_format", None)) for cell in cells[:width]]
-        texts += [text for cell in cells[width:] if (text := cell_text(cell.value)).strip()]  # only text matters
-        fitted = fit_row(rows.cells(number, texts), width, path, location, errors)
-        if fitted is not None:
-            rows.read(number, fitted)
-            yield fitted, location
-    framer.warnings.extend(rows.warnings(str(path), sheet.title))
