@@ -129,7 +129,7 @@ def test_indicators_named_like_labels_are_rows(tmp_path: Path) -> None:
 ])
 def test_context_rows(cells: list[str]) -> None:
     assert row_kind(cells, 0) == CONTEXT
-    assert non_indicator_rows(pd.DataFrame([cells + [""] * (4 - len(cells))], dtype=str), 0) == [(0, CONTEXT)]
+    assert non_indicator_rows([cells + [""] * (4 - len(cells))], 0) == [(0, CONTEXT)]
 
 
 @pytest.mark.parametrize("cells", [
@@ -138,7 +138,7 @@ def test_context_rows(cells: list[str]) -> None:
 ])
 def test_signoff_rows(cells: list[str]) -> None:
     assert row_kind(cells, 0) == SIGNOFF
-    assert non_indicator_rows(pd.DataFrame([cells + [""] * (4 - len(cells))], dtype=str), 0) == [(0, SIGNOFF)]
+    assert non_indicator_rows([cells + [""] * (4 - len(cells))], 0) == [(0, SIGNOFF)]
 
 
 @pytest.mark.parametrize("cells", [
@@ -148,7 +148,7 @@ def test_signoff_rows(cells: list[str]) -> None:
 ])
 def test_indicator_rows(cells: list[str]) -> None:
     assert row_kind(cells, 0) is None
-    assert non_indicator_rows(pd.DataFrame([cells], dtype=str), 0) == []
+    assert non_indicator_rows([cells], 0) == []
 
 
 def test_a_block_of_context_rows_replaces_the_context_and_keeps_the_department() -> None:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-
-import pandas as pd
+from itertools import compress
+from operator import itemgetter
 
 from nlp.readers.base import number_text
 from nlp.readers.doc_context import read_context
@@ -87,14 +87,14 @@ def row_kind(cells: Sequence[str], lead: int) -> str | None:
     return None
 
 
-def non_indicator_rows(raw: pd.DataFrame, lead: int) -> list[tuple[int, str]]:
-    """(position, kind) of the rows of ``raw`` (positional string columns) that are not
-    indicators. A regular expression over the lead column finds the candidates (~0.3 µs a row,
-    the cost of every data row); :func:`row_kind` decides."""
-    if lead >= raw.shape[1]:
+def non_indicator_rows(rows: Sequence[list[str]], lead: int) -> list[tuple[int, str]]:
+    """(position, kind) of the ``rows`` (lists of cells, all as wide) that are not indicators. A
+    regular expression over the lead column finds the candidates (~0.3 µs a row, the cost of every
+    data row); :func:`row_kind` decides."""
+    if not rows or lead >= len(rows[0]):
         return []
-    candidates = raw.iloc[:, lead].str.match(_candidate()).to_numpy(dtype=bool).nonzero()[0].tolist()
-    kinds = ((i, row_kind(raw.iloc[i].tolist(), lead)) for i in candidates)
+    candidates = compress(range(len(rows)), map(_candidate().match, map(itemgetter(lead), rows)))
+    kinds = ((i, row_kind(list(rows[i]), lead)) for i in candidates)
     return [(i, kind) for i, kind in kinds if kind]
 
 

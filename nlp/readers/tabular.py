@@ -22,6 +22,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -48,6 +50,8 @@ BASELINE_MARKERS = frozenset({"fingerprint", "code"})
 #: Columns that only a scored output has, by every version of ``iqc score`` (see :func:`skip_reason`).
 OUTPUT_MARKERS = frozenset({*(f"flag_{family}" for family in FAMILIES), "risk", "codes"})
 
+#: A frame being built: column name -> its cells, top to bottom.
+Columns = dict[str, list[str]]
 #: How many rows from the top of a file or sheet are searched for the header row.
 HEADER_SCAN_ROWS = 20
 #: A header must name at least one of these, or the table holds no indicators.
@@ -260,13 +264,13 @@ class TableLog:
         self.tables = tables
         self._position: dict[str, int] = {}
 
-    def count(self, frame: pd.DataFrame) -> None:
-        """Add ``frame``'s rows; touches only the tables in it (a batch file has ~10^5 tables)."""
-        table_ids = [str(table_id) for table_id in frame["table_id"].tolist()]
+    def count(self, columns: Columns) -> None:
+        """Add the rows of ``columns``; touches only the tables in them (a batch file has ~10^5 tables)."""
+        table_ids = columns["table_id"]
         sizes, firsts = Counter(table_ids), {}
-        for row, table_id in enumerate(table_ids):  # by lists: pandas took ~1.7 ms a one-table file
+        for row, table_id in enumerate(table_ids):
             firsts.setdefault(table_id, row)
-        titles, locations = frame["project_name"].tolist(), frame["source_line"].tolist()
+        titles, locations = columns["project_name"], columns["source_line"]
         for table_id, first in firsts.items():
             title, location = titles[first], locations[first]
             position = self._position.get(table_id)
@@ -311,29 +315,35 @@ class Framer:
         self._data_since_header = False
         self._pending: list[tuple[HeaderMap, str]] = []  # header rows met since the last data row
 
-    def frame(self, raw: pd.DataFrame, lines: Sequence[str]) -> pd.DataFrame:
-        """``raw``: positional string columns, one row per source row; ``lines``: their locations."""
-        parts: list[pd.DataFrame] = []
-        others = non_indicator_rows(raw, self._lead()) if self.context else []
-        for start, end, header_row in self._runs(raw):
-            if self._pending and (raw.iloc[start:end] != "").to_numpy().any():
+    def frame(self, rows: Sequence[list[str]], lines: Sequence[str]) -> pd.DataFrame:
+        """``rows``: the source rows' cells, as many to a row; ``lines``: their locations.
+
+        Rows and columns are plain lists until the frame is made, once: pandas' calls on the few
+        rows of a one-table file cost ~3 ms a file, more than reading it. Rows are cut to the
+        shortest one's width, as a frame made of them would be.
+        """
+        width = min(map(len, rows), default=0)
+        if any(len(row) != width for row in rows):
+            rows = [row[:width] for row in rows]
+        parts: list[Columns] = []
+        others = non_indicator_rows(rows, self._lead()) if self.context else []
+        for start, end, header_row in self._runs(rows):
+            if self._pending and any(map(any, rows[start:end])):
                 self._settle()
             for position, kind in [(p, kind) for p, kind in others if start <= p < end]:
-                parts.append(self._data(raw.iloc[start:position], lines[start:position]))
+                parts.append(self._data(rows[start:position], lines[start:position]))
                 if kind == CONTEXT:
-                    self._take_context(raw.iloc[position].tolist(), lines[position])
+                    self._take_context(list(rows[position]), lines[position])
                 else:
                     self._say_once("signoff", "a form's sign-off line (填报人, 联系电话 …): it and any later ones "
                                               "are not read as indicator rows", lines[position])
                 start = position + 1
-            parts.append(self._data(raw.iloc[start:end], lines[start:end]))
+            parts.append(self._data(rows[start:end], lines[start:end]))
             if header_row is not None:
                 self._pending.append((header_row, lines[end]))
-        if len(parts) == 1:
-            return parts[0]
-        return pd.concat(parts, ignore_index=True).fillna("")  # a new layout may bring other extra columns
+        return pd.DataFrame(_joined(parts))
 
-    def _runs(self, raw: pd.DataFrame) -> Iterator[tuple[int, int, HeaderMap | None]]:
+    def _runs(self, rows: Sequence[list[str]]) -> Iterator[tuple[int, int, HeaderMap | None]]:
         """(start, end, header at ``end``) of the rows between header rows, in order; the last run
         has no header. The cheap cell test runs on the probe columns of the header in force (and
         again after a header that moves them)."""
@@ -342,19 +352,20 @@ class Framer:
         while True:
             current = self._probes()
             if current != probes:
-                probes, candidates = current, [start + i for i in _header_like_rows(raw.iloc[start:], current)]
+                probes, candidates = current, [start + i for i in _header_like_rows(rows[start:], current)]
             found = next(((i, header) for i in candidates
-                          if i >= start and (header := _header_row(raw.iloc[i].tolist())) is not None), None)
+                          if i >= start and (header := _header_row(list(rows[i]))) is not None), None)
             if found is None:
-                yield start, len(raw), None
+                yield start, len(rows), None
                 return
             yield start, *found
             start = found[0] + 1
 
-    def _data(self, raw: pd.DataFrame, lines: Sequence[str]) -> pd.DataFrame:
-        part = self._framed(raw, lines)
-        self._data_since_header |= len(part) > 0
-        if len(part) and self.context:
+    def _data(self, rows: Sequence[list[str]], lines: Sequence[str]) -> Columns:
+        part = self._framed(rows, lines)
+        read = len(part["source_line"]) > 0
+        self._data_since_header |= read
+        if read and self.context:
             self.context.rows_read()
         return part
 
@@ -414,38 +425,41 @@ class Framer:
         self._rubric = reason
         self.warnings.append(InputError(str(self.path), message, line))
 
-    def _framed(self, raw: pd.DataFrame, lines: Sequence[str]) -> pd.DataFrame:
+    def _framed(self, rows: Sequence[list[str]], lines: Sequence[str]) -> Columns:
+        """The interchange columns of ``rows`` read by the header in force (blank rows left out)."""
         if self._rubric:
-            raw, lines = raw.iloc[:0], []
-        width = len(self.header.names)
-        raw = raw.reindex(columns=range(width), fill_value="") if raw.shape[1] < width else raw.iloc[:, :width]
-        raw = raw.set_axis(list(self.header.names), axis=1)
-        keep = ~(raw.to_numpy(dtype=object) == "").all(axis=1)  # numpy: pandas' comparison cost ~1 ms a small file
-        columns = [*ALL_COLUMNS, *self.header.extras]
-        frame = raw.reindex(columns=columns, fill_value="")[keep].reset_index(drop=True)
-        lines = [line for line, kept in zip(lines, keep) if kept]
+            rows, lines = [], []
+        names = self.header.names
+        kept = [any(row[:len(names)]) for row in rows]
+        cells = list(zip(*compress(rows, kept)))  # column by column, as wide as the rows
+        lines = list(compress(lines, kept))
+        position = {name: column for column, name in enumerate(names) if column < len(cells)}
+        columns: Columns = {}
+        for name in (*ALL_COLUMNS, *self.header.extras):
+            column = position.get(name)
+            columns[name] = [""] * len(lines) if column is None else list(cells[column])
         if self.header.budget_factor != 1.0:
-            frame["budget_wan"] = [_scaled(text, self.header.budget_factor) for text in frame["budget_wan"]]
-        _fill_blank(frame, "source_file", [self.path.name] * len(frame))
-        _fill_blank(frame, "source_line", lines)
-        _fill_blank(frame, "row_id", [f"{self._stem}:{line}" for line in lines])
+            columns["budget_wan"] = [_scaled(text, self.header.budget_factor) for text in columns["budget_wan"]]
+        _fill_blank(columns, "source_file", [self.path.name] * len(lines))
+        _fill_blank(columns, "source_line", lines)
+        _fill_blank(columns, "row_id", [f"{self._stem}:{line}" for line in lines])
         for name, value in (self.context.fields.items() if self.context else ()):
             if name not in self.header.fields:
-                _fill_blank(frame, name, [value] * len(frame))
-        self._carry_down(frame)
-        self.log.count(frame)
-        self._warn_giant_cells(frame)
-        return frame
+                _fill_blank(columns, name, [value] * len(lines))
+        self._carry_down(columns)
+        self.log.count(columns)
+        self._warn_giant_cells(columns)
+        return columns
 
-    def _carry_down(self, frame: pd.DataFrame) -> None:
+    def _carry_down(self, columns: Columns) -> None:
         """Fill merged-cell blanks from the row above, never across tables.
 
         A table is its ``table_id``, else its ``doc_id``, else the project within this file
         or sheet; the derived id is written to ``table_id``. A new 一级 value ends the 二级
         above it. (One pass over plain lists: this runs on every row of every batch.)
         """
-        carried = {name: frame[name].tolist() for name in CARRIED_COLUMNS}
-        tables, docs = frame["table_id"].tolist(), frame["doc_id"].tolist()
+        carried = {name: columns[name] for name in CARRIED_COLUMNS}
+        tables, docs = columns["table_id"], columns["doc_id"]
         projects, level1 = carried["project_name"], carried["level1"]
         for index, explicit in enumerate(tables):
             table = explicit or docs[index] or self._implicit_table(projects[index])
@@ -460,9 +474,6 @@ class Framer:
                 else:
                     values[index] = above.get(name, "")
             tables[index] = table
-        for name, values in carried.items():
-            frame[name] = values
-        frame["table_id"] = tables
 
     def _implicit_table(self, project: str) -> str:
         """``base:project``; a stacked table that names no project is told apart by where it starts."""
@@ -471,15 +482,14 @@ class Framer:
             return f"{self.base}:{project}"
         return f"{self.base}@{self.context.line}" if self.context and self.context.line else self.base
 
-    def _warn_giant_cells(self, frame: pd.DataFrame) -> None:
-        for name in frame.columns:
-            if max(map(len, frame[name].tolist()), default=0) <= ANALYSED_CELL_CHARS:
-                continue  # the usual case, checked without building a Series of lengths
-            sizes = frame[name].str.len()
-            giant = sizes > ANALYSED_CELL_CHARS
+    def _warn_giant_cells(self, columns: Columns) -> None:
+        for name, values in columns.items():
+            if max(map(len, values), default=0) <= ANALYSED_CELL_CHARS:
+                continue  # the usual case
             self.warnings.extend(
-                InputError(str(self.path), f"cell {name} has {size} characters (over {ANALYSED_CELL_CHARS}); kept", line)
-                for line, size in zip(frame["source_line"][giant], sizes[giant])
+                InputError(str(self.path), f"cell {name} has {len(value)} characters (over {ANALYSED_CELL_CHARS}); kept",
+                           line)
+                for line, value in zip(columns["source_line"], values) if len(value) > ANALYSED_CELL_CHARS
             )
 
 
@@ -493,13 +503,14 @@ def _header_cell() -> re.Pattern:
     return re.compile(rf"\s*(?:{spellings})\s*(?:[(\[【（][^)\]】）]*[)\]】）]\s*)*", re.IGNORECASE)
 
 
-def _header_like_rows(raw: pd.DataFrame, probes: tuple[int, ...]) -> list[int]:
-    """Positions of the rows whose cell in a probe column may be a header cell."""
-    hits = pd.Series(False, index=raw.index)
+def _header_like_rows(rows: Sequence[list[str]], probes: tuple[int, ...]) -> list[int]:
+    """Positions of the rows (all as wide) whose cell in a probe column may be a header cell."""
+    width = len(rows[0]) if rows else 0
+    found: set[int] = set()
     for column in probes:
-        if column < raw.shape[1]:
-            hits |= raw.iloc[:, column].str.fullmatch(_header_cell())
-    return hits.to_numpy(dtype=bool).nonzero()[0].tolist()
+        if column < width:
+            found.update(compress(range(len(rows)), map(_header_cell().fullmatch, map(itemgetter(column), rows))))
+    return sorted(found)
 
 
 def _header_row(cells: list[str]) -> HeaderMap | None:
@@ -540,11 +551,20 @@ def _same_layout(header: HeaderMap, current: HeaderMap) -> bool:
                for index, name in enumerate(header.names) if name in ALL_COLUMNS)
 
 
-def _fill_blank(frame: pd.DataFrame, name: str, values: Sequence[str]) -> None:
-    """``values`` where the column is blank. By lists: pandas' ``mask`` cost ~0.9 ms a call on the
-    few rows of a one-table file, three calls a file."""
-    frame[name] = pd.Series([value if value != "" else new for value, new in zip(frame[name].tolist(), values)],
-                            index=frame.index, dtype=str)
+def _fill_blank(columns: Columns, name: str, values: Sequence[str]) -> None:
+    """``values`` where the column is blank."""
+    columns[name] = [value if value != "" else new for value, new in zip(columns[name], values)]
+
+
+def _joined(parts: list[Columns]) -> Columns:
+    """The parts' rows one after another; a column a part lacks (a new layout may bring other extra
+    columns) is blank in its rows, and columns keep the order they first appear in."""
+    if len(parts) == 1:
+        return parts[0]
+    names = list(dict.fromkeys(name for part in parts for name in part))
+    sizes = [len(part["source_line"]) for part in parts]
+    return {name: [cell for part, size in zip(parts, sizes) for cell in part.get(name, [""] * size)]
+            for name in names}
 
 
 def _scaled(text: str, factor: float) -> str:
@@ -693,5 +713,4 @@ def chunked_frames(framer: Framer, rows: Iterable[tuple[list[str], str]], chunk_
 
 
 def _framed(framer: Framer, batch: list[tuple[list[str], str]]) -> pd.DataFrame:
-    raw = pd.DataFrame(dict(enumerate(zip(*(row for row, _ in batch)))), dtype=str)
-    return framer.frame(raw, [line for _, line in batch])
+    return framer.frame([row for row, _ in batch], [line for _, line in batch])
