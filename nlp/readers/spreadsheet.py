@@ -1,9 +1,9 @@
 """Excel (.xlsx, .xlsm, 97-2003 .xls) and OpenDocument (.ods) workbooks, through python-calamine.
 
 One library reads every workbook format: a Rust reader, no LibreOffice needed (``iqc parse`` of a
-100,000-row .xlsx takes 0.40× the time it took through openpyxl's streaming reader). It holds a
-sheet's cells while the sheet is read (about 1.1 KiB a row of 16 columns); the rows are turned into
-text as they are read. Every sheet with an indicator header is read as a grid
+100,000-row .xlsx takes 0.40× the time it took through openpyxl's streaming reader). It holds the
+cells of a workbook's indicator sheets while the workbook is read (about 1.1 KiB a row of 16
+columns); the rows are turned into text as they are read. Every sheet with an indicator header is read as a grid
 (:mod:`nlp.readers.grid`): ``source_line`` is ``Sheet!row`` with the row number the spreadsheet
 shows; a cell merged down several rows is read on each of them (:mod:`nlp.readers.merged_cells`).
 
