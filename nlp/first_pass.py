@@ -176,14 +176,18 @@ def _last_unit_start(frame: pd.DataFrame) -> int:
 
 
 def read_into(paths: list[Path], chunk_rows: int, spill: IO[bytes],
-              on_rows: Callable[[int], object] = lambda rows: None) -> tuple[BatchOutcome, list[TableRows]]:
+              on_rows: Callable[[int], object] = lambda rows: None,
+              signed_for_copies: bool = True) -> tuple[BatchOutcome, list[TableRows]]:
     """Read ``paths`` in order into ``spill`` (:class:`Chunk` after chunk, pickled: loading them
-    back costs a fraction of parsing the inputs again); returns what reading them gave and each
-    chunk's tables for the copy index. ``on_rows`` is told each chunk's rows (a progress bar)."""
+    back costs a fraction of parsing the inputs again); returns what reading them gave and, when
+    ``signed_for_copies`` (``iqc parse`` builds no copy index: a quarter of a ten-row file's reading
+    CPU), each chunk's tables for the copy index. ``on_rows`` is told each chunk's rows (a
+    progress bar)."""
     outcome, signed = BatchOutcome(), []
     for frame in input_chunks(paths, chunk_rows, outcome):
         columns = frame_columns(frame)
-        signed.append(table_rows(columns))
+        if signed_for_copies:
+            signed.append(table_rows(columns))
         pickle.dump(Chunk.of(frame, columns), spill, protocol=pickle.HIGHEST_PROTOCOL)
         on_rows(len(frame))
     return outcome, signed
@@ -243,18 +247,18 @@ def read_frames(paths: list[Path], chunk_rows: int, outcome: BatchOutcome, reade
     if readers is None:
         yield from input_chunks(paths, chunk_rows, outcome)
         return
-    for read, _, chunks in _read_by(readers, paths, chunk_rows, folder):
+    for read, _, chunks in _read_by(readers, paths, chunk_rows, folder, signed_for_copies=False):
         outcome.absorb(read)
         for chunk in spilled(chunks):
             yield from chunk.frames()
 
 
-def _read_by(readers: WorkerPool, paths: list[Path], chunk_rows: int,
-             folder: Path | None) -> Iterator[tuple[BatchOutcome, list[TableRows], IO[bytes]]]:
+def _read_by(readers: WorkerPool, paths: list[Path], chunk_rows: int, folder: Path | None,
+             signed_for_copies: bool = True) -> Iterator[tuple[BatchOutcome, list[TableRows], IO[bytes]]]:
     """Each file read by one of ``readers``, in input order: what reading it gave, its tables and
     its spilled chunks (open at the start; removed once the caller moves on)."""
     with tempfile.TemporaryDirectory(prefix="iqc-reading-", dir=folder) as parts:
-        read = partial(_read_to_file, chunk_rows=chunk_rows, folder=parts)
+        read = partial(_read_to_file, chunk_rows=chunk_rows, folder=parts, signed_for_copies=signed_for_copies)
         in_flight = 4 * len(readers.workers)  # results are small (the chunks are on disk): keep every reader busy
         files = ([path] for path in paths)
         for outcome, signed, spilled_to in in_order(files, partial(readers.submit, read), in_flight):
@@ -263,11 +267,12 @@ def _read_by(readers: WorkerPool, paths: list[Path], chunk_rows: int,
             os.unlink(spilled_to)
 
 
-def _read_to_file(paths: list[Path], chunk_rows: int, folder: str) -> tuple[BatchOutcome, list[TableRows], str]:
+def _read_to_file(paths: list[Path], chunk_rows: int, folder: str,
+                  signed_for_copies: bool) -> tuple[BatchOutcome, list[TableRows], str]:
     """:func:`read_into` in a reading process: the chunks go to a new file in ``folder``, whose
     name comes back with the rest."""
     with tempfile.NamedTemporaryFile(dir=folder, delete=False) as spill:
-        outcome, signed = read_into(paths, chunk_rows, spill)
+        outcome, signed = read_into(paths, chunk_rows, spill, signed_for_copies=signed_for_copies)
     return outcome, signed, spill.name
 
 
