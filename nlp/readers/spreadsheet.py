@@ -40,7 +40,7 @@ def read_spreadsheet(path: Path, chunk_size: int | None) -> FileRead:
     with _readable(path, "OpenDocument .ods" if ods else "Excel 97-2003 .xls"):
         workbook = _open(path)
         layouts = ods_layouts(path) if ods else {}
-        grids = [_grid(path, workbook, sheet, SheetExtras(layouts.get(sheet.name) or _merges(data)), data)
+        grids = [_grid(path, sheet, SheetExtras(layouts.get(sheet.name) or _merges(data)), data)
                  for sheet in _worksheets(workbook)
                  for data in [workbook.get_sheet_by_name(sheet.name)]]
     return read_grids(path, grids, chunk_size)
@@ -60,7 +60,7 @@ def read_workbook(path: Path, chunk_size: int | None) -> FileRead:
             grids = []
             for sheet in _worksheets(workbook):
                 part = parts.get(sheet.name)
-                grid = _grid(path, workbook, sheet, sheet_extras(handle, part, styles) if part else SheetExtras(),
+                grid = _grid(path, sheet, sheet_extras(handle, part, styles) if part else SheetExtras(),
                              workbook.get_sheet_by_name(sheet.name))
                 if recalculated and part and (counted := formula_cells(handle, part))[0]:
                     grid.notes.append(stale_formula_warning(str(path), sheet.name, *counted))
@@ -103,7 +103,7 @@ def _merges(data: Any) -> SheetLayout:
                                        in data.merged_cell_ranges or ()))
 
 
-def _grid(path: Path, workbook: Any, sheet: Any, extras: SheetExtras, data: Any) -> Grid:
+def _grid(path: Path, sheet: Any, extras: SheetExtras, data: Any) -> Grid:
     from python_calamine import SheetVisibleEnum
 
     return Grid(sheet.name, f"{path.stem}!{sheet.name}", _rows(data, extras), SheetLines(sheet.name),
