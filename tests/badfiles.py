@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,16 @@ class Case:
 def _csv(rows: list[Row], header: str = HEADER, sep: str = ",", end: str = "\n") -> str:
     lines = [header.replace(",", sep)] + [sep.join(["项目A", "产出指标", "数量指标", a, b]) for a, b in rows]
     return end.join(lines) + end
+
+
+def _without(workbook: bytes, part: str) -> bytes:
+    """``workbook`` with one of its zip's parts left out (a damaged copy)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for name in source.namelist():
+            if name != part:
+                target.writestr(name, source.read(name))
+    return buffer.getvalue()
 
 
 def _xlsx(sheets: dict[str, list[list[str]]]) -> bytes:
@@ -111,6 +122,9 @@ def cases() -> list[Case]:
         lambda: Case("renamed_xls.xlsx", _ole(), [], [""], "97-2003"),  # issue 10
         lambda: Case("encrypted.xlsx", _ole("EncryptedPackage".encode("utf-16-le")), [], [""], "password"),
         lambda: Case("truncated.xlsx", _xlsx({"绩效目标": _sheet(ROWS)})[:700], [], [""], "not a readable Excel"),
+        lambda: Case("sheet_part_missing.xlsx", _without(_xlsx({"绩效目标": _sheet(ROWS), "说明": [["备注"]]}),
+                                                         "xl/worksheets/sheet1.xml"),
+                     [], [""], "not a readable Excel"),  # the indicator sheet vanished without a word before
         lambda: Case("workbook_with_extra_text.xlsx",
                      _xlsx({"绩效目标": [*_sheet(ROWS[:1]), ["项目A", "产出指标", "数量指标", "合格率", "≥95%", "", "", "多出的"]]}),
                      ROWS[:1], ["绩效目标!3"], "row not read"),
