@@ -57,7 +57,11 @@ def _said(outcome: BatchOutcome) -> tuple:
     return outcome.rows_per_file, outcome.tables_per_file, outcome.skipped, *lines
 
 
-def test_reading_processes_give_the_chunks_outcome_and_copies_reading_here_gives(inputs: list[Path]) -> None:
+@pytest.mark.parametrize("tasks", ["a file each", "all files in one"])
+def test_reading_processes_give_the_chunks_outcome_and_copies_reading_here_gives(inputs: list[Path], tasks: str,
+                                                                                 monkeypatch) -> None:
+    if tasks == "all files in one":
+        monkeypatch.setattr(nlp.first_pass, "file_groups", lambda paths, readers: iter([paths]))
     here = _first_pass(inputs, jobs=1)
     spilled, outcome, index, counted = _first_pass(inputs, jobs=2)
     assert spilled == here[0]  # the same chunks, pickled byte for byte, in input order
@@ -80,6 +84,22 @@ def test_iqc_parse_with_reading_processes_writes_and_says_what_it_does_alone(iqc
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows1.jsonl", "rows2.jsonl"]  # no spill left
 
 
+def test_small_tables_are_read_in_groups_in_order(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(nlp.first_pass, "SMALL_FILE_BYTES", 100)
+    sizes = {"a.csv": 10, "b.xlsx": 10, "c.tsv": 10, "d.csv": 10, "big.csv": 500, "e.pdf": 10, "f.jsonl": 60,
+             "g.ods": 60, "missing.csv": None}
+    paths = []
+    for name, size in sizes.items():
+        paths.append(tmp_path / name)
+        if size is not None:
+            paths[-1].write_bytes(b"x" * size)
+    groups = [[path.name for path in group] for group in nlp.first_pass.file_groups(paths, readers=1)]
+    assert groups == [["a.csv", "b.xlsx"], ["c.tsv", "d.csv"], ["big.csv"], ["e.pdf"], ["f.jsonl", "g.ods"],
+                      ["missing.csv"]]  # two to a group: 9 files give one reader ~4 tasks
+    few = [[path.name for path in group] for group in nlp.first_pass.file_groups(paths[:4], readers=2)]
+    assert few == [["a.csv"], ["b.xlsx"], ["c.tsv"], ["d.csv"]]  # every reader gets several tasks
+
+
 def test_one_file_or_one_job_is_read_here(inputs: list[Path]) -> None:
     with reading_processes(2, inputs[:1]) as one_file, reading_processes(1, inputs) as one_job:
         assert one_file is None and one_job is None
@@ -92,7 +112,7 @@ def test_a_reading_process_that_dies_stops_the_batch_in_one_line(iqc, inputs: li
     read_into = nlp.first_pass.read_into
 
     def killed_on_the_workbook(paths, *args, **kwargs):
-        if paths[0].suffix == ".xlsx":
+        if any(path.suffix == ".xlsx" for path in paths):  # the task holding the workbook
             os.kill(os.getpid(), signal.SIGKILL)
         return read_into(paths, *args, **kwargs)
 

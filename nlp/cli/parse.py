@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
                         help="output file; the suffix picks the format: .csv, .tsv or .jsonl")
     parser.add_argument("--jobs", type=whole_number, default=1,
-                        help="processes reading the input files, one file each (default 1; 0 = all cores)")
+                        help="processes reading the input files, a file or a group of small files each (default 1; 0 = all cores)")
     parser.set_defaults(handler=run)
 
 
