@@ -97,7 +97,6 @@ class Task:
         record = scorer.adjuster.record
         findings = self.findings or record or bool(self.rejected)
         scored = scorer.score_frames(self.chunk.frames(), findings=findings, twins=self.twins)
-        scored = scored[0] if len(scored) == 1 else pd.concat(scored, ignore_index=True)
         in_baseline, baseline_known = scorer.adjuster.drain()
         known = [*scored_entries(scored.to_dict("records")), *baseline_known] if record else []
         scored, rejected = suppress_frame(scored, self.rejected)

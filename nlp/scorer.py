@@ -131,15 +131,19 @@ class Scorer:
         and table-findings columns (lists of dicts; ``findings=False`` leaves them out, e.g. for
         CSV output). ``twins``: the batch's copied tables when ``frame`` is one chunk of a batch
         (:mod:`nlp.copies`); by default copies are looked for among the frame's own tables."""
-        return self.score_frames([frame], findings, twins)[0]
+        return self.score_frames([frame], findings, twins)
 
     def score_frames(self, frames: list[pd.DataFrame], findings: bool = True,
-                     twins: dict[str, Twin] | None = None) -> list[pd.DataFrame]:
-        """:meth:`score_frame` of each frame, the model called once for the rows of all of them:
-        each frame's tables, copies (without ``twins``) and table facts are still its own, so the
-        results equal ``[self.score_frame(f, findings, twins) for f in frames]``."""
+                     twins: dict[str, Twin] | None = None) -> pd.DataFrame:
+        """The rows of all ``frames`` (with the same columns), one after another, scored as
+        :meth:`score_frame` scores each frame: the model is called once for all of them, while each
+        frame's tables, copies (without ``twins``) and table facts are still its own. So the result
+        equals ``pd.concat([self.score_frame(f, findings, twins) for f in frames], ignore_index=True)``
+        (one frame keeps its index), without adding the outputs frame by frame: for the ~500 files
+        of one joined task, ~0.7 of 1.7 CPU-seconds."""
         outputs = self._score_groups([frame_columns(frame) for frame in frames], twins)
-        return [_with_outputs(frame, frame_outputs, findings) for frame, frame_outputs in zip(frames, outputs)]
+        joined = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        return _with_outputs(joined, [row for frame_outputs in outputs for row in frame_outputs], findings)
 
     def score(self, rows: Iterable[Mapping[str, object]]) -> list[dict]:
         """Score plain dicts (interchange fields); same results as :meth:`score_frame`, no frame built
