@@ -3,12 +3,11 @@
 Nothing is scored before this pass ends, because a table's copies anywhere in the batch change its
 rows' scores. Files are independent until then, so with several files and ``jobs`` > 1 each file
 (or group of small files, :func:`file_groups`) is read in a reading process: cut into
-document-aligned chunks, its tables signed
-(:class:`~nlp.copies.TableRows`), its chunks spilled to a file of its own. This process only takes
-them in input order, so the outcome, the copy index and the spilled chunks are those reading here
-gives, and every output is byte for byte the same. Why: read here, a batch of documents was mostly
-reading (a PDF reads at a few hundred rows a second, an .xlsx at ~8,600, where two cores score
-~6,000 never-seen rows) while the other cores waited.
+document-aligned chunks, its tables signed (:class:`~nlp.copies.TableRows`), its chunks spilled
+to a file of its own. This process only takes them in input order, so the outcome, the copy
+index and the spilled chunks are those reading here gives, and every output is byte for byte the
+same. Why: read here, a batch of documents was mostly reading (a PDF reads at a few hundred rows a
+second, where two cores score ~6,000 never-seen rows) while the other cores waited.
 """
 from __future__ import annotations
 
@@ -213,9 +212,9 @@ def reading_processes(jobs: int, paths: list[Path]) -> Iterator[WorkerPool | Non
 def read_and_index(paths: list[Path], chunk_rows: int, outcome: BatchOutcome, spill: IO[bytes], bar: tqdm,
                    readers: WorkerPool | None = None, folder: Path | None = None) -> CopyIndex:
     """The first pass: read every input once into ``spill``, add what it gave to ``outcome``, and
-    return the batch's copy index. With ``readers`` (:func:`reading_processes`) each file is read
-    by one of them, which spills its chunks to a file of its own in ``folder`` (the output's
-    folder, as ``spill`` is)."""
+    return the batch's copy index. With ``readers`` (:func:`reading_processes`) each file (or
+    group of small files) is read by one of them, which spills its chunks to a file of its own in
+    ``folder`` (the output's folder, as ``spill`` is)."""
     index = CopyIndex()
     for read, signed in _files_read(paths, chunk_rows, spill, bar, readers, folder):
         outcome.absorb(read)
@@ -262,7 +261,8 @@ def _read_by(readers: WorkerPool, paths: list[Path], chunk_rows: int, folder: Pa
     with tempfile.TemporaryDirectory(prefix="iqc-reading-", dir=folder) as parts:
         read = partial(_read_to_file, chunk_rows=chunk_rows, folder=parts, signed_for_copies=signed_for_copies)
         in_flight = 4 * len(readers.workers)  # results are small (the chunks are on disk): keep every reader busy
-        for outcome, signed, spilled_to in in_order(file_groups(paths, len(readers.workers)), partial(readers.submit, read), in_flight):
+        groups = file_groups(paths, len(readers.workers))
+        for outcome, signed, spilled_to in in_order(groups, partial(readers.submit, read), in_flight):
             with open(spilled_to, "rb") as chunks:
                 yield outcome, signed, chunks
             os.unlink(spilled_to)
