@@ -94,7 +94,7 @@ def non_indicator_rows(rows: Sequence[list[str]], lead: int) -> list[tuple[int, 
     if not rows or lead >= len(rows[0]):
         return []
     candidates = compress(range(len(rows)), map(_candidate().match, map(itemgetter(lead), rows)))
-    kinds = ((i, row_kind(list(rows[i]), lead)) for i in candidates)
+    kinds = ((i, row_kind(rows[i], lead)) for i in candidates)
     return [(i, kind) for i, kind in kinds if kind]
 
 

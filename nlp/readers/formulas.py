@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from typing import IO
 
 from nlp.readers.base import InputError
 from nlp.readers.xlsx_parts import part_matches
@@ -23,17 +22,16 @@ _RECALCULATE_ON_OPEN = re.compile(rb'<calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"
 NAMED_CELLS = 3
 
 
-def recalculated_on_open(handle: IO[bytes]) -> bool:
+def recalculated_on_open(archive: zipfile.ZipFile) -> bool:
     """Does the workbook ask to have its formulas computed when it is opened (so its saved
     results are not to be trusted)?"""
-    with zipfile.ZipFile(handle) as archive:
-        return bool(_RECALCULATE_ON_OPEN.search(archive.read("xl/workbook.xml")))
+    return bool(_RECALCULATE_ON_OPEN.search(archive.read("xl/workbook.xml")))
 
 
-def formula_cells(handle: IO[bytes], part: str) -> tuple[int, list[str]]:
+def formula_cells(archive: zipfile.ZipFile, part: str) -> tuple[int, list[str]]:
     """How many formula cells the sheet ``part`` holds, and the first :data:`NAMED_CELLS` of them."""
     count, first = 0, []
-    for match in part_matches(handle, part, _FORMULA_CELL):
+    for match in part_matches(archive, part, _FORMULA_CELL):
         count += 1
         if len(first) < NAMED_CELLS:
             first.append(match.group(1).decode())

@@ -49,22 +49,19 @@ def read_spreadsheet(path: Path, chunk_size: int | None) -> FileRead:
 def read_workbook(path: Path, chunk_size: int | None) -> FileRead:
     """The indicator sheets of an .xlsx (or .xlsm) workbook; other sheets are listed as skipped,
     and so is a workbook this tool wrote (its scored output)."""
-    with _readable(path, "Excel"):
-        with zipfile.ZipFile(path) as archive:
-            if workbook_description(archive) == OUTPUT_WORKBOOK_MARK:
-                return FileRead(path, iter(()), skipped=[Skipped(str(path), "workbook", OUTPUT_REASON)])
-            parts, styles = sheet_parts(archive), percent_styles(archive)
+    with _readable(path, "Excel"), zipfile.ZipFile(path) as archive:
+        if workbook_description(archive) == OUTPUT_WORKBOOK_MARK:
+            return FileRead(path, iter(()), skipped=[Skipped(str(path), "workbook", OUTPUT_REASON)])
+        parts, styles, recalculated = sheet_parts(archive), percent_styles(archive), recalculated_on_open(archive)
         workbook = _open(path)
-        with path.open("rb") as handle:
-            recalculated = recalculated_on_open(handle)
-            grids = []
-            for sheet in _worksheets(workbook):
-                part = parts.get(sheet.name)
-                grid = _grid(path, sheet, sheet_extras(handle, part, styles) if part else SheetExtras(),
-                             workbook.get_sheet_by_name(sheet.name))
-                if recalculated and part and (counted := formula_cells(handle, part))[0]:
-                    grid.notes.append(stale_formula_warning(str(path), sheet.name, *counted))
-                grids.append(grid)
+        grids = []
+        for sheet in _worksheets(workbook):
+            part = parts.get(sheet.name)
+            grid = _grid(path, sheet, sheet_extras(archive, part, styles) if part else SheetExtras(),
+                         workbook.get_sheet_by_name(sheet.name))
+            if recalculated and part and (counted := formula_cells(archive, part))[0]:
+                grid.notes.append(stale_formula_warning(str(path), sheet.name, *counted))
+            grids.append(grid)
     return read_grids(path, grids, chunk_size)
 
 

@@ -50,7 +50,8 @@ BASELINE_MARKERS = frozenset({"fingerprint", "code"})
 #: Columns that only a scored output has, by every version of ``iqc score`` (see :func:`skip_reason`).
 OUTPUT_MARKERS = frozenset({*(f"flag_{family}" for family in FAMILIES), "risk", "codes"})
 
-#: A frame being built: column name -> its cells, top to bottom.
+#: A frame being built: column name -> its cells, top to bottom (:data:`nlp.context.Columns`, which
+#: the readers do not import: it loads the analysis pipeline).
 Columns = dict[str, list[str]]
 #: How many rows from the top of a file or sheet are searched for the header row.
 HEADER_SCAN_ROWS = 20
@@ -354,7 +355,7 @@ class Framer:
             if current != probes:
                 probes, candidates = current, [start + i for i in _header_like_rows(rows[start:], current)]
             found = next(((i, header) for i in candidates
-                          if i >= start and (header := _header_row(list(rows[i]))) is not None), None)
+                          if i >= start and (header := _header_row(rows[i])) is not None), None)
             if found is None:
                 yield start, len(rows), None
                 return
@@ -513,7 +514,7 @@ def _header_like_rows(rows: Sequence[list[str]], probes: tuple[int, ...]) -> lis
     return sorted(found)
 
 
-def _header_row(cells: list[str]) -> HeaderMap | None:
+def _header_row(cells: Sequence[str]) -> HeaderMap | None:
     """``cells`` read as a header naming an indicator column and at least one other field, else
     ``None``: a data row whose name happens to be a header word (项目金额) names one field at most."""
     header = match_header(cells)
