@@ -17,9 +17,6 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,151 +25,23 @@ from tqdm import tqdm
 
 from nlp import output_formats
 from nlp.allocator import fix_mmap_threshold
-from nlp.baseline import KnownFinding, scored_entries
-from nlp.config import Config
 from nlp.copies import CopyIndex, TableRef, Twin
 from nlp.first_pass import BatchOutcome, Chunk, estimated_rows, joined, read_and_index, reading_processes, spilled
 from nlp.fingerprint import check_model
-from nlp.io_write import ColumnLayout, Rendered, output_format, render, write_rendered
+from nlp.io_write import ColumnLayout, output_format, write_rendered
 from nlp.readers.base import InputError
 from nlp.report.accumulator import ReadingNote
 from nlp.report.atomic import sigterm_interrupts, terminated
 from nlp.resources import models_path
-from nlp.schema import FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN, scored_columns
-from nlp.worker_pool import WorkerPool, in_order, worker_pool
+from nlp.local_engine import LocalEngine
+from nlp.schema import scored_columns
+from nlp.tasks import Checked, Result, Setup, Task
 
 if TYPE_CHECKING:
-    from nlp.engines import Engine, Run
-    from nlp.scorer import Scorer
+    from nlp.tasks import Engine, Run
 
 #: 5,000 rows keep a worker near 370 MiB at the speed of 20,000 (benchmarks/batch_bench.py, README).
 DEFAULT_CHUNK_ROWS = 5_000
-
-Result = pd.DataFrame | Rendered
-
-_worker_scorer = None
-
-
-@dataclass(frozen=True)
-class Setup:
-    """What every scorer of a batch is loaded with: the model, the configuration, the baseline
-    (given to each worker once, at start-up, rather than pickled with every chunk)."""
-
-    models_dir: Path | None = None
-    config: Config = field(default_factory=Config)
-    baseline: frozenset[str] = frozenset()
-    record: bool = False  # collect every finding (reported or hidden by the baseline) for --write-baseline
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A scored chunk, how many findings reviewers' rejections and the baseline hid in it and,
-    when a baseline is being written, every finding it has (reported, in the baseline or rejected:
-    all still occur)."""
-
-    result: Result
-    rejected: int
-    in_baseline: int
-    known: list[KnownFinding]
-
-
-@dataclass(frozen=True)
-class Task:
-    """One chunk to score; with ``render_as`` set, the result is that format's lines in ``columns``.
-    ``twins``: the batch's copied tables among the chunk's tables (found in the first pass).
-    Findings whose key is in ``rejected`` (reviewers rejected them) are hidden in the worker,
-    before rendering; ``run`` also returns how many were.
-    """
-
-    chunk: Chunk
-    findings: bool
-    render_as: str | None = None
-    columns: tuple[str, ...] = ()
-    twins: dict = field(default_factory=dict)
-    rejected: frozenset[str] = frozenset()
-
-    def run(self, scorer: Scorer) -> Checked:
-        from nlp.review.suppress import suppress_frame
-
-        record = scorer.adjuster.record
-        findings = self.findings or record or bool(self.rejected)
-        scored = scorer.score_frames(self.chunk.frames(), findings=findings, twins=self.twins)
-        in_baseline, baseline_known = scorer.adjuster.drain()
-        known = [*scored_entries(scored.to_dict("records")), *baseline_known] if record else []
-        scored, rejected = suppress_frame(scored, self.rejected)
-        if not self.findings:
-            scored = scored.drop(columns=[FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN], errors="ignore")
-        result = render(scored, self.render_as, self.columns) if self.render_as else scored
-        return Checked(result, rejected, in_baseline, known)
-
-
-def _init_worker(setup: Setup) -> None:
-    """Load the model in each worker after the fork, so no process maps a copy it does not use."""
-    global _worker_scorer
-    _worker_scorer = loaded_scorer(setup)
-
-
-def _run_in_worker(task: Task) -> Checked:
-    return task.run(_worker_scorer)
-
-
-def loaded_scorer(setup: Setup) -> Scorer:
-    """A scorer for a batch process: configured as ``setup`` says, its model frozen out of the
-    garbage collector (:func:`~nlp.scorer.settle`), freed memory returned (:mod:`nlp.allocator`)."""
-    import nlp
-    from nlp.scorer import GC_GEN0_THRESHOLD, settle
-
-    fix_mmap_threshold()
-    scorer = nlp.load(setup.models_dir).configure(setup.config, setup.baseline, setup.record)
-    settle(GC_GEN0_THRESHOLD)
-    return scorer
-
-
-#: The line a batch ends with when a scoring worker dies.
-SCORER_LOST = ("a scoring worker ended abruptly (killed, perhaps for lack of memory); nothing was written. "
-               "Run again, with fewer --jobs or a smaller --chunk-rows if memory is short")
-
-
-@contextmanager
-def scoring_pool(jobs: int, setup: Setup) -> Iterator[WorkerPool | None]:
-    """``jobs`` worker processes loading the model (``None`` for jobs=1: scoring stays here).
-
-    :func:`score_batch` starts them before its first pass, so that they load the model while this
-    process reads, and so that they do not begin life as copies of this process's read state: a
-    worker forked after the first pass of 1M rows counted the parent's ~380 MiB in its own RSS.
-    Leaving the context, also on an error or an interrupt, terminates them.
-    """
-    if jobs <= 1:
-        yield None
-        return
-    with worker_pool(jobs, SCORER_LOST, _init_worker, (setup,)) as pool:
-        yield pool
-
-
-def pooled(tasks: Iterator[Task], jobs: int, setup: Setup, pool: WorkerPool | None) -> Iterator[Checked]:
-    """Results of ``tasks`` in order, from ``pool`` of ``jobs`` workers (at most two tasks a worker
-    in flight) or, with no pool, from a scorer loaded in this process. A worker that died ends the
-    batch with :class:`~nlp.engines.EngineError`."""
-    if pool is None:
-        scorer = loaded_scorer(setup)
-        yield from (task.run(scorer) for task in tasks)
-        return
-    yield from in_order(tasks, partial(pool.submit, _run_in_worker), 2 * jobs)
-
-
-@dataclass(frozen=True)
-class LocalEngine:
-    """Scores on this machine: in this process (``jobs`` = 1) or in a pool of ``jobs`` forked
-    workers (:func:`worker_pool`)."""
-
-    jobs: int = 1
-
-    @contextmanager
-    def started(self, setup: Setup) -> Iterator[Run]:
-        """Starts the pool ahead of the first pass (see :func:`scoring_pool`)."""
-        with scoring_pool(self.jobs, setup) as pool:
-            yield partial(pooled, jobs=self.jobs, setup=setup, pool=pool)
-
 
 def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                 setup: Setup = Setup(), progress: bool = False,

@@ -3,7 +3,7 @@
 Only the scoring moves. This process still reads every input, builds the batch's copy index
 (:class:`~nlp.copies.CopyIndex`: tables copied across documents and files are a batch-level fact,
 so they are reduced here over the whole batch, as :func:`nlp.batch.score_batch` does locally),
-and writes the output. Each chunk goes to a worker as the same :class:`~nlp.batch.Task` a local
+and writes the output. Each chunk goes to a worker as the same :class:`~nlp.tasks.Task` a local
 worker gets — whole documents, with the twins of its tables — and comes back scored (for CSV,
 TSV and JSONL already rendered as lines), in input order: the output is byte for byte the local
 one.
@@ -32,15 +32,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nlp.artifacts import read_manifest
-from nlp.batch import Checked, Setup, Task, loaded_scorer
-from nlp.worker_pool import in_order
-from nlp.engines import EngineError
+from nlp.tasks import Checked, Setup, Task, loaded_scorer
+from nlp.worker_pool import EngineError, in_order
 from nlp.resources import models_path
 
 if TYPE_CHECKING:
     from distributed import Client, Future
 
-    from nlp.engines import Run
+    from nlp.tasks import Run
     from nlp.scorer import Scorer
 
 #: How long to wait for a scheduler to answer, and then for its first worker.

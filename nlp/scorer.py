@@ -10,12 +10,12 @@ family's model code (B0/C0/M0) and its evidence is the features that pushed the 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -39,15 +39,24 @@ from nlp.resources import models_path
 from nlp.rules import copied_evidence
 from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN, Finding, explained, finding_cells
 
-if TYPE_CHECKING:
-    from nlp.helper_pool import HelperPool
-
 MODEL_CODE = {"boilerplate": "B0", "mismatch": "C0", "unmeasurable": "M0"}
 _QUOTE_LIMIT = 40
 #: Allocations between young-generation collections in batch processes (see :func:`settle`).
 GC_GEN0_THRESHOLD = 50_000
 #: Bytes of remembered rows per process (about 55,000 rows of the benchmark batch; see nlp.memo).
 DEFAULT_MEMO_BYTES = 64 << 20
+
+
+class RowSharing(Protocol):
+    """Processes holding the same model that score part of a large call's never-seen rows
+    (:class:`~nlp.helper_pool.HelperPool`, which the HTTP API attaches)."""
+
+    def worth_sharing(self, rows: int) -> bool:
+        """Whether ``rows`` never-seen rows are enough to share."""
+
+    def share(self, score_here: Callable[[list[dict[str, str]], list[TableFacts]], list[tuple]],
+              records: list[dict[str, str]], facts: list[TableFacts]) -> list[tuple]:
+        """``score_here(records, facts)``, parts of it computed elsewhere, the same outputs."""
 #: Estimated bytes of a remembered row besides its text: key and output tuples, their numbers,
 #: table facts, the dict slot, and per finding (fitted to tracemalloc on the benchmark batches: within 3 %).
 _ENTRY_BYTES, _FINDING_BYTES = 500, 250
@@ -109,9 +118,8 @@ class Scorer:
         self._coefficients = {family: model.head_coefficients(family) for family in FAMILIES}
         self.adjuster = Adjuster(Config(), model.thresholds_)
         self.province = Province()
-        #: Processes holding the same model that share the never-seen rows of a large call
-        #: (:class:`~nlp.helper_pool.HelperPool`; the HTTP API attaches one), or ``None``.
-        self.helpers: HelperPool | None = None
+        #: Processes that share the never-seen rows of a large call (:class:`RowSharing`), or ``None``.
+        self.helpers: RowSharing | None = None
 
     def configure(self, config: Config | None = None, baseline: frozenset[str] = frozenset(),
                   record: bool = False) -> Scorer:

@@ -19,13 +19,16 @@ from functools import partial
 from multiprocessing.pool import TERMINATE, AsyncResult, Pool
 from typing import Any, TypeVar
 
-from nlp.engines import EngineError
-
 #: How often a batch waiting for a result checks that its workers are alive.
 WORKER_CHECK_SECONDS = 0.5
 
 Work = TypeVar("Work")
 Done = TypeVar("Done")
+
+
+class EngineError(RuntimeError):
+    """The workers cannot go on (one died; a Dask scheduler is out of reach or has no workers):
+    one line for the user. Raised by this pool and by every engine (:mod:`nlp.engines`)."""
 
 
 @dataclass(frozen=True)

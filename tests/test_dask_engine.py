@@ -123,7 +123,7 @@ def test_a_scheduler_needs_the_dask_engine(iqc, batch, tmp_path: Path) -> None:
 
 def test_a_worker_with_another_model_stops_the_batch() -> None:
     from nlp.dask_engine import check_same_model, model_identity
-    from nlp.engines import EngineError
+    from nlp.worker_pool import EngineError
 
     own = model_identity(None)
     check_same_model({"tcp://a:1": own, "tcp://b:1": own}, own)

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     from nlp import io_write
     from nlp.batch import DEFAULT_CHUNK_ROWS
-    from nlp.engines import EngineError
+    from nlp.worker_pool import EngineError
     from nlp.first_pass import BatchOutcome, read_frames, reading_processes
     from nlp.readers import expand_inputs
     from nlp.records import ALL_COLUMNS

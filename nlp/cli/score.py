@@ -19,8 +19,8 @@ from nlp.engines import ENGINES
 from nlp.output_formats import FORMATS
 
 if TYPE_CHECKING:
-    from nlp.batch import Setup
     from nlp.first_pass import BatchOutcome
+    from nlp.tasks import Setup
 
 
 
@@ -72,8 +72,8 @@ def _output_path(args: argparse.Namespace) -> Path:
 def _setup(args: argparse.Namespace) -> Setup:
     """The model, configuration and baseline of this run; ``ValueError`` (one line) if unusable."""
     from nlp.baseline import read_baseline
-    from nlp.batch import Setup
     from nlp.config import find_config, load_config, model_thresholds
+    from nlp.tasks import Setup
 
     config = load_config(find_config(args.config))
     config.check_thresholds(model_thresholds(args.models_dir))
@@ -99,7 +99,8 @@ def _rejected(db: Path | None) -> frozenset[str]:
 def run(args: argparse.Namespace) -> int:
     from nlp.artifacts import ArtifactError
     from nlp.batch import DEFAULT_CHUNK_ROWS, score_batch
-    from nlp.engines import EngineError, make_engine
+    from nlp.engines import make_engine
+    from nlp.worker_pool import EngineError
     from nlp.readers import expand_inputs
 
     try:
