@@ -23,6 +23,7 @@ from nlp.cues import TextAnalysis, analyse, project_domain
 from nlp.memo import CELL_CACHE_ENTRIES
 from nlp.records import parse_budget
 from nlp.resources import load_toml
+from nlp.table_pairs import first_earlier_twins, first_near_copies
 from nlp.values import ParsedValue, parse_value
 
 _DIGIT = re.compile(r"[0-9０-９]")
@@ -249,11 +250,6 @@ def table_keys(columns: Columns) -> list[str]:
             in zip(columns["table_id"], columns["source_file"], columns["doc_id"], columns["project_name"])]
 
 
-@lru_cache(maxsize=CELL_CACHE_ENTRIES)
-def _char_counts(text: str) -> Counter:
-    return Counter(text)
-
-
 def _count_of(columns: Columns, row: int) -> tuple[float, str] | None:
     """(number, unit) of the row's target when it counts or measures something, as 数量 rows do."""
     value = parse_value(to_simplified(columns["target_value"][row]), to_simplified(columns["unit"][row]),
@@ -271,26 +267,6 @@ def _output_counts(columns: Columns, rows: list[int], level2: list[str]) -> dict
         if level2[j] == "数量" and (count := _count_of(columns, j)) is not None:
             counts.setdefault(count, columns["level3"][j].strip())
     return counts
-
-
-@lru_cache(maxsize=CELL_CACHE_ENTRIES)
-def _similar(a: str, b: str) -> bool:
-    """Same name, or ≥85% of the longer name's characters shared (typo-level variants)."""
-    if not a or not b:
-        return False
-    if a == b:
-        return True
-    shorter, longer = sorted((len(a), len(b)))
-    if shorter < 4 or shorter < _NEAR_DUPLICATE * longer:
-        return False  # the shared count cannot reach the bar: skip the counting
-    common = sum((_char_counts(a) & _char_counts(b)).values())
-    return common / longer >= _NEAR_DUPLICATE
-
-
-def _qualified_twin(a: str, b: str) -> bool:
-    """One name is the other with a qualifier (辖区内人民群众满意度 / 人民群众满意度)."""
-    shorter, longer = sorted((a, b), key=len)
-    return len(shorter) >= 4 and shorter in longer
 
 
 def table_rows(columns: Columns) -> TableRows:
@@ -336,12 +312,14 @@ def table_facts(columns: Columns, twins: Mapping[str, Twin] | None = None,
         gaps = table_gaps([canonical_level1(columns["level1"][i]) for i in named],
                           [canonical_level2(columns["level2"][i]) for i in named], len(named), required)
         output_counts = _output_counts(columns, rows, level2)
-        for pos, i in enumerate(rows):
-            earlier = next((names[j] for j in rows[:pos] if values[i] == values[j] and names[i] and
-                            (names[i] == names[j] or _qualified_twin(names[i], names[j]))), "")
+        repeated = first_earlier_twins(names, values, rows)
+        restated = first_near_copies([i for i in rows if level2[i] in BENEFITS], [j for j in rows if level2[j] == "数量"],
+                                     names, _NEAR_DUPLICATE)
+        for i in rows:
+            earlier = names[repeated[i]] if i in repeated else ""
             output_twin = output_count = ""
             if level2[i] in BENEFITS:
-                output_twin = next((names[j] for j in rows if level2[j] == "数量" and _similar(names[i], names[j])), "")
+                output_twin = names[restated[i]] if i in restated else ""
                 output_count = output_counts.get(_count_of(columns, i), "") if output_counts else ""
             facts[i] = TableFacts(
                 rows_in_table=len(filled) or 1,

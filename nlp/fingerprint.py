@@ -20,8 +20,8 @@ SCORING_DATA = ("codes.toml", "taxonomy.toml", "tables.toml", "lexicons/cues.tom
                 "lexicons/userdict.txt")
 #: Modules whose code turns a row into features and findings.
 #: (Table findings T1/T2 are left out: ``completeness`` changes what is reported, never a model input.)
-SCORING_SOURCE = ("rules.py", "context.py", "features.py", "values.py", "cues.py", "categories.py", "chinese.py",
-                  "model.py", "copies.py")
+SCORING_SOURCE = ("rules.py", "context.py", "table_pairs.py", "features.py", "values.py", "cues.py", "categories.py",
+                  "chinese.py", "model.py", "copies.py")
 
 
 def _sha256(path: Path) -> str:
