@@ -9,7 +9,8 @@ which the README advises for long tables) took 66 s, against 8 s for the same ro
 Each fact has a necessary condition that an index answers, so only rows that can pair are
 compared, and the answer is still the first pairing row in table order:
 
-* a name inside another shares every 4-character piece of it (:func:`first_earlier_twins`);
+* a name inside another shares every 4-character piece of it, and a name holding another holds
+  it as one of its substrings, which a dictionary of names answers (:func:`first_earlier_twins`);
 * two names sharing ≥ ``share`` of the longer's characters share a character among the few
   rarest of each (prefix filtering, as in :mod:`nlp.copies`' join of tables; here over the
   characters of names, with their repeats, and one table at a time: :func:`first_near_copies`).
@@ -17,8 +18,10 @@ compared, and the answer is still the first pairing row in table order:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
+from heapq import merge
+from itertools import groupby
 
 from nlp.memo import CELL_CACHE_ENTRIES
 
@@ -59,9 +62,9 @@ def _earlier_twins_pairwise(names: Sequence[str], values: Sequence[str], rows: S
 
 def _earlier_twins_indexed(names: Sequence[str], values: Sequence[str], rows: Sequence[int]) -> dict[int, int]:
     found: dict[int, int] = {}
-    first_of: dict[tuple[str, str], int] = {}
-    holding: dict[tuple[str, str], list[int]] = defaultdict(list)    # (value, piece) -> rows whose name holds it
-    starting: dict[tuple[str, str], list[int]] = defaultdict(list)   # (value, first piece) -> rows
+    first_of: dict[tuple[str, str], int] = {}                        # (value, name) -> its first row
+    lengths: dict[str, set[int]] = defaultdict(set)                   # value -> lengths of its names
+    holding: dict[tuple[str, str], list[int]] = defaultdict(list)     # (value, piece) -> rows whose name holds it
     for i in rows:
         name, value = names[i], values[i]
         if not name:
@@ -71,16 +74,24 @@ def _earlier_twins_indexed(names: Sequence[str], values: Sequence[str], rows: Se
         if pieces:
             rarest = min((holding.get((value, piece), []) for piece in pieces), key=len)
             candidates += _first_where(rarest, lambda j: name in names[j])  # an earlier name holding this one
-            for piece in pieces:  # an earlier name held by this one
-                candidates += _first_where(starting.get((value, piece), []), lambda j: names[j] in name)
+            candidates += [first_of[value, part] for part in _parts(name, lengths[value])  # ... held by this one
+                           if (value, part) in first_of]
         if candidates:
             found[i] = min(candidates)
         first_of.setdefault((value, name), i)
+        lengths[value].add(len(name))
         for piece in pieces:
             holding[value, piece].append(i)
-        if pieces:
-            starting[value, name[:SHORTEST_PAIRED_NAME]].append(i)
     return found
+
+
+def _parts(name: str, lengths: set[int]) -> Iterator[str]:
+    """The substrings of ``name`` that could be another name held by it: of a length some name
+    has, at least :data:`SHORTEST_PAIRED_NAME`, shorter than ``name``. Looking them up costs what
+    the name's length costs, however many rows the table has."""
+    for length in lengths:
+        if SHORTEST_PAIRED_NAME <= length < len(name):
+            yield from (name[k:k + length] for k in range(len(name) - length + 1))
 
 
 def _first_where(rows: list[int], test: Callable[[int], bool]) -> list[int]:
@@ -121,7 +132,8 @@ def first_near_copies(queries: Sequence[int], targets: Sequence[int], names: Seq
     first ``len − t + 1`` of each, when both are ordered the same way. Ordered rarest first, those
     few characters are found in few names. ``t`` here is ``share × own length``, rounded down: a
     bound below what :func:`near_copy` asks of the pair (``share ×`` the longer length), which
-    makes the prefixes longer, never too short.
+    makes the prefixes longer, never too short. The candidates come in table order, merged from
+    the characters' lists (each in table order), so the search stops at the first near copy.
     """
     if len(queries) * len(targets) <= PAIRWISE_ROWS * PAIRWISE_ROWS:
         return _near_copies_pairwise(queries, targets, names, share)
@@ -156,7 +168,8 @@ def _near_copies_indexed(queries: Sequence[int], targets: Sequence[int], names: 
     for i in queries:
         if not names[i]:
             continue
-        candidates = sorted({j for token in prefix(_tokens(names[i])) for j in index.get(token, ())}, key=place.get)
+        postings = [index[token] for token in prefix(_tokens(names[i])) if token in index]
+        candidates = (j for j, _ in groupby(merge(*postings, key=place.get)))  # in table order, each once
         match = next((j for j in candidates if near_copy(names[i], names[j], share)), None)
         if match is not None:
             found[i] = match
