@@ -2,8 +2,8 @@
 
 ``iqc train --feedback`` adds reviewers' decided rows to the fit. Whether that helps the next
 tables of the same province is measured here, as the fresh-source figures are: the system is
-fitted on two collections plus ``k`` documents of the third, drawn at random, and scores the
-third collection's other documents; the model without those ``k`` documents scores the same
+fitted on two collections plus ``k`` documents of the third, drawn at random (as reviewed
+rows, as ``--feedback`` adds them), and scores the third collection's other documents; the model without those ``k`` documents scores the same
 documents beside it (a paired difference, since which documents remain moves macro F1 by itself).
 
     python notebooks/adaptation_curve.py                      # k = 5 and 10, five draws each
@@ -40,7 +40,7 @@ def _measured(corpus: pd.DataFrame, documents: list[int], repeats: int) -> Itera
             order = np.random.default_rng(draw).permutation(names)
             for k in documents:
                 reviewed, rest = new[new["doc_group"].isin(order[:k])], new[new["doc_group"].isin(order[k:])]
-                model = fit_system(pd.concat([train, reviewed]).reset_index(drop=True))
+                model = fit_system(train.reset_index(drop=True), reviewed=reviewed.reset_index(drop=True))
                 with_reviewed = family_metrics(rest, score_held_out(model, rest))
                 yield {"direction": f"{'+'.join(train_collections)} -> {test_collection}", "k": k, "draw": draw,
                        "macro_f1": with_reviewed["macro_f1"],

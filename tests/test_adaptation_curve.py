@@ -32,8 +32,11 @@ def test_no_reviewed_document_gives_the_model_without_them(curve_module) -> None
 def test_reviewed_documents_are_left_out_of_the_scored_ones(curve_module, monkeypatch) -> None:
     scored_documents, fitted_documents = [], []
     fit, score = curve_module.fit_system, curve_module.score_held_out
-    monkeypatch.setattr(curve_module, "fit_system",
-                        lambda train: fitted_documents.append(set(train["doc_group"])) or fit(train))
+    def fit_recorded(train, reviewed=None):
+        fitted_documents.append(set(train["doc_group"]) | (set(reviewed["doc_group"]) if reviewed is not None else set()))
+        return fit(train, reviewed=reviewed)
+
+    monkeypatch.setattr(curve_module, "fit_system", fit_recorded)
     monkeypatch.setattr(curve_module, "score_held_out",
                         lambda model, rows: scored_documents.append(set(rows["doc_group"])) or score(model, rows))
     monkeypatch.setattr(curve_module, "FRESH_SOURCE_SPLITS", [(("seed", "more"), "public")])

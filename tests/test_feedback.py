@@ -63,3 +63,23 @@ def test_training_with_feedback_twice_gives_the_same_model(store: Path, tmp_path
 def test_a_missing_store_is_a_usage_error(iqc, tmp_path: Path) -> None:
     code, err = iqc("train", "--feedback", tmp_path / "nope.sqlite3", "--models-dir", tmp_path / "m")
     assert code == 2 and "no such review store" in err
+
+
+def test_no_defect_is_synthesised_from_reviewed_rows(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few reviewed rows copied into synthetic ones would weigh as many labelled ones
+    (notebooks/adaptation_curve.py): defects are synthesised from the labelled corpus only."""
+    import nlp.train
+    from nlp.corpus import load_corpus
+
+    synthesised_from, fitted = [], []
+    synthesise, analyse_frame = nlp.train.synthesise, nlp.train.analyse_frame
+    monkeypatch.setattr(nlp.train, "synthesise",
+                        lambda rows, **kwargs: synthesised_from.append(set(rows["row_id"])) or synthesise(rows, **kwargs))
+    monkeypatch.setattr(nlp.train, "analyse_frame", lambda frame: fitted.append(frame) or analyse_frame(frame))
+    reviewed = feedback_rows(store)
+    corpus = load_corpus()
+    seeds = corpus[corpus["collection"] == "seed"].reset_index(drop=True)
+    nlp.train.fit_system(seeds, reviewed=reviewed)
+    assert synthesised_from == [set(seeds["row_id"])]
+    real = fitted[0][fitted[0]["is_real"]]
+    assert list(real["row_id"]) == [*seeds["row_id"], *reviewed["row_id"]]  # fitted on, as they are
