@@ -25,8 +25,9 @@ from itertools import groupby
 
 from nlp.memo import CELL_CACHE_ENTRIES
 
-#: Tables up to this many rows are compared pair by pair: for the tens of rows of a real table
-#: that is cheaper than building the indexes (which made table facts ×2.8 slower on the cold batch).
+#: Tables up to this many rows (near copies: up to its square in pairs) are compared pair by pair:
+#: for the tens of rows of a real table that is cheaper than building the indexes (which made table
+#: facts ×2.8 slower on the cold batch).
 PAIRWISE_ROWS = 64
 #: The shortest name that can be another's qualified twin (辖区内人民群众满意度 / 人民群众满意度) or
 #: near copy; also the length of the pieces :func:`first_earlier_twins` indexes.

@@ -2,9 +2,10 @@
 
 ``iqc train --feedback`` adds reviewers' decided rows to the fit. Whether that helps the next
 tables of the same province is measured here, as the fresh-source figures are: the system is
-fitted on two collections plus ``k`` documents of the third, drawn at random (as reviewed
-rows, as ``--feedback`` adds them), and scores the third collection's other documents; the model without those ``k`` documents scores the same
-documents beside it (a paired difference, since which documents remain moves macro F1 by itself).
+fitted on two collections plus ``k`` documents of the third, drawn at random and added as
+``--feedback`` adds reviewed rows, and scores the third collection's other documents; the model
+without those ``k`` documents scores the same documents beside it (a paired difference, since
+which documents remain moves macro F1 by itself).
 
     python notebooks/adaptation_curve.py                      # k = 5 and 10, five draws each
     python notebooks/adaptation_curve.py --documents 5 --repeats 2
