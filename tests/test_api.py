@@ -168,12 +168,18 @@ def test_results_are_the_json_fastapi_would_write(client: TestClient) -> None:
     (b'{"level3": true}', 422, "invalid_value", "body.level3"),
     (b'{"level3": "x", "budget_wan": "a lot"}', 422, "invalid_value", "body.budget_wan"),
     (b'{"level3": "x", "mine": {"nested": []}}', 422, "invalid_value", "body.mine"),
+    (b'{"rows": [{"level3": "x"}]}', 422, "invalid_body", "body.rows"),
     (b'[{"level3": "x"}, 7]', 422, "invalid_value", "body[1]"),
     (b'{"level3": "\\ud800"}', 400, "malformed_json", "body"),
     (b'{"level3": ' + b"9" * 5000 + b"}", 400, "malformed_json", "body"),
 ], ids=lambda v: repr(v)[:24] if isinstance(v, bytes) else None)
 def test_score_rejects_bad_bodies(client: TestClient, body: bytes, status: int, code: str, field: str) -> None:
     assert_error(client.post("/v1/score", content=body), status, code, field)
+
+
+def test_an_envelope_around_the_rows_is_named(client: TestClient) -> None:
+    error = assert_error(client.post("/v1/score", json={"data": [ROW, ROW]}), 422, "invalid_body", "body.data")
+    assert "send a JSON list" in error["message"]
 
 
 def test_score_rejects_too_many_rows(client: TestClient) -> None:

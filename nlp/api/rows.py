@@ -29,6 +29,9 @@ def parse_rows(body: bytes, settings: ApiSettings) -> list[IndicatorIn]:
     single = isinstance(data, dict)
     if not single and not isinstance(data, list):
         raise ApiError(422, "invalid_body", "body must be an indicator object or a list of them", "body")
+    if single and (envelope := _envelope_key(data)) is not None:
+        raise ApiError(422, "invalid_body", f"the indicators under {envelope!r} must be the body itself: "
+                       "send a JSON list of indicator objects, or one object", f"body.{envelope}")
     rows = [data] if single else data
     if len(rows) > settings.max_rows:
         raise ApiError(413, "too_many_rows",
@@ -40,6 +43,14 @@ def parse_rows(body: bytes, settings: ApiSettings) -> list[IndicatorIn]:
         if single:  # report "body.level3", not "body[0].level3", for a single object
             errors = [{**e, "loc": e["loc"][1:]} for e in errors]
         raise validation_failed(errors, prefix=("body",)) from None
+
+
+def _envelope_key(data: dict[str, Any]) -> str | None:
+    """The key of a list of objects inside one object (``{"rows": [{…}, …]}``): an envelope other
+    APIs use and this one does not. Its value is no cell either, so the body is refused anyway;
+    this names the reason instead of "body.rows: Input should be a valid string"."""
+    return next((key for key, value in data.items()
+                 if isinstance(value, list) and value and all(isinstance(item, dict) for item in value)), None)
 
 
 def _load_json(body: bytes) -> Any:
