@@ -31,7 +31,7 @@ SCORER_LOST = ("a scoring worker ended abruptly (killed, perhaps for lack of mem
 def scoring_pool(jobs: int, setup: Setup) -> Iterator[WorkerPool | None]:
     """``jobs`` worker processes loading the model (``None`` for jobs=1: scoring stays here).
 
-    :func:`score_batch` starts them before its first pass, so that they load the model while this
+    :func:`~nlp.batch.score_batch` starts them before its first pass, so that they load the model while this
     process reads, and so that they do not begin life as copies of this process's read state: a
     worker forked after the first pass of 1M rows counted the parent's ~380 MiB in its own RSS.
     Leaving the context, also on an error or an interrupt, terminates them.
@@ -57,7 +57,7 @@ def pooled(tasks: Iterator[Task], jobs: int, setup: Setup, pool: WorkerPool | No
 @dataclass(frozen=True)
 class LocalEngine:
     """Scores on this machine: in this process (``jobs`` = 1) or in a pool of ``jobs`` forked
-    workers (:func:`worker_pool`)."""
+    workers (:func:`~nlp.worker_pool.worker_pool`)."""
 
     jobs: int = 1
 
