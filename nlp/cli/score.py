@@ -42,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="with --engine dask: an existing Dask scheduler (tcp://host:8786)")
     parser.add_argument("--chunk-rows", type=positive_int, default=None,
-                        help="rows per chunk: fewer use less memory, more cost more overhead (default 5,000)")
+                        help="rows per chunk (default 5,000): fewer use less memory but cost more overhead; "
+                             "a table longer than a chunk is judged piece by piece")
     parser.add_argument("--models-dir", type=Path, default=None, help="model directory (default: bundled models/)")
     parser.add_argument("--config", type=Path, default=None, metavar="FILE",
                         help="configuration (default: $IQC_CONFIG, else ./iqc.toml when it exists)")
