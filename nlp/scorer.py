@@ -10,7 +10,7 @@ family's model code (B0/C0/M0) and its evidence is the features that pushed the 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from itertools import groupby
 from operator import itemgetter
@@ -31,6 +31,7 @@ from nlp.context import (ANALYSED_CELLS, Columns, RowContext, TableFacts, analys
                          find_twins, frame_columns, record_columns, table_facts, table_keys)
 from nlp.explain import locate, readable_feature
 from nlp.features import AnalysedRows, analyse_records
+from nlp.lanes import ScoreRecords
 from nlp.linear_heads import LinearHeads
 from nlp.long_cells import Cuts, cut_for_analysis, with_cut_findings
 from nlp.memo import Memo
@@ -45,6 +46,10 @@ _QUOTE_LIMIT = 40
 GC_GEN0_THRESHOLD = 50_000
 #: Bytes of remembered rows per process (about 55,000 rows of the benchmark batch; see nlp.memo).
 DEFAULT_MEMO_BYTES = 64 << 20
+#: Estimated bytes of a remembered row besides its text: key and output tuples, their numbers,
+#: table facts, the dict slot, and per finding (fitted to tracemalloc on the benchmark batches: within 3 %).
+_ENTRY_BYTES, _FINDING_BYTES = 500, 250
+_EXPLANATION = OUTPUT_COLUMNS.index("explanation")
 
 
 class RowSharing(Protocol):
@@ -54,13 +59,8 @@ class RowSharing(Protocol):
     def worth_sharing(self, rows: int) -> bool:
         """Whether ``rows`` never-seen rows are enough to share."""
 
-    def share(self, score_here: Callable[[list[dict[str, str]], list[TableFacts]], list[tuple]],
-              records: list[dict[str, str]], facts: list[TableFacts]) -> list[tuple]:
+    def share(self, score_here: ScoreRecords, records: list[dict[str, str]], facts: list[TableFacts]) -> list[tuple]:
         """``score_here(records, facts)``, parts of it computed elsewhere, the same outputs."""
-#: Estimated bytes of a remembered row besides its text: key and output tuples, their numbers,
-#: table facts, the dict slot, and per finding (fitted to tracemalloc on the benchmark batches: within 3 %).
-_ENTRY_BYTES, _FINDING_BYTES = 500, 250
-_EXPLANATION = OUTPUT_COLUMNS.index("explanation")
 
 
 def _quote(text: str) -> str:
@@ -380,9 +380,6 @@ def _name_twin(output: tuple, twin: Twin) -> tuple:
     findings = tuple(finding if f is b4 else f for f in output[-1])
     explanation = output[_EXPLANATION].replace(explained(b4), explained(finding), 1)
     return (*output[:_EXPLANATION], explanation, *output[_EXPLANATION + 1:-1], findings)
-
-
-_EXPLANATION = OUTPUT_COLUMNS.index("explanation")
 
 
 def reported_as_facts(ctx: RowContext, hits: dict[str, str]) -> list[str]:

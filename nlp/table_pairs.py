@@ -54,8 +54,10 @@ def _earlier_twins_pairwise(names: Sequence[str], values: Sequence[str], rows: S
     found: dict[int, int] = {}
     for pos, i in enumerate(rows):
         name, value = names[i], values[i]
-        match = next((j for j in rows[:pos] if name and value == values[j] and
-                      (name == names[j] or qualified_twin(name, names[j]))), None)
+        if not name:
+            continue
+        match = next((j for j in rows[:pos] if value == values[j] and (name == names[j] or qualified_twin(name, names[j]))),
+                     None)
         if match is not None:
             found[i] = match
     return found

@@ -61,12 +61,9 @@ def fit_system(train: pd.DataFrame, random_state: int = RANDOM_STATE, reviewed: 
     tables that cost its other tables ~0.03 macro F1 (``notebooks/adaptation_curve.py``).
     """
     synthetic = synthesise(train, random_state=random_state)
-    parts = [train.assign(is_real=True), synthetic.assign(is_real=False)]
-    if reviewed is not None:
-        parts.insert(1, reviewed.assign(is_real=True))
-    frame = pd.concat(parts, ignore_index=True)
-    if reviewed is not None:
-        frame = frame.fillna("")  # reviewed rows and the corpus each lack some of the other's columns
+    real = [train] if reviewed is None else [train, reviewed]
+    frame = pd.concat([*(rows.assign(is_real=True) for rows in real), synthetic.assign(is_real=False)],
+                      ignore_index=True).fillna("")  # reviewed rows lack some of the corpus's columns, and back
     rows = analyse_frame(frame)
     labels = {family: frame[family].to_numpy(dtype=int) for family in FAMILIES}
     return IndicatorModel(random_state=random_state, **params).fit(
