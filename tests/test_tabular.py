@@ -309,6 +309,75 @@ def test_xlsx_cells_read_as_the_sheet_shows_them(tmp_path: Path, write) -> None:
     assert frame.loc[0, ["basis", "source_line", "project_name"]].tolist() == ["0.5", "绩效目标!5", "测试项目"]
 
 
+def _shown_cells_xls(path: Path) -> Path:
+    """The cells an .xls shows otherwise than calamine gives them, written by xlwt."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("绩效目标")
+    sheet.write(1, 2, "项目名称：测试项目")
+    for column, name in enumerate(["三级指标", "指标值", "指标值确定依据"], 2):
+        sheet.write(3, column, name)
+    rows = [("合格率", 0.95, "0%"), ("优良率", 0.955, "0.0%"), ("覆盖率", 1, "0.00%;[Red]-0.00%"),
+            ("文本", "≥95%", "0%"), ("人次", 0.5, None), ("知晓率", None, None)]
+    for number, (name, value, shown_as) in enumerate(rows, 4):
+        sheet.write(number, 2, name)
+        if value is not None:
+            sheet.write(number, 3, value, xlwt.easyxf(num_format_str=shown_as) if shown_as else xlwt.Style.default_style)
+    sheet.row(9).set_cell_error(3, 42)  # #N/A (xlwt spells it "#N/A!")
+    sheet.write(4, 4, 0.5)  # a number in General format beside them stays a number
+    book.save(str(path))
+    return path
+
+
+def _shown_cells_ods(path: Path) -> Path:
+    """The same as an .ods: a percentage is the fraction as its value and the shown text."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    table = ods_table("绩效目标", [[], ["", "", "项目名称：测试项目"], [], ["", "", "三级指标", "指标值", "指标值确定依据"]])
+    for name, value, shown in [("合格率", "0.95", "95%"), ("优良率", "0.955", "95.5%"), ("覆盖率", "1", "100.00%"),
+                               ("文本", None, "≥95%"), ("人次", "0.5", "0.5")]:
+        row = TableRow()
+        row.addElement(TableCell(numbercolumnsrepeated=2))
+        for cell in (TableCell(valuetype="string"), TableCell(valuetype="string") if value is None else
+                     TableCell(valuetype="percentage" if "%" in shown else "float", value=value)):
+            cell.addElement(P(text=name if not len(row.childNodes) - 1 else shown))
+            row.addElement(cell)
+        table.addElement(row)
+    document.spreadsheet.addElement(table)
+    document.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("write", [_shown_cells_xls, _shown_cells_ods], ids=["xls", "ods"])
+def test_xls_and_ods_cells_read_as_the_sheet_shows_them(tmp_path: Path, write) -> None:
+    """A 0.95 an .xls or .ods shows as 95% was read as 0.95 (calamine gives values only): a target
+    of 95 % became a bare number below one. Now both read what the sheet shows."""
+    read, frame = read_all(write(tmp_path / f"shown.{write.__name__.rsplit('_', 1)[1]}"))
+    expected = ["95%", "95.5%", "100.00%", "≥95%", "0.5", "#N/A"]
+    assert frame["target_value"].tolist() == expected[:len(frame)]
+    assert len(frame) == (6 if write is _shown_cells_xls else 5)
+    assert frame.loc[0, ["source_line", "project_name"]].tolist() == ["绩效目标!5", "测试项目"]
+    assert not read.warnings
+
+
+def test_an_xls_whose_formats_cannot_be_read_is_still_read_and_says_so(tmp_path: Path, monkeypatch) -> None:
+    """xlrd is stricter than calamine about damaged records: its failure costs the formats, not the rows."""
+    import nlp.readers.spreadsheet as spreadsheet
+
+    def refuse(path: Path) -> None:
+        raise ValueError("bad BIFF record")
+
+    monkeypatch.setattr(spreadsheet, "xls_extras", refuse)
+    read, frame = read_all(_shown_cells_xls(tmp_path / "shown.xls"))
+    assert frame["target_value"].tolist()[:2] == ["0.95", "0.955"]
+    assert len(read.warnings) == 1
+    assert "bad BIFF record" in read.warnings[0].message and "95%" in read.warnings[0].message
+
+
 def test_xlsx_chart_sheets_are_not_tables(tmp_path: Path) -> None:
     from openpyxl.chart import BarChart, Reference
 
@@ -478,6 +547,24 @@ def test_hidden_rows_with_indicators_are_read_and_said_once_per_sheet(tmp_path: 
         assert frame["level3"].tolist() == ["a", "a（旧）", "b", "c"]
         assert [(warning.location, warning.message.split(" (")[1].split(")")[0]) for warning in read.warnings] == \
                [("表", "表!3")]
+
+
+def test_hidden_rows_of_an_xls_sheet_are_read_and_said(tmp_path: Path) -> None:
+    """calamine does not say which rows an .xls hides; they were read with no warning."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("表")
+    for number, row in enumerate([["三级指标", "指标值"], ["a", "1"], ["a（旧）", "2"], ["b", "3"], [], ["c", "4"]]):
+        for column, text in enumerate(row):
+            sheet.write(number, column, text)
+    for number in (2, 4):
+        sheet.row(number).hidden = True
+    book.save(str(tmp_path / "rows.xls"))
+    read, frame = read_all(tmp_path / "rows.xls")
+    assert frame["level3"].tolist() == ["a", "a（旧）", "b", "c"]
+    assert [(warning.location, warning.message.split(" (")[1].split(")")[0]) for warning in read.warnings] == \
+           [("表", "表!3")]
 
 
 def test_hidden_rows_of_an_ods_sheet_are_read_and_said(tmp_path: Path) -> None:

@@ -3,8 +3,8 @@ and the one pass over a table's rows that uses it.
 
 Each format keeps these apart from the cell values, and each reader finds them its own way (the
 .xlsx sheet XML, :mod:`nlp.readers.xlsx_parts`; the .ods content, :mod:`nlp.readers.ods_parts`;
-calamine for .xls; ``vMerge`` in Word; pdfplumber's cell boxes), then hands a :class:`SheetLayout`
-to :class:`LaidOutRows`: a merge's text is read on every row it spans
+calamine and xlrd for .xls, :mod:`nlp.readers.xls_parts`; ``vMerge`` in Word; pdfplumber's cell
+boxes), then hands a :class:`SheetLayout` to :class:`LaidOutRows`: a merge's text is read on every row it spans
 (:mod:`nlp.readers.merged_cells`), and the hidden rows read are named in one warning, as a hidden
 sheet is (nothing is dropped, but a reviewer does not see those rows).
 """
@@ -22,6 +22,16 @@ class SheetLayout:
 
     merges: list[VerticalMerge] = field(default_factory=list)
     hidden: set[int] = field(default_factory=set)
+
+
+@dataclass
+class SheetExtras:
+    """A workbook sheet's layout, and its cells calamine gives otherwise than the sheet shows them:
+    number formats that show a percentage, and error texts; each keyed by row, then column."""
+
+    layout: SheetLayout = field(default_factory=SheetLayout)
+    formats: dict[int, dict[int, str]] = field(default_factory=dict)
+    errors: dict[int, dict[int, str]] = field(default_factory=dict)
 
 
 class LaidOutRows:

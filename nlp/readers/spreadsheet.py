@@ -10,40 +10,61 @@ shows; a cell merged down several rows is read on each of them (:mod:`nlp.reader
 calamine gives cell values, not what the sheet shows. For an .xlsx the rest is read from its XML
 (:mod:`nlp.readers.xlsx_parts`): merges, hidden rows, percent formats (0.95 shown as ``95%`` is
 read as ``95%``) and error cells (``#N/A``); and a workbook written by a program that leaves its
-formulas for Excel to compute is named in a warning (:mod:`nlp.readers.formulas`). An .ods's merges
-and hidden rows come from its XML (:mod:`nlp.readers.ods_parts`), an .xls's merges from calamine;
-in those two formats a 0.95 shown as ``95%`` is read as ``0.95``, and an .xls's hidden rows are
-not known.
+formulas for Excel to compute is named in a warning (:mod:`nlp.readers.formulas`). An .ods's
+merges, hidden rows and percentages come from its XML (:mod:`nlp.readers.ods_parts`); an .xls's
+merges from calamine, its percent formats, error cells and hidden rows from xlrd
+(:mod:`nlp.readers.xls_parts`).
 """
 from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from nlp.readers.base import OUTPUT_REASON, InputError, Skipped
 from nlp.readers.formulas import formula_cells, recalculated_on_open, stale_formula_warning
 from nlp.readers.grid import Grid, SheetLines, read_grids
-from nlp.readers.merged_cells import vertical_merges
-from nlp.readers.ods_parts import ods_layouts
-from nlp.readers.sheet_layout import SheetLayout
+from nlp.readers.merged_cells import VerticalMerge, vertical_merges
+from nlp.readers.ods_parts import ods_extras
+from nlp.readers.sheet_layout import SheetExtras, SheetLayout
 from nlp.readers.tabular import FileRead, cell_text
-from nlp.readers.xlsx_parts import SheetExtras, percent_styles, sheet_extras, sheet_parts, workbook_description
+from nlp.readers.xls_parts import unread_extras_warning, xls_extras
+from nlp.readers.xlsx_parts import percent_styles, sheet_extras, sheet_parts, workbook_description
 from nlp.schema import OUTPUT_WORKBOOK_MARK
 
 
 def read_spreadsheet(path: Path, chunk_size: int | None) -> FileRead:
     """The indicator sheets of an .xls or .ods workbook; other sheets are listed as skipped."""
     ods = path.suffix.lower() == ".ods"
+    unread = None
     with _readable(path, "OpenDocument .ods" if ods else "Excel 97-2003 .xls"):
         workbook = _open(path)
-        layouts = ods_layouts(path) if ods else {}
-        grids = [_grid(path, sheet, SheetExtras(layouts.get(sheet.name) or _merges(data)), data)
-                 for sheet in _worksheets(workbook)
-                 for data in [workbook.get_sheet_by_name(sheet.name)]]
-    return read_grids(path, grids, chunk_size)
+        if ods:
+            extras = ods_extras(path)
+        else:
+            extras, unread = _xls_extras(path)
+        grids = []
+        for sheet in _worksheets(workbook):
+            data, found = workbook.get_sheet_by_name(sheet.name), extras.get(sheet.name) or SheetExtras()
+            if not ods:  # an .xls's merges are calamine's
+                found = replace(found, layout=SheetLayout(_merges(data), found.layout.hidden))
+            grids.append(_grid(path, sheet, found, data))
+    read = read_grids(path, grids, chunk_size)
+    if unread:
+        read.warnings.insert(0, unread)
+    return read
+
+
+def _xls_extras(path: Path) -> tuple[dict[str, SheetExtras], InputError | None]:
+    """xlrd's reading of an .xls that calamine can read; if xlrd cannot, the values are still
+    read, and a warning says what is not (xlrd is stricter about damaged BIFF records)."""
+    try:
+        return xls_extras(path), None
+    except Exception as error:  # noqa: BLE001 - any failure of the second reader leaves the first's values
+        return {}, unread_extras_warning(str(path), error)
 
 
 def read_workbook(path: Path, chunk_size: int | None) -> FileRead:
@@ -93,11 +114,10 @@ def _worksheets(workbook: Any) -> list[Any]:
     return [sheet for sheet in workbook.sheets_metadata if sheet.typ == SheetTypeEnum.WorkSheet]
 
 
-def _merges(data: Any) -> SheetLayout:
+def _merges(data: Any) -> list[VerticalMerge]:
     """The cells calamine says are merged down several rows (an .xls's; 0-based rows and columns)."""
-    return SheetLayout(vertical_merges((first_row, first_column, last_row, last_column)
-                                       for (first_row, first_column), (last_row, last_column)
-                                       in data.merged_cell_ranges or ()))
+    return vertical_merges((first_row, first_column, last_row, last_column)
+                           for (first_row, first_column), (last_row, last_column) in data.merged_cell_ranges or ())
 
 
 def _grid(path: Path, sheet: Any, extras: SheetExtras, data: Any) -> Grid:

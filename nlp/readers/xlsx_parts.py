@@ -14,11 +14,10 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
 from nlp.readers.merged_cells import vertical_merges
-from nlp.readers.sheet_layout import SheetLayout
+from nlp.readers.sheet_layout import SheetExtras, SheetLayout
 
 _BLOCK = 1 << 20
 _OVERLAP = 512  # longer than any element these patterns match
@@ -81,16 +80,6 @@ def workbook_description(archive: zipfile.ZipFile) -> str:
         return ""
     found = ElementTree.fromstring(archive.read("docProps/core.xml")).find(_DESCRIPTION)
     return (found.text or "") if found is not None else ""
-
-
-@dataclass
-class SheetExtras:
-    """A sheet's layout, and its cells calamine gives otherwise than Excel shows them: number
-    formats that show a percentage, and error texts; each keyed by row, then column."""
-
-    layout: SheetLayout = field(default_factory=SheetLayout)
-    formats: dict[int, dict[int, str]] = field(default_factory=dict)
-    errors: dict[int, dict[int, str]] = field(default_factory=dict)
 
 
 #: A merge (its range) or a hidden row (its opening tag); an error cell (its value) or a cell in a

@@ -1,0 +1,56 @@
+"""What calamine does not give of an Excel 97-2003 .xls workbook, read by xlrd.
+
+calamine reads an .xls's values and merges, not its number formats nor which rows it hides, and
+an error cell (``#N/A``) comes out empty. So a 0.95 that the sheet shows as ``95%`` read as
+``0.95`` (a target of 95 % became a bare number below one), and an indicator in a hidden row was
+read with no warning. xlrd with ``formatting_info`` gives each cell's format and each row's
+hidden flag from the same BIFF records Excel uses. Rows and columns are 0-based, as calamine's
+grid has them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nlp.readers.base import InputError
+from nlp.readers.sheet_layout import SheetExtras, SheetLayout
+
+
+def xls_extras(path: Path) -> dict[str, SheetExtras]:
+    """Sheet name -> its percent formats, error texts and hidden rows (merges stay calamine's:
+    the caller adds them to each sheet's layout)."""
+    import xlrd
+
+    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    try:
+        percent = _percent_formats(book)
+        return {name: _sheet_extras(book.sheet_by_name(name), percent) for name in book.sheet_names()}
+    finally:
+        book.release_resources()
+
+
+def unread_extras_warning(file: str, error: Exception) -> InputError:
+    """Said when xlrd cannot read what calamine could: the values are read, their formats are not."""
+    return InputError(file, f"its number formats and hidden rows could not be read ({type(error).__name__}: "
+                            f"{error}): a value the sheet shows as 95% is read as 0.95, and hidden rows "
+                            "are read as if shown")
+
+
+def _sheet_extras(sheet: Any, percent: dict[int, str]) -> SheetExtras:
+    import xlrd
+
+    extras = SheetExtras(layout=SheetLayout(hidden={row for row, info in sheet.rowinfo_map.items() if info.hidden}))
+    for row in range(sheet.nrows):
+        for column, cell in enumerate(sheet.row(row)):
+            if cell.ctype == xlrd.XL_CELL_NUMBER and cell.xf_index in percent:
+                extras.formats.setdefault(row, {})[column] = percent[cell.xf_index]
+            elif cell.ctype == xlrd.XL_CELL_ERROR:
+                extras.errors.setdefault(row, {})[column] = xlrd.error_text_from_code.get(cell.value, "#VALUE!")
+    return extras
+
+
+def _percent_formats(book: Any) -> dict[int, str]:
+    """Cell format (XF) index -> its number format, for the formats that show a percentage."""
+    codes = {key: fmt.format_str for key, fmt in book.format_map.items()}
+    return {index: codes[xf.format_key] for index, xf in enumerate(book.xf_list)
+            if "%" in codes.get(xf.format_key, "")}
