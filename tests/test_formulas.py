@@ -55,6 +55,22 @@ def test_formulas_never_computed_are_named(tmp_path: Path) -> None:
     assert len(warnings) == 1 and warnings[0].startswith(f"{path}:Sheet: 2 formula cell(s) (D2, D3)")
 
 
+def test_formulas_are_named_whatever_prefix_the_elements_carry(tmp_path: Path) -> None:
+    """.NET's Open XML SDK writes ``<x:c>``, ``<x:f>``, ``<x:calcPr>``: the same workbook."""
+    path = _workbook(tmp_path / "plain.xlsx", ['="≥"&100&"人"', "≥5场", "≥95%"])
+    buffer = io.BytesIO()
+    main = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/") and main in data:
+                data = re.sub(rb"<(/?)([A-Za-z]+)(?=[ >/])", rb"<\1x:\2", data.replace(main, main.replace(b"xmlns=", b"xmlns:x=")))
+            target.writestr(item, data)
+    (tmp_path / "prefixed.xlsx").write_bytes(buffer.getvalue())
+    values, warnings = _rows(tmp_path / "prefixed.xlsx")
+    assert len(warnings) == 1 and "1 formula cell(s) (D2)" in warnings[0]
+
+
 def test_computed_formulas_and_plain_workbooks_say_nothing(tmp_path: Path) -> None:
     saved = _as_saved_by_excel(_workbook(tmp_path / "saved.xlsx", ['="≥"&100&"人"', "≥5场", "≥95%"]), {"D2": "≥100人"})
     assert _rows(saved) == (["≥100人", "≥5场", "≥95%"], [])

@@ -14,11 +14,9 @@ import re
 import zipfile
 
 from nlp.readers.base import InputError
-from nlp.readers.xlsx_parts import part_matches
+from nlp.readers.xlsx_parts import element_prefix, part_matches
 
-#: A cell element whose first child is a formula (the schema puts ``<f>`` before ``<v>``).
-_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3}[0-9]+)"[^>]*><f\b')
-_RECALCULATE_ON_OPEN = re.compile(rb'<calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"')
+_RECALCULATE_ON_OPEN = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"')
 NAMED_CELLS = 3
 
 
@@ -31,7 +29,10 @@ def recalculated_on_open(archive: zipfile.ZipFile) -> bool:
 def formula_cells(archive: zipfile.ZipFile, part: str) -> tuple[int, list[str]]:
     """How many formula cells the sheet ``part`` holds, and the first :data:`NAMED_CELLS` of them."""
     count, first = 0, []
-    for match in part_matches(archive, part, _FORMULA_CELL):
+    prefix = re.escape(element_prefix(archive, part))
+    # a cell element whose first child is a formula (the schema puts <f> before <v>)
+    formula_cell = re.compile(b"<" + prefix + rb'c\b[^>]*?\br="([A-Z]{1,3}[0-9]+)"[^>]*><' + prefix + rb"f\b")
+    for match in part_matches(archive, part, formula_cell):
         count += 1
         if len(first) < NAMED_CELLS:
             first.append(match.group(1).decode())
