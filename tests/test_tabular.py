@@ -454,12 +454,48 @@ def test_xlsx_written_otherwise_is_read_as_shown(tmp_path: Path, rewrite) -> Non
 def test_counting_positions_finds_what_the_search_finds(tmp_path: Path, write) -> None:
     """The element-by-element reading (for sheets that leave positions out) is the definition the
     fast search must agree with, on sheets that give every position."""
-    from nlp.readers.xlsx_parts import counted_extras, percent_styles, sheet_extras, sheet_parts
+    from nlp.readers.xlsx_parts import counted_extras, shown_styles, sheet_extras, sheet_parts
 
     with zipfile.ZipFile(write(tmp_path / "book.xlsx")) as archive:
-        styles, (part,) = percent_styles(archive), sheet_parts(archive).values()
+        styles, (part,) = shown_styles(archive), sheet_parts(archive).values()
         searched = sheet_extras(archive, part, styles)
         assert searched.formats and searched == counted_extras(archive, part, styles)
+
+
+_FORMATTED = [("合格率", 95, '0"%"'), ("培训人次", 500, '"≥"0"人次"'), ("人均成本", 80, '0"万元"'),
+              ("知晓率", 90, "0\\%"), ("采购金额", 1234.5, "#,##0")]
+
+
+def _formatted_xlsx(path: Path) -> Path:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["三级指标", "指标值"])
+    for number, (name, value, shown_as) in enumerate(_FORMATTED, 2):
+        workbook.active.append([name, value])
+        workbook.active.cell(row=number, column=2).number_format = shown_as
+    workbook.save(path)
+    return path
+
+
+def _formatted_xls(path: Path) -> Path:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet")
+    sheet.write(0, 0, "三级指标")
+    sheet.write(0, 1, "指标值")
+    for number, (name, value, shown_as) in enumerate(_FORMATTED, 1):
+        sheet.write(number, 0, name)
+        sheet.write(number, 1, value, xlwt.easyxf(num_format_str=shown_as))
+    book.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("write", [_formatted_xlsx, _formatted_xls], ids=["xlsx", "xls"])
+def test_text_a_number_format_adds_is_read(tmp_path: Path, write) -> None:
+    """A quoted percent sign does not multiply (95 in 0"%" read as 9500%: an "impossible number"
+    on a correct row); a comparator or a unit in the format is part of the target."""
+    read, frame = read_all(write(tmp_path / f"formatted.{write.__name__.rsplit('_', 1)[1]}"))
+    assert frame["target_value"].tolist() == ["95%", "≥500人次", "80万元", "90%", "1234.5"]
 
 def test_xlsx_chart_sheets_are_not_tables(tmp_path: Path) -> None:
     from openpyxl.chart import BarChart, Reference

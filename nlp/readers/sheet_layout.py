@@ -27,7 +27,8 @@ class SheetLayout:
 @dataclass
 class SheetExtras:
     """A workbook sheet's layout, and its cells calamine gives otherwise than the sheet shows them:
-    number formats that show a percentage, and error texts; each keyed by row, then column."""
+    number formats that show a number otherwise (``0%``, ``"≥"0"人"``), and error texts; each keyed
+    by row, then column."""
 
     layout: SheetLayout = field(default_factory=SheetLayout)
     formats: dict[int, dict[int, str]] = field(default_factory=dict)

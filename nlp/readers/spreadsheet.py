@@ -8,11 +8,12 @@ columns); the rows are turned into text as they are read. Every sheet with an in
 shows; a cell merged down several rows is read on each of them (:mod:`nlp.readers.merged_cells`).
 
 calamine gives cell values, not what the sheet shows. For an .xlsx the rest is read from its XML
-(:mod:`nlp.readers.xlsx_parts`): merges, hidden rows, percent formats (0.95 shown as ``95%`` is
-read as ``95%``) and error cells (``#N/A``); and a workbook written by a program that leaves its
+(:mod:`nlp.readers.xlsx_parts`): merges, hidden rows, number formats that change what a number
+says (0.95 shown as ``95%`` is read as ``95%``, 500 shown as ``≥500人次`` as that:
+:mod:`nlp.readers.number_formats`) and error cells (``#N/A``); and a workbook written by a program that leaves its
 formulas for Excel to compute is named in a warning (:mod:`nlp.readers.formulas`). An .ods's
 merges, hidden rows and percentages come from its XML (:mod:`nlp.readers.ods_parts`); an .xls's
-merges from calamine, its percent formats, error cells and hidden rows from xlrd
+merges from calamine, its number formats, error cells and hidden rows from xlrd
 (:mod:`nlp.readers.xls_parts`).
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ from nlp.readers.ods_parts import ods_extras
 from nlp.readers.sheet_layout import SheetExtras, SheetLayout
 from nlp.readers.tabular import FileRead, cell_text
 from nlp.readers.xls_parts import unread_extras_warning, xls_extras
-from nlp.readers.xlsx_parts import percent_styles, sheet_extras, sheet_parts, workbook_description
+from nlp.readers.xlsx_parts import sheet_extras, sheet_parts, shown_styles, workbook_description
 from nlp.schema import OUTPUT_WORKBOOK_MARK
 
 
@@ -73,7 +74,7 @@ def read_workbook(path: Path, chunk_size: int | None) -> FileRead:
     with _readable(path, "Excel"), zipfile.ZipFile(path) as archive:
         if workbook_description(archive) == OUTPUT_WORKBOOK_MARK:
             return FileRead(path, iter(()), skipped=[Skipped(str(path), "workbook", OUTPUT_REASON)])
-        parts, styles, recalculated = sheet_parts(archive), percent_styles(archive), recalculated_on_open(archive)
+        parts, styles, recalculated = sheet_parts(archive), shown_styles(archive), recalculated_on_open(archive)
         workbook = _open(path)
         grids = []
         for sheet in _worksheets(workbook):

@@ -42,6 +42,7 @@ from nlp.readers.base import (
 from nlp.readers.context_rows import CONTEXT, StatedContext, non_indicator_rows
 from nlp.readers.doc_lexicon import is_rubric_header
 from nlp.readers.encoding import detect_encoding
+from nlp.readers.number_formats import shown_number
 from nlp.records import ALL_COLUMNS
 from nlp.schema import FAMILIES
 
@@ -64,7 +65,6 @@ CARRIED_COLUMNS = ("department", "project_name", "project_goal", "budget_wan", "
 
 _NOTE = re.compile(r"[(\[【]([^)\]】]*)[)\]】]")
 _SPACE = re.compile(r"\s+")
-_PERCENT_DECIMALS = re.compile(r"\.(0+)\s*%")
 _DELIMITERS = ("\t", ",")
 
 # A cell may be as long as the file (a pasted document); its length is reported, never fatal.
@@ -231,10 +231,11 @@ def no_indicator_columns(path: Path) -> InputError:
 def cell_text(value: object, number_format: str | None = None) -> str:
     """An Excel cell value as the string a person sees in the sheet.
 
-    Numbers follow :func:`number_text`, except that percent-formatted cells render as
-    percentages with the format's decimals (0.95 in ``0%`` -> ``"95%"``); dates become ISO
+    Numbers follow :func:`number_text`, except that a ``number_format`` (given for the cells whose
+    format shows a number otherwise) is imitated (0.95 in ``0%`` -> ``"95%"``, 95 in ``0"%"`` ->
+    ``"95%"``: :func:`~nlp.readers.number_formats.shown_number`); dates become ISO
     ``2023-06-30`` (with the time only when it is not midnight); booleans ``TRUE``/``FALSE``.
-    Other number formats (thousands separators, currency) are not imitated.
+    Digit grouping, fractions and exponents are not imitated.
     """
     if value is None:
         return ""
@@ -247,10 +248,7 @@ def cell_text(value: object, number_format: str | None = None) -> str:
     if isinstance(value, (date, time)):
         return value.isoformat()
     if isinstance(value, (int, float)):
-        if number_format and "%" in number_format:
-            decimals = _PERCENT_DECIMALS.search(number_format)
-            return f"{value * 100:.{len(decimals[1]) if decimals else 0}f}%"
-        return number_text(float(value))
+        return shown_number(float(value), number_format) if number_format else number_text(float(value))
     return str(value)
 
 

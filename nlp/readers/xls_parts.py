@@ -13,18 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from nlp.readers.base import InputError
+from nlp.readers.number_formats import changes_what_is_shown
 from nlp.readers.sheet_layout import SheetExtras, SheetLayout
 
 
 def xls_extras(path: Path) -> dict[str, SheetExtras]:
-    """Sheet name -> its percent formats, error texts and hidden rows (merges stay calamine's:
+    """Sheet name -> its number formats that show numbers otherwise, error texts and hidden rows (merges stay calamine's:
     the caller adds them to each sheet's layout)."""
     import xlrd
 
     book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
     try:
-        percent = _percent_formats(book)
-        return {name: _sheet_extras(book.sheet_by_name(name), percent) for name in book.sheet_names()}
+        shown = _shown_formats(book)
+        return {name: _sheet_extras(book.sheet_by_name(name), shown) for name in book.sheet_names()}
     finally:
         book.release_resources()
 
@@ -36,21 +37,22 @@ def unread_extras_warning(file: str, error: Exception) -> InputError:
                             "are read as if shown")
 
 
-def _sheet_extras(sheet: Any, percent: dict[int, str]) -> SheetExtras:
+def _sheet_extras(sheet: Any, shown: dict[int, str]) -> SheetExtras:
     import xlrd
 
     extras = SheetExtras(layout=SheetLayout(hidden={row for row, info in sheet.rowinfo_map.items() if info.hidden}))
     for row in range(sheet.nrows):
         for column, cell in enumerate(sheet.row(row)):
-            if cell.ctype == xlrd.XL_CELL_NUMBER and cell.xf_index in percent:
-                extras.formats.setdefault(row, {})[column] = percent[cell.xf_index]
+            if cell.ctype == xlrd.XL_CELL_NUMBER and cell.xf_index in shown:
+                extras.formats.setdefault(row, {})[column] = shown[cell.xf_index]
             elif cell.ctype == xlrd.XL_CELL_ERROR:
                 extras.errors.setdefault(row, {})[column] = xlrd.error_text_from_code.get(cell.value, "#VALUE!")
     return extras
 
 
-def _percent_formats(book: Any) -> dict[int, str]:
-    """Cell format (XF) index -> its number format, for the formats that show a percentage."""
+def _shown_formats(book: Any) -> dict[int, str]:
+    """Cell format (XF) index -> its number format, for the formats that show a number otherwise
+    than as itself (:func:`~nlp.readers.number_formats.changes_what_is_shown`)."""
     codes = {key: fmt.format_str for key, fmt in book.format_map.items()}
     return {index: codes[xf.format_key] for index, xf in enumerate(book.xf_list)
-            if "%" in codes.get(xf.format_key, "")}
+            if changes_what_is_shown(codes.get(xf.format_key, ""))}

@@ -1,7 +1,8 @@
 """What calamine does not give of an .xlsx workbook, read from its XML parts.
 
 calamine reads the cell values; besides them the readers need a sheet's merged ranges, its hidden
-rows, which numbers are shown as percentages (0.95 in a ``0%`` cell is ``95%`` on screen) and the
+rows, which numbers a number format shows otherwise (0.95 in a ``0%`` cell is ``95%`` on screen; see
+:mod:`nlp.readers.number_formats`) and the
 text of error cells (``#N/A``, which calamine gives as an empty cell). A sheet's XML is searched
 by one regular expression, streamed in blocks: a sheet of a million rows is hundreds of MiB of
 XML, and ``<mergeCells>`` comes after all of them. A cell or row may leave out its position
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from xml.etree import ElementTree
 
 from nlp.readers.merged_cells import vertical_merges
+from nlp.readers.number_formats import changes_what_is_shown
 from nlp.readers.sheet_layout import SheetExtras, SheetLayout
 
 _BLOCK = 1 << 20
@@ -28,7 +30,8 @@ _OVERLAP = 512  # longer than any element these patterns match
 _ANY = "{*}"  # any namespace: transitional or strict SpreadsheetML
 _PACKAGE_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _DESCRIPTION = "{http://purl.org/dc/elements/1.1/}description"
-#: Excel's built-in number formats that show a percentage (ids 9 and 10 of ECMA-376 §18.8.30).
+#: Excel's built-in number formats that show a number otherwise (percentages: ids 9 and 10 of
+#: ECMA-376 §18.8.30; the others are plain numbers, dates, or currencies whose text depends on the locale).
 _BUILT_IN_PERCENT = {9: "0%", 10: "0.00%"}
 
 
@@ -66,8 +69,9 @@ def _relationship_id(element: ElementTree.Element) -> str | None:
     return next((value for name, value in element.attrib.items() if name.endswith("}id")), None)
 
 
-def percent_styles(archive: zipfile.ZipFile) -> dict[int, str]:
-    """Cell style index -> its number format, for the styles whose format shows a percentage."""
+def shown_styles(archive: zipfile.ZipFile) -> dict[int, str]:
+    """Cell style index -> its number format, for the styles whose format shows a number otherwise
+    than as itself (:func:`~nlp.readers.number_formats.changes_what_is_shown`)."""
     if "xl/styles.xml" not in archive.namelist():
         return {}
     styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
@@ -77,7 +81,7 @@ def percent_styles(archive: zipfile.ZipFile) -> dict[int, str]:
     found = {}
     for index, style in enumerate(cell_styles if cell_styles is not None else ()):
         code = codes.get(int(style.get("numFmtId", "0")), "")
-        if "%" in code:
+        if changes_what_is_shown(code):
             found[index] = code
     return found
 
@@ -104,7 +108,7 @@ def element_prefix(archive: zipfile.ZipFile, part: str) -> bytes:
 
 def _layout(prefix: bytes) -> bytes:
     """A merge (its range) or a hidden row (its opening tag); an error cell (its value). With the
-    cells in a percent style, added per workbook, one pass over the sheet finds them all."""
+    cells in a style that shows numbers otherwise, added per workbook, one pass over the sheet finds them all."""
     c, f, v = (re.escape(b"<" + prefix + name) for name in (b"c", b"f", b"v"))
     close_f, close_v = re.escape(b"</" + prefix + b"f>"), re.escape(b"</" + prefix + b"v>")
     return (re.escape(b"<" + prefix + b"mergeCell") + rb'\b[^>]*?\bref="([A-Z]{1,3}[0-9]+):([A-Z]{1,3}[0-9]+)"'
@@ -119,7 +123,7 @@ _STYLE = re.compile(rb'\bs="([0-9]+)"')
 
 
 def sheet_extras(archive: zipfile.ZipFile, part: str, styles: dict[int, str]) -> SheetExtras:
-    """What the .xlsx sheet ``part`` says beyond calamine's values; ``styles``: :func:`percent_styles`."""
+    """What the .xlsx sheet ``part`` says beyond calamine's values; ``styles``: :func:`shown_styles`."""
     prefix = element_prefix(archive, part)
     pattern = _layout(prefix)
     if styles:
@@ -184,7 +188,7 @@ def counted_extras(archive: zipfile.ZipFile, part: str, styles: dict[int, str]) 
 
 def _add_shown_cell(extras: SheetExtras, row: int, column: int, cell: ElementTree.Element,
                     styles: dict[int, str]) -> None:
-    """Note the cell at (``row``, ``column``) if it is an error or in a percent style."""
+    """Note the cell at (``row``, ``column``) if it is an error or in a style of ``styles``."""
     if cell.get("t") == "e":
         value = next((child.text or "" for child in cell if child.tag.rpartition("}")[2] == "v"), None)
         if value is not None:
