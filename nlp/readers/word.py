@@ -6,12 +6,22 @@ often holds several projects. The body is walked in document order so each table
 paragraphs written since the previous table. Merged cells are read from the XML (``gridSpan``
 across, ``vMerge`` down): a cell merged across is blank after its first grid column, and a cell
 merged down is read on every row it spans (:mod:`nlp.readers.merged_cells`), as in Excel.
+
+Text is read from the XML too, as Word shows it, because forms wrap what is filled in:
+python-docx's ``text`` and its lists of tables, rows and cells read only direct children, so a
+table, row or cell inside a content control (``w:sdt``: a template's fill-in field, a repeating
+section's rows) or custom XML was left out — a lost table, lost rows, or a cell missing so that
+every cell after it moved one column left — and so were runs inside content controls, tracked
+insertions (``w:ins``), simple fields and smart tags. Deleted text (``w:del``) is not read.
 """
 from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
+
+from lxml import etree
 
 from nlp.readers.base import InputError
 from nlp.readers.grid import Grid, read_grids
@@ -37,18 +47,15 @@ def read_docx(path: Path, chunk_size: int | None, source: Path | None = None) ->
 
 
 def _grids(path: Path, document: object) -> Iterator[Grid]:
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
     above: list[list[str]] = []
     number = 0
-    for item in document.iter_inner_content():  # type: ignore[attr-defined]
-        if isinstance(item, Paragraph):
-            if item.text.strip():
-                above.append([item.text])
-        elif isinstance(item, Table):
+    for item in _unwrapped(document.element.body, ("p", "tbl")):  # type: ignore[attr-defined]
+        if item.tag == _W + "p":
+            if (text := _paragraph_text(item)).strip():
+                above.append([text])
+        else:
             number += 1
-            parsed = [_row_cells(row) for row in item._tbl.tr_lst]
+            parsed = [_row_cells(row) for row in _unwrapped(item, ("tr",))]
             rows = [cells for cells, _ in parsed]
             locations = [f"table{number}!row{index}" for index in range(1, len(rows) + 1)]
             yield Grid(f"table{number}", f"{path.stem}#{number}", rows, locations, above,
@@ -59,16 +66,48 @@ def _grids(path: Path, document: object) -> Iterator[Grid]:
 def _row_cells(tr: object) -> tuple[list[str], dict[int, str]]:
     """One table row as grid cells (a merged cell's text in its first grid column, then blanks),
     and the ``vMerge`` state (restart/continue) of the cells merged down, by grid column."""
-    from docx.table import _Cell
-
     cells = [""] * getattr(tr, "grid_before", 0)
     states: dict[int, str] = {}
-    for tc in tr.tc_lst:  # type: ignore[attr-defined]
+    for tc in _unwrapped(tr, ("tc",)):
         if tc.vMerge:
             states[len(cells)] = tc.vMerge
-        text = "" if tc.vMerge == "continue" else _Cell(tc, None).text
+        text = "" if tc.vMerge == "continue" else _cell_text(tc)
         cells.extend([text, *[""] * (tc.grid_span - 1)])
     return cells, states
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+#: Elements that wrap block, row or cell content without changing what is shown.
+_WRAPPERS = {_W + "sdt", _W + "sdtContent", _W + "customXml"}
+#: A run's text as Word shows it, in document order: text, tabs, breaks; not the text of a deletion,
+#: of a text box (drawn apart from the paragraph), nor of the fallback copy of a drawing.
+_SHOWN_TEXT_PATH = ("(.//w:r/w:t | .//w:r/w:tab | .//w:r/w:br | .//w:r/w:cr | .//w:r/w:noBreakHyphen)"
+               "[not(ancestor::w:del) and not(ancestor::w:moveFrom) and not(ancestor::w:txbxContent)"
+               " and not(ancestor::mc:Fallback)]")
+_NAMESPACES = {"w": _W[1:-1], "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
+_SHOWN_TEXT = etree.XPath(_SHOWN_TEXT_PATH, namespaces=_NAMESPACES)
+_SHOWN_AS = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
+
+
+def _unwrapped(parent: Any, names: tuple[str, ...]) -> Iterator[Any]:
+    """The children of ``parent`` named ``names`` (``w:`` local names), in order, also those
+    inside content controls and custom XML."""
+    wanted = {_W + name for name in names}
+    for child in parent:
+        if child.tag in wanted:
+            yield child
+        elif child.tag in _WRAPPERS:
+            yield from _unwrapped(child, names)
+
+
+def _paragraph_text(paragraph: Any) -> str:
+    return "".join(_SHOWN_AS.get(node.tag, node.text or "")
+                   for node in _SHOWN_TEXT(paragraph))
+
+
+def _cell_text(tc: Any) -> str:
+    """The cell's paragraphs (not those of a table nested in it), a line each."""
+    return "\n".join(_paragraph_text(paragraph) for paragraph in _unwrapped(tc, ("p",)))
 
 
 def _vertical_merges(states: Iterable[dict[int, str]]) -> list[VerticalMerge]:
