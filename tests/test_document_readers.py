@@ -20,6 +20,7 @@ import make_documents as make
 from fake_scorer import make_scorer
 from nlp.api import ApiSettings, create_app
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK
+from nlp.readers import read_file
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 SHEET_COLUMNS = list(make.TABLE_COLUMNS)
@@ -268,3 +269,35 @@ def test_docx_scoring_rubric_is_skipped_with_the_reason(tmp_path: Path, iqc) -> 
     assert code == EXIT_OK, err
     assert "skipped table1: 绩效评价评分表(scoring rubric), not a target table" in err
     assert read_csv(out)["source_line"].tolist() == ["table2!row2"]
+
+
+def _overprinted_pdf(path: Path, offset_mm: float) -> Path:
+    """A ruled table whose header and 三级 names are printed twice, ``offset_mm`` apart (bold
+    imitated by overprinting, as exported forms do)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("cjk", "", make.cjk_font())
+    pdf.set_font("cjk", size=11)
+    pdf.text(20, 20, "项目名称：测试项目")
+    for row, cells in enumerate([["一级指标", "三级指标", "指标值"], ["产出指标", "培训人次", "≥500人次"],
+                                 ["产出指标", "人人参与率", "≥95%"]]):
+        for column, text in enumerate(cells):
+            pdf.rect(20 + 50 * column, 30 + 10 * row, 50, 10)
+            pdf.text(22 + 50 * column, 37 + 10 * row, text)
+            if row == 0 or column == 1:
+                pdf.text(22 + 50 * column + offset_mm, 37 + 10 * row, text)
+    pdf.output(str(path))
+    return path
+
+
+@needs_font
+@pytest.mark.parametrize("offset_mm", [0.1, 0.3])
+def test_overprinted_text_is_read_once(tmp_path: Path, offset_mm: float) -> None:
+    """Read twice, 三级指标 was 三三级级指指标标: no header was recognised and the table was lost.
+    A character repeated by the text itself (人人) is not an overprint."""
+    read = read_file(_overprinted_pdf(tmp_path / "bold.pdf", offset_mm))
+    frame = next(iter(read.frames))
+    assert frame[["project_name", "level1", "level3", "target_value"]].values.tolist() == [
+        ["测试项目", "产出指标", "培训人次", "≥500人次"], ["测试项目", "产出指标", "人人参与率", "≥95%"]]
