@@ -296,6 +296,7 @@ class Scorer:
     def _finding(self, code: str, ctx: RowContext, evidence: str, suggested: str, source: str = "rule") -> Finding:
         entry = catalogue()[code]
         slots = {"name": _quote(ctx.name), "value": _quote(ctx.value_text), "level2": ctx.level2.raw or "（空）",
+                 "category": ctx.level2.raw or ctx.level1.raw or "该类",
                  "suggested": suggested or "其他类别", "evidence": _quote(evidence)}
         field, quote, start, end = locate(entry["field"], evidence, ctx)
         return Finding(code=code, family=entry["family"], severity=entry["severity"], title=entry["title"],

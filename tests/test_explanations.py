@@ -42,6 +42,19 @@ def test_every_mismatch_flag_suggests_a_category(scored: pd.DataFrame) -> None:
     assert (flagged["suggested_level2"] != "").all()
 
 
+def test_no_suggestion_names_an_empty_cell(scored: pd.DataFrame) -> None:
+    """A suggestion is a phrase to act on: "改为能反映本项目（空）的具体指标" named the blank 二级."""
+    placeholders = [(finding["code"], finding["suggestion"]) for _, finding in _findings(scored)
+                    if "（空）" in finding["suggestion"]]
+    assert not placeholders, placeholders[:5]
+
+
+def test_a_category_echo_without_a_level2_suggests_from_its_level1() -> None:
+    [row] = nlp.load().score([{"level1": "满意度指标", "level2": "", "level3": "满意度指标", "target_value": "≥90%"}])
+    [echo] = [finding for finding in row["findings"] if finding["code"] == "B1"]
+    assert echo["suggestion"] == "改为能反映本项目满意度指标的具体指标（写明对象和计算方法）。"
+
+
 def test_every_quote_is_the_text_at_its_offsets(scored: pd.DataFrame) -> None:
     for row, finding in _findings(scored):
         assert finding["field"] in _FIELD_TEXT | {"unit", "value_type"}, finding
