@@ -14,6 +14,7 @@ from nlp.review.exchange import ReviewFileError, export_csv, export_xlsx, read_d
 from nlp.review.store import Decision, ReviewStore, StoreError
 from nlp.review.suppress import suppress_frame
 from nlp.schema import FINDINGS_COLUMN
+from workbook_spellings import rewritten, strict
 
 ROWS = pd.DataFrame([
     {"row_id": "a:2", "department": "文化局", "project_name": "广播剧", "level2": "质量指标", "level3": "质量指标", "target_value": "≥95%"},
@@ -99,6 +100,16 @@ def test_reviewed_workbook_imports_and_hides_the_row_in_a_later_run(scored: pd.D
     rerun = FakeScorer().score_frame(ROWS.assign(row_id=["x", "y", "z"]).iloc[::-1].reset_index(drop=True))
     out, hidden = suppress_frame(rerun, store.rejected_keys())
     assert hidden == 1 and out.loc[2, "codes"] == "" and out.loc[1, "codes"] == rerun.loc[1, "codes"] != ""
+
+
+def test_a_reviewed_workbook_saved_as_strict_open_xml_imports_the_same_decisions(scored: pd.DataFrame,
+                                                                                tmp_path: Path) -> None:
+    """Excel can save as "Strict Open XML"; openpyxl reads such a file as having no sheet, and the
+    import refused it as holding no 审核结论 column."""
+    workbook = _reviewed_workbook(scored, tmp_path / "scored.xlsx", "驳回", "已核实")
+    saved_strict = rewritten(workbook, tmp_path / "strict.xlsx", strict)
+    assert [(d.key, d.decision, d.comment) for d in read_decisions(saved_strict).decisions] == \
+           [(d.key, d.decision, d.comment) for d in read_decisions(workbook).decisions] != []
 
 
 def test_bad_decision_word_is_reported_with_its_cell(scored: pd.DataFrame, tmp_path: Path) -> None:

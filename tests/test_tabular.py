@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-import re
 import sys
 import types
 import zipfile
@@ -19,6 +18,7 @@ from nlp.limits import ANALYSED_CELL_CHARS
 from nlp.readers.tabular import cell_text, match_header, normalise_header
 from nlp.records import ALL_COLUMNS, IndicatorRow
 from ods_tables import ods_table
+from workbook_spellings import positions_left_out, prefixed, rewritten, strict
 
 ZH_HEADER = "项目名称,主管部门,一级指标,二级指标,三级指标,指标值（必填）,计量单位,备注"
 ZH_ROWS = [
@@ -380,48 +380,6 @@ def test_an_xls_whose_formats_cannot_be_read_is_still_read_and_says_so(tmp_path:
     assert "bad BIFF record" in read.warnings[0].message and "95%" in read.warnings[0].message
 
 
-_TRANSITIONAL_TO_STRICT = {
-    "http://schemas.openxmlformats.org/spreadsheetml/2006/main": "http://purl.oclc.org/ooxml/spreadsheetml/main",
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships":
-        "http://purl.oclc.org/ooxml/officeDocument/relationships",
-}
-
-
-def _strict(part: str, xml: str) -> str:
-    """ISO/IEC 29500 Strict, as Excel's "Strict Open XML" save writes it: other namespaces."""
-    for transitional, strict in _TRANSITIONAL_TO_STRICT.items():
-        xml = xml.replace(transitional, strict)
-    return xml
-
-
-def _prefixed(part: str, xml: str) -> str:
-    """Every SpreadsheetML element under an ``x:`` prefix, as .NET's Open XML SDK writes them."""
-    main = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-    if main not in xml:
-        return xml
-    xml = xml.replace(main, main.replace("xmlns=", "xmlns:x="))
-    return re.sub(r"<(/?)([A-Za-z]+)(?=[ >/])", r"<\1x:\2", xml)
-
-
-def _positions_left_out(part: str, xml: str) -> str:
-    """No cell or row says where it is: each is the one after the previous. A row's cells are
-    written from column A (openpyxl leaves out the cell a merge covers: an empty one is put in)."""
-    if "worksheets/" not in part:
-        return xml
-    xml = re.sub(r'(<row\b[^>]*>)(<c r="B([0-9]+)")', r'\1<c r="A\3"/>\2', xml)
-    return re.sub(r'(<(?:c|row)\b[^>]*?) r="[A-Z]*[0-9]+"', r"\1", xml)
-
-
-def _rewritten(source: Path, target: Path, rewrite) -> Path:
-    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w") as copy:
-        for item in original.infolist():
-            data = original.read(item.filename)
-            if item.filename.startswith("xl/") and item.filename.endswith(".xml"):
-                data = rewrite(item.filename, data.decode()).encode()
-            copy.writestr(item, data)
-    return target
-
-
 def _dense_sheet(path: Path) -> Path:
     """A percent cell, a hidden row, an error cell, a merge; each row filled from column A."""
     workbook = openpyxl.Workbook()
@@ -437,12 +395,12 @@ def _dense_sheet(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("rewrite", [_strict, _prefixed, _positions_left_out])
+@pytest.mark.parametrize("rewrite", [strict, prefixed, positions_left_out])
 def test_xlsx_written_otherwise_is_read_as_shown(tmp_path: Path, rewrite) -> None:
     """calamine reads these spellings of the same workbook; what the sheet shows besides its values
     (percent formats, error texts, merges, hidden rows) was searched for in one spelling only, so
     each of these read 95% as 0.95, lost the merged 一级 and said nothing of the hidden row."""
-    path = _rewritten(_dense_sheet(tmp_path / "plain.xlsx"), tmp_path / "written.xlsx", rewrite)
+    path = rewritten(_dense_sheet(tmp_path / "plain.xlsx"), tmp_path / "written.xlsx", rewrite)
     read, frame = read_all(path)
     assert frame[["level1", "level3", "target_value"]].values.tolist() == [
         ["产出指标", "合格率", "95%"], ["产出指标", "旧", "1"], ["效益指标", "优良率", "95.5%"], ["效益指标", "知晓率", "#N/A"]]

@@ -42,13 +42,13 @@ def read_spreadsheet(path: Path, chunk_size: int | None) -> FileRead:
     ods = path.suffix.lower() == ".ods"
     unread = None
     with _readable(path, "OpenDocument .ods" if ods else "Excel 97-2003 .xls"):
-        workbook = _open(path)
+        workbook = open_workbook(path)
         if ods:
             extras = ods_extras(path)
         else:
             extras, unread = _xls_extras(path)
         grids = []
-        for sheet in _worksheets(workbook):
+        for sheet in worksheets(workbook):
             data, found = workbook.get_sheet_by_name(sheet.name), extras.get(sheet.name) or SheetExtras()
             if not ods:  # an .xls's merges are calamine's
                 found = replace(found, layout=SheetLayout(_merges(data), found.layout.hidden))
@@ -75,9 +75,9 @@ def read_workbook(path: Path, chunk_size: int | None) -> FileRead:
         if workbook_description(archive) == OUTPUT_WORKBOOK_MARK:
             return FileRead(path, iter(()), skipped=[Skipped(str(path), "workbook", OUTPUT_REASON)])
         parts, styles, recalculated = sheet_parts(archive), shown_styles(archive), recalculated_on_open(archive)
-        workbook = _open(path)
+        workbook = open_workbook(path)
         grids = []
-        for sheet in _worksheets(workbook):
+        for sheet in worksheets(workbook):
             part = parts.get(sheet.name)
             grid = _grid(path, sheet, sheet_extras(archive, part, styles) if part else SheetExtras(),
                          workbook.get_sheet_by_name(sheet.name))
@@ -102,13 +102,14 @@ def _readable(path: Path, kind: str) -> Iterator[None]:
         raise InputError(str(path), f"not a readable {kind} workbook ({type(error).__name__}: {error})") from error
 
 
-def _open(path: Path) -> Any:
+def open_workbook(path: Path) -> Any:
+    """calamine's reading of a workbook (any format it reads), sheets loaded when asked for."""
     from python_calamine import CalamineWorkbook
 
     return CalamineWorkbook.from_path(str(path))
 
 
-def _worksheets(workbook: Any) -> list[Any]:
+def worksheets(workbook: Any) -> list[Any]:
     """The workbook's sheets of cells (not its chart sheets, macro sheets or dialogs)."""
     from python_calamine import SheetTypeEnum
 

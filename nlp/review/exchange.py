@@ -125,16 +125,18 @@ def _tables(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int, li
 
 
 def _sheets(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int, list[Any]]]]]:
-    from openpyxl import load_workbook
+    """Each sheet's cells as text, read by calamine as input workbooks are: a workbook saved by
+    Excel as Strict Open XML, which openpyxl reads as having no sheet, was refused as holding no
+    审核结论 column (after seven warnings from openpyxl). One sheet is held at a time."""
+    from nlp.readers.spreadsheet import open_workbook, worksheets
+    from nlp.readers.tabular import cell_text
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
+        book = open_workbook(path)
+        names = [sheet.name for sheet in worksheets(book)]
+    except Exception as exc:  # calamine raises its own errors and OS errors for a damaged file
         raise ReviewFileError(f"{path}: not a readable workbook ({type(exc).__name__})") from None
-    try:
-        for sheet in book.worksheets:
-            rows = sheet.iter_rows(values_only=True)
-            header = [normalised(h) for h in next(rows, ())]
-            yield f"{path.name}:{sheet.title}!", header, ((i, list(r)) for i, r in enumerate(rows, 2))
-    finally:
-        book.close()
+    for name in names:
+        rows = ([cell_text(value) for value in row] for row in book.get_sheet_by_name(name).iter_rows())
+        header = [normalised(h) for h in next(rows, ())]
+        yield f"{path.name}:{name}!", header, enumerate(rows, 2)
