@@ -77,6 +77,16 @@ def test_totals_and_chinese(page: str, frame: pd.DataFrame) -> None:
         assert department in page
 
 
+def test_the_report_is_not_taken_for_an_input(report: Path) -> None:
+    """Its tables hold indicator columns; read as a web page, a report given back as input
+    would be scored again as new rows."""
+    from nlp.readers import read_file
+    from nlp.readers.base import OUTPUT_REASON
+
+    read = read_file(report)
+    assert list(read.frames) == [] and [skip.reason for skip in read.skipped] == [OUTPUT_REASON]
+
+
 def test_self_contained(page: str) -> None:
     assert not re.search(r"https?://", page)
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(//|https?:)""", page, re.IGNORECASE)

@@ -183,6 +183,17 @@ def _json_lines(head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
+def _web_page(head: bytes) -> bool:
+    """HTML with a table, as an exported "Excel" web page starts (after a BOM or blanks)."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<head")) and b"<table" in head.lower()
+
+
+def _xml_spreadsheet(head: bytes) -> bool:
+    """Excel 2003's XML Spreadsheet (its namespace on the root, after the XML declaration)."""
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head
+
+
 def _zip_with(marker: bytes) -> Callable[[bytes], bool]:
     """A zip whose first entries (local headers near the start) include ``marker``."""
     return lambda head: head.startswith(_ZIP_MAGIC) and marker in head
@@ -199,6 +210,12 @@ READERS: tuple[Reader, ...] = (
            _lazy("nlp.readers.spreadsheet:read_spreadsheet")),
     Reader("xlsx", _zip_with(b"xl/"), frozenset({".xlsx", ".xlsm"}), _lazy("nlp.readers.spreadsheet:read_workbook")),
     Reader("ole", lambda head: head.startswith(_OLE_MAGIC), frozenset({".xls", ".doc"}), _read_ole),
+    # web systems' "Excel" downloads, usually named .xls: found by content only (a folder's other
+    # .html or .xml files are not searched for)
+    Reader("web page", _web_page, frozenset(),
+           _lazy("nlp.readers.web_tables:read_web_page")),
+    Reader("xml spreadsheet", _xml_spreadsheet, frozenset(),
+           _lazy("nlp.readers.web_tables:read_xml_spreadsheet")),
     Reader("jsonl", _json_lines, frozenset({".jsonl", ".ndjson"}), jsonl.read_jsonl),
     Reader("text", lambda head: False, frozenset({".csv", ".tsv", ".txt"}), _text_or_document),
 )

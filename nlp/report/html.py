@@ -22,7 +22,7 @@ from nlp.report.rows import display
 from nlp.report.settings import ReportSettings
 from nlp.report.svg import bar_chart
 from nlp.report.writer import ReportWriter
-from nlp.schema import FAMILIES
+from nlp.schema import FAMILIES, OUTPUT_WORKBOOK_MARK
 
 DEFAULT_TITLE = "预算绩效目标表审核报告"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
@@ -63,6 +63,7 @@ def render_html(acc: ReportAccumulator, settings: ReportSettings, title: str = D
     ]
     return (
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f'<meta name="generator" content="{OUTPUT_WORKBOOK_MARK}">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<link rel="icon" href="data:,">\n'
