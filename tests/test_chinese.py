@@ -1,4 +1,5 @@
-"""nlp.chinese.to_simplified: traditional cells read as simplified, simplified ones untouched."""
+"""The analysed view of a cell: traditional cells read as simplified (nlp.chinese.to_simplified),
+simplified ones untouched, invisible characters left out (nlp.context.visible)."""
 from __future__ import annotations
 
 import pandas as pd
@@ -42,3 +43,24 @@ def test_repeated_cells_are_remembered() -> None:
     for _ in range(3):
         to_simplified("滿意度")
     assert to_simplified.cache_info().hits == 2
+
+
+def test_invisible_characters_do_not_change_a_row(public_tables: pd.DataFrame) -> None:
+    """A zero-width space, a word joiner or a BOM pasted into cells: the reviewer sees the same
+    row, so it scores the same; its output keeps the cells as written."""
+    import nlp
+
+    rows = public_tables.head(40).reset_index(drop=True)
+    pasted = rows.copy()
+    for column, mark in (("level3", "\u200b"), ("target_value", "\u2060"), ("level2", "\ufeff"), ("description", "\u200d")):
+        pasted[column] = pasted[column] + mark
+    scorer = nlp.load()
+    plain, copied = scorer.score_frame(rows), scorer.score_frame(pasted)
+    compared = ["flag_boilerplate", "flag_mismatch", "flag_unmeasurable", "score_boilerplate", "score_mismatch",
+                "score_unmeasurable", "codes"]
+    pd.testing.assert_frame_equal(copied[compared], plain[compared])
+    assert copied["level3"].str.endswith("\u200b").all()
+    row = rows.iloc[0].to_dict()
+    [alone] = scorer.score([row])
+    [record] = scorer.score([{**row, "level3": row["level3"] + "\u200b"}])  # the API's path
+    assert (record["codes"], record["score_boilerplate"]) == (alone["codes"], alone["score_boilerplate"])
