@@ -478,6 +478,9 @@ def test_cell_text_rules() -> None:
     assert cell_text(0.955, "0.0%") == "95.5%"
     assert cell_text(1234567.5) == "1234567.5"
     assert cell_text(datetime.datetime(2023, 6, 30, 8, 30)) == "2023-06-30 08:30:00"
+    assert cell_text(datetime.timedelta(hours=2, minutes=30)) == "2:30:00"  # a [h]:mm duration
+    assert cell_text(datetime.timedelta(days=2)) == "48:00:00"
+    assert cell_text(-datetime.timedelta(seconds=61)) == "-0:01:01"
 
 
 # --- dispatch and the document branch -------------------------------------------------------

@@ -10,8 +10,9 @@ shows; a cell merged down several rows is read on each of them (:mod:`nlp.reader
 calamine gives cell values, not what the sheet shows. For an .xlsx the rest is read from its XML
 (:mod:`nlp.readers.xlsx_parts`): merges, hidden rows, number formats that change what a number
 says (0.95 shown as ``95%`` is read as ``95%``, 500 shown as ``≥500人次`` as that:
-:mod:`nlp.readers.number_formats`) and error cells (``#N/A``); and a workbook written by a program that leaves its
-formulas for Excel to compute is named in a warning (:mod:`nlp.readers.formulas`). An .ods's
+:mod:`nlp.readers.number_formats`) and error cells (``#N/A``); and a workbook written by a
+program that leaves its formulas for Excel to compute is named in a warning
+(:mod:`nlp.readers.formulas`). An .ods's
 merges, hidden rows and percentages come from its XML (:mod:`nlp.readers.ods_parts`); an .xls's
 merges from calamine, its number formats, error cells and hidden rows from xlrd
 (:mod:`nlp.readers.xls_parts`).

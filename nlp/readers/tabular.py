@@ -20,7 +20,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import compress
 from operator import itemgetter
@@ -247,6 +247,10 @@ def cell_text(value: object, number_format: str | None = None) -> str:
         return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
     if isinstance(value, (date, time)):
         return value.isoformat()
+    if isinstance(value, timedelta):  # a duration ([h]:mm): hours as Excel counts them, not "45107 days, 0:00:00"
+        total = round(value.total_seconds())
+        hours, rest = divmod(abs(total), 3600)
+        return f"{'-' if total < 0 else ''}{hours}:{rest // 60:02d}:{rest % 60:02d}"
     if isinstance(value, (int, float)):
         return shown_number(float(value), number_format) if number_format else number_text(float(value))
     return str(value)

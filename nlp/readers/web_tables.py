@@ -148,7 +148,8 @@ def _style_formats(root: ElementTree.Element) -> dict[str, str]:
     found = {}
     for style in root.iter(f"{_SS}Style"):
         number_format = style.find(f"{_SS}NumberFormat")
-        code = _NAMED_FORMATS.get(fmt, fmt) if number_format is not None and (fmt := number_format.get(f"{_SS}Format")) else ""
+        named = number_format.get(f"{_SS}Format", "") if number_format is not None else ""
+        code = _NAMED_FORMATS.get(named, named)
         if code and changes_what_is_shown(code):
             found[style.get(f"{_SS}ID", "")] = code
     return found

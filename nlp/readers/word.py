@@ -29,6 +29,18 @@ from nlp.readers.merged_cells import VerticalMerge, vertical_merges
 from nlp.readers.sheet_layout import SheetLayout
 from nlp.readers.tabular import FileRead
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+#: Elements that wrap block, row or cell content without changing what is shown.
+_WRAPPERS = {_W + "sdt", _W + "sdtContent", _W + "customXml"}
+#: A run's text as Word shows it, in document order: text, tabs, breaks; not the text of a deletion,
+#: of a text box (drawn apart from the paragraph), nor of the fallback copy of a drawing.
+_SHOWN_TEXT_PATH = ("(.//w:r/w:t | .//w:r/w:tab | .//w:r/w:br | .//w:r/w:cr | .//w:r/w:noBreakHyphen)"
+                    "[not(ancestor::w:del) and not(ancestor::w:moveFrom) and not(ancestor::w:txbxContent)"
+                    " and not(ancestor::mc:Fallback)]")
+_NAMESPACES = {"w": _W[1:-1], "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
+_SHOWN_TEXT = etree.XPath(_SHOWN_TEXT_PATH, namespaces=_NAMESPACES)
+_SHOWN_AS = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
+
 
 def read_docx(path: Path, chunk_size: int | None, source: Path | None = None) -> FileRead:
     """The indicator tables of a .docx; ``source_line`` is ``table<N>!row<M>`` (1-based).
@@ -76,19 +88,6 @@ def _row_cells(tr: object) -> tuple[list[str], dict[int, str]]:
     return cells, states
 
 
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-#: Elements that wrap block, row or cell content without changing what is shown.
-_WRAPPERS = {_W + "sdt", _W + "sdtContent", _W + "customXml"}
-#: A run's text as Word shows it, in document order: text, tabs, breaks; not the text of a deletion,
-#: of a text box (drawn apart from the paragraph), nor of the fallback copy of a drawing.
-_SHOWN_TEXT_PATH = ("(.//w:r/w:t | .//w:r/w:tab | .//w:r/w:br | .//w:r/w:cr | .//w:r/w:noBreakHyphen)"
-               "[not(ancestor::w:del) and not(ancestor::w:moveFrom) and not(ancestor::w:txbxContent)"
-               " and not(ancestor::mc:Fallback)]")
-_NAMESPACES = {"w": _W[1:-1], "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
-_SHOWN_TEXT = etree.XPath(_SHOWN_TEXT_PATH, namespaces=_NAMESPACES)
-_SHOWN_AS = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
-
-
 def _unwrapped(parent: Any, names: tuple[str, ...]) -> Iterator[Any]:
     """The children of ``parent`` named ``names`` (``w:`` local names), in order, also those
     inside content controls and custom XML."""
@@ -101,8 +100,7 @@ def _unwrapped(parent: Any, names: tuple[str, ...]) -> Iterator[Any]:
 
 
 def _paragraph_text(paragraph: Any) -> str:
-    return "".join(_SHOWN_AS.get(node.tag, node.text or "")
-                   for node in _SHOWN_TEXT(paragraph))
+    return "".join(_SHOWN_AS.get(node.tag, node.text or "") for node in _SHOWN_TEXT(paragraph))
 
 
 def _cell_text(tc: Any) -> str:

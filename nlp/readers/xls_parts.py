@@ -18,8 +18,8 @@ from nlp.readers.sheet_layout import SheetExtras, SheetLayout
 
 
 def xls_extras(path: Path) -> dict[str, SheetExtras]:
-    """Sheet name -> its number formats that show numbers otherwise, error texts and hidden rows (merges stay calamine's:
-    the caller adds them to each sheet's layout)."""
+    """Sheet name -> its number formats that show numbers otherwise, error texts and hidden rows
+    (merges stay calamine's: the caller adds them to each sheet's layout)."""
     import xlrd
 
     book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
