@@ -658,3 +658,33 @@ def test_hidden_rows_of_an_ods_sheet_are_read_and_said(tmp_path: Path) -> None:
     assert frame["level3"].tolist() == ["a", "a（旧）", "b"]
     assert [(warning.location, "表!3" in warning.message) for warning in read.warnings] == [("表", True)]
 
+
+
+def test_two_columns_headed_as_one_field_are_said(tmp_path: Path) -> None:
+    """The first 指标值 column was read and the second kept as an extra column, without a word:
+    when the first is a superseded one (often hidden), every target read is the old one."""
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "表"
+    for row in (["三级指标", "指标值", "指标值"], ["培训人次", "≥300人次", "≥500人次"]):
+        workbook.active.append(row)
+    workbook.active.column_dimensions["B"].hidden = True
+    workbook.save(tmp_path / "twice.xlsx")
+    (tmp_path / "twice.csv").write_text("三级指标,指标值,目标值\n培训人次,≥300人次,≥500人次\n", encoding="utf-8")
+    for name, location in (("twice.xlsx", "表!1"), ("twice.csv", "1")):
+        read, frame = read_all(tmp_path / name)
+        assert frame["target_value"].tolist() == ["≥300人次"]
+        [warning] = read.warnings
+        assert warning.location == location and "target_value: column B read, column C kept" in warning.message
+
+
+def test_a_two_row_header_naming_a_field_twice_is_said(tmp_path: Path) -> None:
+    (tmp_path / "rows.csv").write_text("绩效指标,,指标值,指标值\n一级指标,三级指标,,\n产出指标,培训人次,≥300人次,≥500人次\n",
+                                       encoding="utf-8")
+    read, frame = read_all(tmp_path / "rows.csv")
+    assert frame["target_value"].tolist() == ["≥300人次"]
+    assert ["column C read, column D kept" in warning.message for warning in read.warnings] == [True]
+
+
+def test_one_column_a_field_says_nothing(tmp_path: Path) -> None:
+    (tmp_path / "rows.csv").write_text("三级指标,指标值,计量单位\n培训人次,≥300,人次\n", encoding="utf-8")
+    assert read_all(tmp_path / "rows.csv")[0].warnings == []

@@ -34,6 +34,7 @@ from nlp.readers.tabular import (
     HeaderMap,
     TableLog,
     chunked_frames,
+    doubled_columns_warning,
     fit_row,
     no_indicator_columns,
     pick_header,
@@ -99,6 +100,8 @@ def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> Fil
             read.skipped.append(Skipped(str(path), grid.name, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
             continue
         header_row, header = found
+        if doubled := doubled_columns_warning(path, header, grid.locations[header_row]):
+            read.warnings.append(doubled)
         if reason := skip_reason(header.names):
             read.skipped.append(Skipped(str(path), grid.name, reason))
             continue

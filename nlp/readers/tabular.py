@@ -103,6 +103,8 @@ class HeaderMap:
 
     names: tuple[str, ...]
     budget_factor: float = 1.0
+    #: (field, column read as it, another column whose header names it too), 0-based columns
+    doubled: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def fields(self) -> frozenset[str]:
@@ -148,7 +150,31 @@ def match_header(cells: Sequence[str]) -> HeaderMap | None:
     names = [mapped.get(column) or _unique(cells[column], column, taken) for column in range(width)]
     budget = best.get("budget_wan")
     factor = _budget_factor(cells[budget[1]]) if budget else 1.0
-    return HeaderMap(tuple(names), factor)
+    doubled = tuple((hit[0], best[hit[0]][1], column) for column, cell in enumerate(cells)
+                    if (hit := synonyms.get(normalise_header(cell))) and column not in mapped)
+    return HeaderMap(tuple(names), factor, doubled)
+
+
+def doubled_columns_warning(path: Path, header: HeaderMap, location: str) -> InputError | None:
+    """Said when two columns' headers name one field (指标值 twice, an old one hidden or not): the
+    first (or the better-named) is read as the field and the other is kept as an extra column,
+    which a reviewer must know to check which one holds the target."""
+    if not header.doubled:
+        return None
+    pairs = "; ".join(f"{field}: column {_letters(kept)} read, column {_letters(other)} kept as “{header.names[other]}”"
+                      for field, kept, other in header.doubled if other < len(header.names))
+    return InputError(str(path), f"columns are headed as the same field ({pairs}): check that the one read "
+                                 "holds what the table means (a superseded column, hidden or not?)", location)
+
+
+def _letters(column: int) -> str:
+    """0 -> A, 27 -> AB: a column as a spreadsheet names it."""
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _unique(header: str, column: int, taken: set[str]) -> str:
@@ -530,7 +556,7 @@ def _merged(upper: HeaderMap, lower: HeaderMap) -> HeaderMap:
     below = [lower.names[i] if i < len(lower.names) else "" for i in range(width)]
     above = [upper.names[i] if i < len(upper.names) else "" for i in range(width)]
     taken = {name for name in below if name in ALL_COLUMNS}
-    names = []
+    names, unused = [], []
     for column, (low, high) in enumerate(zip(below, above)):
         if low in ALL_COLUMNS:
             names.append(low)
@@ -538,9 +564,12 @@ def _merged(upper: HeaderMap, lower: HeaderMap) -> HeaderMap:
             taken.add(high)
             names.append(high)
         else:
+            if high in ALL_COLUMNS and _generic(low):  # the upper row names a field read elsewhere
+                unused.append((high, column))
             names.append(_unique(high if _generic(low) else low, column, taken))
     factor = lower.budget_factor if "budget_wan" in lower.names else upper.budget_factor
-    return HeaderMap(tuple(names), factor)
+    doubled = {*upper.doubled, *lower.doubled, *((field, names.index(field), column) for field, column in unused)}
+    return HeaderMap(tuple(names), factor, tuple(sorted(doubled, key=itemgetter(2))))
 
 
 def _generic(name: str) -> bool:
@@ -642,6 +671,8 @@ def read_text_table(path: Path, table: TextTable, chunk_size: int | None = None)
     if reason:
         read.skipped.append(Skipped(str(path), f"line {table.header_line}", reason))
         return read
+    if doubled := doubled_columns_warning(path, table.header, str(table.header_line)):
+        read.warnings.append(doubled)
     framer = Framer(path, table.header, path.stem, TableLog(path, read.tables), read.warnings,
                     StatedContext(table.above))
     read.frames = chunked_frames(framer, _text_rows(path, table, read.errors), chunk_size)
