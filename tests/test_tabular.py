@@ -390,6 +390,7 @@ def _dense_sheet(path: Path) -> Path:
         sheet.append(row)
     sheet["C2"].number_format, sheet["C4"].number_format, sheet["C5"].data_type = "0%", "0.0%", "e"
     sheet.row_dimensions[3].hidden = True
+    sheet.column_dimensions["E"].hidden = True  # an empty column: only the readers' layouts see it
     sheet.merge_cells("A4:A5")
     workbook.save(path)
     return path
@@ -418,6 +419,7 @@ def test_counting_positions_finds_what_the_search_finds(tmp_path: Path, write) -
         styles, (part,) = shown_styles(archive), sheet_parts(archive).values()
         searched = sheet_extras(archive, part, styles)
         assert searched.formats and searched == counted_extras(archive, part, styles)
+        assert searched.layout.hidden_columns == ({4} if write is _dense_sheet else set())
 
 
 _FORMATTED = [("合格率", 95, '0"%"'), ("培训人次", 500, '"≥"0"人次"'), ("人均成本", 80, '0"万元"'),
@@ -661,20 +663,59 @@ def test_hidden_rows_of_an_ods_sheet_are_read_and_said(tmp_path: Path) -> None:
 
 
 def test_two_columns_headed_as_one_field_are_said(tmp_path: Path) -> None:
-    """The first 指标值 column was read and the second kept as an extra column, without a word:
-    when the first is a superseded one (often hidden), every target read is the old one."""
+    """The first 指标值 column was read and the second kept as an extra column, without a word."""
+    (tmp_path / "twice.csv").write_text("三级指标,指标值,目标值\n培训人次,≥300人次,≥500人次\n", encoding="utf-8")
+    read, frame = read_all(tmp_path / "twice.csv")
+    assert frame["target_value"].tolist() == ["≥300人次"] and frame["目标值"].tolist() == ["≥500人次"]
+    [warning] = read.warnings
+    assert warning.location == "1" and "target_value: column B read, column C kept as “目标值”" in warning.message
+
+
+def _hidden_old_column_xlsx(path: Path) -> Path:
     workbook = openpyxl.Workbook()
     workbook.active.title = "表"
     for row in (["三级指标", "指标值", "指标值"], ["培训人次", "≥300人次", "≥500人次"]):
         workbook.active.append(row)
     workbook.active.column_dimensions["B"].hidden = True
-    workbook.save(tmp_path / "twice.xlsx")
-    (tmp_path / "twice.csv").write_text("三级指标,指标值,目标值\n培训人次,≥300人次,≥500人次\n", encoding="utf-8")
-    for name, location in (("twice.xlsx", "表!1"), ("twice.csv", "1")):
-        read, frame = read_all(tmp_path / name)
-        assert frame["target_value"].tolist() == ["≥300人次"]
-        [warning] = read.warnings
-        assert warning.location == location and "target_value: column B read, column C kept" in warning.message
+    workbook.save(path)
+    return path
+
+
+def _hidden_old_column_xls(path: Path) -> Path:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("表")
+    for number, row in enumerate([["三级指标", "指标值", "指标值"], ["培训人次", "≥300人次", "≥500人次"]]):
+        for column, text in enumerate(row):
+            sheet.write(number, column, text)
+    sheet.col(1).hidden = True
+    book.save(str(path))
+    return path
+
+
+def _hidden_old_column_ods(path: Path) -> Path:
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import TableColumn
+
+    document = OpenDocumentSpreadsheet()
+    table = ods_table("表", [["三级指标", "指标值", "指标值"], ["培训人次", "≥300人次", "≥500人次"]])
+    for visibility in ("visible", "collapse", "visible"):
+        table.insertBefore(TableColumn(visibility=visibility), table.firstChild)
+    document.spreadsheet.addElement(table)
+    document.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("write", [_hidden_old_column_xlsx, _hidden_old_column_xls, _hidden_old_column_ods],
+                         ids=["xlsx", "xls", "ods"])
+def test_a_field_headed_twice_is_read_from_the_column_shown(tmp_path: Path, write) -> None:
+    """A department hides the column it replaced: the reviewer sees ≥500人次, and that was not
+    what was scored (the hidden ≥300人次 was, without a word)."""
+    read, frame = read_all(write(tmp_path / f"hidden.{write.__name__.rsplit('_', 1)[1]}"))
+    assert frame["target_value"].tolist() == ["≥500人次"] and frame["指标值"].tolist() == ["≥300人次"]
+    [warning] = read.warnings
+    assert "target_value: column C read, column B (hidden) kept as “指标值”" in warning.message
 
 
 def test_a_two_row_header_naming_a_field_twice_is_said(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from nlp.readers.tabular import (
     fit_row,
     no_indicator_columns,
     pick_header,
+    shown_first,
     skip_reason,
     too_wide,
 )
@@ -100,7 +101,8 @@ def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> Fil
             read.skipped.append(Skipped(str(path), grid.name, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
             continue
         header_row, header = found
-        if doubled := doubled_columns_warning(path, header, grid.locations[header_row]):
+        header = shown_first(header, grid.layout.hidden_columns)
+        if doubled := doubled_columns_warning(path, header, grid.locations[header_row], grid.layout.hidden_columns):
             read.warnings.append(doubled)
         if reason := skip_reason(header.names):
             read.skipped.append(Skipped(str(path), grid.name, reason))

@@ -25,19 +25,25 @@ _SHOWN_DECIMALS = re.compile(r"[.,]([0-9]+)\s*%")
 
 
 def ods_extras(path: Path) -> dict[str, SheetExtras]:
-    """Sheet name -> its merges, hidden rows and percent formats."""
+    """Sheet name -> its merges, hidden rows and columns, and percent formats."""
     sheets: dict[str, SheetExtras] = {}
     boxes: list[tuple[int, int, int, int]] = []
     hidden: set[int] = set()
+    hidden_columns: set[int] = set()
     formats: dict[int, dict[int, str]] = {}
     percent: tuple[int, int] | None = None  # the open percentage cell's first column and repeat count
-    row = column = 0
+    row = column = declared = 0  # declared: the columns the table has described so far
     with zipfile.ZipFile(path) as archive, archive.open("content.xml") as stream:
         for event, element in ElementTree.iterparse(stream, events=("start", "end")):
             tag = element.tag
             if event == "start":
                 if tag == f"{_TABLE}table":
-                    boxes, hidden, formats, row = [], set(), {}, 0
+                    boxes, hidden, hidden_columns, formats, row, declared = [], set(), set(), {}, 0, 0
+                elif tag == f"{_TABLE}table-column":
+                    repeated = int(element.get(f"{_TABLE}number-columns-repeated", "1"))
+                    if element.get(f"{_TABLE}visibility", "visible") != "visible" and repeated < 1 << 14:
+                        hidden_columns.update(range(declared, declared + repeated))
+                    declared += repeated
                 elif tag == f"{_TABLE}table-row":
                     column = 0
                 elif tag in _CELLS:
@@ -61,8 +67,8 @@ def ods_extras(path: Path) -> dict[str, SheetExtras]:
                 row += repeated
                 element.clear()
             elif tag == f"{_TABLE}table":
-                sheets[element.get(f"{_TABLE}name", "")] = SheetExtras(SheetLayout(vertical_merges(boxes), hidden),
-                                                                       formats)
+                layout = SheetLayout(vertical_merges(boxes), hidden, hidden_columns)
+                sheets[element.get(f"{_TABLE}name", "")] = SheetExtras(layout, formats)
                 element.clear()
     return sheets
 

@@ -31,7 +31,7 @@ from nlp.readers.formulas import formula_cells, recalculated_on_open, stale_form
 from nlp.readers.grid import Grid, SheetLines, read_grids
 from nlp.readers.merged_cells import VerticalMerge, vertical_merges
 from nlp.readers.ods_parts import ods_extras
-from nlp.readers.sheet_layout import SheetExtras, SheetLayout
+from nlp.readers.sheet_layout import SheetExtras
 from nlp.readers.tabular import FileRead, cell_text
 from nlp.readers.xls_parts import unread_extras_warning, xls_extras
 from nlp.readers.xlsx_parts import sheet_extras, sheet_parts, shown_styles, workbook_description
@@ -52,7 +52,7 @@ def read_spreadsheet(path: Path, chunk_size: int | None) -> FileRead:
         for sheet in worksheets(workbook):
             data, found = workbook.get_sheet_by_name(sheet.name), extras.get(sheet.name) or SheetExtras()
             if not ods:  # an .xls's merges are calamine's
-                found = replace(found, layout=SheetLayout(_merges(data), found.layout.hidden))
+                found = replace(found, layout=replace(found.layout, merges=_merges(data)))
             grids.append(_grid(path, sheet, found, data))
     read = read_grids(path, grids, chunk_size)
     if unread:

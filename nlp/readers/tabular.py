@@ -155,13 +155,29 @@ def match_header(cells: Sequence[str]) -> HeaderMap | None:
     return HeaderMap(tuple(names), factor, doubled)
 
 
-def doubled_columns_warning(path: Path, header: HeaderMap, location: str) -> InputError | None:
-    """Said when two columns' headers name one field (指标值 twice, an old one hidden or not): the
-    first (or the better-named) is read as the field and the other is kept as an extra column,
-    which a reviewer must know to check which one holds the target."""
+def shown_first(header: HeaderMap, hidden_columns: set[int]) -> HeaderMap:
+    """``header`` with a field headed twice read from the column the sheet shows, when the one
+    read first is hidden: a department hides the column it replaced, and the reviewer sees the other."""
+    swaps = {kept: other for _, kept, other in header.doubled if kept in hidden_columns and other not in hidden_columns}
+    if not swaps:
+        return header
+    names = list(header.names)
+    for kept, other in swaps.items():
+        names[kept], names[other] = names[other], names[kept]
+    doubled = tuple((field, swaps.get(kept, kept), kept if kept in swaps else other)
+                    for field, kept, other in header.doubled)
+    return replace(header, names=tuple(names), doubled=doubled)
+
+
+def doubled_columns_warning(path: Path, header: HeaderMap, location: str,
+                            hidden_columns: frozenset[int] | set[int] = frozenset()) -> InputError | None:
+    """Said when two columns' headers name one field (指标值 twice, an old one hidden or not): one
+    is read as the field (the shown one, else the first or better-named) and the other is kept as
+    an extra column, which a reviewer must know to check which one holds the target."""
     if not header.doubled:
         return None
-    pairs = "; ".join(f"{field}: column {_letters(kept)} read, column {_letters(other)} kept as “{header.names[other]}”"
+    pairs = "; ".join(f"{field}: column {_letters(kept)} read, column {_letters(other)}"
+                      f"{' (hidden)' if other in hidden_columns else ''} kept as “{header.names[other]}”"
                       for field, kept, other in header.doubled if other < len(header.names))
     return InputError(str(path), f"columns are headed as the same field ({pairs}): check that the one read "
                                  "holds what the table means (a superseded column, hidden or not?)", location)

@@ -40,7 +40,9 @@ def unread_extras_warning(file: str, error: Exception) -> InputError:
 def _sheet_extras(sheet: Any, shown: dict[int, str]) -> SheetExtras:
     import xlrd
 
-    extras = SheetExtras(layout=SheetLayout(hidden={row for row, info in sheet.rowinfo_map.items() if info.hidden}))
+    extras = SheetExtras(layout=SheetLayout(hidden={row for row, info in sheet.rowinfo_map.items() if info.hidden},
+                                            hidden_columns={column for column, info in sheet.colinfo_map.items()
+                                                            if info.hidden}))
     for row in range(sheet.nrows):
         for column, cell in enumerate(sheet.row(row)):
             if cell.ctype == xlrd.XL_CELL_NUMBER and cell.xf_index in shown:

@@ -147,8 +147,33 @@ def sheet_extras(archive: zipfile.ZipFile, part: str, styles: dict[int, str]) ->
                 extras.formats.setdefault(row, {})[column] = styles[int(style.group(1))]
         else:
             return counted_extras(archive, part, styles)
-    extras.layout = SheetLayout(vertical_merges(boxes), hidden)
+    extras.layout = SheetLayout(vertical_merges(boxes), hidden, _hidden_columns(archive, part, prefix))
     return extras
+
+
+_COLUMN_SPAN = re.compile(rb'\b(min|max)="([0-9]+)"')
+_COLUMNS = 1 << 14  # Excel's last column, XFD
+
+
+def _hidden_columns(archive: zipfile.ZipFile, part: str, prefix: bytes) -> set[int]:
+    """The columns the sheet hides: its ``<cols>`` comes before its cells (ECMA-376 §18.3.1.99),
+    so only the part's head is searched; searching the whole sheet for them cost ~3 %."""
+    with archive.open(part) as stream:
+        head = stream.read(_BLOCK)
+    cells = head.find(b"<" + prefix + b"sheetData")
+    head = head if cells < 0 else head[:cells]
+    tags = re.finditer(re.escape(b"<" + prefix + b"col") + rb'\b[^>]*?\bhidden="(?:1|true)"[^>]*>', head)
+    return {column for tag in tags for column in _column_range(tag.group(0))}
+
+
+def _column_range(tag: bytes) -> range:
+    """The 0-based columns a ``<col min= max=>`` opening tag describes."""
+    bounds = dict(_COLUMN_SPAN.findall(tag))
+    return _columns(bounds.get(b"min", b"1"), bounds.get(b"max"))
+
+
+def _columns(first: str | bytes, last: str | bytes | None) -> range:
+    return range(int(first) - 1, min(int(last or first), _COLUMNS))
 
 
 def counted_extras(archive: zipfile.ZipFile, part: str, styles: dict[int, str]) -> SheetExtras:
@@ -157,7 +182,7 @@ def counted_extras(archive: zipfile.ZipFile, part: str, styles: dict[int, str]) 
     §18.3.1.4, §18.3.1.73). 11× slower than the search (a 100,000-row sheet: 2.8 against 0.25 s),
     hence only for such sheets; on others both give the same."""
     extras = SheetExtras()
-    boxes, hidden = [], set()
+    boxes, hidden, hidden_columns = [], set(), set()
     row = column = -1
     sheet_data = None
     with archive.open(part) as stream:
@@ -173,6 +198,8 @@ def counted_extras(archive: zipfile.ZipFile, part: str, styles: dict[int, str]) 
                 elif name == "c":
                     reference = element.get("r")
                     column = _cell(reference.encode())[1] if reference else column + 1
+                elif name == "col" and element.get("hidden") in {"1", "true"}:
+                    hidden_columns.update(_columns(element.get("min", "1"), element.get("max")))
                 elif name == "mergeCell" and ":" in element.get("ref", ""):
                     first, last = element.get("ref", "").split(":")
                     (first_row, first_column), (last_row, _) = _cell(first.encode()), _cell(last.encode())
@@ -182,7 +209,7 @@ def counted_extras(archive: zipfile.ZipFile, part: str, styles: dict[int, str]) 
                 element.clear()
             elif name == "row" and sheet_data is not None:
                 sheet_data.clear()  # rows read so far are not kept
-    extras.layout = SheetLayout(vertical_merges(boxes), hidden)
+    extras.layout = SheetLayout(vertical_merges(boxes), hidden, hidden_columns)
     return extras
 
 
