@@ -729,3 +729,12 @@ def test_a_two_row_header_naming_a_field_twice_is_said(tmp_path: Path) -> None:
 def test_one_column_a_field_says_nothing(tmp_path: Path) -> None:
     (tmp_path / "rows.csv").write_text("三级指标,指标值,计量单位\n培训人次,≥300,人次\n", encoding="utf-8")
     assert read_all(tmp_path / "rows.csv")[0].warnings == []
+
+
+def test_the_first_shown_of_several_columns_headed_alike_is_read() -> None:
+    from nlp.readers.tabular import shown_first
+
+    header = shown_first(match_header(["三级指标", "指标值", "指标值", "指标值"]), {1})
+    assert header.names == ("level3", "指标值", "target_value", "指标值.1")
+    assert header.doubled == (("target_value", 2, 1), ("target_value", 2, 3))
+    assert shown_first(match_header(["三级指标", "指标值", "指标值"]), {2}).names == ("level3", "target_value", "指标值")

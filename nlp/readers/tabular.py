@@ -158,13 +158,16 @@ def match_header(cells: Sequence[str]) -> HeaderMap | None:
 def shown_first(header: HeaderMap, hidden_columns: set[int]) -> HeaderMap:
     """``header`` with a field headed twice read from the column the sheet shows, when the one
     read first is hidden: a department hides the column it replaced, and the reviewer sees the other."""
-    swaps = {kept: other for _, kept, other in header.doubled if kept in hidden_columns and other not in hidden_columns}
+    swaps: dict[int, int] = {}  # hidden column read -> the first shown one headed alike
+    for _, kept, other in header.doubled:
+        if kept in hidden_columns and other not in hidden_columns:
+            swaps.setdefault(kept, other)
     if not swaps:
         return header
     names = list(header.names)
     for kept, other in swaps.items():
         names[kept], names[other] = names[other], names[kept]
-    doubled = tuple((field, swaps.get(kept, kept), kept if kept in swaps else other)
+    doubled = tuple((field, swaps[kept], kept if other == swaps[kept] else other) if kept in swaps else (field, kept, other)
                     for field, kept, other in header.doubled)
     return replace(header, names=tuple(names), doubled=doubled)
 
