@@ -18,7 +18,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -173,7 +173,7 @@ def shown_first(header: HeaderMap, hidden_columns: set[int]) -> HeaderMap:
 
 
 def doubled_columns_warning(path: Path, header: HeaderMap, location: str,
-                            hidden_columns: frozenset[int] | set[int] = frozenset()) -> InputError | None:
+                            hidden_columns: AbstractSet[int] = frozenset()) -> InputError | None:
     """Said when two columns' headers name one field (指标值 twice, an old one hidden or not): one
     is read as the field (the shown one, else the first or better-named) and the other is kept as
     an extra column, which a reviewer must know to check which one holds the target."""
@@ -181,7 +181,7 @@ def doubled_columns_warning(path: Path, header: HeaderMap, location: str,
         return None
     pairs = "; ".join(f"{field}: column {_letters(kept)} read, column {_letters(other)}"
                       f"{' (hidden)' if other in hidden_columns else ''} kept as “{header.names[other]}”"
-                      for field, kept, other in header.doubled if other < len(header.names))
+                      for field, kept, other in header.doubled)
     return InputError(str(path), f"columns are headed as the same field ({pairs}): check that the one read "
                                  "holds what the table means (a superseded column, hidden or not?)", location)
 

@@ -71,49 +71,46 @@ def _inside_a_table(element: Any) -> bool:
 
 
 def _own_text(element: Any) -> str:
-    """An element's text without that of its child blocks (each is a line of its own)."""
-    parts = [element.text or ""]
-    for child in element:
-        if child.tag not in _TEXT_BLOCKS and child.tag != "table":
-            parts.append(child.text_content())
-        parts.append(child.tail or "")
-    return " ".join("".join(parts).split())
+    """An element's text without that of its child blocks (each is a line of its own) or tables."""
+    return _text(element, _TEXT_BLOCKS | {"table"})
 
 
 def _html_rows(table: Any) -> tuple[list[list[str]], list[VerticalMerge]]:
     """The table's rows as grid cells, with ``rowspan`` and ``colspan`` laid out as Excel would."""
     rows: list[list[str]] = []
     boxes: list[tuple[int, int, int, int]] = []
-    taken: dict[tuple[int, int], bool] = {}  # (row, column) covered by a span from above
+    covered: set[tuple[int, int]] = set()  # (row, column) that a span from a row above covers
     for row_number, tr in enumerate(_own_rows(table)):
         cells: list[str] = []
-        column = 0
-        for td in tr:
-            if td.tag not in {"td", "th"}:
-                continue
-            while taken.pop((row_number, column), False):
-                cells.append("")
-                column += 1
-            across, down = _span(td.get("colspan")), _span(td.get("rowspan"))
-            cells.extend([" ".join("".join(_text_outside_tables(td)).split()), *[""] * (across - 1)])
+        for td in (cell for cell in tr if cell.tag in {"td", "th"}):
+            _blank_while_covered(cells, row_number, covered)
+            column, across, down = len(cells), _span(td.get("colspan")), _span(td.get("rowspan"))
+            cells.extend([_text(td, {"table"}), *[""] * (across - 1)])  # not a table nested in the cell
             if down > 1:
                 boxes.append((row_number, column, row_number + down - 1, column))
-                taken.update({(below, col): True for below in range(row_number + 1, row_number + down)
-                              for col in range(column, column + across)})
-            column += across
-        while taken.pop((row_number, column), False):
-            cells.append("")
-            column += 1
+                covered.update((below, col) for below in range(row_number + 1, row_number + down)
+                               for col in range(column, column + across))
+        _blank_while_covered(cells, row_number, covered)
         rows.append(cells)
     return rows, vertical_merges(boxes)
 
 
-def _text_outside_tables(element: Any) -> Iterator[str]:
-    """The element's text, but not that of a table nested in it."""
+def _blank_while_covered(cells: list[str], row: int, covered: set[tuple[int, int]]) -> None:
+    """A blank cell for each column from here on that a span from above covers."""
+    while (row, len(cells)) in covered:
+        cells.append("")
+
+
+def _text(element: Any, skipped: set[str]) -> str:
+    """The element's text, whitespace runs as one space, without the text of children tagged ``skipped``."""
+    return " ".join("".join(_text_parts(element, skipped)).split())
+
+
+def _text_parts(element: Any, skipped: set[str]) -> Iterator[str]:
     yield element.text or ""
     for child in element:
-        if child.tag != "table":
-            yield from _text_outside_tables(child)
+        if child.tag not in skipped:
+            yield from _text_parts(child, skipped)
         yield child.tail or ""
 
 
