@@ -8,6 +8,7 @@ stays constant. A line that is not a JSON object is an error naming that line; t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from nlp.readers.base import InputError, Skipped
 from nlp.readers.encoding import detect_encoding
 from nlp.readers.tabular import (FileRead, Framer, TableLog, cell_text, chunked_frames, match_header,
                                  no_indicator_columns, skip_reason, too_wide)
+
+#: A surrogate code point, which only a ``\\uXXXX`` escape can put in decoded text.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def read_jsonl(path: Path, chunk_size: int | None = None) -> FileRead:
@@ -48,10 +52,20 @@ def _objects(path: Path, encoding: str, errors: list[InputError]) -> Iterator[tu
             except (ValueError, RecursionError) as error:
                 errors.append(InputError(str(path), f"not valid JSON ({error}); row not read", str(line)))
                 continue
-            if isinstance(record, dict):
-                yield line, record
-            else:
+            if not isinstance(record, dict):
                 errors.append(InputError(str(path), "not a JSON object; row not read", str(line)))
+            elif "\\u" in text and (surrogate := _lone_surrogate(record)):
+                errors.append(InputError(str(path), f"not valid Unicode (a lone surrogate {surrogate}); row not read",
+                                         str(line)))
+            else:
+                yield line, record
+
+
+def _lone_surrogate(record: dict) -> str:
+    """The first lone surrogate escaped in ``record``'s keys or strings (``\\ud800``), else ``""``:
+    JSON lets one through, but no output can encode it, so the whole batch failed when writing."""
+    found = _SURROGATE.search(json.dumps(record, ensure_ascii=False))
+    return f"\\u{ord(found.group()):04x}" if found else ""
 
 
 def _text(value: object) -> str:
