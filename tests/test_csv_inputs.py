@@ -30,3 +30,16 @@ def test_a_lone_surrogate_in_a_json_line_is_that_line_s_error(iqc, tmp_path: Pat
     assert [line for line in err.splitlines() if line.startswith("iqc: ")] == [
         f"iqc: {bad}:1: not valid Unicode (a lone surrogate \\ud800); row not read"]
     assert list(rows["level3"]) == ["b", "培训人数"]
+
+
+def test_json_numbers_read_as_written_not_through_a_float(iqc, tmp_path: Path) -> None:
+    lines = ['{"level3": "a", "target_value": 95}', '{"level3": "b", "target_value": 0.95}',
+             '{"level3": "c", "target_value": 110101202300012345678}', '{"level3": "d", "target_value": 1e400}',
+             '{"level3": "e", "target_value": NaN}', '{"level3": "f", "target_value": -Infinity}',
+             '{"level3": "g", "target_value": null}', '{"level3": "h", "target_value": true}',
+             '{"level3": "i", "target_value": 95.0}']
+    path = tmp_path / "numbers.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, err, rows = _parsed(iqc, tmp_path, path)
+    assert code == 0, err
+    assert list(rows["target_value"]) == ["95", "0.95", "110101202300012345678", "1e400", "NaN", "-Infinity", "", "TRUE", "95"]

@@ -8,6 +8,7 @@ stays constant. A line that is not a JSON object is an error naming that line; t
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,7 +49,7 @@ def _objects(path: Path, encoding: str, errors: list[InputError]) -> Iterator[tu
             if not text.strip():
                 continue
             try:
-                record = json.loads(text)
+                record = json.loads(text, parse_float=_float, parse_constant=str)
             except (ValueError, RecursionError) as error:
                 errors.append(InputError(str(path), f"not valid JSON ({error}); row not read", str(line)))
                 continue
@@ -68,10 +69,20 @@ def _lone_surrogate(record: dict) -> str:
     return f"\\u{ord(found.group()):04x}" if found else ""
 
 
+def _float(literal: str) -> float | str:
+    """A JSON fraction as a float, unless a float cannot hold it (``1e400`` read as ``inf``):
+    then its text as written, as ``NaN`` and ``Infinity`` are kept (``parse_constant``)."""
+    value = float(literal)
+    return value if math.isfinite(value) else literal
+
+
 def _text(value: object) -> str:
-    """A JSON value as cell text: strings as they are, numbers as written in a sheet, nested
-    values as JSON."""
+    """A JSON value as cell text: strings as they are, fractions as written in a sheet, whole
+    numbers in all their digits (a 21-digit project code lost its last five through a float),
+    nested values as JSON."""
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     return cell_text(value)
 
