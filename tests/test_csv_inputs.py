@@ -13,10 +13,10 @@ HEADER = "一级指标,二级指标,三级指标,指标值"
 
 
 def _parsed(iqc, tmp_path: Path, *inputs: Path) -> tuple[int, str, pd.DataFrame]:
-    output = tmp_path / "out" / "rows.csv"
+    output = tmp_path / "out" / "rows.jsonl"
     code, err = iqc("parse", *inputs, "-o", output)
-    rows = pd.read_csv(output, dtype=str, keep_default_na=False, encoding="utf-8-sig") if output.exists() else pd.DataFrame()
-    return code, err, rows
+    lines = output.read_text(encoding="utf-8").splitlines() if output.exists() else []
+    return code, err, pd.DataFrame([json.loads(line) for line in lines])
 
 
 def test_a_lone_surrogate_in_a_json_line_is_that_line_s_error(iqc, tmp_path: Path) -> None:
@@ -43,3 +43,15 @@ def test_json_numbers_read_as_written_not_through_a_float(iqc, tmp_path: Path) -
     code, err, rows = _parsed(iqc, tmp_path, path)
     assert code == 0, err
     assert list(rows["target_value"]) == ["95", "0.95", "110101202300012345678", "1e400", "NaN", "-Infinity", "", "TRUE", "95"]
+
+
+def test_a_lone_carriage_return_in_a_cell_never_shifts_the_row(iqc, tmp_path: Path) -> None:
+    path = tmp_path / "cr_in_cell.csv"
+    path.write_bytes((f"{HEADER}\r\n产出指标,数量指标,培训人数,≥100人\r\n产出指标,质量指标,合格\r率,≥95%\r\n"
+                      '产出指标,质量指标,"满意\r度",≥90%\r\n产出指标,时效指标,完成时限,6月前\r\n').encode())
+    code, err, rows = _parsed(iqc, tmp_path, path)
+    assert code == EXIT_INPUT_FAILED
+    errors = [line for line in err.splitlines() if line.startswith("iqc: ")]
+    assert len(errors) == 1 and errors[0].startswith(f"iqc: {path}:3: ") and "row not read" in errors[0]
+    assert rows[["level3", "target_value", "source_line"]].values.tolist() == [
+        ["培训人数", "≥100人", "2"], ["满意\r度", "≥90%", "4"], ["完成时限", "6月前", "5"]]

@@ -66,6 +66,8 @@ CARRIED_COLUMNS = ("department", "project_name", "project_goal", "budget_wan", "
 _NOTE = re.compile(r"[(\[【]([^)\]】]*)[)\]】]")
 _SPACE = re.compile(r"\s+")
 _DELIMITERS = ("\t", ",")
+#: Characters of a text file's head that decide its line ends (see :func:`_line_end`).
+_LINE_END_HEAD = 64 * 1024
 
 # A cell may be as long as the file (a pasted document); its length is reported, never fatal.
 csv.field_size_limit(sys.maxsize)
@@ -638,6 +640,7 @@ class TextTable:
     header_records: int  # records up to and including the header row
     header_line: int  # physical line the header row starts on
     above: tuple[tuple[str, ...], ...] = ()  # the records above the header (title, project rows)
+    newline: str = ""  # ``open``'s newline: "" when \r alone ends lines too, "\n" when only \n does
 
 
 def _csv_reader(handle: IO[str], delimiter: str) -> Iterator[list[str]]:
@@ -652,18 +655,29 @@ def locate_text_table(path: Path) -> TextTable | None:
     has no indicator header, which for a ``.txt`` may mean it is a document instead.
     """
     encoding = detect_encoding(path)
+    newline = _line_end(path, encoding)
     readings = []
     for delimiter in _DELIMITERS:
-        with path.open(encoding=encoding, newline="") as handle:
+        with path.open(encoding=encoding, newline=newline) as handle:
             records = list(_head_records(_csv_reader(handle, delimiter)))
         if found := pick_header(((record, line), cells) for record, line, cells in records):
             (record, line), header = found
             above = tuple(tuple(cells) for _, _, cells in records[: record - 1])
-            readings.append(TextTable(encoding, delimiter, header, record, line, above))
+            readings.append(TextTable(encoding, delimiter, header, record, line, above, newline))
     table = max(readings, default=None, key=lambda table: (len(table.header.fields), -table.header_records))
     if table is not None and (error := too_wide(path, table.header, str(table.header_line))):
         raise error
     return table
+
+
+def _line_end(path: Path, encoding: str) -> str:
+    """``open``'s ``newline`` for ``path``: ``"\\n"`` when its lines end in \\n or \\r\\n, so a \\r
+    alone in a cell is not a line end (it split the row, and the cells after it were read one
+    row down under the wrong headers); ``""`` for old Mac text, whose lines end in \\r."""
+    with path.open(encoding=encoding, newline="") as handle:
+        head = handle.read(_LINE_END_HEAD)
+    lone_cr = head.count("\r") - head.count("\r\n")
+    return "\n" if head.count("\n") > lone_cr else ""
 
 
 def _head_records(reader: Any) -> Iterator[tuple[int, int, list[str]]]:
@@ -701,7 +715,7 @@ def read_text_table(path: Path, table: TextTable, chunk_size: int | None = None)
 def _text_rows(path: Path, table: TextTable, errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
     """(cells fitted to the header's width, line) of every readable data row."""
     width = len(table.header.names)
-    with path.open(encoding=table.encoding, newline="") as handle:
+    with path.open(encoding=table.encoding, newline=table.newline) as handle:
         reader = _csv_reader(handle, table.delimiter)
         for _ in range(table.header_records):
             next(reader)
@@ -723,6 +737,9 @@ def _text_rows(path: Path, table: TextTable, errors: list[InputError]) -> Iterat
 def _malformed(reason: str) -> str:
     if "unexpected end of data" in reason:
         return "a quote opened on this line is never closed; the rest of the file was not read"
+    if "new-line character seen in unquoted field" in reason:
+        return ("a carriage return (\\r) alone in a cell that is not in quotes (a line break in a cell, or "
+                "an old Mac line end among \\n ones): row not read, its cells would shift")
     return f"malformed row ({reason}); row not read"
 
 
