@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from nlp.cli import EXIT_INPUT_FAILED
 
@@ -55,3 +56,14 @@ def test_a_lone_carriage_return_in_a_cell_never_shifts_the_row(iqc, tmp_path: Pa
     assert len(errors) == 1 and errors[0].startswith(f"iqc: {path}:3: ") and "row not read" in errors[0]
     assert rows[["level3", "target_value", "source_line"]].values.tolist() == [
         ["培训人数", "≥100人", "2"], ["满意\r度", "≥90%", "4"], ["完成时限", "6月前", "5"]]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv"])
+def test_a_carriage_return_in_a_cell_survives_the_delimited_output(iqc, tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / "cr_quoted.csv"
+    path.write_bytes(f'{HEADER}\n产出指标,质量指标,"满意\r度",≥90%\n产出指标,质量指标,"a\r\nb",1\n'.encode())
+    output = tmp_path / f"rows{suffix}"
+    assert iqc("parse", path, "-o", output)[0] == 0
+    code, err, rows = _parsed(iqc, tmp_path, output)
+    assert code == 0, err
+    assert list(rows["level3"]) == ["满意\r度", "a\r\nb"]
