@@ -67,3 +67,15 @@ def test_a_carriage_return_in_a_cell_survives_the_delimited_output(iqc, tmp_path
     code, err, rows = _parsed(iqc, tmp_path, output)
     assert code == 0, err
     assert list(rows["level3"]) == ["满意\r度", "a\r\nb"]
+
+
+def test_a_malformed_title_row_does_not_hide_the_header_below_it(iqc, tmp_path: Path) -> None:
+    path = tmp_path / "quoted_title.csv"
+    path.write_text(f'"十四五"规划项目绩效目标表,,,\n项目名称,X项目,,\n{HEADER}\n产出指标,数量指标,培训人数,≥100人\n',
+                    encoding="utf-8")
+    code, err, rows = _parsed(iqc, tmp_path, path)
+    assert code == EXIT_INPUT_FAILED
+    errors = [line for line in err.splitlines() if line.startswith("iqc: ")]
+    assert len(errors) == 1 and errors[0].startswith(f"iqc: {path}:1: ") and "row not read" in errors[0], errors
+    assert rows[["project_name", "level3", "target_value", "source_line"]].values.tolist() == [
+        ["X项目", "培训人数", "≥100人", "4"]]

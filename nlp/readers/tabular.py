@@ -641,6 +641,7 @@ class TextTable:
     header_line: int  # physical line the header row starts on
     above: tuple[tuple[str, ...], ...] = ()  # the records above the header (title, project rows)
     newline: str = ""  # ``open``'s newline: "" when \r alone ends lines too, "\n" when only \n does
+    malformed: tuple[tuple[int, str], ...] = ()  # (line, csv's reason) of the records above the header it cannot split
 
 
 def _csv_reader(handle: IO[str], delimiter: str) -> Iterator[list[str]]:
@@ -658,12 +659,14 @@ def locate_text_table(path: Path) -> TextTable | None:
     newline = _line_end(path, encoding)
     readings = []
     for delimiter in _DELIMITERS:
+        malformed: list[tuple[int, str]] = []
         with path.open(encoding=encoding, newline=newline) as handle:
-            records = list(_head_records(_csv_reader(handle, delimiter)))
+            records = list(_head_records(_csv_reader(handle, delimiter), malformed))
         if found := pick_header(((record, line), cells) for record, line, cells in records):
             (record, line), header = found
             above = tuple(tuple(cells) for _, _, cells in records[: record - 1])
-            readings.append(TextTable(encoding, delimiter, header, record, line, above, newline))
+            malformed_above = tuple((bad, reason) for bad, reason in malformed if bad < line)
+            readings.append(TextTable(encoding, delimiter, header, record, line, above, newline, malformed_above))
     table = max(readings, default=None, key=lambda table: (len(table.header.fields), -table.header_records))
     if table is not None and (error := too_wide(path, table.header, str(table.header_line))):
         raise error
@@ -680,14 +683,19 @@ def _line_end(path: Path, encoding: str) -> str:
     return "\n" if head.count("\n") > lone_cr else ""
 
 
-def _head_records(reader: Any) -> Iterator[tuple[int, int, list[str]]]:
-    """(records read, start line, cells) of the first records; stops at the first malformed one."""
+def _head_records(reader: Any, malformed: list[tuple[int, str]]) -> Iterator[tuple[int, int, list[str]]]:
+    """(records read, start line, cells) of the first records. A record csv cannot split (a title
+    ``"十四五"规划…`` is a stray quote) has no cells and goes to ``malformed``: the search used to
+    stop there, and the file was refused as having no indicator header."""
     line = 1
     for record in range(1, HEADER_SCAN_ROWS + 1):
         try:
             cells = next(reader)
-        except (StopIteration, csv.Error):
+        except StopIteration:
             return
+        except csv.Error as error:
+            cells = []
+            malformed.append((line, str(error)))
         yield record, line, cells
         line = reader.line_num + 1
 
@@ -706,6 +714,7 @@ def read_text_table(path: Path, table: TextTable, chunk_size: int | None = None)
         return read
     if doubled := doubled_columns_warning(path, table.header, str(table.header_line)):
         read.warnings.append(doubled)
+    read.errors.extend(InputError(str(path), _malformed(reason), str(line)) for line, reason in table.malformed)
     framer = Framer(path, table.header, path.stem, TableLog(path, read.tables), read.warnings,
                     StatedContext(table.above))
     read.frames = chunked_frames(framer, _text_rows(path, table, read.errors), chunk_size)
@@ -718,7 +727,10 @@ def _text_rows(path: Path, table: TextTable, errors: list[InputError]) -> Iterat
     with path.open(encoding=table.encoding, newline=table.newline) as handle:
         reader = _csv_reader(handle, table.delimiter)
         for _ in range(table.header_records):
-            next(reader)
+            try:
+                next(reader)
+            except csv.Error:
+                pass  # a record above the header, named in ``table.malformed``
         line = reader.line_num + 1
         while True:
             try:
