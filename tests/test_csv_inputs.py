@@ -79,3 +79,11 @@ def test_a_malformed_title_row_does_not_hide_the_header_below_it(iqc, tmp_path: 
     assert len(errors) == 1 and errors[0].startswith(f"iqc: {path}:1: ") and "row not read" in errors[0], errors
     assert rows[["project_name", "level3", "target_value", "source_line"]].values.tolist() == [
         ["X项目", "培训人数", "≥100人", "4"]]
+
+
+def test_a_nul_character_near_the_top_of_a_utf8_file_is_a_character(iqc, tmp_path: Path) -> None:
+    path = tmp_path / "nul.csv"
+    path.write_text(f"{HEADER}\n产出指标,数量指标,培\x00训人数,≥100人\n产出指标,质量指标,合格率,≥95%\n", encoding="utf-8")
+    code, err, rows = _parsed(iqc, tmp_path, path)
+    assert code == 0, err
+    assert list(rows["level3"]) == ["培\x00训人数", "合格率"]

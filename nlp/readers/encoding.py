@@ -6,7 +6,8 @@ decodes almost any byte string, so Big5 text read as GB18030 gives garbage rows 
 charset-normalizer judges how readable each candidate's text is ("chaos"); GB18030 is kept
 whenever it reads cleanly (real 预算 exports are GBK), else the cleanest other candidate, else
 the file is refused. UTF-16 without a BOM (NUL bytes every other byte) is one of the candidates,
-so it is not called binary.
+so it is not called binary; nor is UTF-8 with a NUL character near the top (a NUL further on was
+already read as a character, as it is in a cell).
 """
 from __future__ import annotations
 
@@ -36,11 +37,13 @@ def detect_encoding(path: Path) -> str:
         raise InputError(str(path), "empty file")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
         return _checked(path, "utf-16")
-    if b"\x00" in head:  # no text but UTF-16 has NUL bytes
+    if b"\x00" in head:  # no text but UTF-16 has NUL bytes, or UTF-8 with a NUL character in a cell
         encoding = _most_readable(head[: len(head) & ~1], UTF16_ENCODINGS)
-        if encoding is None or not _decodes(path, encoding):
-            raise InputError(str(path), f"binary file: not CSV/TSV text (tried {_TRIED})")
-        return encoding
+        if encoding is not None and _decodes(path, encoding):
+            return encoding
+        if head.count(b"\x00") * 2 < len(head) and _decodes(path, "utf-8-sig"):
+            return "utf-8-sig"
+        raise InputError(str(path), f"binary file: not CSV/TSV text (tried {_TRIED})")
     if _decodes(path, "utf-8-sig"):
         return "utf-8-sig"
     encoding = _most_readable(_whole_lines(head), LEGACY_ENCODINGS)
