@@ -87,3 +87,30 @@ def test_a_nul_character_near_the_top_of_a_utf8_file_is_a_character(iqc, tmp_pat
     code, err, rows = _parsed(iqc, tmp_path, path)
     assert code == 0, err
     assert list(rows["level3"]) == ["培\x00训人数", "合格率"]
+
+
+def _utf8_rows(count: int) -> str:
+    return "".join(f"产出指标,数量指标,指标{i},≥{i}人\n" for i in range(count))
+
+
+def test_a_line_that_is_not_utf8_in_a_utf8_csv_is_that_line_s_error(iqc, tmp_path: Path) -> None:
+    path = tmp_path / "one_gbk_line.csv"
+    path.write_bytes(f"{HEADER}\n{_utf8_rows(3)}".encode() + "产出指标,质量指标,合格率,≥95%\n".encode("gbk")
+                     + _utf8_rows(2).replace("指标", "后").encode() + "产出指标,时效,截断".encode()[:-1])
+    code, err, rows = _parsed(iqc, tmp_path, path)
+    assert code == EXIT_INPUT_FAILED
+    errors = [line for line in err.splitlines() if line.startswith("iqc: ")]
+    assert [line.split(": ", 2)[1] for line in errors] == [f"{path}:5", f"{path}:8"], errors
+    assert all("not valid UTF-8" in line for line in errors)
+    assert list(rows["level3"]) == ["指标0", "指标1", "指标2", "后0", "后1"]
+
+
+def test_a_line_that_is_not_utf8_in_a_utf8_jsonl_is_that_line_s_error(iqc, tmp_path: Path) -> None:
+    good = [json.dumps({"level3": f"指标{i}", "target_value": "1"}, ensure_ascii=False) for i in range(4)]
+    path = tmp_path / "one_gbk_line.jsonl"
+    path.write_bytes("\n".join(good[:3]).encode() + b"\n" + '{"level3": "合格率", "target_value": "1"}\n'.encode("gbk")
+                     + good[3].encode() + b"\n")
+    code, err, rows = _parsed(iqc, tmp_path, path)
+    errors = [line for line in err.splitlines() if line.startswith("iqc: ")]
+    assert code == EXIT_INPUT_FAILED and len(errors) == 1 and errors[0].startswith(f"iqc: {path}:4: "), errors
+    assert list(rows["level3"]) == ["指标0", "指标1", "指标2", "指标3"]

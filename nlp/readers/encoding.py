@@ -8,10 +8,15 @@ whenever it reads cleanly (real 预算 exports are GBK), else the cleanest other
 the file is refused. UTF-16 without a BOM (NUL bytes every other byte) is one of the candidates,
 so it is not called binary; nor is UTF-8 with a NUL character near the top (a NUL further on was
 already read as a character, as it is in a cell).
+
+UTF-8 text with some lines that are not (a row pasted from a GBK export, a download cut in the
+middle of a character) is still UTF-8: :func:`text_encoding` opens it so that each such line can
+be refused alone by the readers that read line by line (it was refused whole, as "garbled").
 """
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -26,7 +31,33 @@ UTF16_ENCODINGS = ("utf_16_le", "utf_16_be")
 MAX_CHAOS = 0.2
 _HEAD_BYTES = 64 * 1024
 _BLOCK = 1 << 20
+#: Characters of three UTF-8 bytes (every Chinese one) the valid UTF-8 start of a file must have to
+#: be taken for UTF-8: a GBK or Big5 character may happen to be a valid two-byte one, hardly a three.
+UTF8_EVIDENCE = 2
+_THREE_BYTE_LEADS = tuple(bytes([lead]) for lead in range(0xE0, 0xF0))
+#: What a byte that is not UTF-8 reads as under ``errors="surrogateescape"``.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+#: The reason a line with such a byte is not read.
+NOT_UTF8 = "not valid UTF-8 (a line in another encoding, or the file cut short?); row not read"
 _TRIED = ", ".join(name.upper().replace("_", "-") for name in ("utf_8", *LEGACY_ENCODINGS, *UTF16_ENCODINGS))
+
+
+class DamagedUtf8(InputError):
+    """UTF-8 text with bytes further on that are not UTF-8; see :func:`text_encoding`."""
+
+
+def text_encoding(path: Path) -> tuple[str, str]:
+    """``(encoding, errors)`` to open ``path`` with: ``errors`` is ``"surrogateescape"`` for UTF-8
+    with some lines that are not, whose bytes then read as :func:`undecodable` text."""
+    try:
+        return detect_encoding(path), "strict"
+    except DamagedUtf8:
+        return "utf-8-sig", "surrogateescape"
+
+
+def undecodable(text: str) -> bool:
+    """``text`` holds a byte that was not UTF-8 (read with ``errors="surrogateescape"``)."""
+    return _UNDECODED.search(text) is not None
 
 
 def detect_encoding(path: Path) -> str:
@@ -46,10 +77,39 @@ def detect_encoding(path: Path) -> str:
         raise InputError(str(path), f"binary file: not CSV/TSV text (tried {_TRIED})")
     if _decodes(path, "utf-8-sig"):
         return "utf-8-sig"
+    if _starts_as_utf8(head):
+        raise DamagedUtf8(str(path), f"not valid UTF-8 from line {_first_bad_line(path)} on (a line in another "
+                                     "encoding, or the file cut short?); save it as UTF-8 and retry")
     encoding = _most_readable(_whole_lines(head), LEGACY_ENCODINGS)
     if encoding is None:
         raise InputError(str(path), f"text is garbled in every encoding tried ({_TRIED}); save it as UTF-8 and retry")
     return _checked(path, encoding)
+
+
+def _starts_as_utf8(head: bytes) -> bool:
+    """The text before ``head``'s first byte that is not UTF-8 has :data:`UTF8_EVIDENCE` Chinese
+    characters or more: then the file is UTF-8 and that byte a damage. (Before, such a file went to
+    the GBK/Big5 judge, which refused it as garbled, or read a small one as GB18030 mojibake.)"""
+    try:
+        head.decode("utf-8")
+        valid = head
+    except UnicodeDecodeError as error:
+        valid = head[: error.start]
+    return sum(map(valid.count, _THREE_BYTE_LEADS)) >= UTF8_EVIDENCE
+
+
+def _first_bad_line(path: Path) -> int:
+    """The line of ``path``'s first byte that is not UTF-8 (the last line when it is cut short)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    line = 1
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:
+                return line + block[: error.start].count(b"\n")
+            line += block.count(b"\n")
+    return line
 
 
 def _most_readable(head: bytes, encodings: tuple[str, ...]) -> str | None:

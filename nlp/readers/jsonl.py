@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from nlp.readers.base import InputError, Skipped
-from nlp.readers.encoding import detect_encoding
+from nlp.readers.encoding import NOT_UTF8, text_encoding, undecodable
 from nlp.readers.tabular import (FileRead, Framer, TableLog, cell_text, chunked_frames, match_header,
                                  no_indicator_columns, skip_reason, too_wide)
 
@@ -24,7 +24,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def read_jsonl(path: Path, chunk_size: int | None = None) -> FileRead:
     """Every object line of ``path`` as a row; bad lines go to ``errors``."""
-    encoding = detect_encoding(path)
+    encoding = text_encoding(path)
     read = FileRead(path, iter(()))
     keys = list(dict.fromkeys(key for _, record in _objects(path, encoding, read.errors) for key in record))
     header = match_header(keys)
@@ -43,10 +43,16 @@ def read_jsonl(path: Path, chunk_size: int | None = None) -> FileRead:
     return read
 
 
-def _objects(path: Path, encoding: str, errors: list[InputError]) -> Iterator[tuple[int, dict]]:
-    with path.open(encoding=encoding) as handle:
+def _objects(path: Path, encoding: tuple[str, str], errors: list[InputError]) -> Iterator[tuple[int, dict]]:
+    """(line, object) of every line that is a JSON object; the others go to ``errors``.
+    ``encoding``: :func:`~nlp.readers.encoding.text_encoding`'s."""
+    name, decode_errors = encoding
+    with path.open(encoding=name, errors=decode_errors) as handle:
         for line, text in enumerate(handle, 1):
             if not text.strip():
+                continue
+            if decode_errors != "strict" and undecodable(text):
+                errors.append(InputError(str(path), NOT_UTF8, str(line)))
                 continue
             try:
                 record = json.loads(text, parse_float=_float, parse_constant=str)

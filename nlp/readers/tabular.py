@@ -41,7 +41,7 @@ from nlp.readers.base import (
 )
 from nlp.readers.context_rows import CONTEXT, StatedContext, non_indicator_rows
 from nlp.readers.doc_lexicon import is_rubric_header
-from nlp.readers.encoding import detect_encoding
+from nlp.readers.encoding import NOT_UTF8, text_encoding, undecodable
 from nlp.readers.number_formats import shown_number
 from nlp.records import ALL_COLUMNS
 from nlp.schema import FAMILIES
@@ -641,7 +641,8 @@ class TextTable:
     header_line: int  # physical line the header row starts on
     above: tuple[tuple[str, ...], ...] = ()  # the records above the header (title, project rows)
     newline: str = ""  # ``open``'s newline: "" when \r alone ends lines too, "\n" when only \n does
-    malformed: tuple[tuple[int, str], ...] = ()  # (line, csv's reason) of the records above the header it cannot split
+    malformed: tuple[tuple[int, str], ...] = ()  # (line, why not read) of the records above the header
+    errors: str = "strict"  # ``open``'s errors: "surrogateescape" for UTF-8 with lines that are not
 
 
 def _csv_reader(handle: IO[str], delimiter: str) -> Iterator[list[str]]:
@@ -655,29 +656,29 @@ def locate_text_table(path: Path) -> TextTable | None:
     Raises :class:`InputError` for empty, binary or undecodable files; ``None`` when the text
     has no indicator header, which for a ``.txt`` may mean it is a document instead.
     """
-    encoding = detect_encoding(path)
-    newline = _line_end(path, encoding)
+    encoding, errors = text_encoding(path)
+    newline = _line_end(path, encoding, errors)
     readings = []
     for delimiter in _DELIMITERS:
         malformed: list[tuple[int, str]] = []
-        with path.open(encoding=encoding, newline=newline) as handle:
+        with path.open(encoding=encoding, errors=errors, newline=newline) as handle:
             records = list(_head_records(_csv_reader(handle, delimiter), malformed))
         if found := pick_header(((record, line), cells) for record, line, cells in records):
             (record, line), header = found
             above = tuple(tuple(cells) for _, _, cells in records[: record - 1])
             malformed_above = tuple((bad, reason) for bad, reason in malformed if bad < line)
-            readings.append(TextTable(encoding, delimiter, header, record, line, above, newline, malformed_above))
+            readings.append(TextTable(encoding, delimiter, header, record, line, above, newline, malformed_above, errors))
     table = max(readings, default=None, key=lambda table: (len(table.header.fields), -table.header_records))
     if table is not None and (error := too_wide(path, table.header, str(table.header_line))):
         raise error
     return table
 
 
-def _line_end(path: Path, encoding: str) -> str:
+def _line_end(path: Path, encoding: str, errors: str) -> str:
     """``open``'s ``newline`` for ``path``: ``"\\n"`` when its lines end in \\n or \\r\\n, so a \\r
     alone in a cell is not a line end (it split the row, and the cells after it were read one
     row down under the wrong headers); ``""`` for old Mac text, whose lines end in \\r."""
-    with path.open(encoding=encoding, newline="") as handle:
+    with path.open(encoding=encoding, errors=errors, newline="") as handle:
         head = handle.read(_LINE_END_HEAD)
     lone_cr = head.count("\r") - head.count("\r\n")
     return "\n" if head.count("\n") > lone_cr else ""
@@ -685,8 +686,9 @@ def _line_end(path: Path, encoding: str) -> str:
 
 def _head_records(reader: Any, malformed: list[tuple[int, str]]) -> Iterator[tuple[int, int, list[str]]]:
     """(records read, start line, cells) of the first records. A record csv cannot split (a title
-    ``"十四五"规划…`` is a stray quote) has no cells and goes to ``malformed``: the search used to
-    stop there, and the file was refused as having no indicator header."""
+    ``"十四五"规划…`` is a stray quote) has no cells and goes to ``malformed`` with the reason: the
+    search used to stop there, and the file was refused as having no indicator header. So does a
+    record with bytes that are not UTF-8 (see :func:`~nlp.readers.encoding.text_encoding`)."""
     line = 1
     for record in range(1, HEADER_SCAN_ROWS + 1):
         try:
@@ -695,7 +697,10 @@ def _head_records(reader: Any, malformed: list[tuple[int, str]]) -> Iterator[tup
             return
         except csv.Error as error:
             cells = []
-            malformed.append((line, str(error)))
+            malformed.append((line, _malformed(str(error))))
+        if undecodable("".join(cells)):
+            cells = []
+            malformed.append((line, NOT_UTF8))
         yield record, line, cells
         line = reader.line_num + 1
 
@@ -714,17 +719,20 @@ def read_text_table(path: Path, table: TextTable, chunk_size: int | None = None)
         return read
     if doubled := doubled_columns_warning(path, table.header, str(table.header_line)):
         read.warnings.append(doubled)
-    read.errors.extend(InputError(str(path), _malformed(reason), str(line)) for line, reason in table.malformed)
+    read.errors.extend(InputError(str(path), reason, str(line)) for line, reason in table.malformed)
     framer = Framer(path, table.header, path.stem, TableLog(path, read.tables), read.warnings,
                     StatedContext(table.above))
-    read.frames = chunked_frames(framer, _text_rows(path, table, read.errors), chunk_size)
+    rows = _text_rows(path, table, read.errors)
+    if table.errors != "strict":
+        rows = _decodable(rows, path, read.errors)
+    read.frames = chunked_frames(framer, rows, chunk_size)
     return read
 
 
 def _text_rows(path: Path, table: TextTable, errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
     """(cells fitted to the header's width, line) of every readable data row."""
     width = len(table.header.names)
-    with path.open(encoding=table.encoding, newline=table.newline) as handle:
+    with path.open(encoding=table.encoding, errors=table.errors, newline=table.newline) as handle:
         reader = _csv_reader(handle, table.delimiter)
         for _ in range(table.header_records):
             try:
@@ -744,6 +752,17 @@ def _text_rows(path: Path, table: TextTable, errors: list[InputError]) -> Iterat
             except csv.Error as error:  # the reader goes on with the next line
                 errors.append(InputError(str(path), _malformed(str(error)), str(line)))
                 line = reader.line_num + 1
+
+
+def _decodable(rows: Iterable[tuple[list[str], str]], path: Path,
+               errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
+    """``rows`` but those with bytes that are not UTF-8, each an error (a file read with
+    ``errors="surrogateescape"``; kept out of :func:`_text_rows`' loop, which every CSV runs)."""
+    for cells, line in rows:
+        if any(map(undecodable, cells)):
+            errors.append(InputError(str(path), NOT_UTF8, line))
+        else:
+            yield cells, line
 
 
 def _malformed(reason: str) -> str:
