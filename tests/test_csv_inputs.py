@@ -114,3 +114,14 @@ def test_a_line_that_is_not_utf8_in_a_utf8_jsonl_is_that_line_s_error(iqc, tmp_p
     errors = [line for line in err.splitlines() if line.startswith("iqc: ")]
     assert code == EXIT_INPUT_FAILED and len(errors) == 1 and errors[0].startswith(f"iqc: {path}:4: "), errors
     assert list(rows["level3"]) == ["指标0", "指标1", "指标2", "指标3"]
+
+
+def test_a_semicolon_separated_csv_is_read_with_or_without_excel_s_sep_line(iqc, tmp_path: Path) -> None:
+    body = f"{HEADER}\n产出指标,数量指标,培训人数,\"1,200人\"\n".replace(",", ";").replace('"1;200人"', "1,200人")
+    plain, marked = tmp_path / "semicolon.csv", tmp_path / "sep_line.csv"
+    plain.write_text(body, encoding="utf-8")
+    marked.write_text("sep=;\n" + body, encoding="utf-8")
+    code, err, rows = _parsed(iqc, tmp_path, plain, marked)
+    assert code == 0, err
+    assert rows[["level3", "target_value", "source_line"]].values.tolist() == [
+        ["培训人数", "1,200人", "2"], ["培训人数", "1,200人", "3"]]

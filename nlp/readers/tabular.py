@@ -65,7 +65,7 @@ CARRIED_COLUMNS = ("department", "project_name", "project_goal", "budget_wan", "
 
 _NOTE = re.compile(r"[(\[【]([^)\]】]*)[)\]】]")
 _SPACE = re.compile(r"\s+")
-_DELIMITERS = ("\t", ",")
+_DELIMITERS = ("\t", ",", ";")
 #: Characters of a text file's head that decide its line ends (see :func:`_line_end`).
 _LINE_END_HEAD = 64 * 1024
 
@@ -651,7 +651,9 @@ def _csv_reader(handle: IO[str], delimiter: str) -> Iterator[list[str]]:
 
 
 def locate_text_table(path: Path) -> TextTable | None:
-    """Find the header row of a delimited text file (tab or comma, whichever names more fields).
+    """Find the header row of a delimited text file (tab, comma or semicolon, whichever names more
+    fields; a semicolon file, as Excel saves CSV in locales with a decimal comma, was refused as
+    having no indicator columns).
 
     Raises :class:`InputError` for empty, binary or undecodable files; ``None`` when the text
     has no indicator header, which for a ``.txt`` may mean it is a document instead.
