@@ -125,3 +125,14 @@ def test_a_semicolon_separated_csv_is_read_with_or_without_excel_s_sep_line(iqc,
     assert code == 0, err
     assert rows[["level3", "target_value", "source_line"]].values.tolist() == [
         ["培训人数", "1,200人", "2"], ["培训人数", "1,200人", "3"]]
+
+
+def test_a_json_value_under_a_blank_key_is_not_dropped_without_a_word(iqc, tmp_path: Path) -> None:
+    path = tmp_path / "blank_key.jsonl"
+    path.write_text('{"level3": "a", "target_value": "1", "": "旧值"}\n{"level3": "b", "target_value": "2", "": ""}\n'
+                    '{"level3": "c", "target_value": "3"}\n', encoding="utf-8")
+    code, err, rows = _parsed(iqc, tmp_path, path)
+    errors = [line for line in err.splitlines() if line.startswith("iqc: ")]
+    assert code == EXIT_INPUT_FAILED and len(errors) == 1, err
+    assert errors[0].startswith(f"iqc: {path}:1: text beyond the header's 2 columns: row not read")
+    assert list(rows["level3"]) == ["b", "c"]

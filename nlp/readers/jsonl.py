@@ -15,7 +15,7 @@ from pathlib import Path
 
 from nlp.readers.base import InputError, Skipped
 from nlp.readers.encoding import NOT_UTF8, text_encoding, undecodable
-from nlp.readers.tabular import (FileRead, Framer, TableLog, cell_text, chunked_frames, match_header,
+from nlp.readers.tabular import (FileRead, Framer, TableLog, cell_text, chunked_frames, fit_row, match_header,
                                  no_indicator_columns, skip_reason, too_wide)
 
 #: A surrogate code point, which only a ``\\uXXXX`` escape can put in decoded text.
@@ -37,10 +37,21 @@ def read_jsonl(path: Path, chunk_size: int | None = None) -> FileRead:
         read.errors.clear()
         return read
     framer = Framer(path, header, path.stem, TableLog(path, read.tables), read.warnings)
-    rows = (([_text(record.get(key)) for key in keys[: len(header.names)]], str(line))
-            for line, record in _objects(path, encoding, []))
+    rows = _rows(path, encoding, keys, len(header.names), read.errors)
     read.frames = chunked_frames(framer, rows, chunk_size)
     return read
+
+
+def _rows(path: Path, encoding: tuple[str, str], keys: list[str], width: int,
+          errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
+    """(cells, line) of every object line. Keys right of the header's ``width`` have no name (``""``):
+    a value under one refuses its line, as text beyond a CSV's header does (it was dropped silently)."""
+    for line, record in _objects(path, encoding, []):
+        cells = [_text(record.get(key)) for key in keys]
+        if len(cells) > width:
+            cells = fit_row(cells, width, path, str(line), errors)
+        if cells is not None:
+            yield cells, str(line)
 
 
 def _objects(path: Path, encoding: tuple[str, str], errors: list[InputError]) -> Iterator[tuple[int, dict]]:
