@@ -136,3 +136,22 @@ def test_a_json_value_under_a_blank_key_is_not_dropped_without_a_word(iqc, tmp_p
     assert code == EXIT_INPUT_FAILED and len(errors) == 1, err
     assert errors[0].startswith(f"iqc: {path}:1: text beyond the header's 2 columns: row not read")
     assert list(rows["level3"]) == ["b", "c"]
+
+
+def test_json_lines_naming_a_field_by_other_keys_are_read_by_them(iqc, tmp_path: Path) -> None:
+    path = tmp_path / "two_tools.jsonl"
+    path.write_text('{"三级指标": "a", "指标值": "1"}\n{"level3": "b", "target_value": "2"}\n'
+                    '{"level3": "c", "三级指标": "旧名", "target_value": "3"}\n', encoding="utf-8")
+    code, err, rows = _parsed(iqc, tmp_path, path)
+    assert code == 0, err
+    assert rows[["level3", "target_value", "三级指标"]].values.tolist() == [["a", "1", ""], ["b", "2", ""], ["c", "3", "旧名"]]
+    warnings = [line for line in err.splitlines() if "both name" in line]
+    assert len(warnings) == 1 and f"{path}:3" in warnings[0] and "“level3” read" in warnings[0], err
+
+
+def test_a_json_line_naming_a_field_by_two_other_keys_reads_the_first() -> None:
+    from nlp.readers.jsonl import _own_keys
+
+    cells = ["", "a", "b"]
+    both = _own_keys({"三级指标": "a", "指标名称": "b"}, cells, [("level3", 0, "三级指标", 1), ("level3", 0, "指标名称", 2)])
+    assert cells == ["a", "", "b"] and both == ("三级指标", "指标名称")

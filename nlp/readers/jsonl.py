@@ -15,8 +15,8 @@ from pathlib import Path
 
 from nlp.readers.base import InputError, Skipped
 from nlp.readers.encoding import NOT_UTF8, text_encoding, undecodable
-from nlp.readers.tabular import (FileRead, Framer, TableLog, cell_text, chunked_frames, fit_row, match_header,
-                                 no_indicator_columns, skip_reason, too_wide)
+from nlp.readers.tabular import (FileRead, Framer, HeaderMap, TableLog, cell_text, chunked_frames, fit_row,
+                                 match_header, no_indicator_columns, skip_reason, too_wide)
 
 #: A surrogate code point, which only a ``\\uXXXX`` escape can put in decoded text.
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -37,21 +37,44 @@ def read_jsonl(path: Path, chunk_size: int | None = None) -> FileRead:
         read.errors.clear()
         return read
     framer = Framer(path, header, path.stem, TableLog(path, read.tables), read.warnings)
-    rows = _rows(path, encoding, keys, len(header.names), read.errors)
+    rows = _rows(path, encoding, keys, header, read)
     read.frames = chunked_frames(framer, rows, chunk_size)
     return read
 
 
-def _rows(path: Path, encoding: tuple[str, str], keys: list[str], width: int,
-          errors: list[InputError]) -> Iterator[tuple[list[str], str]]:
-    """(cells, line) of every object line. Keys right of the header's ``width`` have no name (``""``):
+def _rows(path: Path, encoding: tuple[str, str], keys: list[str], header: HeaderMap,
+          read: FileRead) -> Iterator[tuple[list[str], str]]:
+    """(cells, line) of every object line. Keys right of the header's width have no name (``""``):
     a value under one refuses its line, as text beyond a CSV's header does (it was dropped silently)."""
+    width = len(header.names)
+    pairs = [(keys[kept], kept, keys[other], other) for _, kept, other in header.doubled]
+    said = False
     for line, record in _objects(path, encoding, []):
         cells = [_text(record.get(key)) for key in keys]
+        if pairs and (both := _own_keys(record, cells, pairs)) and not said:
+            said = True
+            read.warnings.append(InputError(str(path), f"keys “{both[0]}” and “{both[1]}” both name one field: “{both[0]}” "
+                                                       f"read, “{both[1]}” kept as an extra column (said once)", str(line)))
         if len(cells) > width:
-            cells = fit_row(cells, width, path, str(line), errors)
+            cells = fit_row(cells, width, path, str(line), read.errors)
         if cells is not None:
             yield cells, str(line)
+
+
+def _own_keys(record: dict, cells: list[str], pairs: list[tuple[str, int, str, int]]) -> tuple[str, str] | None:
+    """Each object names its own fields: a line from another tool (``三级指标`` where the header
+    reads ``level3``) is read by its key into ``cells``, not left blank with its text in an extra
+    column. A line with both keys reads the header's and keeps the other: those two keys are returned."""
+    both, read_by = None, {}  # column -> the key it was read by, when not its header's
+    for key, kept, other_key, other in pairs:
+        if other_key not in record:
+            continue
+        if key not in record and kept not in read_by:
+            cells[kept], cells[other] = cells[other], ""
+            read_by[kept] = other_key
+        else:
+            both = both or (read_by.get(kept, key), other_key)
+    return both
 
 
 def _objects(path: Path, encoding: tuple[str, str], errors: list[InputError]) -> Iterator[tuple[int, dict]]:
