@@ -14,6 +14,7 @@ warnings) accumulate in the :class:`FileRead` lists while the frames are consume
 from __future__ import annotations
 
 import csv
+import io
 import re
 import sys
 import unicodedata
@@ -67,7 +68,7 @@ _NOTE = re.compile(r"[(\[【]([^)\]】]*)[)\]】]")
 _SPACE = re.compile(r"\s+")
 _DELIMITERS = ("\t", ",", ";")
 #: Characters of a text file's head that decide its line ends (see :func:`_line_end`).
-_LINE_END_HEAD = 64 * 1024
+_TEXT_HEAD = 64 * 1024
 
 # A cell may be as long as the file (a pasted document); its length is reported, never fatal.
 csv.field_size_limit(sys.maxsize)
@@ -659,11 +660,15 @@ def locate_text_table(path: Path) -> TextTable | None:
     has no indicator header, which for a ``.txt`` may mean it is a document instead.
     """
     encoding, errors = text_encoding(path)
-    newline = _line_end(path, encoding, errors)
+    with path.open(encoding=encoding, errors=errors, newline="") as handle:
+        head = handle.read(_TEXT_HEAD)
+        whole = not handle.read(1)  # a small file is searched in memory, not opened once a delimiter
+    newline = _line_end(head)
     readings = []
     for delimiter in _DELIMITERS:
         malformed: list[tuple[int, str]] = []
-        with path.open(encoding=encoding, errors=errors, newline=newline) as handle:
+        with io.StringIO(head, newline=newline) if whole else path.open(encoding=encoding, errors=errors,
+                                                                        newline=newline) as handle:
             records = list(_head_records(_csv_reader(handle, delimiter), malformed))
         if found := pick_header(((record, line), cells) for record, line, cells in records):
             (record, line), header = found
@@ -676,12 +681,10 @@ def locate_text_table(path: Path) -> TextTable | None:
     return table
 
 
-def _line_end(path: Path, encoding: str, errors: str) -> str:
-    """``open``'s ``newline`` for ``path``: ``"\\n"`` when its lines end in \\n or \\r\\n, so a \\r
-    alone in a cell is not a line end (it split the row, and the cells after it were read one
-    row down under the wrong headers); ``""`` for old Mac text, whose lines end in \\r."""
-    with path.open(encoding=encoding, errors=errors, newline="") as handle:
-        head = handle.read(_LINE_END_HEAD)
+def _line_end(head: str) -> str:
+    """``open``'s ``newline`` for a file starting with ``head``: ``"\\n"`` when its lines end in \\n
+    or \\r\\n, so a \\r alone in a cell is not a line end (it split the row, and the cells after it
+    were read one row down under the wrong headers); ``""`` for old Mac text, whose lines end in \\r."""
     lone_cr = head.count("\r") - head.count("\r\n")
     return "\n" if head.count("\n") > lone_cr else ""
 
