@@ -155,3 +155,12 @@ def test_a_json_line_naming_a_field_by_two_other_keys_reads_the_first() -> None:
     cells = ["", "a", "b"]
     both = _own_keys({"三级指标": "a", "指标名称": "b"}, cells, [("level3", 0, "三级指标", 1), ("level3", 0, "指标名称", 2)])
     assert cells == ["a", "", "b"] and both == ("三级指标", "指标名称")
+
+
+def test_json_lines_files_joined_each_with_its_bom_are_all_read(iqc, tmp_path: Path) -> None:
+    part = b'\xef\xbb\xbf{"level3": "%s", "target_value": "1"}\r\n'
+    path = tmp_path / "joined.jsonl"
+    path.write_bytes(part % "a".encode() + part % "b".encode())
+    code, err, rows = _parsed(iqc, tmp_path, path)
+    assert code == 0, err
+    assert rows[["level3", "source_line"]].values.tolist() == [["a", "1"], ["b", "2"]]

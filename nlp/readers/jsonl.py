@@ -88,8 +88,8 @@ def _objects(path: Path, encoding: tuple[str, str], errors: list[InputError]) ->
             if decode_errors != "strict" and undecodable(text):
                 errors.append(InputError(str(path), NOT_UTF8, str(line)))
                 continue
-            try:
-                record = json.loads(text, parse_float=_float, parse_constant=str)
+            try:  # a BOM opening a line is where a file joined on (``type a.jsonl b.jsonl``), not text
+                record = json.loads(text.removeprefix("\ufeff"), parse_float=_float, parse_constant=str)
             except (ValueError, RecursionError) as error:
                 errors.append(InputError(str(path), f"not valid JSON ({error}); row not read", str(line)))
                 continue
