@@ -53,8 +53,9 @@ def _rows(path: Path, encoding: tuple[str, str], keys: list[str], header: Header
         cells = [_text(record.get(key)) for key in keys]
         if pairs and (both := _own_keys(record, cells, pairs)) and not said:
             said = True
-            read.warnings.append(InputError(str(path), f"keys “{both[0]}” and “{both[1]}” both name one field: “{both[0]}” "
-                                                       f"read, “{both[1]}” kept as an extra column (said once)", str(line)))
+            read.warnings.append(InputError(str(path), f"keys “{both[0]}” and “{both[1]}” both name one field: "
+                                                       f"“{both[0]}” read, “{both[1]}” kept as an extra column "
+                                                       "(said once)", str(line)))
         if len(cells) > width:
             cells = fit_row(cells, width, path, str(line), read.errors)
         if cells is not None:

@@ -674,7 +674,8 @@ def locate_text_table(path: Path) -> TextTable | None:
             (record, line), header = found
             above = tuple(tuple(cells) for _, _, cells in records[: record - 1])
             malformed_above = tuple((bad, reason) for bad, reason in malformed if bad < line)
-            readings.append(TextTable(encoding, delimiter, header, record, line, above, newline, malformed_above, errors))
+            readings.append(TextTable(encoding, delimiter, header, record, line, above, newline, malformed_above,
+                                      errors))
     table = max(readings, default=None, key=lambda table: (len(table.header.fields), -table.header_records))
     if table is not None and (error := too_wide(path, table.header, str(table.header_line))):
         raise error
