@@ -204,6 +204,35 @@ def test_a_row_with_nothing_to_judge_is_scored_not_rejected_with_the_list(client
     assert [row["row_id"] for row in response.json()["rows"]] == ["r1", "2"]
 
 
+def test_fields_named_as_a_table_heads_them_are_read_as_those_fields(client: TestClient) -> None:
+    """三级指标, Level3, " level3 " name level3 as an uploaded table's header would (data/headers.toml);
+    before, they were kept as a client's own columns and the row was scored as if empty."""
+    expected = client.post("/v1/score", json=ROW).json()["rows"]
+    for row in ({"row_id": "r1", "二级指标": "质量指标", "三级指标": "质量指标", "指标值": "≥95%"},
+                {"Row_ID": "r1", "LEVEL2": "质量指标", " level3 ": "质量指标", "Target_Value": "≥95%"}):
+        assert client.post("/v1/score", json=row).json()["rows"] == expected
+    assert client.post("/v1/score", json={**ROW, "项目金额": 12}).status_code == 200  # 万元, as budget_wan
+    assert_error(client.post("/v1/score", json={**ROW, "项目金额（元）": 120000}), 422, "invalid_value", "body.项目金额（元）")
+
+
+@pytest.mark.parametrize("body", [
+    json.dumps([ROW, {**ROW, "三级指标": "培训人次"}], ensure_ascii=False).encode(),
+], ids=["two names"])
+def test_a_field_given_twice_in_a_row_is_refused_naming_it(client: TestClient, body: bytes) -> None:
+    """Before, one of the two values was used and the other dropped without a word."""
+    error = assert_error(client.post("/v1/score", content=body), 422, "duplicate_field")
+    assert error["field"] in ("body[1].三级指标", "body[1].level3")
+
+
+def test_a_misspelt_field_is_refused_with_the_field_it_resembles(client: TestClient) -> None:
+    """Before, ``levle2`` was kept as a client's own column and the row scored without its 二级."""
+    error = assert_error(client.post("/v1/score", json={**ROW, "levle2": "x"}), 422, "unknown_field", "body.levle2")
+    assert "level2" in error["message"]
+    assert_error(client.post("/v1/score", json=[ROW, {"taget_value": "1"}]), 422, "unknown_field", "body[1].taget_value")
+    own = {**ROW, "level4": "x", "department_id": "7", "unit_price": 3, "备注": "y"}  # a client's own columns
+    assert client.post("/v1/score", json=own).status_code == 200
+
+
 def test_oversize_body_rejected_by_content_length_before_any_work(scorer: Any) -> None:
     client = keyed_client(scorer)  # even auth is not reached
     calls = scorer.calls

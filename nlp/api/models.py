@@ -48,7 +48,9 @@ class IndicatorIn(BaseModel):
 
     Every field is optional: a row with neither ``level3`` (指标名称) nor ``target_value`` (指标值)
     is scored like the CLI scores it (it is typically flagged), so one such row never costs the
-    rest of the list. Extra fields (a client's own columns) are
+    rest of the list. A field may be named as a table's header names it (``三级指标``, ``Level3``:
+    ``data/headers.toml``); naming one twice, or a key one edit from a field's name (``levle2``), is
+    refused. Extra fields (a client's own columns) are
     accepted if their values are strings, numbers or null, are passed to the scorer untouched
     and are not echoed back; use ``row_id`` to match results to rows (it defaults to the row's
     1-based position in the request).

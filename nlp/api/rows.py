@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -15,8 +16,11 @@ from pydantic import TypeAdapter, ValidationError
 from nlp.api.errors import ApiError, validation_failed
 from nlp.api.models import CELL_LIMIT, IndicatorIn
 from nlp.api.settings import ApiSettings
+from nlp.readers.tabular import budget_factor, header_field
 
 _ROWS = TypeAdapter(list[IndicatorIn])
+#: The fields a row names by their own names.
+_FIELDS = frozenset(IndicatorIn.model_fields)
 #: What ``json.loads`` does with a body once it is text (bytes skip its check for a leading BOM).
 _DECODER = json.JSONDecoder()
 #: A ``\uD800``-``\uDFFF`` escape: half of an escaped surrogate pair, or a lone surrogate.
@@ -36,6 +40,8 @@ def parse_rows(body: bytes, settings: ApiSettings) -> list[IndicatorIn]:
     if len(rows) > settings.max_rows:
         raise ApiError(413, "too_many_rows",
                        f"{len(rows)} rows sent, the limit is {settings.max_rows} per request", "body")
+    rows = [_own_names(row, "body" if single else f"body[{i}]") if isinstance(row, dict) else row
+            for i, row in enumerate(rows)]
     try:
         return _ROWS.validate_python(rows, context={CELL_LIMIT: settings.max_cell_chars})
     except ValidationError as exc:
@@ -43,6 +49,59 @@ def parse_rows(body: bytes, settings: ApiSettings) -> list[IndicatorIn]:
         if single:  # report "body.level3", not "body[0].level3", for a single object
             errors = [{**e, "loc": e["loc"][1:]} for e in errors]
         raise validation_failed(errors, prefix=("body",)) from None
+
+
+def _own_names(row: dict[str, Any], at: str) -> dict[str, Any]:
+    """``row`` with its keys under the names of the fields they name, as an uploaded table's header
+    names them (三级指标, Level3: ``data/headers.toml``); a field named twice, or a key one edit
+    away from a field's name, is refused: either way a value would be silently left unread."""
+    if row.keys() <= _FIELDS:
+        return row
+    named: dict[str, Any] = {}
+    keys: dict[str, str] = {}
+    for key, value in row.items():
+        name = _field_named(key)
+        if name in keys:
+            raise ApiError(422, "duplicate_field", f"{keys[name]!r} and {key!r} both name the field {name!r}: "
+                           "send one", f"{at}.{key}")
+        if name == "budget_wan" and budget_factor(key) != 1:
+            raise ApiError(422, "invalid_value", f"{key!r} is not in 万元: send the budget as budget_wan, in 万元",
+                           f"{at}.{key}")
+        if resembled := _misspelt(name):
+            raise ApiError(422, "unknown_field", f"{key!r} is not a field; did you mean {resembled!r}? "
+                           "(a column of your own needs a name further from the fields')", f"{at}.{key}")
+        named[name], keys[name] = value, key
+    return named
+
+
+@lru_cache(maxsize=4096)
+def _field_named(key: str) -> str:
+    """The field ``key`` names, or ``key`` itself (a client's own column)."""
+    return key if key in _FIELDS else header_field(key) or key
+
+
+@lru_cache(maxsize=4096)
+def _misspelt(name: str) -> str | None:
+    """The field that ``name``, a key naming none, is a single edit away from, if any."""
+    if name in _FIELDS:
+        return None
+    folded = name.casefold()
+    return next((field for field in IndicatorIn.model_fields if _one_edit(folded, field)), None)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """``a`` is ``b`` with one character inserted, deleted, replaced or swapped with the next. A digit
+    replaced by a digit is not counted: ``level4`` is a column of its own, not ``level3`` mistyped."""
+    if len(a) < len(b):
+        a, b = b, a
+    if len(a) - len(b) > 1 or a == b:
+        return False
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), len(b))
+    if len(a) > len(b):
+        return a[i + 1:] == b[i:]
+    if a[i + 1:] == b[i + 1:]:
+        return not (a[i].isdigit() and b[i].isdigit())
+    return a[i + 1:i + 2] == b[i] and b[i + 1:i + 2] == a[i] and a[i + 2:] == b[i + 2:]
 
 
 def _envelope_key(data: dict[str, Any]) -> str | None:

@@ -137,6 +137,12 @@ def _header_config() -> tuple[dict[str, tuple[str, int]], dict[str, float]]:
     return synonyms, {unit: float(factor) for unit, factor in config["budget_units"].items()}
 
 
+def header_field(text: str) -> str | None:
+    """The field a header cell ``text`` names (三级指标, Level3 -> ``level3``), or ``None``."""
+    hit = _header_config()[0].get(normalise_header(text))
+    return hit[0] if hit else None
+
+
 def match_header(cells: Sequence[str]) -> HeaderMap | None:
     """Read ``cells`` as a header row; ``None`` unless it names an indicator column."""
     synonyms, _ = _header_config()
@@ -152,7 +158,7 @@ def match_header(cells: Sequence[str]) -> HeaderMap | None:
     taken = set(ALL_COLUMNS)
     names = [mapped.get(column) or _unique(cells[column], column, taken) for column in range(width)]
     budget = best.get("budget_wan")
-    factor = _budget_factor(cells[budget[1]]) if budget else 1.0
+    factor = budget_factor(cells[budget[1]]) if budget else 1.0
     doubled = tuple((hit[0], best[hit[0]][1], column) for column, cell in enumerate(cells)
                     if (hit := synonyms.get(normalise_header(cell))) and column not in mapped)
     return HeaderMap(tuple(names), factor, doubled)
@@ -209,7 +215,7 @@ def _unique(header: str, column: int, taken: set[str]) -> str:
     return candidate
 
 
-def _budget_factor(header: str) -> float:
+def budget_factor(header: str) -> float:
     _, units = _header_config()
     notes = _NOTE.findall(unicodedata.normalize("NFKC", header))
     return next((units[note.strip()] for note in notes if note.strip() in units), 1.0)
