@@ -217,7 +217,8 @@ def test_fields_named_as_a_table_heads_them_are_read_as_those_fields(client: Tes
 
 @pytest.mark.parametrize("body", [
     json.dumps([ROW, {**ROW, "三级指标": "培训人次"}], ensure_ascii=False).encode(),
-], ids=["two names"])
+    b'[{"level3": "x"}, {"level3": "x", "target_value": "1", "level3": "y"}]',
+], ids=["two names", "key repeated"])
 def test_a_field_given_twice_in_a_row_is_refused_naming_it(client: TestClient, body: bytes) -> None:
     """Before, one of the two values was used and the other dropped without a word."""
     error = assert_error(client.post("/v1/score", content=body), 422, "duplicate_field")
