@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 import nlp
 from fake_scorer import make_scorer
 from nlp.api import ApiSettings, create_app
+from nlp.api.rows import parse_rows
 from nlp.api.xlsx import XLSX_MEDIA_TYPE
 from nlp.cli import EXIT_USAGE, build_parser
 from nlp.codes import catalogue
@@ -232,6 +233,25 @@ def test_a_misspelt_field_is_refused_with_the_field_it_resembles(client: TestCli
     assert_error(client.post("/v1/score", json=[ROW, {"taget_value": "1"}]), 422, "unknown_field", "body[1].taget_value")
     own = {**ROW, "level4": "x", "department_id": "7", "unit_price": 3, "备注": "y"}  # a client's own columns
     assert client.post("/v1/score", json=own).status_code == 200
+
+
+def test_numbers_become_the_cells_a_sheet_or_a_json_lines_upload_gives() -> None:
+    """Before, Python's float text: 1e3 was scored as "1000.0" (an uploaded JSONL line: "1000")."""
+    body = b'[{"level3": 1e3, "target_value": 95.50, "unit": 0.95, "basis": 12345678901234567890, "n": -0.0}]'
+    record = parse_rows(body, LIMITS)[0].to_record(1)
+    expected = {"level3": "1000", "target_value": "95.5", "unit": "0.95", "basis": "12345678901234567890", "n": "0"}
+    assert {column: record[column] for column in expected} == expected
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    (b'{"level3": "x", "target_value": NaN}', "body.target_value"),
+    (b'[{"level3": "x"}, {"level3": -Infinity}]', "body[1].level3"),
+    (b'[{"level3": "x", "mine": 1e400}]', "body[0].mine"),
+], ids=["NaN", "-Infinity", "1e400"])
+def test_a_number_no_float_holds_is_refused_naming_its_cell(client: TestClient, body: bytes, field: str) -> None:
+    """Before, the cell was scored as the text "nan", "-inf" or "inf"."""
+    error = assert_error(client.post("/v1/score", content=body), 422, "invalid_value", field)
+    assert "send it as text" in error["message"]
 
 
 def test_oversize_body_rejected_by_content_length_before_any_work(scorer: Any) -> None:

@@ -6,19 +6,30 @@ examples are real-looking 绩效目标表 rows a client developer can paste into
 """
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from nlp.readers.base import number_text
 from nlp.schema import SCHEMA_VERSION
 
 #: Validation-context key carrying ``ApiSettings.max_cell_chars`` into the cell validator.
 CELL_LIMIT = "max_cell_chars"
 
 
-def _none_to_empty(value: object) -> object:
-    return "" if value is None else value
+def _cell_text(value: object) -> object:
+    """null as "", a fraction as a sheet shows it and an uploaded JSON Lines file reads it (1e3 ->
+    "1000", not Python's "1000.0"); one no float holds (NaN, Infinity, 1e400) is refused, since
+    its text is lost; anything else as it is, for the ``str`` validation."""
+    if value is None:
+        return ""
+    if not isinstance(value, float):
+        return value
+    if not math.isfinite(value):
+        raise PydanticCustomError("finite_number", "a number no float holds (NaN, Infinity, 1e400): send it as text")
+    return number_text(value)
 
 
 def _fit_cell(value: str, info: ValidationInfo) -> str:
@@ -29,9 +40,9 @@ def _fit_cell(value: str, info: ValidationInfo) -> str:
     return value
 
 
-#: A text cell: a string (numbers are accepted and turned into text, null means empty), at most
-#: ``max_cell_chars`` long.
-Cell = Annotated[str, BeforeValidator(_none_to_empty), AfterValidator(_fit_cell)]
+#: A text cell: a string (numbers are accepted and turned into text, null means empty:
+#: :func:`_cell_text`), at most ``max_cell_chars`` long.
+Cell = Annotated[str, BeforeValidator(_cell_text), AfterValidator(_fit_cell)]
 
 EXAMPLE_ROW: dict[str, str] = {
     "row_id": "r1",
