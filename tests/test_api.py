@@ -168,6 +168,7 @@ def test_results_are_the_json_fastapi_would_write(client: TestClient) -> None:
     (b'{"level3": ["x"]}', 422, "invalid_value", "body.level3"),
     (b'{"level3": true}', 422, "invalid_value", "body.level3"),
     (b'{"level3": "x", "budget_wan": "a lot"}', 422, "invalid_value", "body.budget_wan"),
+    (b'{"level3": "x", "budget_wan": true}', 422, "invalid_value", "body.budget_wan"),
     (b'{"level3": "x", "mine": {"nested": []}}', 422, "invalid_value", "body.mine"),
     (b'{"rows": [{"level3": "x"}]}', 422, "invalid_body", "body.rows"),
     (b'[{"level3": "x"}, 7]', 422, "invalid_value", "body[1]"),

@@ -32,6 +32,13 @@ def _cell_text(value: object) -> object:
     return number_text(value)
 
 
+def _no_truth_value(value: object) -> object:
+    """``value``, unless a boolean: float validation would read ``true`` as a budget of 1 万元."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("float_type", "a budget is a number of 万元, not true or false")
+    return value
+
+
 def _fit_cell(value: str, info: ValidationInfo) -> str:
     limit = (info.context or {}).get(CELL_LIMIT)
     if limit is not None and len(value) > limit:
@@ -84,7 +91,8 @@ class IndicatorIn(BaseModel):
     unit: Cell = ""
     value_type: Cell = ""
     basis: Cell = ""
-    budget_wan: float | None = Field(None, allow_inf_nan=False, description="project budget in 万元")
+    budget_wan: Annotated[float | None, BeforeValidator(_no_truth_value)] = Field(
+        None, allow_inf_nan=False, description="project budget in 万元")
     table_id: Cell = Field("", description="groups the rows of one project table")
 
     def to_record(self, position: int) -> dict[str, Any]:
