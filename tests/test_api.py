@@ -179,6 +179,13 @@ def test_score_rejects_bad_bodies(client: TestClient, body: bytes, status: int, 
     assert_error(client.post("/v1/score", content=body), status, code, field)
 
 
+def test_a_body_not_in_utf8_is_told_so(client: TestClient) -> None:
+    """Before, a GBK body was said to hold "a lone surrogate such as \\ud800"."""
+    gbk = json.dumps(ROW, ensure_ascii=False).encode("gbk")
+    error = assert_error(client.post("/v1/score", content=gbk), 400, "malformed_json", "body")
+    assert "not UTF-8" in error["message"] and "surrogate" not in error["message"]
+
+
 def test_an_envelope_around_the_rows_is_named(client: TestClient) -> None:
     error = assert_error(client.post("/v1/score", json={"data": [ROW, ROW]}), 422, "invalid_body", "body.data")
     assert "send a JSON list" in error["message"]

@@ -142,7 +142,11 @@ def _load_json(body: bytes) -> Any:
         text = body.decode(json.detect_encoding(body), "surrogatepass")  # as json.loads decodes bytes
         data = _DECODER.decode(text)
         _check_surrogates(text, data)
-    except (UnicodeDecodeError, UnicodeEncodeError):
+    except UnicodeDecodeError as exc:  # GBK, say: the byte, not a surrogate, is what the client must fix
+        byte = exc.object[exc.start]
+        raise ApiError(400, "malformed_json", f"body is not valid UTF-8 JSON: byte {byte:#04x} at offset {exc.start} "
+                       f"is not {exc.encoding.upper()}: send the body in UTF-8 (a GBK body is not read)", "body") from None
+    except UnicodeEncodeError:
         raise ApiError(400, "malformed_json", "body is not valid UTF-8 JSON: it holds invalid Unicode "
                        "(a lone surrogate such as \\ud800)", "body") from None
     except ValueError as exc:  # JSONDecodeError, and integers over Python's 4,300-digit limit
