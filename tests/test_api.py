@@ -6,6 +6,7 @@ run the same tests against the real model.
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import io
 import json
 from typing import Any
@@ -184,6 +185,16 @@ def test_a_body_not_in_utf8_is_told_so(client: TestClient) -> None:
     gbk = json.dumps(ROW, ensure_ascii=False).encode("gbk")
     error = assert_error(client.post("/v1/score", content=gbk), 400, "malformed_json", "body")
     assert "not UTF-8" in error["message"] and "surrogate" not in error["message"]
+
+
+def test_a_compressed_body_is_refused_as_such(client: TestClient) -> None:
+    """Before, a gzip body was read as text and said to hold a lone surrogate."""
+    response = client.post("/v1/score", content=gzip.compress(json.dumps([ROW]).encode()),
+                           headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+    error = assert_error(response, 415, "unsupported_encoding", "header.Content-Encoding")
+    assert "gzip" in error["message"]
+    identity = client.post("/v1/score", json=ROW, headers={"Content-Encoding": "identity"})
+    assert identity.status_code == 200
 
 
 def test_an_envelope_around_the_rows_is_named(client: TestClient) -> None:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import pandas as pd
 from fastapi import Request
 
+from nlp.api.errors import ApiError
 from nlp.api.settings import ApiSettings
 from nlp.review.service import rejected_keys
 from nlp.review.suppress import SuppressingScorer
@@ -45,5 +46,10 @@ async def settings_of(request: Request) -> ApiSettings:
 
 
 async def body_of(request: Request) -> bytes:
-    """The raw body, read on the event loop (size-limited by :class:`~nlp.api.limits.BodySizeLimit`)."""
+    """The raw body, read on the event loop (size-limited by :class:`~nlp.api.limits.BodySizeLimit`).
+    A compressed one is refused by name: read as text, gzip bytes were "invalid Unicode"."""
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        raise ApiError(415, "unsupported_encoding", f"Content-Encoding {encoding!r} is not supported: "
+                       "send the body uncompressed", "header.Content-Encoding")
     return await request.body()

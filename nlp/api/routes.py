@@ -40,8 +40,9 @@ SettingsDep = Annotated[ApiSettings, Depends(settings_of)]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text} for status, text in {
         400: "malformed JSON", 401: "missing or wrong X-API-Key (only when IQC_API_KEY is set)",
-        413: "body or row count over the limit", 422: "invalid field, missing field, field given twice, "
-        "misspelt field, cell too long, unreadable upload"}.items()}
+        413: "body or row count over the limit", 415: "compressed body (Content-Encoding)",
+        422: "invalid field, missing field, field given twice, misspelt field, cell too long, "
+        "unreadable upload"}.items()}
 
 _ROW_SCHEMA = IndicatorIn.model_json_schema()
 _SCORE_BODY = {"requestBody": {"required": True, "content": {"application/json": {
