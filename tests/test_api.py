@@ -11,6 +11,7 @@ import io
 import json
 from typing import Any
 
+import jsonschema
 import openpyxl
 import pandas as pd
 import pytest
@@ -104,6 +105,16 @@ def test_openapi_and_docs_are_served(client: TestClient) -> None:
     assert spec["info"]["version"] == nlp.__version__
     assert "examples" in spec["paths"]["/v1/score"]["post"]["requestBody"]["content"]["application/json"]
     assert client.get("/docs").status_code == 200
+
+
+def test_the_documented_row_schema_admits_what_is_accepted(client: TestClient) -> None:
+    """Before, the schema said every cell is a string, and a client checking its rows against it
+    refused the numbers and nulls the API takes."""
+    body = client.get("/openapi.json").json()["paths"]["/v1/score"]["post"]["requestBody"]
+    row = body["content"]["application/json"]["schema"]["anyOf"][0]
+    sent = {"level3": "培训人次", "target_value": 500, "unit": None, "budget_wan": 12.5, "my_key": 7}
+    jsonschema.validate(sent, row)
+    assert client.post("/v1/score", json=sent).status_code == 200
 
 
 # --- POST /v1/score --------------------------------------------------------------------------

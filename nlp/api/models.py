@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo,
+                      WithJsonSchema)
 from pydantic_core import PydanticCustomError
 
 from nlp.readers.base import number_text
@@ -49,7 +50,8 @@ def _fit_cell(value: str, info: ValidationInfo) -> str:
 
 #: A text cell: a string (numbers are accepted and turned into text, null means empty:
 #: :func:`_cell_text`), at most ``max_cell_chars`` long.
-Cell = Annotated[str, BeforeValidator(_cell_text), AfterValidator(_fit_cell)]
+Cell = Annotated[str, BeforeValidator(_cell_text), AfterValidator(_fit_cell),
+                 WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]})]
 
 EXAMPLE_ROW: dict[str, str] = {
     "row_id": "r1",
