@@ -387,6 +387,15 @@ def test_score_file_errors(client: TestClient) -> None:
     assert_error(client.post("/v1/score/file", files={"file": ("t.csv", huge)}), 413, "body_too_large")
 
 
+def test_an_uploaded_cell_too_long_is_named_by_its_line(client: TestClient) -> None:
+    """``file[1]`` counts the rows read, not the file's lines (a title row and the header are
+    above them); before, the message did not say which line of the file to open."""
+    csv = f"某项目绩效目标表\nlevel3,target_value\n培训人次,500人\n质量,{'9' * 201}\n"
+    error = assert_error(client.post("/v1/score/file", files={"file": ("表.csv", csv.encode())}),
+                         422, "cell_too_long", "file[1].target_value")
+    assert error["message"].startswith("表.csv (line 4): ") and "201" in error["message"]
+
+
 # --- configuration, lifespan, CLI ------------------------------------------------------------
 
 def test_settings_come_from_data_file_and_env() -> None:

@@ -39,7 +39,7 @@ def read_upload(upload: UploadFile, settings: ApiSettings) -> tuple[pd.DataFrame
         with path.open("wb") as out:
             shutil.copyfileobj(upload.file, out)
         frame = _read_rows(path, name, settings.max_rows, warnings)
-    _check_cells(frame, settings.max_cell_chars)
+    _check_cells(frame, settings.max_cell_chars, name)
     return _with_row_ids(frame), warnings
 
 
@@ -84,18 +84,24 @@ def _read_rows(path: Path, name: str, max_rows: int, warnings: list[str]) -> pd.
 
 def _described(name: str, problem: InputError) -> str:
     """A reader's message about the upload, naming it as the client did (not its temp copy)."""
-    where = problem.location
-    where = f" (line {where})" if where.isdigit() else (f" ({where})" if where else "")
-    return f"{name}{where}: {problem.message}"
+    return f"{_place(name, problem.location)}: {problem.message}"
 
 
-def _check_cells(frame: pd.DataFrame, limit: int) -> None:
+def _place(name: str, location: str) -> str:
+    """``name (line 4)``, ``name (Sheet1!4)``, or ``name`` where the location is unknown."""
+    return f"{name} (line {location})" if location.isdigit() else (f"{name} ({location})" if location else name)
+
+
+def _check_cells(frame: pd.DataFrame, limit: int, name: str) -> None:
+    """A 422 naming the first cell over ``limit``: its row among those read (``file[1]``) and, in the
+    message, its place in the file, since a title row or a header above the rows shifts the count."""
     for column in frame.columns:
         too_long = frame[column].map(lambda v: isinstance(v, str) and len(v) > limit)
         if too_long.any():
             row = int(too_long.to_numpy().argmax())
-            raise ApiError(422, "cell_too_long", f"cell is longer than the limit of {limit} characters",
-                           f"file[{row}].{column}")
+            place = _place(name, str(frame["source_line"].iat[row]) if "source_line" in frame else "")
+            message = f"{place}: the {column} cell has {len(frame[column].iat[row])} characters, the limit is {limit}"
+            raise ApiError(422, "cell_too_long", message, f"file[{row}].{column}")
 
 
 def _with_row_ids(frame: pd.DataFrame) -> pd.DataFrame:
