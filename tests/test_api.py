@@ -396,6 +396,19 @@ def test_an_uploaded_cell_too_long_is_named_by_its_line(client: TestClient) -> N
     assert error["message"].startswith("表.csv (line 4): ") and "201" in error["message"]
 
 
+def test_an_upload_part_that_would_not_be_read_is_refused(client: TestClient) -> None:
+    """Before, of two files sent as ``file`` only the last was scored, and a file or field under
+    another name (``format`` as a form field, not the query) was left out, all without a word."""
+    other = "row_id,level3,target_value\nb1,培训人次,500人\n".encode()
+    two = [("file", ("a.csv", CSV.encode())), ("file", ("b.csv", other))]
+    error = assert_error(client.post("/v1/score/file", files=two), 422, "invalid_body", "body.file")
+    assert "a.csv" in error["message"] and "b.csv" in error["message"]
+    assert_error(client.post("/v1/score/file", files=[("file", ("a.csv", CSV.encode())), ("extra", ("b.csv", other))]),
+                 422, "invalid_body", "body.extra")
+    assert_error(client.post("/v1/score/file", files={"file": ("a.csv", CSV.encode())}, data={"format": "xlsx"}),
+                 422, "invalid_body", "body.format")
+
+
 # --- configuration, lifespan, CLI ------------------------------------------------------------
 
 def test_settings_come_from_data_file_and_env() -> None:

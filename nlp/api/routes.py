@@ -26,7 +26,7 @@ from nlp.api.models import (EXAMPLE_ROW, CodeEntry, CodesResponse, ErrorBody, Fi
 from nlp.api.results import output_response, scored_response
 from nlp.api.rows import parse_rows
 from nlp.api.settings import ApiSettings
-from nlp.api.upload import read_upload
+from nlp.api.upload import only_file_part, read_upload
 from nlp.api.xlsx import XLSX_MEDIA_TYPE, scored_workbook
 from nlp.codes import catalogue, precedence
 from nlp.scorer import Scorer as ModelScorer
@@ -104,7 +104,7 @@ def _response(scorer: Scorer, scored: list[dict[str, Any]]) -> Response:
     return scored_response(ScoreResponse(model_version=_version(scorer), rows=[]), scored)
 
 
-@protected.post("/score/file", response_model=FileScoreResponse,
+@protected.post("/score/file", response_model=FileScoreResponse, dependencies=[Depends(only_file_part)],
                 responses={200: {"content": {XLSX_MEDIA_TYPE: {}},
                                  "description": "JSON, or the annotated workbook when asked for XLSX"}},
                 summary="Score an uploaded CSV/XLSX; JSON or annotated XLSX back")

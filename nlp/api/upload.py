@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from fastapi import UploadFile
+from fastapi import Request, UploadFile
 
 from nlp.api.errors import ApiError
 from nlp.api.settings import ApiSettings
@@ -26,6 +26,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _UNSAFE = re.compile(r"[^\w.\-]+")
+
+
+async def only_file_part(request: Request) -> None:
+    """Refuse a multipart body with parts the endpoint would not read: FastAPI keeps the last of
+    two ``file`` parts, and ignores a part of another name (``format`` sent as a form field), both
+    without a word. The form is the one FastAPI has already parsed (Starlette keeps it)."""
+    form = await request.form()
+    files = form.getlist("file")
+    if len(files) > 1:
+        names = ", ".join(getattr(part, "filename", None) or "(unnamed)" for part in files)
+        raise ApiError(422, "invalid_body", f"one file per request, {len(files)} sent ({names})", "body.file")
+    if other := next((key for key in form if key != "file"), None):
+        raise ApiError(422, "invalid_body", f"the part {other!r} is not read: send one part, `file` "
+                       "(and `format` in the query)", f"body.{other}")
 
 
 def read_upload(upload: UploadFile, settings: ApiSettings) -> tuple[pd.DataFrame, list[str]]:
