@@ -243,6 +243,8 @@ def test_fields_named_as_a_table_heads_them_are_read_as_those_fields(client: Tes
                 {"Row_ID": "r1", "LEVEL2": "质量指标", " level3 ": "质量指标", "Target_Value": "≥95%"}):
         assert client.post("/v1/score", json=row).json()["rows"] == expected
     assert client.post("/v1/score", json={**ROW, "项目金额": 12}).status_code == 200  # 万元, as budget_wan
+    assert_error(client.post("/v1/score", json=[ROW, {"三级指标": ["x"]}]), 422, "invalid_value", "body[1].三级指标")
+    assert_error(client.post("/v1/score", json={"Target_Value": "9" * 201}), 422, "cell_too_long", "body.Target_Value")
     assert_error(client.post("/v1/score", json={**ROW, "项目金额（元）": 120000}), 422, "invalid_value", "body.项目金额（元）")
 
 

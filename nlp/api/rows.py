@@ -61,12 +61,12 @@ def parse_rows(body: bytes, settings: ApiSettings) -> list[IndicatorIn]:
     if len(rows) > settings.max_rows:
         raise ApiError(413, "too_many_rows",
                        f"{len(rows)} rows sent, the limit is {settings.max_rows} per request", "body")
-    rows = [_own_names(row, "body" if single else f"body[{i}]") if isinstance(row, dict) else row
-            for i, row in enumerate(rows)]
+    named = [_own_names(row, "body" if single else f"body[{i}]") if isinstance(row, dict) else row
+             for i, row in enumerate(rows)]
     try:
-        return _ROWS.validate_python(rows, context={CELL_LIMIT: settings.max_cell_chars})
+        return _ROWS.validate_python(named, context={CELL_LIMIT: settings.max_cell_chars})
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
+        errors = [_as_sent(error, rows) for error in exc.errors(include_url=False)]
         if single:  # report "body.level3", not "body[0].level3", for a single object
             errors = [{**e, "loc": e["loc"][1:]} for e in errors]
         raise validation_failed(errors, prefix=("body",)) from None
@@ -95,6 +95,16 @@ def _own_names(row: dict[str, Any], at: str) -> dict[str, Any]:
                            "(a column of your own needs a name further from the fields')", f"{at}.{key}")
         named[name], keys[name] = value, key
     return named
+
+
+def _as_sent(error: Any, rows: list[Any]) -> Any:
+    """A validation error at the key the client sent (三级指标), not the field it was read as."""
+    row, *rest = error["loc"]
+    sent = rows[row] if isinstance(row, int) else None
+    if not rest or not isinstance(sent, dict) or rest[0] in sent:
+        return error
+    key = next((key for key in sent if _field_named(key) == rest[0]), rest[0])
+    return {**error, "loc": (row, key, *rest[1:])}
 
 
 @lru_cache(maxsize=4096)
