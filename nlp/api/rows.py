@@ -78,7 +78,7 @@ def _own_names(row: dict[str, Any], at: str) -> dict[str, Any]:
     away from a field's name, is refused: either way a value would be silently left unread."""
     if isinstance(row, _Doubled):
         raise ApiError(422, "duplicate_field", f"{row.key!r} appears twice: send it once", f"{at}.{row.key}")
-    if row.keys() <= _FIELDS:
+    if row.keys() <= _FIELDS or all(map(_own_column, row.keys() - _FIELDS)):
         return row
     named: dict[str, Any] = {}
     keys: dict[str, str] = {}
@@ -105,6 +105,12 @@ def _as_sent(error: Any, rows: list[Any]) -> Any:
         return error
     key = next((key for key in sent if _field_named(key) == rest[0]), rest[0])
     return {**error, "loc": (row, key, *rest[1:])}
+
+
+@lru_cache(maxsize=4096)
+def _own_column(key: str) -> bool:
+    """``key`` names no field, and is not a field's name misspelt: a client's own column."""
+    return _field_named(key) == key and not _misspelt(key)
 
 
 @lru_cache(maxsize=4096)
