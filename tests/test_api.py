@@ -409,6 +409,8 @@ def test_an_upload_part_that_would_not_be_read_is_refused(client: TestClient) ->
                  422, "invalid_body", "body.extra")
     assert_error(client.post("/v1/score/file", files={"file": ("a.csv", CSV.encode())}, data={"format": "xlsx"}),
                  422, "invalid_body", "body.format")
+    nameless = assert_error(client.post("/v1/score/file", files={"file": ("", CSV.encode())}), 422, "invalid_body", "body.file")
+    assert "filename" in nameless["message"]  # before: "Value error, Expected UploadFile, received: <class 'str'>"
 
 
 # --- configuration, lifespan, CLI ------------------------------------------------------------

@@ -31,12 +31,16 @@ _UNSAFE = re.compile(r"[^\w.\-]+")
 async def only_file_part(request: Request) -> None:
     """Refuse a multipart body with parts the endpoint would not read: FastAPI keeps the last of
     two ``file`` parts, and ignores a part of another name (``format`` sent as a form field), both
-    without a word. The form is the one FastAPI has already parsed (Starlette keeps it)."""
+    without a word; a ``file`` with no filename is text to Starlette, which FastAPI refused as
+    "Expected UploadFile, received: <class 'str'>". The form is the one FastAPI has already parsed (Starlette keeps it)."""
     form = await request.form()
     files = form.getlist("file")
     if len(files) > 1:
         names = ", ".join(getattr(part, "filename", None) or "(unnamed)" for part in files)
         raise ApiError(422, "invalid_body", f"one file per request, {len(files)} sent ({names})", "body.file")
+    if files and isinstance(files[0], str):  # a part with no filename is a form field to Starlette
+        raise ApiError(422, "invalid_body", "the part `file` has no filename: send it as a file "
+                       "(Content-Disposition: form-data; name=\"file\"; filename=\"表.xlsx\")", "body.file")
     if other := next((key for key in form if key != "file"), None):
         raise ApiError(422, "invalid_body", f"the part {other!r} is not read: send one part, `file` "
                        "(and `format` in the query)", f"body.{other}")
