@@ -89,6 +89,14 @@ def test_a_nul_character_near_the_top_of_a_utf8_file_is_a_character(iqc, tmp_pat
     assert list(rows["level3"]) == ["培\x00训人数", "合格率"]
 
 
+def test_control_bytes_beside_a_nul_still_make_a_file_binary(iqc, tmp_path: Path) -> None:
+    path = tmp_path / "blob.csv"
+    path.write_bytes(b"\x00\x01\x02level3,target_value\n\x03\x00a,1\n")
+    code, err, _ = _parsed(iqc, tmp_path, path)
+    assert code == EXIT_INPUT_FAILED
+    assert f"iqc: {path}: binary file" in err
+
+
 def _utf8_rows(count: int) -> str:
     return "".join(f"产出指标,数量指标,指标{i},≥{i}人\n" for i in range(count))
 

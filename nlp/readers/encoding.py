@@ -35,6 +35,9 @@ _BLOCK = 1 << 20
 #: be taken for UTF-8: a GBK or Big5 character may happen to be a valid two-byte one, hardly a three.
 UTF8_EVIDENCE = 2
 _THREE_BYTE_LEADS = tuple(bytes([lead]) for lead in range(0xE0, 0xF0))
+#: Control bytes no text file holds (all but NUL, tab, line ends, form feed -- a page break in a PDF's
+#: text export -- and escape).
+_BINARY_CONTROLS = re.compile(rb"[\x01-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 #: What a byte that is not UTF-8 reads as under ``errors="surrogateescape"``.
 _UNDECODED = re.compile("[\udc80-\udcff]")
 #: The reason a line with such a byte is not read.
@@ -72,7 +75,7 @@ def detect_encoding(path: Path) -> str:
         encoding = _most_readable(head[: len(head) & ~1], UTF16_ENCODINGS)
         if encoding is not None and _decodes(path, encoding):
             return encoding
-        if head.count(b"\x00") * 2 < len(head) and _decodes(path, "utf-8-sig"):
+        if _nul_in_text(head) and _decodes(path, "utf-8-sig"):
             return "utf-8-sig"
         raise InputError(str(path), f"binary file: not CSV/TSV text (tried {_TRIED})")
     if _decodes(path, "utf-8-sig"):
@@ -84,6 +87,13 @@ def detect_encoding(path: Path) -> str:
     if encoding is None:
         raise InputError(str(path), f"text is garbled in every encoding tried ({_TRIED}); save it as UTF-8 and retry")
     return _checked(path, encoding)
+
+
+def _nul_in_text(head: bytes) -> bool:
+    """``head``'s NUL bytes are characters in a text (a NUL pasted into a cell), not a binary
+    file's: they are few, and no other control character but tab and line ends is among them
+    (binary formats are full of both)."""
+    return head.count(b"\x00") * 2 < len(head) and not _BINARY_CONTROLS.search(head)
 
 
 def _starts_as_utf8(head: bytes) -> bool:
