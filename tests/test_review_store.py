@@ -123,7 +123,7 @@ def test_export_reimports_to_the_same_decisions(export, tmp_path: Path) -> None:
     store = ReviewStore(tmp_path / "a.db")
     store.decide(finding_key(ROWS.iloc[0], "B1"), "B1", "reject", "可接受", reviewer="王", batch="b1",
                  cells={name: ROWS.iloc[0].get(name, "") for name in KEY_CELLS})
-    store.decide("k2", "M1", None, "再看看", batch="b2", cells=dict.fromkeys(KEY_CELLS, ""))
+    store.decide(finding_key({}, "M1"), "M1", None, "再看看", batch="b2", cells=dict.fromkeys(KEY_CELLS, ""))
     path = tmp_path / ("export.csv" if export is export_csv else "export.xlsx")
     path.write_bytes(export(store.decisions()))
     imported = read_decisions(path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from nlp.review.store import DECISION_LABELS, Decision, now, parse_decision
 #: Columns of the review-page export, in order (``decision`` holds 采纳/驳回).
 EXPORT_COLUMNS: tuple[str, ...] = ("key", "code", "decision", "comment", "reviewer", "decided_at", "batch",
                                    *KEY_CELLS)
+_FINDING_KEY = re.compile(r"[0-9a-f]{64}")
 
 
 class ReviewFileError(Exception):
@@ -87,11 +89,18 @@ def read_decisions(path: Path, reviewer: str = "") -> Imported:
 
 
 def _export_decision(row: Mapping[str, str], reviewer: str, batch: str) -> list[Decision]:
+    """An export line's decision; its key is taken as written, so it must be one (a blank or
+    edited key would be stored and never match a finding)."""
     decision, comment = parse_decision(row.get("decision")), normalised(row.get("comment"))
     if decision is None and not comment:
         return []
+    key, code = normalised(row.get("key")), normalised(row.get("code"))
+    if not _FINDING_KEY.fullmatch(key):
+        raise ValueError(f"key must be the finding's 64-character key, not {key!r}")
+    if not code:
+        raise ValueError("code is empty")
     cells = {name: normalised(row.get(name)) for name in KEY_CELLS}
-    return [Decision(row["key"], normalised(row.get("code")), decision, comment,
+    return [Decision(key, code, decision, comment,
                      normalised(row.get("reviewer")) or reviewer, normalised(row.get("decided_at")) or now(),
                      normalised(row.get("batch")) or batch, cells)]
 
