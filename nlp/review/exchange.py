@@ -123,14 +123,27 @@ def _tables(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int, li
         if path.suffix.lower() in {".xlsx", ".xlsm"}:
             yield from _sheets(path)
         elif path.suffix.lower() == ".csv":
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                rows = list(csv.reader(handle))
-            if rows:
-                yield f"{path.name}:", [h.strip() for h in rows[0]], ((i, r) for i, r in enumerate(rows[1:], 2))
+            yield from _csv_table(path)
         else:
             raise ReviewFileError(f"{path}: reads .xlsx (a reviewed workbook or export) or .csv (an export)")
     except (OSError, UnicodeError, csv.Error) as exc:
         raise ReviewFileError(f"{path}: cannot read ({exc})") from None
+
+
+def _csv_table(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int, list[Any]]]]]:
+    """The CSV's header and rows, in the encoding input CSVs are read in: Excel's plain CSV save
+    writes GBK on a Chinese Windows, which a UTF-8-only import refused."""
+    from nlp.readers.base import InputError
+    from nlp.readers.encoding import detect_encoding
+
+    try:
+        encoding = detect_encoding(path)
+    except InputError as exc:
+        raise ReviewFileError(str(exc)) from None
+    with path.open(encoding=encoding, newline="") as handle:
+        rows = list(csv.reader(handle))
+    if rows:
+        yield f"{path.name}:", [h.strip() for h in rows[0]], ((i, r) for i, r in enumerate(rows[1:], 2))
 
 
 def _sheets(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int, list[Any]]]]]:
