@@ -2,11 +2,45 @@
 finding, or a one-line problem names the file, sheet and row; nothing is dropped unsaid."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from fake_scorer import FakeScorer
+from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION, XlsxReportWriter
 from nlp.review.exchange import read_decisions
 
 KEY = "ab" * 32
+#: Scored by the fake scorer: row 2 of the sheet gets B1, row 3 M1, row 4 nothing.
+ROWS = pd.DataFrame([
+    {"row_id": "a:2", "department": "文化局", "project_name": "广播剧", "level2": "质量指标", "level3": "质量指标", "target_value": "≥95%"},
+    {"row_id": "a:3", "department": "文化局", "project_name": "广播剧", "level2": "数量指标", "level3": "完成剧目", "target_value": "提升"},
+    {"row_id": "a:4", "department": "文化局", "project_name": "广播剧", "level2": "数量指标", "level3": "完成剧目数", "target_value": "3部"},
+])
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    """The ``iqc score`` workbook of :data:`ROWS`."""
+    path = tmp_path / "scored.xlsx"
+    with XlsxReportWriter(path) as writer:
+        writer.write_chunk(FakeScorer().score_frame(ROWS))
+    return path
+
+
+def reviewed(path: Path, edit: Callable[[Worksheet, Callable[[str], int]], None]) -> Path:
+    """``path`` after ``edit(sheet, column)`` of its main sheet (``column(name)``: 1-based index)."""
+    book = load_workbook(path)
+    sheet = book["indicators"]
+    header = [cell.value for cell in sheet[1]]
+    edit(sheet, lambda name: header.index(name) + 1)
+    target = path.with_name("reviewed.xlsx")
+    book.save(target)
+    return target
 
 
 def test_an_export_row_without_a_usable_key_or_code_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
@@ -28,3 +62,15 @@ def test_a_csv_saved_by_excel_in_the_chinese_ansi_encoding_imports(tmp_path: Pat
     path.write_bytes(f"key,code,decision,comment\n{KEY},B1,驳回,指标值已在说明中定义\n".encode("gb18030"))
     [decision] = read_decisions(path).decisions
     assert (decision.decision, decision.comment) == ("reject", "指标值已在说明中定义")
+
+
+def test_a_decision_merged_down_several_rows_is_read_on_each(workbook: Path) -> None:
+    """A reviewer who merged 审核结论 over two rows to write 驳回 once had it read on the first
+    row only: the second row's finding stayed shown, and the import said nothing."""
+    def merge(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        sheet.cell(2, column(REVIEW_DECISION), "驳回")
+        sheet.merge_cells(start_row=2, end_row=3, start_column=column(REVIEW_DECISION),
+                          end_column=column(REVIEW_DECISION))
+    imported = read_decisions(reviewed(workbook, merge))
+    assert [(d.code, d.decision) for d in imported.decisions] == [("B1", "reject"), ("M1", "reject")]
+    assert imported.problems == []

@@ -126,11 +126,11 @@ def _merges(data: Any) -> list[VerticalMerge]:
 def _grid(path: Path, sheet: Any, extras: SheetExtras, data: Any) -> Grid:
     from python_calamine import SheetVisibleEnum
 
-    return Grid(sheet.name, f"{path.stem}!{sheet.name}", _rows(data, extras), SheetLines(sheet.name),
+    return Grid(sheet.name, f"{path.stem}!{sheet.name}", shown_rows(data, extras), SheetLines(sheet.name),
                 hidden=sheet.visible != SheetVisibleEnum.Visible, layout=extras.layout)
 
 
-def _rows(data: Any, extras: SheetExtras) -> Iterator[list[str]]:
+def shown_rows(data: Any, extras: SheetExtras) -> Iterator[list[str]]:
     """The sheet's rows from its first, as the text the sheet shows (see :func:`cell_text`).
 
     calamine's rows start at the sheet's first row but at its first used column: the columns
