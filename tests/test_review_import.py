@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fake_scorer import FakeScorer
@@ -74,3 +75,19 @@ def test_a_decision_merged_down_several_rows_is_read_on_each(workbook: Path) -> 
     imported = read_decisions(reviewed(workbook, merge))
     assert [(d.code, d.decision) for d in imported.decisions] == [("B1", "reject"), ("M1", "reject")]
     assert imported.problems == []
+
+
+def test_a_column_headed_like_one_the_import_reads_is_a_problem_not_a_silent_choice(workbook: Path) -> None:
+    """A reviewer who copied the 审核结论 column next to ``codes`` and decided there had every
+    decision read from the other, empty column: nothing imported, exit 0."""
+    def copy_column(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        sheet.insert_cols(column("codes") + 1)
+        sheet.cell(1, column("codes") + 1, REVIEW_DECISION)
+        sheet.cell(2, column("codes") + 1, "驳回")
+    path = reviewed(workbook, copy_column)
+    header = [cell.value for cell in load_workbook(path)["indicators"][1]]
+    first, second = (get_column_letter(i + 1) for i, name in enumerate(header) if name == REVIEW_DECISION)
+    imported = read_decisions(path)
+    assert imported.decisions == []
+    assert imported.problems == [f"reviewed.xlsx:indicators!1: columns {first} and {second} are both headed "
+                                 f"{REVIEW_DECISION}: keep one, so that each value is read from where it was written"]

@@ -188,14 +188,14 @@ def doubled_columns_warning(path: Path, header: HeaderMap, location: str,
     an extra column, which a reviewer must know to check which one holds the target."""
     if not header.doubled:
         return None
-    pairs = "; ".join(f"{field}: column {_letters(kept)} read, column {_letters(other)}"
+    pairs = "; ".join(f"{field}: column {column_letters(kept)} read, column {column_letters(other)}"
                       f"{' (hidden)' if other in hidden_columns else ''} kept as “{header.names[other]}”"
                       for field, kept, other in header.doubled)
     return InputError(str(path), f"columns are headed as the same field ({pairs}): check that the one read "
                                  "holds what the table means (a superseded column, hidden or not?)", location)
 
 
-def _letters(column: int) -> str:
+def column_letters(column: int) -> str:
     """0 -> A, 27 -> AB: a column as a spreadsheet names it."""
     letters = ""
     column += 1

@@ -18,6 +18,7 @@ from typing import Any
 import xlsxwriter
 
 from nlp.fingerprints import KEY_CELLS, finding_key, normalised
+from nlp.readers.tabular import column_letters
 from nlp.report.rows import split_codes
 from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION, WORKBOOK_OPTIONS
 from nlp.review.store import DECISION_LABELS, Decision, now, parse_decision
@@ -26,6 +27,9 @@ from nlp.review.store import DECISION_LABELS, Decision, now, parse_decision
 EXPORT_COLUMNS: tuple[str, ...] = ("key", "code", "decision", "comment", "reviewer", "decided_at", "batch",
                                    *KEY_CELLS)
 _FINDING_KEY = re.compile(r"[0-9a-f]{64}")
+
+#: Columns a reviewed workbook's decisions are read from.
+WORKBOOK_COLUMNS: tuple[str, ...] = (REVIEW_DECISION, REVIEW_COMMENT, "codes", *KEY_CELLS)
 
 
 class ReviewFileError(Exception):
@@ -72,12 +76,15 @@ def read_decisions(path: Path, reviewer: str = "") -> Imported:
     found = False
     for where, header, rows in _tables(path):
         if "key" in header and "decision" in header:
-            reader = _export_decision
+            reader, read = _export_decision, EXPORT_COLUMNS
         elif REVIEW_DECISION in header and "codes" in header:
-            reader = _workbook_decisions
+            reader, read = _workbook_decisions, WORKBOOK_COLUMNS
         else:
             continue
         found = True
+        if doubled := _doubled(header, read):
+            imported.problems.append(f"{where}1: {doubled}")
+            continue
         for line, values in rows:
             row = dict(zip(header, values))
             try:
@@ -87,6 +94,17 @@ def read_decisions(path: Path, reviewer: str = "") -> Imported:
     if not found:
         raise ReviewFileError(f"{path}: no sheet with a {REVIEW_DECISION} and codes column, nor a review export")
     return imported
+
+
+def _doubled(header: list[str], read: tuple[str, ...]) -> str:
+    """Why the sheet cannot be read when two columns bear the name of one the import reads (a
+    copied 审核结论 column: the decisions were taken from the other, empty one), else ``""``."""
+    for name in read:
+        columns = [column_letters(index) for index, heading in enumerate(header) if heading == name]
+        if len(columns) > 1:
+            return (f"columns {' and '.join(columns)} are both headed {name}: keep one, so that each value "
+                    "is read from where it was written")
+    return ""
 
 
 def _export_decision(row: Mapping[str, str], reviewer: str, batch: str) -> list[Decision]:
