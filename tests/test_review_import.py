@@ -91,3 +91,20 @@ def test_a_column_headed_like_one_the_import_reads_is_a_problem_not_a_silent_cho
     assert imported.decisions == []
     assert imported.problems == [f"reviewed.xlsx:indicators!1: columns {first} and {second} are both headed "
                                  f"{REVIEW_DECISION}: keep one, so that each value is read from where it was written"]
+
+
+def test_a_decision_written_in_another_column_is_a_problem_not_a_comment(workbook: Path) -> None:
+    """驳回 typed into 审核意见 (or the model's ``review`` column) with 审核结论 left empty was
+    stored as a comment: the finding stayed shown and the import counted one "comment only"."""
+    def misplace(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        sheet.cell(2, column(REVIEW_COMMENT), "驳回")
+        sheet.cell(3, column("review"), "采纳")
+        sheet.cell(4, column(REVIEW_COMMENT), "以下为第二批")
+    imported = read_decisions(reviewed(workbook, misplace))
+    assert imported.decisions == []
+    assert imported.problems == [
+        f"reviewed.xlsx:indicators!2: {REVIEW_COMMENT} holds '驳回' but {REVIEW_DECISION} is empty: "
+        f"write the decision in {REVIEW_DECISION}",
+        f"reviewed.xlsx:indicators!3: review holds '采纳' but {REVIEW_DECISION} is empty: "
+        f"write the decision in {REVIEW_DECISION}",
+        f"reviewed.xlsx:indicators!4: {REVIEW_COMMENT} given for a row with no finding"]

@@ -21,7 +21,7 @@ from nlp.fingerprints import KEY_CELLS, finding_key, normalised
 from nlp.readers.tabular import column_letters
 from nlp.report.rows import split_codes
 from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION, WORKBOOK_OPTIONS
-from nlp.review.store import DECISION_LABELS, Decision, now, parse_decision
+from nlp.review.store import DECISION_LABELS, Decision, is_decision, now, parse_decision
 
 #: Columns of the review-page export, in order (``decision`` holds 采纳/驳回).
 EXPORT_COLUMNS: tuple[str, ...] = ("key", "code", "decision", "comment", "reviewer", "decided_at", "batch",
@@ -111,6 +111,8 @@ def _export_decision(row: Mapping[str, str], reviewer: str, batch: str) -> list[
     """An export line's decision; its key is taken as written, so it must be one (a blank or
     edited key would be stored and never match a finding)."""
     decision, comment = parse_decision(row.get("decision")), normalised(row.get("comment"))
+    if decision is None:
+        _no_decision_elsewhere(row, "decision")
     if decision is None and not comment:
         return []
     key, code = normalised(row.get("key")), normalised(row.get("code"))
@@ -124,13 +126,23 @@ def _export_decision(row: Mapping[str, str], reviewer: str, batch: str) -> list[
                      normalised(row.get("batch")) or batch, cells)]
 
 
+def _no_decision_elsewhere(row: Mapping[str, str], column: str) -> None:
+    """``ValueError`` when a row whose ``column`` is empty holds a decision word in another cell
+    (驳回 typed into 审核意见 was stored as a comment and the finding stayed shown)."""
+    for name, value in row.items():
+        if name != column and name not in KEY_CELLS and is_decision(value):
+            raise ValueError(f"{name} holds {value!r} but {column} is empty: write the decision in {column}")
+
+
 def _workbook_decisions(row: Mapping[str, str], reviewer: str, batch: str) -> list[Decision]:
     decision, comment = parse_decision(row.get(REVIEW_DECISION)), normalised(row.get(REVIEW_COMMENT))
+    if decision is None:
+        _no_decision_elsewhere(row, REVIEW_DECISION)
     if decision is None and not comment:
         return []
     codes = [code.strip() for code in split_codes(row.get("codes"))]
     if not codes:
-        raise ValueError(f"{REVIEW_DECISION} given for a row with no finding")
+        raise ValueError(f"{REVIEW_DECISION if decision else REVIEW_COMMENT} given for a row with no finding")
     cells = {name: normalised(row.get(name)) for name in KEY_CELLS}
     return [Decision(finding_key(row, code), code, decision, comment, reviewer, now(), batch, cells)
             for code in codes]

@@ -47,6 +47,12 @@ def parse_decision(text: Any) -> str | None:
     return _DECISION_WORDS[word]
 
 
+def is_decision(text: Any) -> bool:
+    """Whether ``text`` is a word :func:`parse_decision` reads: one typed into another column
+    than the decision's was a decision meant, not a comment."""
+    return text is not None and str(text).strip().lower() in _DECISION_WORDS
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """One finding's review: ``decision`` is None when only a comment was left."""
