@@ -108,3 +108,21 @@ def test_a_decision_written_in_another_column_is_a_problem_not_a_comment(workboo
         f"reviewed.xlsx:indicators!3: review holds '采纳' but {REVIEW_DECISION} is empty: "
         f"write the decision in {REVIEW_DECISION}",
         f"reviewed.xlsx:indicators!4: {REVIEW_COMMENT} given for a row with no finding"]
+
+
+def test_identical_rows_decided_otherwise_are_a_problem_not_the_last_one_winning(tmp_path: Path) -> None:
+    """Identical rows share a finding key; 驳回 on one and 采纳 on the other stored whichever came
+    last, silently. Two that agree are one decision, their comments kept together."""
+    twice = pd.concat([ROWS.iloc[:2], ROWS.iloc[:2]], ignore_index=True).assign(row_id=["a", "b", "c", "d"])
+    path = tmp_path / "scored.xlsx"
+    with XlsxReportWriter(path) as writer:
+        writer.write_chunk(FakeScorer().score_frame(twice))
+
+    def decide(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        for row, decision, comment in ((2, "驳回", ""), (3, "驳回", "表述可接受"), (4, "采纳", ""), (5, "驳回", "已核实")):
+            sheet.cell(row, column(REVIEW_DECISION), decision)
+            sheet.cell(row, column(REVIEW_COMMENT), comment)
+    imported = read_decisions(reviewed(path, decide))
+    assert [(d.code, d.decision, d.comment) for d in imported.decisions] == [("M1", "reject", "表述可接受；已核实")]
+    assert imported.problems == ["reviewed.xlsx:indicators!4: B1 is 采纳 here but 驳回 at reviewed.xlsx:indicators!2, "
+                                 "on an identical row: neither is imported"]

@@ -11,7 +11,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +38,40 @@ class ReviewFileError(Exception):
 
 @dataclass
 class Imported:
-    """Decisions read from a file, and the lines that could not be used (``where: why``)."""
+    """Decisions read from a file, one per finding key, where each was read (``file:sheet!row``),
+    and the lines that could not be used (``where: why``)."""
 
     decisions: list[Decision] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    places: dict[str, str] = field(default_factory=dict)
+
+
+class _Collected:
+    """Decisions by key as rows are read. Identical rows share a key: two that agree are one
+    decision (their comments joined), two decided otherwise are a problem and neither is kept
+    (the last one read silently won)."""
+
+    def __init__(self) -> None:
+        self.imported = Imported()
+        self._by_key: dict[str, Decision] = {}
+        self._conflicts: set[str] = set()
+
+    def add(self, made: Decision, place: str) -> None:
+        kept = self._by_key.get(made.key)
+        if kept is None:
+            self._by_key[made.key], self.imported.places[made.key] = made, place
+        elif kept.decision and made.decision and kept.decision != made.decision:
+            self.imported.problems.append(
+                f"{place}: {made.code} is {DECISION_LABELS[made.decision]} here but {DECISION_LABELS[kept.decision]} "
+                f"at {self.imported.places[made.key]}, on an identical row: neither is imported")
+            self._conflicts.add(made.key)
+        else:
+            comment = "；".join(dict.fromkeys(c for c in (kept.comment, made.comment) if c))
+            self._by_key[made.key] = replace(kept, decision=kept.decision or made.decision, comment=comment)
+
+    def result(self) -> Imported:
+        self.imported.decisions = [d for key, d in self._by_key.items() if key not in self._conflicts]
+        return self.imported
 
 
 def export_rows(decisions: list[Decision]) -> list[list[str]]:
@@ -72,7 +102,8 @@ def export_xlsx(decisions: list[Decision]) -> bytes:
 
 def read_decisions(path: Path, reviewer: str = "") -> Imported:
     """Decisions of a reviewed workbook or a review-page export (CSV or XLSX)."""
-    imported = Imported()
+    collected = _Collected()
+    imported = collected.imported
     found = False
     for where, header, rows in _tables(path):
         if "key" in header and "decision" in header:
@@ -88,12 +119,13 @@ def read_decisions(path: Path, reviewer: str = "") -> Imported:
         for line, values in rows:
             row = dict(zip(header, values))
             try:
-                imported.decisions.extend(reader(row, reviewer, path.name))
+                for made in reader(row, reviewer, path.name):
+                    collected.add(made, f"{where}{line}")
             except ValueError as exc:
                 imported.problems.append(f"{where}{line}: {exc}")
     if not found:
         raise ReviewFileError(f"{path}: no sheet with a {REVIEW_DECISION} and codes column, nor a review export")
-    return imported
+    return collected.result()
 
 
 def _doubled(header: list[str], read: tuple[str, ...]) -> str:
