@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from fake_scorer import FakeScorer
 from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION, XlsxReportWriter
 from nlp.review.exchange import read_decisions
+from nlp.review.store import ReviewStore
 
 KEY = "ab" * 32
 #: Scored by the fake scorer: row 2 of the sheet gets B1, row 3 M1, row 4 nothing.
@@ -126,3 +127,27 @@ def test_identical_rows_decided_otherwise_are_a_problem_not_the_last_one_winning
     assert [(d.code, d.decision, d.comment) for d in imported.decisions] == [("M1", "reject", "表述可接受；已核实")]
     assert imported.problems == ["reviewed.xlsx:indicators!4: B1 is 采纳 here but 驳回 at reviewed.xlsx:indicators!2, "
                                  "on an identical row: neither is imported"]
+
+
+def _decide(decision: str, comment: str = "") -> Callable[[Worksheet, Callable[[str], int]], None]:
+    def edit(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        sheet.cell(2, column(REVIEW_DECISION), decision or None)
+        sheet.cell(2, column(REVIEW_COMMENT), comment or None)
+    return edit
+
+
+def test_a_later_import_says_which_decisions_it_changed_and_a_comment_keeps_the_decision(
+        iqc, workbook: Path, tmp_path: Path) -> None:
+    """Reviewer 李's 采纳 replaced 王's 驳回 without a word; a comment left later with no
+    decision replaced the 驳回 with none, so the finding came back."""
+    db = tmp_path / "r.db"
+    assert iqc("review", "import", reviewed(workbook, _decide("驳回")), "--db", db, "--reviewer", "王")[0] == 0
+    code, err = iqc("review", "import", reviewed(workbook, _decide("", "请再核实")), "--db", db, "--reviewer", "李")
+    assert code == 0 and "changed" not in err, err
+    [kept] = ReviewStore(db).decisions()
+    assert (kept.decision, kept.comment) == ("reject", "请再核实")
+
+    code, err = iqc("review", "import", reviewed(workbook, _decide("采纳")), "--db", db, "--reviewer", "李")
+    assert code == 0, err
+    assert "iqc: reviewed.xlsx:indicators!2: B1 was 驳回 (王, " in err and "), now 采纳" in err
+    assert ReviewStore(db).rejected_keys() == frozenset()

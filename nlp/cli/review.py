@@ -28,16 +28,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from nlp.review.exchange import ReviewFileError, read_decisions
+    from nlp.review.exchange import ReviewFileError, merged, read_decisions
     from nlp.review.store import ReviewStore, StoreError
 
     try:
         imported = read_decisions(args.file, args.reviewer)
-        written = ReviewStore(args.db).save(imported.decisions)
+        store = ReviewStore(args.db)
+        decisions, changes = merged(imported, store.by_key())
+        written = store.save(decisions)
     except (ReviewFileError, StoreError) as error:
         return failed(error)
-    for problem in imported.problems:
-        print(f"iqc: {problem}", file=sys.stderr)
+    for line in (*imported.problems, *changes):
+        print(f"iqc: {line}", file=sys.stderr)
     counts = {word: sum(d.decision == word for d in imported.decisions) for word in ("accept", "reject")}
     print(f"iqc: imported {written} decision(s) from {args.file} into {args.db} "
           f"({counts['accept']} 采纳, {counts['reject']} 驳回, {written - sum(counts.values())} comment only)",

@@ -74,6 +74,26 @@ class _Collected:
         return self.imported
 
 
+def merged(imported: Imported, stored: Mapping[str, Decision]) -> tuple[list[Decision], list[str]]:
+    """The decisions to save over ``stored`` (by key), and a line for each stored decision they change.
+
+    A comment without a decision keeps the stored decision, and who made it when: saved as it was,
+    it replaced a 驳回 with none and the finding came back. A decision replacing another is said:
+    a second reviewer's 采纳 replaced the first one's 驳回 without a word.
+    """
+    decisions, changes = [], []
+    for made in imported.decisions:
+        before = stored.get(made.key)
+        if before is not None and before.decision and made.decision is None:
+            made = replace(made, decision=before.decision, reviewer=before.reviewer, decided_at=before.decided_at)
+        elif before is not None and before.decision and made.decision != before.decision:
+            by = ", ".join(filter(None, (before.reviewer, before.decided_at)))
+            changes.append(f"{imported.places[made.key]}: {made.code} was {DECISION_LABELS[before.decision]} ({by}), "
+                           f"now {DECISION_LABELS[made.decision]}")
+        decisions.append(made)
+    return decisions, changes
+
+
 def export_rows(decisions: list[Decision]) -> list[list[str]]:
     """The export's data rows: one per decision, in :data:`EXPORT_COLUMNS` order."""
     return [[d.key, d.code, DECISION_LABELS.get(d.decision or "", ""), d.comment, d.reviewer, d.decided_at,
