@@ -151,3 +151,18 @@ def test_a_later_import_says_which_decisions_it_changed_and_a_comment_keeps_the_
     assert code == 0, err
     assert "iqc: reviewed.xlsx:indicators!2: B1 was 驳回 (王, " in err and "), now 采纳" in err
     assert ReviewStore(db).rejected_keys() == frozenset()
+
+
+def test_a_code_this_version_does_not_give_is_a_problem_not_a_decision_that_never_applies(workbook: Path) -> None:
+    """A workbook of another version (or a codes cell retyped as ``B1；M1``) was imported keyed on
+    codes no run gives, so its 驳回 never hid anything, and the import said it had imported it."""
+    def retype(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        for row, codes in ((2, "B1；M1"), (3, "Z9")):
+            sheet.cell(row, column("codes"), codes)
+            sheet.cell(row, column(REVIEW_DECISION), "驳回")
+    imported = read_decisions(reviewed(workbook, retype))
+    assert imported.decisions == []
+    assert imported.problems == [
+        f"reviewed.xlsx:indicators!{row}: codes holds {code!r}, not a finding code of this version of iqc "
+        "(a workbook of another version?): a decision on it would never apply"
+        for row, code in ((2, "B1；M1"), (3, "Z9"))]

@@ -12,16 +12,19 @@ import re
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
+from nlp.codes import catalogue
 from nlp.fingerprints import KEY_CELLS, finding_key, normalised
 from nlp.readers.tabular import column_letters
 from nlp.report.rows import split_codes
 from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION, WORKBOOK_OPTIONS
 from nlp.review.store import DECISION_LABELS, Decision, is_decision, now, parse_decision
+from nlp.schema import FAMILIES
 
 #: Columns of the review-page export, in order (``decision`` holds 采纳/驳回).
 EXPORT_COLUMNS: tuple[str, ...] = ("key", "code", "decision", "comment", "reviewer", "decided_at", "batch",
@@ -178,6 +181,12 @@ def _export_decision(row: Mapping[str, str], reviewer: str, batch: str) -> list[
                      normalised(row.get("batch")) or batch, cells)]
 
 
+@cache
+def _row_codes() -> frozenset[str]:
+    """The codes a row's ``codes`` cell can hold: the catalogue's findings of the flag families."""
+    return frozenset(code for code, entry in catalogue().items() if entry["family"] in FAMILIES)
+
+
 def _no_decision_elsewhere(row: Mapping[str, str], column: str) -> None:
     """``ValueError`` when a row whose ``column`` is empty holds a decision word in another cell
     (驳回 typed into 审核意见 was stored as a comment and the finding stayed shown)."""
@@ -195,6 +204,9 @@ def _workbook_decisions(row: Mapping[str, str], reviewer: str, batch: str) -> li
     codes = [code.strip() for code in split_codes(row.get("codes"))]
     if not codes:
         raise ValueError(f"{REVIEW_DECISION if decision else REVIEW_COMMENT} given for a row with no finding")
+    if unknown := next((code for code in codes if code not in _row_codes()), None):
+        raise ValueError(f"codes holds {unknown!r}, not a finding code of this version of iqc "
+                         "(a workbook of another version?): a decision on it would never apply")
     cells = {name: normalised(row.get(name)) for name in KEY_CELLS}
     return [Decision(finding_key(row, code), code, decision, comment, reviewer, now(), batch, cells)
             for code in codes]
