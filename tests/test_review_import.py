@@ -13,7 +13,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from fake_scorer import FakeScorer
 from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION, XlsxReportWriter
-from nlp.review.exchange import read_decisions
+from nlp.fingerprints import KEY_CELLS, finding_key
+from nlp.review.exchange import export_csv, read_decisions
 from nlp.review.store import ReviewStore
 
 KEY = "ab" * 32
@@ -166,3 +167,24 @@ def test_a_code_this_version_does_not_give_is_a_problem_not_a_decision_that_neve
         f"reviewed.xlsx:indicators!{row}: codes holds {code!r}, not a finding code of this version of iqc "
         "(a workbook of another version?): a decision on it would never apply"
         for row, code in ((2, "B1；M1"), (3, "Z9"))]
+
+
+def test_an_export_whose_cells_a_spreadsheet_changed_keeps_the_stored_cells_or_is_a_problem(
+        iqc, tmp_path: Path) -> None:
+    """Opened in Excel, an export's ``=8个`` became ``#NAME?`` and ``1/2`` a date; imported, the
+    decision kept its key but stored the changed cells, which ``iqc train --feedback`` learns from."""
+    row = {"project_name": "广播剧", "level3": "完成剧目数", "target_value": "=8个"}
+    key = finding_key(row, "M1")
+    store = ReviewStore(tmp_path / "server.db")
+    store.decide(key, "M1", "reject", cells={name: row.get(name, "") for name in KEY_CELLS})
+    edited = tmp_path / "export.csv"
+    edited.write_bytes(export_csv(store.decisions()).replace("=8个".encode(), b"#NAME?").replace("驳回".encode(), "采纳".encode()))
+
+    code, err = iqc("review", "import", edited, "--db", tmp_path / "server.db")
+    assert code == 0, err
+    [decision] = ReviewStore(tmp_path / "server.db").decisions()
+    assert (decision.decision, decision.cells["target_value"]) == ("accept", "=8个")
+
+    code, err = iqc("review", "import", edited, "--db", tmp_path / "new.db")
+    assert code == 1 and ReviewStore(tmp_path / "new.db").decisions() == []
+    assert "export.csv:2: the row's cells are not those its key was made from (changed by a spreadsheet program?)" in err

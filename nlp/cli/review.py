@@ -34,14 +34,16 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         imported = read_decisions(args.file, args.reviewer)
         store = ReviewStore(args.db)
-        decisions, changes = merged(imported, store.by_key())
-        written = store.save(decisions)
+        result = merged(imported, store.by_key())
+        written = store.save(result.decisions)
     except (ReviewFileError, StoreError) as error:
         return failed(error)
-    for line in (*imported.problems, *changes):
+    problems = [*imported.problems, *result.problems]
+    for line in (*problems, *result.changes):
         print(f"iqc: {line}", file=sys.stderr)
-    counts = {word: sum(d.decision == word for d in imported.decisions) for word in ("accept", "reject")}
+    given = {d.key: d.decision for d in imported.decisions}  # as the file says (a comment alone keeps a 驳回)
+    counts = {word: sum(given[d.key] == word for d in result.decisions) for word in ("accept", "reject")}
     print(f"iqc: imported {written} decision(s) from {args.file} into {args.db} "
           f"({counts['accept']} 采纳, {counts['reject']} 驳回, {written - sum(counts.values())} comment only)",
           file=sys.stderr)
-    return EXIT_INPUT_FAILED if imported.problems else EXIT_OK
+    return EXIT_INPUT_FAILED if problems else EXIT_OK

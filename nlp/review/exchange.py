@@ -47,6 +47,17 @@ class Imported:
     decisions: list[Decision] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     places: dict[str, str] = field(default_factory=dict)
+    #: Keys of export lines whose cells no longer give their key (a spreadsheet program changed them).
+    changed_cells: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Merged:
+    """What an import saves over the store, the stored decisions it changes, and what it cannot save."""
+
+    decisions: list[Decision] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 class _Collected:
@@ -60,6 +71,8 @@ class _Collected:
         self._conflicts: set[str] = set()
 
     def add(self, made: Decision, place: str) -> None:
+        if finding_key(made.cells, made.code) != made.key:  # an export line's cells, changed since
+            self.imported.changed_cells.add(made.key)
         kept = self._by_key.get(made.key)
         if kept is None:
             self._by_key[made.key], self.imported.places[made.key] = made, place
@@ -77,24 +90,33 @@ class _Collected:
         return self.imported
 
 
-def merged(imported: Imported, stored: Mapping[str, Decision]) -> tuple[list[Decision], list[str]]:
-    """The decisions to save over ``stored`` (by key), and a line for each stored decision they change.
+def merged(imported: Imported, stored: Mapping[str, Decision]) -> Merged:
+    """The decisions to save over ``stored`` (by key), a line for each stored decision they change,
+    and a problem for each they cannot save.
 
     A comment without a decision keeps the stored decision, and who made it when: saved as it was,
     it replaced a 驳回 with none and the finding came back. A decision replacing another is said:
-    a second reviewer's 采纳 replaced the first one's 驳回 without a word.
+    a second reviewer's 采纳 replaced the first one's 驳回 without a word. An export line whose
+    cells a spreadsheet program changed keeps the stored cells; with none stored it is not saved
+    (``iqc train --feedback`` would learn from cells no table has).
     """
-    decisions, changes = [], []
+    result = Merged()
     for made in imported.decisions:
-        before = stored.get(made.key)
+        before, place = stored.get(made.key), imported.places[made.key]
+        if made.key in imported.changed_cells:
+            if before is None:
+                result.problems.append(f"{place}: the row's cells are not those its key was made from (changed by "
+                                       "a spreadsheet program?), and the store has none to keep: not imported")
+                continue
+            made = replace(made, cells=before.cells)
         if before is not None and before.decision and made.decision is None:
             made = replace(made, decision=before.decision, reviewer=before.reviewer, decided_at=before.decided_at)
         elif before is not None and before.decision and made.decision != before.decision:
             by = ", ".join(filter(None, (before.reviewer, before.decided_at)))
-            changes.append(f"{imported.places[made.key]}: {made.code} was {DECISION_LABELS[before.decision]} ({by}), "
-                           f"now {DECISION_LABELS[made.decision]}")
-        decisions.append(made)
-    return decisions, changes
+            result.changes.append(f"{place}: {made.code} was {DECISION_LABELS[before.decision]} ({by}), "
+                                  f"now {DECISION_LABELS[made.decision]}")
+        result.decisions.append(made)
+    return result
 
 
 def export_rows(decisions: list[Decision]) -> list[list[str]]:
