@@ -188,3 +188,16 @@ def test_an_export_whose_cells_a_spreadsheet_changed_keeps_the_stored_cells_or_i
     code, err = iqc("review", "import", edited, "--db", tmp_path / "new.db")
     assert code == 1 and ReviewStore(tmp_path / "new.db").decisions() == []
     assert "export.csv:2: the row's cells are not those its key was made from (changed by a spreadsheet program?)" in err
+
+
+def test_a_title_row_typed_above_the_header_is_passed_over(workbook: Path) -> None:
+    """A reviewer who put a title row above the header had the workbook refused as having no
+    审核结论 column."""
+    def titled(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        sheet.cell(2, column(REVIEW_DECISION), "驳回")
+        sheet.cell(3, column(REVIEW_DECISION), "同意")
+        sheet.insert_rows(1, 2)
+        sheet.cell(1, 1, "2026年预算绩效目标审核结果")
+    imported = read_decisions(reviewed(workbook, titled))
+    assert [(d.code, d.decision) for d in imported.decisions] == [("B1", "reject")]
+    assert imported.problems == ["reviewed.xlsx:indicators!5: decision must be 采纳 or 驳回 (accept/reject), not '同意'"]

@@ -10,9 +10,10 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ from nlp.schema import FAMILIES
 EXPORT_COLUMNS: tuple[str, ...] = ("key", "code", "decision", "comment", "reviewer", "decided_at", "batch",
                                    *KEY_CELLS)
 _FINDING_KEY = re.compile(r"[0-9a-f]{64}")
+#: How far down a sheet its header is looked for (a title or note typed above it).
+_HEADER_ROWS = 20
 
 #: Columns a reviewed workbook's decisions are read from.
 WORKBOOK_COLUMNS: tuple[str, ...] = (REVIEW_DECISION, REVIEW_COMMENT, "codes", *KEY_CELLS)
@@ -150,16 +153,13 @@ def read_decisions(path: Path, reviewer: str = "") -> Imported:
     collected = _Collected()
     imported = collected.imported
     found = False
-    for where, header, rows in _tables(path):
-        if "key" in header and "decision" in header:
-            reader, read = _export_decision, EXPORT_COLUMNS
-        elif REVIEW_DECISION in header and "codes" in header:
-            reader, read = _workbook_decisions, WORKBOOK_COLUMNS
-        else:
+    for where, (header_line, header), rows in _tables(path):
+        if not (kind := _kind(header)):
             continue
+        reader, read = kind
         found = True
         if doubled := _doubled(header, read):
-            imported.problems.append(f"{where}1: {doubled}")
+            imported.problems.append(f"{where}{header_line}: {doubled}")
             continue
         for line, values in rows:
             row = dict(zip(header, values))
@@ -171,6 +171,31 @@ def read_decisions(path: Path, reviewer: str = "") -> Imported:
     if not found:
         raise ReviewFileError(f"{path}: no sheet with a {REVIEW_DECISION} and codes column, nor a review export")
     return collected.result()
+
+
+Reader = Callable[[Mapping[str, str], str, str], list[Decision]]
+
+
+def _kind(header: list[str]) -> tuple[Reader, tuple[str, ...]] | None:
+    """How a sheet with ``header`` is read (its reader and the columns it reads), or None if it
+    holds no decisions."""
+    if "key" in header and "decision" in header:
+        return _export_decision, EXPORT_COLUMNS
+    if REVIEW_DECISION in header and "codes" in header:
+        return _workbook_decisions, WORKBOOK_COLUMNS
+    return None
+
+
+def _header(rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[str]]:
+    """The header's row number and names: the first of the top rows that :func:`_kind` reads, else
+    the first row. A title typed above the header had the workbook refused as having no 审核结论."""
+    first = None
+    for line, values in islice(rows, _HEADER_ROWS):
+        names = [normalised(value) for value in values]
+        first = first or (line, names)
+        if _kind(names):
+            return line, names
+    return first or (1, [])
 
 
 def _doubled(header: list[str], read: tuple[str, ...]) -> str:
@@ -234,8 +259,12 @@ def _workbook_decisions(row: Mapping[str, str], reviewer: str, batch: str) -> li
             for code in codes]
 
 
-def _tables(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int, list[Any]]]]]:
-    """(location prefix, header, numbered data rows) of each sheet, or of the CSV file."""
+#: A sheet's (or the CSV file's) location prefix, header row number and names, and numbered rows below.
+Table = tuple[str, tuple[int, list[str]], Iterator[tuple[int, list[Any]]]]
+
+
+def _tables(path: Path) -> Iterator[Table]:
+    """Each sheet of a workbook, or the CSV file, as a :data:`Table`."""
     try:
         if path.suffix.lower() in {".xlsx", ".xlsm"}:
             yield from _sheets(path)
@@ -247,7 +276,7 @@ def _tables(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int, li
         raise ReviewFileError(f"{path}: cannot read ({exc})") from None
 
 
-def _csv_table(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int, list[Any]]]]]:
+def _csv_table(path: Path) -> Iterator[Table]:
     """The CSV's header and rows, in the encoding input CSVs are read in: Excel's plain CSV save
     writes GBK on a Chinese Windows, which a UTF-8-only import refused."""
     from nlp.readers.base import InputError
@@ -259,11 +288,11 @@ def _csv_table(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int,
         raise ReviewFileError(str(exc)) from None
     with path.open(encoding=encoding, newline="") as handle:
         rows = list(csv.reader(handle))
-    if rows:
-        yield f"{path.name}:", [h.strip() for h in rows[0]], ((i, r) for i, r in enumerate(rows[1:], 2))
+    numbered = enumerate(rows, 1)
+    yield f"{path.name}:", _header(numbered), numbered
 
 
-def _sheets(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int, list[Any]]]]]:
+def _sheets(path: Path) -> Iterator[Table]:
     """Each sheet's cells as text, read by calamine as input workbooks are: a
     workbook saved by Excel as Strict Open XML, which openpyxl reads as having no sheet, was
     refused as holding no 审核结论 column (after seven warnings from openpyxl). A cell merged down
@@ -282,10 +311,10 @@ def _sheets(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int, li
         raise ReviewFileError(f"{path}: not a readable workbook ({type(exc).__name__})") from None
     for name in names:
         extras = _sheet_merges(path, parts.get(name))
-        rows = shown_rows(book.get_sheet_by_name(name), extras)
-        header = [normalised(h) for h in next(rows, ())]
-        fill = MergedFill(extras.layout.merges, header_row=0)
-        yield f"{path.name}:{name}!", header, ((index + 1, fill(index, cells)) for index, cells in enumerate(rows, 1))
+        rows = enumerate(shown_rows(book.get_sheet_by_name(name), extras), 1)
+        header = _header(rows)
+        fill = MergedFill(extras.layout.merges, header_row=header[0] - 1)
+        yield f"{path.name}:{name}!", header, ((line, fill(line - 1, cells)) for line, cells in rows)
 
 
 def _sheet_merges(path: Path, part: str | None) -> Any:
