@@ -12,18 +12,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fake_scorer import FakeScorer
-from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION, XlsxReportWriter
 from nlp.fingerprints import KEY_CELLS, finding_key
+from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION, XlsxReportWriter
 from nlp.review.exchange import export_csv, read_decisions
 from nlp.review.store import ReviewStore
+from test_review_store import ROWS  # scored by the fake scorer: sheet row 2 gets B1, row 3 M1, row 4 nothing
 
 KEY = "ab" * 32
-#: Scored by the fake scorer: row 2 of the sheet gets B1, row 3 M1, row 4 nothing.
-ROWS = pd.DataFrame([
-    {"row_id": "a:2", "department": "文化局", "project_name": "广播剧", "level2": "质量指标", "level3": "质量指标", "target_value": "≥95%"},
-    {"row_id": "a:3", "department": "文化局", "project_name": "广播剧", "level2": "数量指标", "level3": "完成剧目", "target_value": "提升"},
-    {"row_id": "a:4", "department": "文化局", "project_name": "广播剧", "level2": "数量指标", "level3": "完成剧目数", "target_value": "3部"},
-])
 
 
 @pytest.fixture
@@ -178,7 +173,8 @@ def test_an_export_whose_cells_a_spreadsheet_changed_keeps_the_stored_cells_or_i
     store = ReviewStore(tmp_path / "server.db")
     store.decide(key, "M1", "reject", cells={name: row.get(name, "") for name in KEY_CELLS})
     edited = tmp_path / "export.csv"
-    edited.write_bytes(export_csv(store.decisions()).replace("=8个".encode(), b"#NAME?").replace("驳回".encode(), "采纳".encode()))
+    opened_in_excel = export_csv(store.decisions()).replace("=8个".encode(), b"#NAME?")
+    edited.write_bytes(opened_in_excel.replace("驳回".encode(), "采纳".encode()))
 
     code, err = iqc("review", "import", edited, "--db", tmp_path / "server.db")
     assert code == 0, err
@@ -201,3 +197,14 @@ def test_a_title_row_typed_above_the_header_is_passed_over(workbook: Path) -> No
     imported = read_decisions(reviewed(workbook, titled))
     assert [(d.code, d.decision) for d in imported.decisions] == [("B1", "reject")]
     assert imported.problems == ["reviewed.xlsx:indicators!5: decision must be 采纳 or 驳回 (accept/reject), not '同意'"]
+
+
+def test_importing_the_same_decisions_again_keeps_who_made_them_and_when(iqc, workbook: Path, tmp_path: Path) -> None:
+    """A second import of the same workbook (without ``--reviewer``) restamped every decision:
+    王's name was replaced by none and the time by the import's."""
+    path, db = reviewed(workbook, _decide("驳回", "表述可接受")), tmp_path / "r.db"
+    assert iqc("review", "import", path, "--db", db, "--reviewer", "王")[0] == 0
+    first = ReviewStore(db).decisions()
+    code, err = iqc("review", "import", path, "--db", db)
+    assert code == 0, err
+    assert ReviewStore(db).decisions() == first

@@ -99,9 +99,10 @@ def merged(imported: Imported, stored: Mapping[str, Decision]) -> Merged:
 
     A comment without a decision keeps the stored decision, and who made it when: saved as it was,
     it replaced a 驳回 with none and the finding came back. A decision replacing another is said:
-    a second reviewer's 采纳 replaced the first one's 驳回 without a word. An export line whose
-    cells a spreadsheet program changed keeps the stored cells; with none stored it is not saved
-    (``iqc train --feedback`` would learn from cells no table has).
+    a second reviewer's 采纳 replaced the first one's 驳回 without a word. One that says nothing new
+    stays as stored: importing a workbook again restamped its decisions with no reviewer. An
+    export line whose cells a spreadsheet program changed keeps the stored cells; with none stored
+    it is not saved (``iqc train --feedback`` would learn from cells no table has).
     """
     result = Merged()
     for made in imported.decisions:
@@ -112,7 +113,9 @@ def merged(imported: Imported, stored: Mapping[str, Decision]) -> Merged:
                                        "a spreadsheet program?), and the store has none to keep: not imported")
                 continue
             made = replace(made, cells=before.cells)
-        if before is not None and before.decision and made.decision is None:
+        if before is not None and made.decision in (None, before.decision) and made.comment == before.comment:
+            made = before  # nothing new (a workbook imported again): who decided it, and when, stay
+        elif before is not None and before.decision and made.decision is None:
             made = replace(made, decision=before.decision, reviewer=before.reviewer, decided_at=before.decided_at)
         elif before is not None and before.decision and made.decision != before.decision:
             by = ", ".join(filter(None, (before.reviewer, before.decided_at)))
