@@ -208,3 +208,15 @@ def test_importing_the_same_decisions_again_keeps_who_made_them_and_when(iqc, wo
     code, err = iqc("review", "import", path, "--db", db)
     assert code == 0, err
     assert ReviewStore(db).decisions() == first
+
+
+def test_a_sheet_without_a_keyed_column_is_a_problem_not_decisions_keyed_on_empty_cells(workbook: Path) -> None:
+    """A reviewer who deleted a long column (指标解释, 二级指标) to make the sheet fit had every
+    decision keyed as if its cells were empty: imported, counted, and never matching the row."""
+    def narrowed(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        sheet.cell(2, column(REVIEW_DECISION), "驳回")
+        sheet.delete_cols(column("level2"))
+    imported = read_decisions(reviewed(workbook, narrowed))
+    assert imported.decisions == []
+    assert imported.problems == ["reviewed.xlsx:indicators!1: no level2 column: decisions are keyed on it "
+                                 "(hide a column rather than delete it)"]

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from fake_scorer import FakeScorer
 from nlp.fingerprints import KEY_CELLS, finding_key
+from nlp.records import INTERCHANGE_COLUMNS
 from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION, XlsxReportWriter
 from nlp.review.exchange import ReviewFileError, export_csv, export_xlsx, read_decisions
 from nlp.review.store import Decision, ReviewStore, StoreError
@@ -20,7 +21,7 @@ ROWS = pd.DataFrame([
     {"row_id": "a:2", "department": "文化局", "project_name": "广播剧", "level2": "质量指标", "level3": "质量指标", "target_value": "≥95%"},
     {"row_id": "a:3", "department": "文化局", "project_name": "广播剧", "level2": "数量指标", "level3": "完成剧目", "target_value": "提升"},
     {"row_id": "a:4", "department": "文化局", "project_name": "广播剧", "level2": "数量指标", "level3": "完成剧目数", "target_value": "3部"},
-])
+]).reindex(columns=list(INTERCHANGE_COLUMNS), fill_value="")  # as iqc reads a table: every column, empty if absent
 
 
 @pytest.fixture

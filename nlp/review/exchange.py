@@ -161,8 +161,8 @@ def read_decisions(path: Path, reviewer: str = "") -> Imported:
             continue
         reader, read = kind
         found = True
-        if doubled := _doubled(header, read):
-            imported.problems.append(f"{where}{header_line}: {doubled}")
+        if unusable := _doubled(header, read) or _missing(header, reader):
+            imported.problems.append(f"{where}{header_line}: {unusable}")
             continue
         for line, values in rows:
             row = dict(zip(header, values))
@@ -199,6 +199,16 @@ def _header(rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[str]]:
         if _kind(names):
             return line, names
     return first or (1, [])
+
+
+def _missing(header: list[str], reader: Reader) -> str:
+    """Why a reviewed workbook's sheet cannot be read when a column its keys are made of is gone
+    (deleted to make the sheet fit: every key was made as if its cells were empty), else ``""``.
+    An export line carries its key, and its cells are checked against it."""
+    absent = next((name for name in KEY_CELLS if name not in header), None)
+    if reader is _workbook_decisions and absent:
+        return f"no {absent} column: decisions are keyed on it (hide a column rather than delete it)"
+    return ""
 
 
 def _doubled(header: list[str], read: tuple[str, ...]) -> str:
