@@ -220,3 +220,16 @@ def test_a_sheet_without_a_keyed_column_is_a_problem_not_decisions_keyed_on_empt
     assert imported.decisions == []
     assert imported.problems == ["reviewed.xlsx:indicators!1: no level2 column: decisions are keyed on it "
                                  "(hide a column rather than delete it)"]
+
+
+def test_a_cell_cut_at_excels_limit_is_a_problem_not_a_decision_that_never_applies(tmp_path: Path) -> None:
+    """The workbook cuts a cell over 32,767 characters; the decision on its row was keyed on the
+    cut text, imported and counted, and never matched the row."""
+    long = ROWS.iloc[:1].assign(description="说明" * 20_000)
+    path = tmp_path / "scored.xlsx"
+    with XlsxReportWriter(path) as writer:
+        writer.write_chunk(FakeScorer().score_frame(long))
+    imported = read_decisions(reviewed(path, _decide("驳回")))
+    assert imported.decisions == []
+    assert imported.problems == ["reviewed.xlsx:indicators!2: description was cut at Excel's cell limit in this "
+                                 "workbook, so a decision cannot be matched to its row: decide it on the review page"]

@@ -23,7 +23,7 @@ from nlp.codes import catalogue
 from nlp.fingerprints import KEY_CELLS, finding_key, normalised
 from nlp.readers.tabular import column_letters
 from nlp.report.rows import split_codes
-from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION, WORKBOOK_OPTIONS
+from nlp.report.xlsx import CUT_MARK, REVIEW_COMMENT, REVIEW_DECISION, WORKBOOK_OPTIONS
 from nlp.review.store import DECISION_LABELS, Decision, is_decision, now, parse_decision
 from nlp.schema import FAMILIES
 
@@ -268,6 +268,9 @@ def _workbook_decisions(row: Mapping[str, str], reviewer: str, batch: str) -> li
         raise ValueError(f"codes holds {unknown!r}, not a finding code of this version of iqc "
                          "(a workbook of another version?): a decision on it would never apply")
     cells = {name: normalised(row.get(name)) for name in KEY_CELLS}
+    if cut := next((name for name, text in cells.items() if text.endswith(normalised(CUT_MARK))), None):
+        raise ValueError(f"{cut} was cut at Excel's cell limit in this workbook, so a decision cannot be "
+                         "matched to its row: decide it on the review page")
     return [Decision(finding_key(row, code), code, decision, comment, reviewer, now(), batch, cells)
             for code in codes]
 
