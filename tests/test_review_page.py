@@ -56,6 +56,18 @@ def test_rejected_finding_leaves_the_api_results_for_identical_rows(client: Test
     assert "B1" not in [code for r in file_rows for code in r["codes"]]
 
 
+def test_a_comment_alone_leaves_the_decision_another_reviewer_made(client: TestClient) -> None:
+    """Two reviewers on one batch: 王 rejects; 李's page, loaded before, sends a comment with the
+    decision it knew of (none), and the rejection was erased: the finding came back in /v1."""
+    batch, items = _upload(client)
+    target = next(i for i in items if i["code"] == "B1")
+    url = f"/review/api/batches/{batch}/decisions/{target['key']}"
+    assert client.put(url, json={"decision": "reject", "reviewer": "王"}).status_code == 200
+    saved = client.put(url, json={"decision": None, "comment": "请再核实", "reviewer": "李"}).json()
+    assert (saved["decision"], saved["comment"]) == ("reject", "请再核实")
+    assert client.get(f"/review/api/batches/{batch}").json()["items"][items.index(target)]["decision"] == "reject"
+
+
 def test_unknown_batch_or_finding_is_a_404_in_the_error_shape(client: TestClient) -> None:
     batch, _ = _upload(client)
     missing = client.put(f"/review/api/batches/{batch}/decisions/nope", json={"decision": "accept"})

@@ -37,7 +37,8 @@ def install_review(app: FastAPI) -> None:
 
 
 class DecisionIn(BaseModel):
-    """A reviewer's decision on one finding; ``decision`` null keeps only the comment."""
+    """A reviewer's decision on one finding; ``decision`` null records the comment and leaves the
+    stored decision as it is."""
 
     decision: Literal["accept", "reject"] | None = None
     comment: str = Field("", max_length=2000)

@@ -96,9 +96,14 @@ class ReviewStore:
 
     def decide(self, key: str, code: str, decision: str | None, comment: str = "", *, reviewer: str = "",
                batch: str = "", cells: Mapping[str, Any] | None = None, when: str | None = None) -> Decision:
-        """Record (or replace) the review of finding ``key``."""
+        """Record (or replace) the review of finding ``key``. ``decision`` None records a comment and
+        leaves a stored decision, and who made it when, as they are: a second reviewer's page, loaded
+        before the first one's 驳回, sent its comment with no decision and erased the rejection."""
         if decision is not None and decision not in DECISION_LABELS:
             raise ValueError(f"decision must be one of {sorted(DECISION_LABELS)}, not {decision!r}")
+        before = self.decision(key) if decision is None else None
+        if before is not None and before.decision is not None:
+            decision, reviewer, when = before.decision, before.reviewer, before.decided_at
         made = Decision(key, code, decision, comment or "", reviewer or "", when or now(), batch,
                         {k: "" if v is None else str(v) for k, v in (cells or {}).items()})
         self.save([made])
@@ -116,7 +121,13 @@ class ReviewStore:
         """Every decision, oldest first."""
         with self._connect() as db:
             rows = db.execute("SELECT * FROM decisions ORDER BY decided_at, key").fetchall()
-        return [Decision(*row[:7], json.loads(row[7])) for row in rows]
+        return [_decision(row) for row in rows]
+
+    def decision(self, key: str) -> Decision | None:
+        """The review of finding ``key``, if any."""
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM decisions WHERE key = ?", (key,)).fetchone()
+        return None if row is None else _decision(row)
 
     def by_key(self) -> dict[str, Decision]:
         return {d.key: d for d in self.decisions()}
@@ -145,6 +156,11 @@ class ReviewStore:
         with self._connect() as db:
             row = db.execute("SELECT items FROM batches WHERE id = ?", (batch_id,)).fetchone()
         return None if row is None else json.loads(row[0])
+
+
+def _decision(row: tuple[Any, ...]) -> Decision:
+    """A ``decisions`` table row as a :class:`Decision` (its cells are stored as JSON)."""
+    return Decision(*row[:7], json.loads(row[7]))
 
 
 def now() -> str:
