@@ -233,3 +233,17 @@ def test_a_cell_cut_at_excels_limit_is_a_problem_not_a_decision_that_never_appli
     assert imported.decisions == []
     assert imported.problems == ["reviewed.xlsx:indicators!2: description was cut at Excel's cell limit in this "
                                  "workbook, so a decision cannot be matched to its row: decide it on the review page"]
+
+
+def test_decisions_on_a_sheet_they_cannot_be_read_from_are_a_problem(workbook: Path, tmp_path: Path) -> None:
+    """A reviewer who worked down the triage sheet (rows by risk) in a 审核结论 column of their own
+    had it passed over: the main sheet was read, and the import said it had imported everything."""
+    book = load_workbook(workbook)
+    triage = book["triage"]
+    triage.cell(1, triage.max_column + 1, REVIEW_DECISION)
+    triage.cell(2, triage.max_column, "驳回")
+    book.save(tmp_path / "reviewed.xlsx")
+    imported = read_decisions(tmp_path / "reviewed.xlsx")
+    assert imported.decisions == []
+    assert imported.problems == [f"reviewed.xlsx:triage!1: a {REVIEW_DECISION} column on a sheet without the codes "
+                                 "and cells decisions are keyed on: decide on the main sheet"]

@@ -158,6 +158,9 @@ def read_decisions(path: Path, reviewer: str = "") -> Imported:
     found = False
     for where, (header_line, header), rows in _tables(path):
         if not (kind := _kind(header)):
+            if REVIEW_DECISION in header:  # a reviewer's own column on the triage sheet, say
+                imported.problems.append(f"{where}{header_line}: a {REVIEW_DECISION} column on a sheet without "
+                                         "the codes and cells decisions are keyed on: decide on the main sheet")
             continue
         reader, read = kind
         found = True
