@@ -31,11 +31,13 @@ from nlp.schema import FAMILIES
 EXPORT_COLUMNS: tuple[str, ...] = ("key", "code", "decision", "comment", "reviewer", "decided_at", "batch",
                                    *KEY_CELLS)
 _FINDING_KEY = re.compile(r"[0-9a-f]{64}")
-#: How far down a sheet its header is looked for (a title or note typed above it).
-_HEADER_ROWS = 20
-
 #: Columns a reviewed workbook's decisions are read from.
 WORKBOOK_COLUMNS: tuple[str, ...] = (REVIEW_DECISION, REVIEW_COMMENT, "codes", *KEY_CELLS)
+#: How far down a sheet its header is looked for (a title or note typed above it).
+_HEADER_ROWS = 20
+#: How a cell the workbook cut at Excel's limit ends, as read back.
+_CUT = normalised(CUT_MARK)
+_MERGE = re.compile(rb"mergeCell\b")
 
 
 class ReviewFileError(Exception):
@@ -74,8 +76,6 @@ class _Collected:
         self._conflicts: set[str] = set()
 
     def add(self, made: Decision, place: str) -> None:
-        if finding_key(made.cells, made.code) != made.key:  # an export line's cells, changed since
-            self.imported.changed_cells.add(made.key)
         kept = self._by_key.get(made.key)
         if kept is None:
             self._by_key[made.key], self.imported.places[made.key] = made, place
@@ -172,6 +172,8 @@ def read_decisions(path: Path, reviewer: str = "") -> Imported:
             try:
                 for made in reader(row, reviewer, path.name):
                     collected.add(made, f"{where}{line}")
+                    if reader is _export_decision and finding_key(made.cells, made.code) != made.key:
+                        imported.changed_cells.add(made.key)  # a spreadsheet program changed the cells
             except ValueError as exc:
                 imported.problems.append(f"{where}{line}: {exc}")
     if not found:
@@ -271,7 +273,7 @@ def _workbook_decisions(row: Mapping[str, str], reviewer: str, batch: str) -> li
         raise ValueError(f"codes holds {unknown!r}, not a finding code of this version of iqc "
                          "(a workbook of another version?): a decision on it would never apply")
     cells = {name: normalised(row.get(name)) for name in KEY_CELLS}
-    if cut := next((name for name, text in cells.items() if text.endswith(normalised(CUT_MARK))), None):
+    if cut := next((name for name, text in cells.items() if text.endswith(_CUT)), None):
         raise ValueError(f"{cut} was cut at Excel's cell limit in this workbook, so a decision cannot be "
                          "matched to its row: decide it on the review page")
     return [Decision(finding_key(row, code), code, decision, comment, reviewer, now(), batch, cells)
@@ -338,15 +340,17 @@ def _sheets(path: Path) -> Iterator[Table]:
 
 def _sheet_merges(path: Path, part: str | None) -> Any:
     """The merges of the sheet in zip member ``part`` (:mod:`nlp.readers.xlsx_parts`), not its
-    number formats: the cells a decision is keyed on are written as text, and looking for the
-    formats cost a fifth more time."""
+    number formats: the cells a decision is keyed on are written as text. The sheet is first
+    searched for the one word: the full search cost a fifth more time on sheets with no merge."""
     from nlp.readers.sheet_layout import SheetExtras
-    from nlp.readers.xlsx_parts import sheet_extras
+    from nlp.readers.xlsx_parts import part_matches, sheet_extras
 
     if part is None:
         return SheetExtras()
     try:
         with zipfile.ZipFile(path) as archive:
+            if next(part_matches(archive, part, _MERGE), None) is None:
+                return SheetExtras()
             return sheet_extras(archive, part, {})
     except Exception as exc:  # the zip and XML parsers raise their own errors for a damaged part
         raise ReviewFileError(f"{path}: not a readable workbook ({type(exc).__name__})") from None
