@@ -172,3 +172,13 @@ def test_json_lines_files_joined_each_with_its_bom_are_all_read(iqc, tmp_path: P
     code, err, rows = _parsed(iqc, tmp_path, path)
     assert code == 0, err
     assert rows[["level3", "source_line"]].values.tolist() == [["a", "1"], ["b", "2"]]
+
+
+def test_a_malformed_tsv_row_is_named_on_one_line_without_a_tab(iqc, tmp_path: Path) -> None:
+    path = tmp_path / "stray_quote.tsv"
+    path.write_text('三级指标\t指标值\n"培训"人数\t100人\n合格率\t≥95%\n', encoding="utf-8")
+    code, err, rows = _parsed(iqc, tmp_path, path)
+    assert code == EXIT_INPUT_FAILED
+    errors = [line for line in err.splitlines() if line.startswith("iqc: ")]
+    assert errors == [f"iqc: {path}:2: malformed row ('\\t' expected after '\"'); row not read"]
+    assert list(rows["level3"]) == ["合格率"]

@@ -778,12 +778,15 @@ def _decodable(rows: Iterable[tuple[list[str], str]], path: Path,
 
 
 def _malformed(reason: str) -> str:
+    """Why csv could not split a record, in words, on one line: csv names a TSV's delimiter as a
+    literal tab (``'<tab>' expected after '"'``), which broke the tab-free, one-line error output."""
     if "unexpected end of data" in reason:
         return "a quote opened on this line is never closed; the rest of the file was not read"
     if "new-line character seen in unquoted field" in reason:
         return ("a carriage return (\\r) alone in a cell that is not in quotes (a line break in a cell, or "
                 "an old Mac line end among \\n ones): row not read, its cells would shift")
-    return f"malformed row ({reason}); row not read"
+    shown = reason.replace("\t", "\\t")
+    return f"malformed row ({shown}); row not read"
 
 
 def fit_row(cells: Sequence[str], width: int, path: Path, location: str,
