@@ -182,3 +182,13 @@ def test_a_malformed_tsv_row_is_named_on_one_line_without_a_tab(iqc, tmp_path: P
     errors = [line for line in err.splitlines() if line.startswith("iqc: ")]
     assert errors == [f"iqc: {path}:2: malformed row ('\\t' expected after '\"'); row not read"]
     assert list(rows["level3"]) == ["合格率"]
+
+
+def test_a_carriage_return_between_json_tokens_does_not_split_the_line(iqc, tmp_path: Path) -> None:
+    path = tmp_path / "cr.jsonl"
+    path.write_bytes('{"level3": "培训人数",\r"target_value": "100人"}\n{"level3": "合格率", "target_value": "≥95%"}\r\n'
+                     .encode())
+    code, err, rows = _parsed(iqc, tmp_path, path)
+    assert code == 0, err
+    assert rows[["level3", "target_value", "source_line"]].values.tolist() == [
+        ["培训人数", "100人", "1"], ["合格率", "≥95%", "2"]]

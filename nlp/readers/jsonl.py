@@ -80,9 +80,11 @@ def _own_keys(record: dict, cells: list[str], pairs: list[tuple[str, int, str, i
 
 def _objects(path: Path, encoding: tuple[str, str], errors: list[InputError]) -> Iterator[tuple[int, dict]]:
     """(line, object) of every line that is a JSON object; the others go to ``errors``.
-    ``encoding``: :func:`~nlp.readers.encoding.text_encoding`'s."""
+    ``encoding``: :func:`~nlp.readers.encoding.text_encoding`'s. Lines end at \n only, as JSON Lines
+    says: a \r alone is JSON whitespace (``\r\n`` ends a line as its \n, its \r is whitespace too),
+    and read with universal newlines it split an object in two, both halves refused."""
     name, decode_errors = encoding
-    with path.open(encoding=name, errors=decode_errors) as handle:
+    with path.open(encoding=name, errors=decode_errors, newline="\n") as handle:
         for line, text in enumerate(handle, 1):
             if not text.strip():
                 continue
