@@ -77,6 +77,12 @@ def _delimited(frame: pd.DataFrame, sep: str, header: bool) -> str:
     """``frame`` as CSV text the way ``DataFrame.to_csv`` writes it (minimal quoting, NaN as an
     empty cell), through the csv module directly: a third faster on scored chunks."""
     rows = [*([frame.columns] if header else []), *zip(*(_cells(frame.iloc[:, i]) for i in range(frame.shape[1])))]
+    return delimited_text(rows, sep)
+
+
+def delimited_text(rows: list, sep: str) -> str:
+    """``rows`` as delimited text, minimal quoting, lines ending in \\n, that reads back as the same
+    rows: every CSV/TSV this tool writes (outputs, the review page's export) goes through here."""
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=sep, lineterminator="\n").writerows(rows)
     text = buffer.getvalue()
@@ -84,7 +90,7 @@ def _delimited(frame: pd.DataFrame, sep: str, header: bool) -> str:
 
 
 def _quoting_cr(rows: list, sep: str) -> str:
-    """``rows`` as :func:`_delimited` writes them, but a cell holding a \\r in quotes: the writer
+    """``rows`` as :func:`delimited_text` writes them, but a cell holding a \\r in quotes: the writer
     quotes only for its line terminator's characters, so ``满意\\r度`` went out bare and read back
     as two rows. A writer ending lines in \\r\\n quotes both; its line ends are made \\n again."""
     buffer = io.StringIO()

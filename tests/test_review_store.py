@@ -1,6 +1,8 @@
 """Review decisions: stable keys, the SQLite store, hiding rejected findings, importing workbooks."""
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -132,6 +134,21 @@ def test_export_reimports_to_the_same_decisions(export, tmp_path: Path) -> None:
     copy = ReviewStore(tmp_path / "b.db")
     copy.save(imported.decisions)
     assert copy.by_key() == store.by_key()
+
+
+@pytest.mark.parametrize("comment", ["理由一\r理由二", "理由一\r\n理由二", "理由一\n理由二"])
+def test_a_comment_with_a_line_break_reimports_from_the_csv_export(comment: str, tmp_path: Path) -> None:
+    store = ReviewStore(tmp_path / "a.db")
+    store.decide(finding_key(ROWS.iloc[0], "B1"), "B1", "reject", comment, batch="b1",
+                 cells={name: ROWS.iloc[0].get(name, "") for name in KEY_CELLS})
+    exported = export_csv(store.decisions())
+    rows = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"), newline="")))
+    assert [row[3] for row in rows] == ["comment", comment]
+    path = tmp_path / "export.csv"
+    path.write_bytes(exported)
+    imported = read_decisions(path)
+    assert imported.problems == []
+    assert [decision.comment for decision in imported.decisions] == ["理由一 理由二"]  # spacing normalised
 
 
 def test_a_file_without_decisions_is_refused(tmp_path: Path) -> None:

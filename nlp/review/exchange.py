@@ -21,6 +21,7 @@ import xlsxwriter
 
 from nlp.codes import catalogue
 from nlp.fingerprints import KEY_CELLS, finding_key, normalised
+from nlp.io_write import delimited_text
 from nlp.readers.tabular import column_letters
 from nlp.report.rows import split_codes
 from nlp.report.xlsx import CUT_MARK, REVIEW_COMMENT, REVIEW_DECISION, WORKBOOK_OPTIONS
@@ -132,11 +133,9 @@ def export_rows(decisions: list[Decision]) -> list[list[str]]:
 
 
 def export_csv(decisions: list[Decision]) -> bytes:
-    """UTF-8 with BOM (Excel shows the Chinese), header first."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows([list(EXPORT_COLUMNS), *export_rows(decisions)])
-    return buffer.getvalue().encode("utf-8-sig")
+    """UTF-8 with BOM (Excel shows the Chinese), header first; written as the CSV outputs are, so a
+    comment holding a \\r is quoted (it went out bare, and the export read back as a split row)."""
+    return delimited_text([list(EXPORT_COLUMNS), *export_rows(decisions)], ",").encode("utf-8-sig")
 
 
 def export_xlsx(decisions: list[Decision]) -> bytes:
