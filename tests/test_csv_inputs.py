@@ -192,3 +192,16 @@ def test_a_carriage_return_between_json_tokens_does_not_split_the_line(iqc, tmp_
     assert code == 0, err
     assert rows[["level3", "target_value", "source_line"]].values.tolist() == [
         ["培训人数", "100人", "1"], ["合格率", "≥95%", "2"]]
+
+
+def test_a_key_given_twice_in_a_json_line_refuses_that_line(iqc, tmp_path: Path) -> None:
+    """Before, json kept the last value and the first was dropped without a word."""
+    path = tmp_path / "twice.jsonl"
+    path.write_text('{"level3": "培训人数", "target_value": "100人"}\n'
+                    '{"level3": "合格率", "level3": "满意度", "target_value": "≥95%"}\n', encoding="utf-8")
+    code, err, rows = _parsed(iqc, tmp_path, path)
+    assert code == EXIT_INPUT_FAILED
+    assert [line for line in err.splitlines() if line.startswith("iqc: ")] == [
+        f"iqc: {path}:2: the key “level3” appears twice in this object (which value is meant?); row not read"]
+    assert list(rows["level3"]) == ["培训人数"]
+

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -17,33 +16,19 @@ from pydantic import TypeAdapter, ValidationError
 from nlp.api.errors import ApiError, validation_failed
 from nlp.api.models import CELL_LIMIT, IndicatorIn
 from nlp.api.settings import ApiSettings
+from nlp.json_keys import DoubledKey, misspelt, object_of
 from nlp.readers.tabular import budget_factor, header_field
 
 _ROWS = TypeAdapter(list[IndicatorIn])
 #: The fields a row names by their own names.
 _FIELDS = frozenset(IndicatorIn.model_fields)
-
-
-class _Doubled(dict):
-    """A JSON object in which ``key`` appears more than once (``json`` keeps its last value)."""
-
-    key: str
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """The object of ``pairs``, a :class:`_Doubled` if a key repeats: the value left out is
-    said, not dropped (about 0.3 ms more to read a 1,000-row body than with ``json``'s own objects)."""
-    obj = dict(pairs)
-    if len(obj) == len(pairs):
-        return obj
-    doubled = _Doubled(obj)
-    doubled.key = next(key for key, count in Counter(key for key, _ in pairs).items() if count > 1)
-    return doubled
+#: The same, in the order a misspelt key is compared with them.
+_FIELD_ORDER = tuple(IndicatorIn.model_fields)
 
 
 #: What ``json.loads`` does with a body once it is text (bytes skip its check for a leading BOM),
-#: with its objects made by :func:`_object`.
-_DECODER = json.JSONDecoder(object_pairs_hook=_object)
+#: with its objects made by :func:`~nlp.json_keys.object_of`.
+_DECODER = json.JSONDecoder(object_pairs_hook=object_of)
 #: A ``\uD800``-``\uDFFF`` escape: half of an escaped surrogate pair, or a lone surrogate.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -76,7 +61,7 @@ def _own_names(row: dict[str, Any], at: str) -> dict[str, Any]:
     """``row`` with its keys under the names of the fields they name, as an uploaded table's header
     names them (三级指标, Level3: ``data/headers.toml``); a field named twice, or a key one edit
     away from a field's name, is refused: either way a value would be silently left unread."""
-    if isinstance(row, _Doubled):
+    if isinstance(row, DoubledKey):
         raise ApiError(422, "duplicate_field", f"{row.key!r} appears twice: send it once", f"{at}.{row.key}")
     if row.keys() <= _FIELDS or all(map(_own_column, row.keys() - _FIELDS)):
         return row
@@ -90,7 +75,7 @@ def _own_names(row: dict[str, Any], at: str) -> dict[str, Any]:
         if name == "budget_wan" and budget_factor(key) != 1:
             raise ApiError(422, "invalid_value", f"{key!r} is not in 万元: send the budget as budget_wan, in 万元",
                            f"{at}.{key}")
-        if resembled := _misspelt(name):
+        if resembled := misspelt(name, _FIELD_ORDER):
             raise ApiError(422, "unknown_field", f"{key!r} is not a field; did you mean {resembled!r}? "
                            "(a column of your own needs a name further from the fields')", f"{at}.{key}")
         named[name], keys[name] = value, key
@@ -110,37 +95,13 @@ def _as_sent(error: Any, rows: list[Any]) -> Any:
 @lru_cache(maxsize=4096)
 def _own_column(key: str) -> bool:
     """``key`` names no field, and is not a field's name misspelt: a client's own column."""
-    return _field_named(key) == key and not _misspelt(key)
+    return _field_named(key) == key and not misspelt(key, _FIELD_ORDER)
 
 
 @lru_cache(maxsize=4096)
 def _field_named(key: str) -> str:
     """The field ``key`` names, or ``key`` itself (a client's own column)."""
     return key if key in _FIELDS else header_field(key) or key
-
-
-@lru_cache(maxsize=4096)
-def _misspelt(name: str) -> str | None:
-    """The field that ``name``, a key naming none, is a single edit away from, if any."""
-    if name in _FIELDS:
-        return None
-    folded = name.casefold()
-    return next((field for field in IndicatorIn.model_fields if _one_edit(folded, field)), None)
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """``a`` is ``b`` with one character inserted, deleted, replaced or swapped with the next. A digit
-    replaced by a digit is not counted: ``level4`` is a column of its own, not ``level3`` mistyped."""
-    if len(a) < len(b):
-        a, b = b, a
-    if len(a) - len(b) > 1 or a == b:
-        return False
-    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), len(b))
-    if len(a) > len(b):
-        return a[i + 1:] == b[i:]
-    if a[i + 1:] == b[i + 1:]:
-        return not (a[i].isdigit() and b[i].isdigit())
-    return a[i + 1:i + 2] == b[i] and b[i + 1:i + 2] == a[i] and a[i + 2:] == b[i + 2:]
 
 
 def _envelope_key(data: dict[str, Any]) -> str | None:

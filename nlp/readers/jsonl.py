@@ -3,7 +3,8 @@
 Keys are matched like a table header (English interchange names or the Chinese ones of
 ``data/headers.toml``), so a parsed file reads back into exactly the rows it was written from. The
 file is read twice: once for the keys (a later line may add one), once for the rows, so memory
-stays constant. A line that is not a JSON object is an error naming that line; the others are read.
+stays constant. A line that is not a JSON object, or names a key twice (as the API refuses:
+:mod:`nlp.json_keys`), is an error naming that line; the others are read.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from nlp.json_keys import DoubledKey, object_of
 from nlp.readers.base import InputError, Skipped
 from nlp.readers.encoding import NOT_UTF8, text_encoding, undecodable
 from nlp.readers.tabular import (FileRead, Framer, HeaderMap, TableLog, cell_text, chunked_frames, fit_row,
@@ -92,12 +94,15 @@ def _objects(path: Path, encoding: tuple[str, str], errors: list[InputError]) ->
                 errors.append(InputError(str(path), NOT_UTF8, str(line)))
                 continue
             try:  # a BOM opening a line is where a file joined on (``type a.jsonl b.jsonl``), not text
-                record = json.loads(text.removeprefix("\ufeff"), parse_float=_float, parse_constant=str)
+                record = _DECODER.decode(text.removeprefix("\ufeff"))
             except (ValueError, RecursionError) as error:
                 errors.append(InputError(str(path), f"not valid JSON ({error}); row not read", str(line)))
                 continue
             if not isinstance(record, dict):
                 errors.append(InputError(str(path), "not a JSON object; row not read", str(line)))
+            elif isinstance(record, DoubledKey):
+                errors.append(InputError(str(path), f"the key “{record.key}” appears twice in this object "
+                                                    "(which value is meant?); row not read", str(line)))
             elif "\\u" in text and (surrogate := _lone_surrogate(record)):
                 errors.append(InputError(str(path), f"not valid Unicode (a lone surrogate {surrogate}); row not read",
                                          str(line)))
@@ -117,6 +122,11 @@ def _float(literal: str) -> float | str:
     then its text as written, as ``NaN`` and ``Infinity`` are kept (``parse_constant``)."""
     value = float(literal)
     return value if math.isfinite(value) else literal
+
+
+#: A line's decoder: fractions by :func:`_float`, ``NaN``/``Infinity`` as written, objects by
+#: :func:`~nlp.json_keys.object_of` (a key given twice is seen: ``json`` kept its last value silently).
+_DECODER = json.JSONDecoder(object_pairs_hook=object_of, parse_float=_float, parse_constant=str)
 
 
 def _text(value: object) -> str:
