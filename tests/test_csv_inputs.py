@@ -205,3 +205,15 @@ def test_a_key_given_twice_in_a_json_line_refuses_that_line(iqc, tmp_path: Path)
         f"iqc: {path}:2: the key “level3” appears twice in this object (which value is meant?); row not read"]
     assert list(rows["level3"]) == ["培训人数"]
 
+
+def test_a_json_key_one_edit_from_a_field_is_named_with_the_field_it_resembles(iqc, tmp_path: Path) -> None:
+    """Before, ``levle3`` was kept as an extra column without a word, and its rows had no name."""
+    path = tmp_path / "misspelt.jsonl"
+    path.write_text('{"level3": "培训人数", "target_value": "100人"}\n{"levle3": "合格率", "target_value": "≥95%"}\n'
+                    '{"levle3": "满意度", "target_value": "≥90%", "level4": "x", "单位备注": "y"}\n', encoding="utf-8")
+    code, err, rows = _parsed(iqc, tmp_path, path)
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if "levle3" in line or "level4" in line]
+    assert warnings == [f"  warning: {path}:2: the key “levle3” is not a field, but one edit from “level3”: "
+                        "kept as a column of its own (rename it if it is level3)"]
+    assert list(rows["levle3"]) == ["", "合格率", "满意度"]

@@ -3,8 +3,9 @@
 Keys are matched like a table header (English interchange names or the Chinese ones of
 ``data/headers.toml``), so a parsed file reads back into exactly the rows it was written from. The
 file is read twice: once for the keys (a later line may add one), once for the rows, so memory
-stays constant. A line that is not a JSON object, or names a key twice (as the API refuses:
-:mod:`nlp.json_keys`), is an error naming that line; the others are read.
+stays constant. A line that is not a JSON object, or names a key twice, is an error naming that
+line; the others are read. A key one edit from a field's name (``levle3``) is read as a column of
+its own, with a warning naming the field it resembles (:mod:`nlp.json_keys`, as the API checks).
 """
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from nlp.json_keys import DoubledKey, object_of
+from nlp.json_keys import DoubledKey, misspelt, object_of
 from nlp.readers.base import InputError, Skipped
 from nlp.readers.encoding import NOT_UTF8, text_encoding, undecodable
 from nlp.readers.tabular import (FileRead, Framer, HeaderMap, TableLog, cell_text, chunked_frames, fit_row,
                                  match_header, no_indicator_columns, skip_reason, too_wide)
+from nlp.records import ALL_COLUMNS
 
 #: A surrogate code point, which only a ``\\uXXXX`` escape can put in decoded text.
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -28,7 +30,11 @@ def read_jsonl(path: Path, chunk_size: int | None = None) -> FileRead:
     """Every object line of ``path`` as a row; bad lines go to ``errors``."""
     encoding = text_encoding(path)
     read = FileRead(path, iter(()))
-    keys = list(dict.fromkeys(key for _, record in _objects(path, encoding, read.errors) for key in record))
+    first_lines: dict[str, int] = {}  # each key, and the line it first appears on
+    for line, record in _objects(path, encoding, read.errors):
+        for key in record:
+            first_lines.setdefault(key, line)
+    keys = list(first_lines)
     header = match_header(keys)
     if header is None:
         raise no_indicator_columns(path)
@@ -38,10 +44,21 @@ def read_jsonl(path: Path, chunk_size: int | None = None) -> FileRead:
         read.skipped.append(Skipped(str(path), "line 1", reason))
         read.errors.clear()
         return read
+    read.warnings.extend(_misspelt_keys(path, header, first_lines))
     framer = Framer(path, header, path.stem, TableLog(path, read.tables), read.warnings)
     rows = _rows(path, encoding, keys, header, read)
     read.frames = chunked_frames(framer, rows, chunk_size)
     return read
+
+
+def _misspelt_keys(path: Path, header: HeaderMap, first_lines: dict[str, int]) -> list[InputError]:
+    """A warning for each key that names no field but is one edit from one (``levle3``): it is kept
+    as a column of its own, as the file says, and its rows read without that field, so the user is
+    told which field it resembles (the API refuses such a key; a file's other lines are still read)."""
+    return [InputError(str(path), f"the key “{key}” is not a field, but one edit from “{field}”: kept as a column "
+                                  f"of its own (rename it if it is {field})", str(line))
+            for (key, line), name in zip(first_lines.items(), header.names)
+            if name not in ALL_COLUMNS and (field := misspelt(key, ALL_COLUMNS))]
 
 
 def _rows(path: Path, encoding: tuple[str, str], keys: list[str], header: HeaderMap,
