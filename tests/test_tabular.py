@@ -182,6 +182,27 @@ def test_budget_in_yuan_is_converted_to_wan(tmp_path: Path) -> None:
     assert frame["budget_wan"].tolist() == ["123.45", "未定"]
 
 
+def test_a_budget_cell_stating_its_unit_is_read_in_that_unit(tmp_path: Path) -> None:
+    """Before, ``12.5万`` was kept as text and scored as no budget, without a word."""
+    path = write_text(tmp_path / "b.csv", ["三级指标,预算金额(元)", "a,12.5万", "b,\"125,000\"", "c,1.2亿元", "d,300万元",
+                                           "e,50000元", "f,3 万"])
+    read, frame = read_all(path)
+    assert frame["budget_wan"].tolist() == ["12.5", "12.5", "12000", "300", "5", "3"]
+    assert read.warnings == []
+    in_wan = write_text(tmp_path / "w.csv", ["三级指标,预算金额", "a,12.5万", "b,12.5", "c,80000元"])
+    assert read_all(in_wan)[1]["budget_wan"].tolist() == ["12.5", "12.5", "8"]
+
+
+def test_a_budget_cell_that_is_no_amount_is_kept_and_named_once(tmp_path: Path) -> None:
+    """Before, ``约12万`` was kept as text and scored as no budget, without a word."""
+    path = write_text(tmp_path / "b.csv", ["项目名称,三级指标,预算金额", "甲,a,约12万", ",b,", "乙,c,待定", "丙,d,约12万"])
+    read, frame = read_all(path)
+    assert frame["budget_wan"].tolist() == ["约12万", "约12万", "待定", "约12万"]
+    assert [str(warning) for warning in read.warnings] == [
+        f"{path}:{line}: budget cell “{text}” is not an amount: kept as written, its rows are scored without a budget"
+        for line, text in ((2, "约12万"), (4, "待定"))]
+
+
 def test_giant_cell_is_kept_and_reported(tmp_path: Path) -> None:
     giant = "很" * (ANALYSED_CELL_CHARS + 1)
     read, frame = read_all(write_text(tmp_path / "g.tsv", ["level3\tdescription", f"x\t{giant}"]))

@@ -495,8 +495,7 @@ class Framer:
         for name in (*ALL_COLUMNS, *self.header.extras):
             column = position.get(name)
             columns[name] = [""] * len(lines) if column is None else list(cells[column])
-        if self.header.budget_factor != 1.0:
-            columns["budget_wan"] = [_scaled(text, self.header.budget_factor) for text in columns["budget_wan"]]
+        columns["budget_wan"] = self._budgets(columns["budget_wan"], lines)
         _fill_blank(columns, "source_file", [self.path.name] * len(lines))
         _fill_blank(columns, "source_line", lines)
         _fill_blank(columns, "row_id", [f"{self._stem}:{line}" for line in lines])
@@ -507,6 +506,19 @@ class Framer:
         self.log.count(columns)
         self._warn_giant_cells(columns)
         return columns
+
+    def _budgets(self, cells: list[str], lines: Sequence[str]) -> list[str]:
+        """The budget cells in 万元 (see :func:`budget_in_wan`); a cell that is no amount (约12万,
+        待定) is kept as written and named once: its rows are scored without a budget."""
+        factor = self.header.budget_factor
+        if factor == 1.0 and all(map(_BUDGET_AS_IS.fullmatch, cells)):
+            return cells  # the usual case: blank, or numbers in 万元 as written
+        wan = [budget_in_wan(text, factor) for text in cells]
+        for text, amount, line in zip(cells, wan, lines):
+            if amount is None:
+                self._say_once(f"budget {text}", f"budget cell “{text}” is not an amount: kept as written, its rows "
+                                                 "are scored without a budget", line)
+        return [text if amount is None else amount for text, amount in zip(cells, wan)]
 
     def _carry_down(self, columns: Columns) -> None:
         """Fill merged-cell blanks from the row above, never across tables.
@@ -627,11 +639,26 @@ def _joined(parts: list[Columns]) -> Columns:
             for name in names}
 
 
-def _scaled(text: str, factor: float) -> str:
-    try:
-        return number_text(float(text.replace(",", "")) * factor)
-    except ValueError:
-        return text
+#: A budget cell kept as written under a header in 万元: blank, or a number.
+_BUDGET_AS_IS = re.compile(r"\s*(?:-?\d[\d,]*(?:\.\d+)?)?\s*")
+#: A budget amount, with the unit the cell states, if any (万 for 万元, 亿 for 亿元).
+_BUDGET = re.compile(r"(-?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?)\s*([千万亿]?元|[万亿])?", re.IGNORECASE)
+
+
+def budget_in_wan(text: str, factor: float) -> str | None:
+    """``text``, a budget cell under a header in the unit ``factor`` converts to 万元, as 万元 text;
+    ``""`` for a blank cell, ``None`` when it is no amount. A unit in the cell wins over the
+    header's: ``12.5万`` under 预算金额(元) is 12.5 万元 (it was kept as text, and scored as no budget)."""
+    cell = unicodedata.normalize("NFKC", text).strip()
+    if not cell:
+        return ""
+    amount = _BUDGET.fullmatch(cell)
+    if amount is None:
+        return None
+    number, unit = amount.groups()
+    if unit:
+        factor = _header_config()[1][unit if unit.endswith("元") else unit + "元"]
+    return number_text(float(number.replace(",", "")) * factor)
 
 
 # --- CSV / TSV ------------------------------------------------------------------------------
