@@ -413,6 +413,23 @@ def test_an_upload_part_that_would_not_be_read_is_refused(client: TestClient) ->
     assert "filename" in nameless["message"]  # before: "Value error, Expected UploadFile, received: <class 'str'>"
 
 
+@pytest.mark.parametrize(("method", "url", "name", "resembles"), [
+    ("post", "/v1/score/file?fromat=xlsx", "fromat", "format"),
+    ("post", "/v1/score/file?format=xlsx&sheet=2", "sheet", ""),
+    ("post", "/v1/score?format=xlsx", "format", ""),
+    ("get", "/v1/codes?lang=zh", "lang", ""),
+    ("get", "/v1/health?verbose=1", "verbose", ""),
+])
+def test_an_unknown_query_parameter_is_refused_naming_it(client: TestClient, method: str, url: str, name: str,
+                                                          resembles: str) -> None:
+    """Before, ``?fromat=xlsx`` was ignored without a word, and the caller got JSON, not a workbook."""
+    sent = {"files": {"file": ("t.csv", CSV.encode())}} if url.startswith("/v1/score/file") else {}
+    sent = {"json": ROW} if url.startswith("/v1/score?") else sent
+    error = assert_error(getattr(client, method)(url, **sent), 422, "unknown_parameter", f"query.{name}")
+    assert error["message"].startswith(f"{name!r} is not a query parameter of this endpoint")
+    assert (f"did you mean {resembles!r}?" in error["message"]) == bool(resembles)
+
+
 # --- configuration, lifespan, CLI ------------------------------------------------------------
 
 def test_settings_come_from_data_file_and_env() -> None:

@@ -10,9 +10,11 @@ from typing import Any, Protocol
 
 import pandas as pd
 from fastapi import Request
+from fastapi.routing import APIRoute
 
 from nlp.api.errors import ApiError
 from nlp.api.settings import ApiSettings
+from nlp.json_keys import misspelt
 from nlp.review.service import rejected_keys
 from nlp.review.suppress import SuppressingScorer
 
@@ -53,3 +55,30 @@ async def body_of(request: Request) -> bytes:
         raise ApiError(415, "unsupported_encoding", f"Content-Encoding {encoding!r} is not supported: "
                        "send the body uncompressed", "header.Content-Encoding")
     return await request.body()
+
+
+async def known_query(request: Request) -> None:
+    """Refuse a query parameter the endpoint does not declare: ``?fromat=xlsx`` was ignored without a
+    word, and the caller got JSON where it asked for a workbook. A name one edit from a declared one
+    is said to be that one misspelt."""
+    if not request.query_params:
+        return  # the usual request: nothing to look up
+    declared = _query_names(request.scope["route"])
+    unknown = next((name for name in request.query_params if name not in declared), None)
+    if unknown is None:
+        return
+    resembled = misspelt(unknown, declared)
+    hint = f"; did you mean {resembled!r}?" if resembled else f" (it reads {', '.join(declared) or 'none'})"
+    raise ApiError(422, "unknown_parameter", f"{unknown!r} is not a query parameter of this endpoint{hint}",
+                   f"query.{unknown}")
+
+
+def _query_names(route: APIRoute) -> tuple[str, ...]:
+    """The query parameters ``route`` reads, its dependencies' included (walked here: FastAPI's own
+    helper for it is internal, and renamed between versions)."""
+    names, pending = [], [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        names += [param.alias for param in dependant.query_params]
+        pending += dependant.dependencies
+    return tuple(dict.fromkeys(names))

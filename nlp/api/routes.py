@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 import nlp
 from nlp.api.auth import require_api_key
-from nlp.api.deps import Scorer, body_of, scorer_of, settings_of
+from nlp.api.deps import Scorer, body_of, known_query, scorer_of, settings_of
 from nlp.api.models import (EXAMPLE_ROW, CodeEntry, CodesResponse, ErrorBody, FileScoreResponse,
                             Health, IndicatorIn, ModelInfo, ScoreResponse)
 from nlp.api.results import output_response, scored_response
@@ -42,7 +42,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         400: "malformed JSON", 401: "missing or wrong X-API-Key (only when IQC_API_KEY is set)",
         413: "body or row count over the limit", 415: "compressed body (Content-Encoding)",
         422: "invalid field, missing field, field given twice, misspelt field, cell too long, "
-        "unreadable upload"}.items()}
+        "unreadable upload, unknown query parameter"}.items()}
 
 _ROW_SCHEMA = IndicatorIn.model_json_schema()
 _SCORE_BODY = {"requestBody": {"required": True, "content": {"application/json": {
@@ -53,8 +53,8 @@ _SCORE_BODY = {"requestBody": {"required": True, "content": {"application/json":
                                                 "level3": "提升开发区形象", "target_value": "比上年提升"}]},
     }}}}}
 
-public = APIRouter(prefix="/v1")
-protected = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses=_ERRORS)
+public = APIRouter(prefix="/v1", dependencies=[Depends(known_query)])
+protected = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key), Depends(known_query)], responses=_ERRORS)
 
 
 @public.get("/health", response_model=Health, summary="Liveness; never touches the model")
