@@ -413,6 +413,14 @@ def test_an_upload_part_that_would_not_be_read_is_refused(client: TestClient) ->
     assert "filename" in nameless["message"]  # before: "Value error, Expected UploadFile, received: <class 'str'>"
 
 
+def test_a_json_array_upload_is_refused_saying_what_is_read(client: TestClient) -> None:
+    """Before, "no indicator columns: expected level3/三级指标 …", though the objects name them."""
+    data = json.dumps(ROWS, ensure_ascii=False, indent=1).encode()
+    error = assert_error(client.post("/v1/score/file", files={"file": ("rows.json", data)}), 422, "unreadable_file", "file")
+    assert error["message"] == ("rows.json: a JSON array is not read as a file: save it as JSON Lines (one object a "
+                                "line, .jsonl), or send the array as the body of POST /v1/score")
+
+
 @pytest.mark.parametrize(("method", "url", "name", "resembles"), [
     ("post", "/v1/score/file?fromat=xlsx", "fromat", "format"),
     ("post", "/v1/score/file?format=xlsx&sheet=2", "sheet", ""),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import importlib
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,6 +180,18 @@ def _contains(path: Path, needle: bytes) -> bool:
     return False
 
 
+def _json_array(head: bytes) -> bool:
+    """A JSON document holding a list of objects (``[{…}, …]``), as other tools export rows."""
+    return re.match(rb"\[\s*[{\]]", head.lstrip(b"\xef\xbb\xbf \t\r\n")) is not None
+
+
+def _refuse_json_array(path: Path, chunk_size: int | None) -> FileRead:
+    """A JSON array is refused by what it is: read as text it was "no indicator columns", which
+    its objects' keys contradict."""
+    raise InputError(str(path), "a JSON array is not read as a file: save it as JSON Lines (one object a line, "
+                                ".jsonl), or send the array as the body of POST /v1/score")
+
+
 def _json_lines(head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
@@ -216,6 +229,7 @@ READERS: tuple[Reader, ...] = (
            _lazy("nlp.readers.web_tables:read_web_page")),
     Reader("xml spreadsheet", _xml_spreadsheet, frozenset(),
            _lazy("nlp.readers.web_tables:read_xml_spreadsheet")),
+    Reader("json array", _json_array, frozenset(), _refuse_json_array),
     Reader("jsonl", _json_lines, frozenset({".jsonl", ".ndjson"}), jsonl.read_jsonl),
     Reader("text", lambda head: False, frozenset({".csv", ".tsv", ".txt"}), _text_or_document),
 )
