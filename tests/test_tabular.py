@@ -77,6 +77,27 @@ def test_chinese_header_csv_in_any_encoding(tmp_path: Path, encoding: str) -> No
     assert frame.loc[0, "source_file"] == "zh.csv"
 
 
+@pytest.mark.parametrize("rows", [
+    ["Crème visits niño,13,façade Ltd"],  # was read as GB18030: Cr鑝e visits ni駉
+    ["coût Tests niño,99,déjà Ltd", "façade rate naïve,62,coût Ltd"],  # was refused as garbled
+    [f"Café visits {n},{n},Société Générale “Zürich” – €" for n in range(40)],  # was refused as garbled
+])
+def test_an_english_headed_csv_in_windows_1252_is_read_as_written(tmp_path: Path, rows: list[str]) -> None:
+    """Only GB18030 and Big5 were tried for text that is not UTF-8: a Western European file was read
+    as Chinese garbage (a short one) or refused. Text whose non-ASCII bytes all stand alone cannot
+    be GBK or Big5 Chinese (two bytes a character, both non-ASCII for all but rare ones)."""
+    path = write_text(tmp_path / "latin.csv", ["level3,target_value,department", *rows], "cp1252")
+    _, frame = read_all(path)
+    assert (frame["level3"] + "," + frame["target_value"] + "," + frame["department"]).tolist() == rows
+
+
+def test_big5_characters_standing_alone_are_still_big5(tmp_path: Path) -> None:
+    """年 (A6 7E) and 否 (A7 5F) have one byte above ASCII each, as é has, but read as signs in
+    Windows-1252 (¦~, §_): the file is not taken for Western European text."""
+    path = write_text(tmp_path / "yes_no.csv", ["level3,target_value", "on budget,年", "over budget,否"], "big5")
+    assert read_all(path)[1]["target_value"].tolist() == ["年", "否"]
+
+
 def test_merged_cells_carry_down_within_a_table_only(tmp_path: Path) -> None:
     read, frame = read_all(write_text(tmp_path / "zh.csv", [ZH_HEADER, *ZH_ROWS]))
     assert frame["project_name"].tolist() == ["道路养护"] * 4 + ["校舍维修"]

@@ -5,8 +5,10 @@ mistaken. Anything else is a legacy code page, and a strict decode is not enough
 decodes almost any byte string, so Big5 text read as GB18030 gives garbage rows without an error.
 charset-normalizer judges how readable each candidate's text is ("chaos"); GB18030 is kept
 whenever it reads cleanly (real 预算 exports are GBK), else the cleanest other candidate, else
-the file is refused. UTF-16 without a BOM (NUL bytes every other byte) is one of the candidates,
-so it is not called binary; nor is UTF-8 with a NUL character near the top (a NUL further on was
+the file is refused. Text in which every byte above ASCII stands alone and reads as a Western
+letter or sign in Windows-1252 is read in it first: no Chinese text is like that, and the Chinese
+judge read a short such file (Café) as garbage. UTF-16 without a BOM (NUL bytes every other byte)
+is one of the candidates, so it is not called binary; nor is UTF-8 with a NUL character near the top (a NUL further on was
 already read as a character, as it is in a cell).
 
 UTF-8 text with some lines that are not (a row pasted from a GBK export, a download cut in the
@@ -25,6 +27,9 @@ from nlp.readers.base import InputError
 
 #: Legacy encodings tried, in order of preference, when a file is not UTF-8.
 LEGACY_ENCODINGS = ("gb18030", "big5")
+#: Tried first when no two bytes above ASCII stand together, which no Chinese text does: an
+#: English-headed table with a Western European name (Café, Société) in the Windows ANSI code page.
+WESTERN_ENCODING = "cp1252"
 #: Tried when the text has NUL bytes but no byte-order mark.
 UTF16_ENCODINGS = ("utf_16_le", "utf_16_be")
 #: charset-normalizer's chaos above which decoded text counts as garbage (its own default).
@@ -42,7 +47,12 @@ _BINARY_CONTROLS = re.compile(rb"[\x01-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 _UNDECODED = re.compile("[\udc80-\udcff]")
 #: The reason a line with such a byte is not read.
 NOT_UTF8 = "not valid UTF-8 (a line in another encoding, or the file cut short?); row not read"
-_TRIED = ", ".join(name.upper().replace("_", "-") for name in ("utf_8", *LEGACY_ENCODINGS, *UTF16_ENCODINGS))
+_TRIED = ", ".join(name.upper().replace("_", "-") for name in ("utf_8", *LEGACY_ENCODINGS, WESTERN_ENCODING,
+                                                                 *UTF16_ENCODINGS))
+#: Two bytes above ASCII side by side: a GBK or Big5 character (both of its bytes, for most).
+_HIGH_PAIR = re.compile(rb"[\x80-\xff]{2}")
+#: What Western European text holds beside letters, in Windows-1252 (Word's quotes and dashes, €).
+_WESTERN_SIGNS = frozenset("\xa0€‚„…‘’“”•–—«»")
 
 
 class DamagedUtf8(InputError):
@@ -83,6 +93,8 @@ def detect_encoding(path: Path) -> str:
     if _starts_as_utf8(head):
         raise DamagedUtf8(str(path), f"not valid UTF-8 from line {_first_bad_line(path)} on (a line in another "
                                      "encoding, or the file cut short?); save it as UTF-8 and retry")
+    if _reads_as_western(head) and _single_byte_text(path) and _decodes(path, WESTERN_ENCODING):
+        return WESTERN_ENCODING
     encoding = _most_readable(_whole_lines(head), LEGACY_ENCODINGS)
     if encoding is None:
         raise InputError(str(path), f"text is garbled in every encoding tried ({_TRIED}); save it as UTF-8 and retry")
@@ -143,6 +155,29 @@ def _checked(path: Path, encoding: str) -> str:
         raise InputError(str(path), f"not valid {encoding.upper()} text further on (tried {_TRIED}); "
                                     "save it as UTF-8 and retry")
     return encoding
+
+
+def _reads_as_western(head: bytes) -> bool:
+    """Every character of ``head`` above ASCII, read as Windows-1252, is a letter (é, ü, ñ) or a sign
+    of :data:`_WESTERN_SIGNS`. A Big5 character whose second byte is ASCII (是 is AC 4F, 年 A6 7E) has
+    its first byte alone, but reads as a sign (¬O, ¦~): such a file is left to the Chinese judge."""
+    text = head.decode(WESTERN_ENCODING, errors="replace")
+    return all(char.isalpha() or char in _WESTERN_SIGNS for char in text if char > "\x7f")
+
+
+def _single_byte_text(path: Path) -> bool:
+    """No two bytes above ASCII stand together in ``path``: every character not ASCII is one byte,
+    as in Western European text (é in Café), never in Chinese, where most characters are two such
+    bytes. GB18030 and Big5, the only legacy encodings tried before, read a short such file as
+    Chinese garbage (Café as Caf + a character made of é and the next byte) and refused a longer
+    one as garbled."""
+    last = b""
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            if _HIGH_PAIR.search(last + block):
+                return False
+            last = block[-1:]
+    return True
 
 
 def _decodes(path: Path, encoding: str) -> bool:
