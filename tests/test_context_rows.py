@@ -72,6 +72,19 @@ def test_the_rows_above_the_header_state_the_project_in_every_format(tmp_path: P
     ]
 
 
+@pytest.mark.parametrize(("label_row", "budget"), [
+    (["预算金额（元）", "1250000"], "125"),  # was 1250000: the label's unit was dropped with its brackets
+    (["预算金额（万元）", "125万"], "125"),  # was no budget: a value stating its unit was passed over
+    (["预算金额（元）", "125万", "其中：财政拨款", "800000"], "125"),  # was 800000, the next number along
+    (["预算金额：1250000元"], "125"),  # was no budget
+])
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_budget_label_or_value_stating_its_unit_is_read_in_it(tmp_path: Path, suffix: str, label_row: list[str],
+                                                                budget: str) -> None:
+    _, frame = read(write(tmp_path / f"unit{suffix}", [["项目名称", "农村公路养护项目"], label_row, *ROAD[-3:]]))
+    assert frame["budget_wan"].tolist() == [budget, budget]
+
+
 @pytest.mark.parametrize("chunk_size", [None, 1, 2, 3, 5])
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_stacked_tables_are_read_as_their_own_projects(tmp_path: Path, suffix: str, chunk_size: int | None) -> None:

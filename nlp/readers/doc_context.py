@@ -11,8 +11,10 @@ import re
 from dataclasses import dataclass
 
 from nlp.readers.doc_lexicon import (
+    budget_amount,
     budget_factor,
     context_label,
+    label_unit,
     split_inline_label,
     table_title_suffixes,
 )
@@ -20,7 +22,6 @@ from nlp.readers.doc_text import CELL, Cell, Line
 
 # A budget unit code (3–9 digits, not a year) glued to a unit name: "359001怀来县融媒体中心".
 _UNIT_CODE = re.compile(r"^\d{3,9}\s*(?![年月日])(?P<name>[\u4e00-\u9fff][^，。；：:,;\t]{1,40})$")
-_NUMBER = re.compile(r"^-?\d[\d,]*(?:\.\d+)?$")
 _TITLE_NUMBER = re.compile(r"^\d+\s*[、.．]\s*")
 #: How many cells after a label its value may be (merged header cells sit before a budget).
 _VALUE_REACH = 12
@@ -35,18 +36,14 @@ class Context:
     budget_wan: float | None = None
 
 
-def _number(text: str) -> float | None:
-    cleaned = text.replace(" ", "")
-    return float(cleaned.replace(",", "")) if _NUMBER.match(cleaned) else None
-
-
-def _value_after(cells: list[Cell], k: int, field: str) -> str | float | None:
-    """The value of the label at ``cells[k]``: the next non-label cell (a number for budgets)."""
+def _value_after(cells: list[Cell], k: int, field: str) -> str | tuple[float, float | None] | None:
+    """The value of the label at ``cells[k]``: the next non-label cell (an amount for budgets, see
+    :func:`~nlp.readers.doc_lexicon.budget_amount`: ``125万`` was passed over for a number further on)."""
     for cell in cells[k + 1 : k + 1 + _VALUE_REACH]:
         if field == "budget_wan":
-            number = _number(cell.text)
-            if number is not None:
-                return number
+            amount = budget_amount(cell.text)
+            if amount is not None:
+                return amount
             continue
         if context_label(cell.text) is None:
             return cell.text
@@ -56,27 +53,33 @@ def _value_after(cells: list[Cell], k: int, field: str) -> str | float | None:
 
 def read_context(cells: list[Cell], title: str) -> Context:
     """Context fields from the non-empty cells between a table's title and its header."""
-    found: dict[str, str | float] = {}
-    factor = 1.0
+    found: dict[str, str | tuple[float, float | None]] = {}
+    factor = 1.0  # the unit a "单位：元" line states
+    label_factor = None  # the unit the budget's label states (预算金额（元）)
     for k, cell in enumerate(cells):
         factor = budget_factor(cell.text) or factor
         inline = split_inline_label(cell.text)
-        if inline:
-            found.setdefault(*inline)
+        label = inline[0] if inline else context_label(cell.text)
+        if not label or label in found:
             continue
-        label = context_label(cell.text)
-        if label and label not in found:
-            value = _value_after(cells, k, label)
-            if value is not None:
-                found[label] = value
+        value = inline[1] if inline else _value_after(cells, k, label)
+        if value is not None:
+            found[label] = value
+            if label == "budget_wan":
+                label_factor = label_unit(cell.text)
     budget = found.get("budget_wan")
-    if isinstance(budget, str):
-        budget = _number(budget)
+    amount = budget_amount(budget) if isinstance(budget, str) else budget
     return Context(
         project_name=str(found.get("project_name") or project_from_title(title)),
         project_goal=str(found.get("project_goal", "")),
-        budget_wan=None if budget is None else round(budget * factor, 6),
+        budget_wan=None if amount is None else round(amount[0] * _first_unit(amount[1], label_factor, factor), 6),
     )
+
+
+def _first_unit(*factors: float | None) -> float:
+    """The unit that counts: the value's own (125万), else its label's (预算金额（元）), else the
+    table's "单位：" line (or 万元)."""
+    return next(factor for factor in factors if factor is not None)
 
 
 def project_from_title(title: str) -> str:

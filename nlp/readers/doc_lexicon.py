@@ -7,6 +7,7 @@ in brackets and whitespace do not count, so "指标值说明(指标解释)" is "
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -16,6 +17,8 @@ from nlp.resources import load_toml
 _BRACKETED = re.compile(r"[（(【\[][^（()）】\]]*[)）】\]]")
 _SPACES = re.compile(r"\s+")
 _COLON = re.compile(r"[:：]")
+#: A budget amount, with the money unit it states, if any (万 for 万元, 亿 for 亿元).
+_AMOUNT = re.compile(r"(-?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?)([千万亿]?元|[万亿])?", re.IGNORECASE)
 
 
 def _lexicon() -> dict[str, Any]:
@@ -83,7 +86,29 @@ def budget_factor(cell: str) -> float | None:
     parts = _COLON.split(normalise(cell), maxsplit=1)
     if len(parts) != 2 or not parts[0].endswith("单位"):
         return None
-    factor = _lexicon()["budget_units"].get(parts[1])
+    return _unit_factor(parts[1])
+
+
+def label_unit(cell: str) -> float | None:
+    """Factor to 万元 of the money unit a label states in brackets ("预算金额（元）"), else None:
+    :func:`normalise` drops the note, and 1,250,000 元 was read as 1,250,000 万元."""
+    notes = (note[1:-1].strip() for note in _BRACKETED.findall(unicodedata.normalize("NFKC", cell)))
+    return next((factor for note in notes if (factor := _unit_factor(note)) is not None), None)
+
+
+def budget_amount(text: str) -> tuple[float, float | None] | None:
+    """``text`` as a budget amount: its number, and the factor to 万元 of the unit it states
+    (``12.5万`` -> ``(12.5, 1.0)``; ``None`` when it states none); ``None`` when it is no amount.
+    A sheet's budget column and a table's context read budgets by this one rule."""
+    amount = _AMOUNT.fullmatch(_SPACES.sub("", unicodedata.normalize("NFKC", text)))
+    if amount is None:
+        return None
+    number, unit = amount.groups()
+    return float(number.replace(",", "")), _unit_factor(unit if unit.endswith("元") else unit + "元") if unit else None
+
+
+def _unit_factor(unit: str) -> float | None:
+    factor = _lexicon()["budget_units"].get(unit)
     return float(factor) if factor is not None else None
 
 

@@ -41,7 +41,7 @@ from nlp.readers.base import (
     number_text,
 )
 from nlp.readers.context_rows import CONTEXT, StatedContext, non_indicator_rows
-from nlp.readers.doc_lexicon import is_rubric_header
+from nlp.readers.doc_lexicon import budget_amount, is_rubric_header
 from nlp.readers.encoding import NOT_UTF8, text_encoding, undecodable
 from nlp.readers.number_formats import shown_number
 from nlp.records import ALL_COLUMNS
@@ -641,24 +641,17 @@ def _joined(parts: list[Columns]) -> Columns:
 
 #: A budget cell kept as written under a header in 万元: blank, or a number.
 _BUDGET_AS_IS = re.compile(r"\s*(?:-?\d[\d,]*(?:\.\d+)?)?\s*")
-#: A budget amount, with the unit the cell states, if any (万 for 万元, 亿 for 亿元).
-_BUDGET = re.compile(r"(-?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?)\s*([千万亿]?元|[万亿])?", re.IGNORECASE)
-
-
 def budget_in_wan(text: str, factor: float) -> str | None:
     """``text``, a budget cell under a header in the unit ``factor`` converts to 万元, as 万元 text;
     ``""`` for a blank cell, ``None`` when it is no amount. A unit in the cell wins over the
     header's: ``12.5万`` under 预算金额(元) is 12.5 万元 (it was kept as text, and scored as no budget)."""
-    cell = unicodedata.normalize("NFKC", text).strip()
-    if not cell:
+    if not text.strip():
         return ""
-    amount = _BUDGET.fullmatch(cell)
+    amount = budget_amount(text)
     if amount is None:
         return None
-    number, unit = amount.groups()
-    if unit:
-        factor = _header_config()[1][unit if unit.endswith("元") else unit + "元"]
-    return number_text(float(number.replace(",", "")) * factor)
+    number, unit = amount
+    return number_text(number * (factor if unit is None else unit))
 
 
 # --- CSV / TSV ------------------------------------------------------------------------------
