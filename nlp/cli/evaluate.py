@@ -50,10 +50,22 @@ def _labels(path: Path) -> pd.DataFrame:
     missing = {"row_id", *FAMILIES, "codes"} - set(gold.columns)
     if missing:
         raise _Refused(f"{path}: missing label columns {', '.join(sorted(missing))}", EXIT_USAGE)
+    blank = gold.index[gold["row_id"] == ""]
+    if len(blank):
+        raise _Refused(f"{path}: line {blank[0] + 2}: no row_id")
+    _one_per_row_id(gold, path)
     bad = gold[~gold[list(FAMILIES)].isin(["0", "1"]).all(axis=1)]
     if len(bad):
         raise _Refused(f"{path}: row_id {bad['row_id'].iloc[0]}: family labels must be 0 or 1")
     return gold
+
+
+def _one_per_row_id(frame: pd.DataFrame, path: Path) -> None:
+    """Refuse a row_id given twice: the join on row_id would count that row once per copy, and
+    two different labels of one row both."""
+    repeated = frame["row_id"].value_counts().loc[lambda counts: counts > 1]
+    if len(repeated):
+        raise _Refused(f"{path}: row_id {repeated.index[0]!r} is given {repeated.iloc[0]} times; each row needs exactly one")
 
 
 def _rows(args: argparse.Namespace, gold: pd.DataFrame) -> pd.DataFrame:
@@ -76,6 +88,7 @@ def _rows(args: argparse.Namespace, gold: pd.DataFrame) -> pd.DataFrame:
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["row_id"])
     if read.errors:
         raise _Refused(f"{read.errors[0]} ({len(read.errors)} row(s) not read)")
+    _one_per_row_id(rows, args.rows)
     return rows
 
 

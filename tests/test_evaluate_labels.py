@@ -1,0 +1,37 @@
+"""``iqc evaluate``: every label is matched to exactly one row, or the run says why it is not.
+
+A label joined to the wrong row, or to none, moves the printed precision and recall without a
+word; these tests hold the command to one line naming the file and the row instead.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK
+
+HEADER = "row_id\tboilerplate\tmismatch\tunmeasurable\tcodes\n"
+ROWS = "row_id,level2,level3,target_value\nr1,数量指标,培训人数,≥100人\nr2,效益指标,工作效率,有所提高\n"
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _refused(iqc, labels: str, rows: str, tmp_path: Path) -> str:
+    """The one line ``iqc evaluate`` refuses the files with (asserted to be exactly one, exit 1)."""
+    code, err = iqc("evaluate", _write(tmp_path / "labels.tsv", labels), "--rows", _write(tmp_path / "rows.csv", rows))
+    assert code == EXIT_INPUT_FAILED and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    return err
+
+
+@pytest.mark.parametrize("labels, rows, message", [
+    (HEADER + "r1\t0\t0\t0\t\nr2\t1\t0\t1\tB3\nr2\t0\t0\t0\t\n", ROWS, "labels.tsv: row_id 'r2' is given 2 times"),
+    (HEADER + "r1\t0\t0\t0\t\nr2\t0\t0\t0\t\n", ROWS + "r1,质量指标,完成率,100%\n", "rows.csv: row_id 'r1' is given 2 times"),
+    (HEADER + "r1\t0\t0\t0\t\n\t0\t0\t0\t\n", ROWS, "labels.tsv: line 3: no row_id"),
+], ids=["label twice", "row twice", "label without row_id"])
+def test_a_row_id_given_twice_or_not_at_all_is_refused(iqc, tmp_path, labels, rows, message) -> None:
+    assert message in _refused(iqc, labels, rows, tmp_path)
