@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, main
 
 HEADER = "row_id\tboilerplate\tmismatch\tunmeasurable\tcodes\n"
 ROWS = "row_id,level2,level3,target_value\nr1,数量指标,培训人数,≥100人\nr2,效益指标,工作效率,有所提高\n"
@@ -35,3 +35,16 @@ def _refused(iqc, labels: str, rows: str, tmp_path: Path) -> str:
 ], ids=["label twice", "row twice", "label without row_id"])
 def test_a_row_id_given_twice_or_not_at_all_is_refused(iqc, tmp_path, labels, rows, message) -> None:
     assert message in _refused(iqc, labels, rows, tmp_path)
+
+
+def test_a_label_whose_row_is_not_in_the_rows_is_refused(iqc, tmp_path) -> None:
+    labels = HEADER + "r1\t0\t0\t0\t\nr9\t1\t0\t0\tB1\n"
+    assert "labels.tsv: row_id 'r9' is not among the rows of" in _refused(iqc, labels, ROWS, tmp_path)
+
+
+def test_rows_without_a_label_are_said_to_be_left_out(tmp_path, capsys) -> None:
+    labels = _write(tmp_path / "labels.tsv", HEADER + "r1\t0\t0\t0\t\n")
+    rows = _write(tmp_path / "rows.csv", ROWS)
+    assert main(["evaluate", str(labels), "--rows", str(rows)]) == EXIT_OK
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"rows evaluated: 1 (left out: 1 row(s) of {rows} without a label)"

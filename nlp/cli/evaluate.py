@@ -92,6 +92,26 @@ def _rows(args: argparse.Namespace, gold: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
+def _labelled(args: argparse.Namespace, gold: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows that have a label, and how many rows do not. A label whose
+    row is missing is refused: its row would silently leave the figures (a typo'd row_id, or
+    another version of the rows file)."""
+    where = f" of {args.rows}" if args.rows else ""
+    found = gold["row_id"].isin(set(rows["row_id"]))
+    if not found.any():
+        raise _Refused(f"no row_id of {args.labeled} is among the rows{where}")
+    if not found.all():
+        raise _Refused(f"{args.labeled}: row_id {gold['row_id'][~found].iloc[0]!r} is not among the rows{where} "
+                       f"({(~found).sum()} of {len(gold)} labels have no row)")
+    labelled = rows[rows["row_id"].isin(set(gold["row_id"]))]
+    return labelled, len(rows) - len(labelled)
+
+
+def _left_out(unlabelled: int, path: Path | None) -> str:
+    """What the figures leave out: the rows of ``--rows`` that have no label."""
+    return f" (left out: {unlabelled} row(s) of {path} without a label)" if unlabelled else ""
+
+
 def run(args: argparse.Namespace) -> int:
     import nlp
     from nlp.evaluate import evaluate_frame
@@ -99,15 +119,12 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         gold = _labels(args.labeled)
-        rows = _rows(args, gold)
-        rows = rows[rows["row_id"].isin(set(gold["row_id"]))]
-        if rows.empty:
-            raise _Refused(f"no row_id of {args.labeled} is among the rows{f' of {args.rows}' if args.rows else ''}")
+        rows, unlabelled = _labelled(args, gold, _rows(args, gold))
     except _Refused as refusal:
         print(f"iqc evaluate: {refusal}", file=sys.stderr)
         return refusal.code
     report = evaluate_frame(nlp.load().score_frame(rows), gold)
-    print(f"rows evaluated: {report['rows']}")
+    print(f"rows evaluated: {report['rows']}{_left_out(unlabelled, args.rows)}")
     print(f"{'family':<14}{'precision':>10}{'recall':>8}{'F1':>8}{'gold+':>7}{'recall incl. review':>21}")
     for family in FAMILIES:
         m, seen = report["families"][family], report["families_with_review"][family]
