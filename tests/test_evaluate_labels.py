@@ -48,3 +48,20 @@ def test_rows_without_a_label_are_said_to_be_left_out(tmp_path, capsys) -> None:
     assert main(["evaluate", str(labels), "--rows", str(rows)]) == EXIT_OK
     first = capsys.readouterr().out.splitlines()[0]
     assert first == f"rows evaluated: 1 (left out: 1 row(s) of {rows} without a label)"
+
+
+@pytest.mark.parametrize("codes, message", [
+    ("b3", "unknown code 'b3'"),
+    ("B3；M6", "unknown code 'B3；M6'"),
+    ("B3, M6", "unknown code 'B3, M6'"),
+    ("Z9", "unknown code 'Z9'"),
+    ("B3;C1", "code C1 is a mismatch code, but mismatch is 0"),
+], ids=["lower case", "full-width semicolon", "comma", "not in the catalogue", "family labelled 0"])
+def test_a_code_that_is_not_one_of_the_rows_families_is_refused(iqc, tmp_path, codes, message) -> None:
+    labels = HEADER + f"r1\t1\t0\t0\t{codes}\nr2\t0\t0\t0\t\n"
+    assert f"labels.tsv: row_id 'r1': {message}" in _refused(iqc, labels, ROWS, tmp_path)
+
+
+def test_advisory_codes_and_several_codes_are_accepted(iqc, tmp_path) -> None:
+    labels = _write(tmp_path / "labels.tsv", HEADER + "r1\t1\t0\t1\tB3;M6;M5\nr2\t0\t0\t0\t\n")
+    assert iqc("evaluate", labels, "--rows", _write(tmp_path / "rows.csv", ROWS))[0] == EXIT_OK

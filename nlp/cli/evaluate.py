@@ -57,7 +57,26 @@ def _labels(path: Path) -> pd.DataFrame:
     bad = gold[~gold[list(FAMILIES)].isin(["0", "1"]).all(axis=1)]
     if len(bad):
         raise _Refused(f"{path}: row_id {bad['row_id'].iloc[0]}: family labels must be 0 or 1")
+    for record in gold.to_dict("records"):
+        _check_codes(record, path)
     return gold
+
+
+def _check_codes(label: dict[str, str], path: Path) -> None:
+    """Refuse a code that is not in the catalogue (``b3``, ``B3；M6``, ``B3, M6`` would each be counted
+    as a code of its own) or whose family the row is labelled 0 in (which of the two is wrong
+    cannot be told, and the per-code figures would disagree with the per-family ones)."""
+    from nlp.codes import catalogue
+    from nlp.evaluate import split_codes
+    from nlp.schema import FAMILIES
+
+    where = f"{path}: row_id {label['row_id']!r}"
+    for code in sorted(split_codes(label["codes"])):
+        if code not in catalogue():
+            raise _Refused(f"{where}: unknown code {code!r} (codes as in data/codes.toml, separated by ';', e.g. B3;M6)")
+        family = catalogue()[code]["family"]
+        if family in FAMILIES and label[family] != "1":
+            raise _Refused(f"{where}: code {code} is a {family} code, but {family} is 0")
 
 
 def _one_per_row_id(frame: pd.DataFrame, path: Path) -> None:
