@@ -65,3 +65,14 @@ def test_a_code_that_is_not_one_of_the_rows_families_is_refused(iqc, tmp_path, c
 def test_advisory_codes_and_several_codes_are_accepted(iqc, tmp_path) -> None:
     labels = _write(tmp_path / "labels.tsv", HEADER + "r1\t1\t0\t1\tB3;M6;M5\nr2\t0\t0\t0\t\n")
     assert iqc("evaluate", labels, "--rows", _write(tmp_path / "rows.csv", ROWS))[0] == EXIT_OK
+
+
+def test_a_model_that_cannot_be_loaded_is_one_line(iqc, tmp_path, monkeypatch) -> None:
+    home = tmp_path / "home"
+    (home / "models").mkdir(parents=True)
+    (home / "data").symlink_to(Path(__file__).resolve().parent.parent / "data")
+    monkeypatch.setenv("IQC_HOME", str(home))
+    labels = _write(tmp_path / "labels.tsv", HEADER + "r1\t0\t0\t0\t\nr2\t0\t0\t0\t\n")
+    code, err = iqc("evaluate", labels, "--rows", _write(tmp_path / "rows.csv", ROWS))
+    assert (code, "Traceback" in err) == (EXIT_INPUT_FAILED, False)
+    assert err.strip() == f"iqc evaluate: {home / 'models' / 'manifest.json'}: no model manifest; run `iqc train` to build the model"

@@ -18,6 +18,8 @@ from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
 if TYPE_CHECKING:
     import pandas as pd
 
+    from nlp.scorer import Scorer
+
 
 class _Refused(Exception):
     """A one-line reason to stop, with the exit code."""
@@ -131,18 +133,29 @@ def _left_out(unlabelled: int, path: Path | None) -> str:
     return f" (left out: {unlabelled} row(s) of {path} without a label)" if unlabelled else ""
 
 
-def run(args: argparse.Namespace) -> int:
+def _scorer() -> Scorer:
+    """The bundled model; a missing, edited or outdated one is a one-line :class:`_Refused`."""
     import nlp
+    from nlp.artifacts import ArtifactError
+
+    try:
+        return nlp.load()
+    except ArtifactError as error:
+        raise _Refused(str(error)) from None
+
+
+def run(args: argparse.Namespace) -> int:
     from nlp.evaluate import evaluate_frame
     from nlp.schema import FAMILIES
 
     try:
         gold = _labels(args.labeled)
         rows, unlabelled = _labelled(args, gold, _rows(args, gold))
+        scorer = _scorer()
     except _Refused as refusal:
         print(f"iqc evaluate: {refusal}", file=sys.stderr)
         return refusal.code
-    report = evaluate_frame(nlp.load().score_frame(rows), gold)
+    report = evaluate_frame(scorer.score_frame(rows), gold)
     print(f"rows evaluated: {report['rows']}{_left_out(unlabelled, args.rows)}")
     print(f"{'family':<14}{'precision':>10}{'recall':>8}{'F1':>8}{'gold+':>7}{'recall incl. review':>21}")
     for family in FAMILIES:
