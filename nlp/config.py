@@ -185,7 +185,9 @@ def _string(value: object, key: str, source: str) -> str:
 
 
 def _code(code: object, key: str, source: str) -> str:
-    if code not in catalogue():
+    """A catalogue code; anything else (a list or table in the list too: TOML allows them, and they
+    are not hashable) is an error naming it."""
+    if not isinstance(code, str) or code not in catalogue():
         raise ConfigError(f"{source}: {key}: unknown code {code!r} (the codes are in data/codes.toml and GET /v1/codes)")
     return str(code)
 

@@ -95,6 +95,8 @@ def test_severity_per_code_and_min_severity(scorer, plain, tmp_path) -> None:
     ('[provinces."广东"]\nrequired_dimensions = ["制度指标"]\n', "not a known 二级"),
     ('province = "广西"\n', "has no [provinces.广西] table"),
     ("[codes\n", "not valid TOML"),
+    ('[codes]\ndisable = [["B1"]]\n', "codes.disable: unknown code ['B1']"),
+    ('[codes]\ndisable = [{code = "B1"}]\n', "codes.disable: unknown code {'code': 'B1'}"),
 ])
 def test_bad_configuration_is_one_line_naming_file_and_key(iqc, tmp_path, text, message) -> None:
     path = tmp_path / "iqc.toml"
