@@ -120,13 +120,24 @@ def load_config(path: Path | str | None) -> Config:
     if path is None:
         return Config()
     try:
-        with Path(path).open("rb") as handle:
-            data = tomllib.load(handle)
+        data = tomllib.loads(_text(Path(path)))
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     return _parse(data, str(path))
+
+
+def _text(path: Path) -> str:
+    """The file as text. A byte-order mark (Notepad's "UTF-8") is not part of it; a file in GBK (a
+    Chinese editor's default) is refused naming its first line that is not UTF-8, where tomllib
+    would raise a UnicodeDecodeError."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {line}: not UTF-8 text; save the file as UTF-8") from None
 
 
 def _parse(data: dict[str, Any], source: str) -> Config:

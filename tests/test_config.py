@@ -108,6 +108,20 @@ def test_bad_configuration_is_one_line_naming_file_and_key(iqc, tmp_path, text, 
     assert err.count("\n") == 1 and err.startswith(f"iqc: {path}: ") and "Traceback" not in err
 
 
+def test_a_configuration_saved_in_gbk_is_one_line_naming_the_line(iqc, tmp_path) -> None:
+    path = tmp_path / "iqc.toml"
+    path.write_bytes('[codes]\ndisable = ["B1"]  # 关闭\n'.encode("gbk"))
+    code, err = iqc("config", "show", "--config", path)
+    assert (code, "Traceback" in err) == (EXIT_USAGE, False)
+    assert err == f"iqc: {path}: line 2: not UTF-8 text; save the file as UTF-8\n"
+
+
+def test_a_configuration_saved_with_a_byte_order_mark_is_read(tmp_path) -> None:
+    path = tmp_path / "iqc.toml"
+    path.write_bytes('[codes]\ndisable = ["B1"]\n'.encode("utf-8-sig"))
+    assert load_config(path).disable == {"B1"}
+
+
 def test_a_threshold_below_the_models_own_is_refused(iqc, tmp_path) -> None:
     path = tmp_path / "low.toml"
     path.write_text("[thresholds]\nmismatch = 0.01\n", encoding="utf-8")
