@@ -98,10 +98,17 @@ class Config:
 def model_thresholds(models_dir: Path | None = None) -> dict[str, float]:
     """The model's own flag thresholds, from its manifest (no model loaded): checked in the
     process that starts workers, so a bad threshold is one line there, not an error in each."""
-    from nlp.artifacts import read_manifest
+    from nlp.artifacts import MANIFEST_FILE, ArtifactError, read_manifest
     from nlp.resources import models_path
 
-    return read_manifest(models_dir or models_path())["thresholds"]
+    models_dir = models_dir or models_path()
+    thresholds = read_manifest(models_dir).get("thresholds")
+    for family in FAMILIES:  # a manifest of another version, or edited: a KeyError or TypeError later
+        value = thresholds.get(family) if isinstance(thresholds, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ArtifactError(f"{models_dir / MANIFEST_FILE}: no flag threshold of {family}; "
+                                "run `iqc train` to rebuild the model")
+    return thresholds
 
 
 def find_config(explicit: Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:

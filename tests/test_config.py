@@ -2,6 +2,7 @@
 same way by the Python API, the batch CLI (also in workers) and the HTTP API."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,7 @@ from nlp.api import ApiSettings, create_app
 from nlp.cli import EXIT_USAGE, main
 from nlp.config import Config, ConfigError, find_config, load_config, model_thresholds, to_toml
 
+ROOT = Path(__file__).resolve().parent.parent
 ROWS = [
     {"row_id": "r1", "level1": "产出指标", "level2": "质量指标", "level3": "质量指标", "target_value": "≥95%"},
     {"row_id": "r2", "level2": "社会效益指标", "level3": "提升开发区形象", "target_value": "比上年提升"},
@@ -120,6 +122,23 @@ def test_a_configuration_saved_with_a_byte_order_mark_is_read(tmp_path) -> None:
     path = tmp_path / "iqc.toml"
     path.write_bytes('[codes]\ndisable = ["B1"]\n'.encode("utf-8-sig"))
     assert load_config(path).disable == {"B1"}
+
+
+@pytest.mark.parametrize("thresholds", [None, {"boilerplate": 0.5}, {"boilerplate": 0.5, "mismatch": 0.5,
+                                                                     "unmeasurable": "0.5"}],
+                         ids=["none", "one family", "a string"])
+def test_a_manifest_without_the_models_thresholds_is_one_line(iqc, tmp_path, thresholds) -> None:
+    manifest = json.loads((ROOT / "models" / "manifest.json").read_text(encoding="utf-8"))
+    manifest.pop("thresholds")
+    if thresholds is not None:
+        manifest["thresholds"] = thresholds
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for command in (("config", "show"), ("score", tmp_path / "none.csv", "-o", tmp_path / "out.csv")):
+        code, err = iqc(*command, "--models-dir", models)
+        assert code != 0 and "Traceback" not in err and err.count("\n") == 1
+        assert f"{models / 'manifest.json'}: no flag threshold of" in err
 
 
 def test_a_threshold_below_the_models_own_is_refused(iqc, tmp_path) -> None:
