@@ -44,9 +44,13 @@ def read_manifest(models_dir: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ArtifactError(f"{path}: no model manifest; run `iqc train` to build the model")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:  # cut short by a full disk, edited by hand
         raise ArtifactError(f"{path}: damaged model manifest ({error}); run `iqc train` to rebuild it") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("artifacts"), dict):  # else an AttributeError
+        raise ArtifactError(f"{path}: damaged model manifest (not an object with an \"artifacts\" table); "
+                            "run `iqc train` to rebuild it")
+    return manifest
 
 
 def verified_manifest(models_dir: Path, name: str = MODEL_FILE) -> dict[str, Any]:

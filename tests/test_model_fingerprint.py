@@ -80,3 +80,18 @@ def test_a_damaged_manifest_is_refused_in_one_line(iqc, tmp_path: Path) -> None:
     source.write_text("level3,target_value\n质量指标,≥95%\n", encoding="utf-8")
     code, err = iqc("score", source, "-o", tmp_path / "out.csv", "--models-dir", models)
     assert code != 0 and "damaged model manifest" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("text", ["[]\n", "null\n", '{"artifacts": null}\n', '{"artifacts": ["model.joblib"]}\n'],
+                         ids=["a list", "null", "artifacts null", "artifacts a list"])
+def test_a_manifest_that_is_not_a_table_of_artifacts_is_refused_in_one_line(iqc, tmp_path: Path, text: str) -> None:
+    """Valid JSON of another shape (edited by hand, written by something else) must not become an
+    AttributeError in every command."""
+    models = tmp_path / "models"
+    shutil.copytree(models_path(), models)
+    (models / "manifest.json").write_text(text, encoding="utf-8")
+    with pytest.raises(ArtifactError, match="damaged model manifest.*iqc train"):
+        nlp.load(models)
+    for command in (("config", "show"), ("score", tmp_path / "none.csv", "-o", tmp_path / "out.csv")):
+        code, err = iqc(*command, "--models-dir", models)
+        assert code != 0 and "damaged model manifest" in err and "Traceback" not in err
