@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.codes import family_of
+from nlp.codes import catalogue, family_of
 from nlp.fingerprints import KEY_CELLS, finding_key
 from nlp.review.store import Decision, ReviewStore
 from nlp.schema import FAMILIES
@@ -33,12 +33,22 @@ def feedback_rows(store_path: Path) -> pd.DataFrame:
     """One labelled row per reviewed row, in a stable order (same store, same frame)."""
     decided: dict[str, list[Decision]] = defaultdict(list)
     for decision in ReviewStore(store_path).decisions():
-        if decision.decision is not None and family_of(decision.code) in FAMILIES:
+        if decision.decision is not None and _family(decision, store_path) in FAMILIES:
             decided[_row_key(decision.cells)].append(decision)
     records = [_record(key, decisions) for key, decisions in sorted(decided.items())]
     columns = [*KEY_CELLS, *FAMILIES, "codes", "row_id", "doc_id", "table_id", "doc_group", "collection",
                "provenance"]
     return pd.DataFrame(records, columns=columns).fillna("")
+
+
+def _family(decision: Decision, store_path: Path) -> str:
+    """The family of the decided code; a ``ValueError`` naming the store and the row for a code
+    today's catalogue lacks (a store kept from another version): which family the reviewer's
+    decision labels cannot be told, and leaving the row out would be silent."""
+    if decision.code not in catalogue():
+        raise ValueError(f"{store_path}: a decision on code {decision.code!r} (row {decision.cells.get('level3', '')}), "
+                         "which data/codes.toml does not have; the store is from another version of the codes")
+    return family_of(decision.code)
 
 
 def _record(key: str, decisions: list[Decision]) -> dict:

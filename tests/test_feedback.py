@@ -83,3 +83,14 @@ def test_no_defect_is_synthesised_from_reviewed_rows(store: Path, monkeypatch: p
     assert synthesised_from == [set(seeds["row_id"])]
     real = fitted[0][fitted[0]["is_real"]]
     assert list(real["row_id"]) == [*seeds["row_id"], *reviewed["row_id"]]  # fitted on, as they are
+
+
+def test_a_decision_on_a_code_not_in_the_catalogue_is_refused_naming_it(tmp_path: Path) -> None:
+    """A store kept from another version (or data/codes.toml of another IQC_HOME) may hold codes
+    today's catalogue lacks: a KeyError after minutes of training, or the row silently left out."""
+    path = tmp_path / "review.sqlite3"
+    cells = {"level3": "培训人数", "target_value": "≥100人", "project_name": "甲"}
+    ReviewStore(path).decide(finding_key(cells, "Z9"), "Z9", "accept", cells=cells)
+    with pytest.raises(ValueError, match=rf"^{path}: a decision on code 'Z9' \(row 培训人数\), which data/codes.toml "):
+        feedback_rows(path)
+
