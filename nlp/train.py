@@ -150,6 +150,7 @@ def train(models_dir: Path, n_splits: int = N_OUTER_SPLITS, feedback: Path | Non
 
 
 def _train(models_dir: Path, n_splits: int, feedback: Path | None) -> dict:
+    reviewed = None if feedback is None else feedback_rows(feedback)  # a bad store: said before minutes of CV
     corpus = load_corpus()
     fresh = fresh_source(corpus)
     held_out = cross_validate(corpus, n_splits)
@@ -166,9 +167,7 @@ def _train(models_dir: Path, n_splits: int, feedback: Path | None) -> dict:
         "rules_on_labelled_rows": rule_metrics(corpus["codes"].tolist(), analyse_frame(corpus).hits),
     }
     extra = {}
-    reviewed = None
-    if feedback is not None:
-        reviewed = feedback_rows(feedback)
+    if reviewed is not None:
         extra["feedback"] = {"rows": len(reviewed), "sha256": feedback_sha256(reviewed),
                              "positives": {f: int(reviewed[f].sum()) for f in FAMILIES},
                              "corpus_model_on_feedback": measure_feedback(corpus, reviewed)}

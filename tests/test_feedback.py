@@ -94,3 +94,11 @@ def test_a_decision_on_a_code_not_in_the_catalogue_is_refused_naming_it(tmp_path
     with pytest.raises(ValueError, match=rf"^{path}: a decision on code 'Z9' \(row 培训人数\), which data/codes.toml "):
         feedback_rows(path)
 
+
+def test_a_file_that_is_not_a_review_store_is_refused_before_training(iqc, tmp_path: Path) -> None:
+    path = tmp_path / "review.sqlite3"
+    path.write_text("row_id,decision\n", encoding="utf-8")
+    code, err = iqc("train", "--feedback", path, "--models-dir", tmp_path / "m")
+    assert (code, "Traceback" in err) == (1, False)
+    assert err == f"iqc train: {path}: not a usable review database (file is not a database)\n"
+    assert not (tmp_path / "m").exists()

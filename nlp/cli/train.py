@@ -51,11 +51,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"iqc train: {empty[0]}: empty file", file=sys.stderr)
         return EXIT_INPUT_FAILED
     _same_blas_kernels_on_every_cpu()
+    from nlp.review.store import StoreError
+
     try:
         from nlp.train import train  # importing reads data files too
 
         manifest = train(models_dir, n_splits=args.folds, feedback=args.feedback)
-    except (OSError, ValueError) as error:  # missing or unreadable data files, more folds than documents
+    except (OSError, ValueError, StoreError) as error:  # unreadable data files or store, more folds than documents
         print(f"iqc train: {str(error).splitlines()[0]}", file=sys.stderr)
         return EXIT_INPUT_FAILED
     _print_summary(manifest["metrics"])
