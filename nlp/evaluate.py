@@ -85,8 +85,14 @@ def rule_metrics(gold_codes: Sequence[object], rule_hits: Iterable[dict[str, str
 
 
 def evaluate_frame(scored: pd.DataFrame, gold: pd.DataFrame) -> dict:
-    """Scored rows joined to their labels on ``row_id``: families, the review band, and codes."""
-    merged = scored.merge(gold[["row_id", *FAMILIES, "codes"]], on="row_id", suffixes=("", "_gold"))
+    """Scored rows joined to their labels on ``row_id``: families, the review band, and codes.
+
+    Family columns the rows carry themselves (a rows file with older labels) are dropped first:
+    the merge would keep them under the family's name and move the labels to ``*_gold``, so the
+    rows' columns would be measured against instead of the labels.
+    """
+    merged = scored.drop(columns=list(FAMILIES), errors="ignore").merge(
+        gold[["row_id", *FAMILIES, "codes"]], on="row_id", suffixes=("", "_gold"))
     for family in FAMILIES:
         merged[family] = merged[family].astype(int)
     review = [split_codes(families) for families in merged.get("review", pd.Series("", index=merged.index))]

@@ -76,3 +76,13 @@ def test_a_model_that_cannot_be_loaded_is_one_line(iqc, tmp_path, monkeypatch) -
     code, err = iqc("evaluate", labels, "--rows", _write(tmp_path / "rows.csv", ROWS))
     assert (code, "Traceback" in err) == (EXIT_INPUT_FAILED, False)
     assert err.strip() == f"iqc evaluate: {home / 'models' / 'manifest.json'}: no model manifest; run `iqc train` to build the model"
+
+
+def test_the_labels_are_the_gold_even_when_the_rows_have_label_columns_of_their_own(tmp_path, capsys) -> None:
+    """A rows file that carries (older) labels of its own: its columns must not stand in for the labels'."""
+    labels = _write(tmp_path / "labels.tsv", HEADER + "r1\t0\t0\t0\t\nr2\t0\t0\t0\t\n")
+    rows = _write(tmp_path / "rows.csv", "row_id,level2,level3,target_value,boilerplate,mismatch,unmeasurable,codes\n"
+                                         "r1,数量指标,培训人数,≥100人,1,1,1,B1\nr2,效益指标,工作效率,有所提高,1,1,1,B1\n")
+    assert main(["evaluate", str(labels), "--rows", str(rows)]) == EXIT_OK
+    support = [line.split()[4] for line in capsys.readouterr().out.splitlines()[2:5]]
+    assert support == ["0", "0", "0"]
