@@ -153,7 +153,7 @@ def test_evaluate_says_what_is_wrong_in_one_line(iqc, tmp_path: Path) -> None:
     _csv(tmp_path / "empty.tsv", "")
     for args, expected in [
         ((tmp_path / "missing.tsv",), (EXIT_INPUT_FAILED, "no such file")),
-        ((tmp_path / "empty.tsv",), (EXIT_INPUT_FAILED, "cannot read the labels")),
+        ((tmp_path / "empty.tsv",), (EXIT_INPUT_FAILED, "empty.tsv: empty file")),
         ((labels,), (EXIT_USAGE, "give the rows with --rows")),
         ((labels, "--rows", rows), (EXIT_INPUT_FAILED, "no row_id")),
     ]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, main
@@ -86,3 +87,20 @@ def test_the_labels_are_the_gold_even_when_the_rows_have_label_columns_of_their_
     assert main(["evaluate", str(labels), "--rows", str(rows)]) == EXIT_OK
     support = [line.split()[4] for line in capsys.readouterr().out.splitlines()[2:5]]
     assert support == ["0", "0", "0"]
+
+
+def test_labels_saved_in_gbk_are_read_like_any_input(iqc, tmp_path) -> None:
+    """Excel on a Chinese Windows saves "CSV" in GBK, as the rows' readers already accept."""
+    labels = tmp_path / "labels.csv"
+    labels.write_bytes("row_id,boilerplate,mismatch,unmeasurable,codes,note\nr1,0,0,0,,培训人数可核验\n"
+                       "r2,0,0,0,,无\n".encode("gbk"))
+    assert iqc("evaluate", labels, "--rows", _write(tmp_path / "rows.csv", ROWS))[0] == EXIT_OK
+
+
+def test_labels_in_a_workbook_are_refused_saying_they_are_not_text(iqc, tmp_path) -> None:
+    labels = tmp_path / "labels.xlsx"
+    pd.DataFrame({"row_id": ["r1"], "boilerplate": ["0"], "mismatch": ["0"], "unmeasurable": ["0"],
+                  "codes": [""]}).to_excel(labels, index=False)
+    code, err = iqc("evaluate", labels, "--rows", _write(tmp_path / "rows.csv", ROWS))
+    assert (code, "Traceback" in err) == (EXIT_INPUT_FAILED, False)
+    assert err.startswith(f"iqc evaluate: {labels}: binary file: not CSV/TSV text") and err.count("\n") == 1

@@ -40,13 +40,17 @@ def _labels(path: Path) -> pd.DataFrame:
     """The labelled file, every cell a string; one-line :class:`_Refused` when it cannot be read."""
     import pandas as pd
 
+    from nlp.readers import InputError
+    from nlp.readers.encoding import detect_encoding
     from nlp.schema import FAMILIES
 
     sep = "\t" if path.suffix.lower() in {".tsv", ".txt"} else ","
-    try:
-        gold = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:  # in the encoding the rows' readers would read it in: a GBK "CSV" from Excel, not a UTF-8 error
+        gold = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=detect_encoding(path))
     except FileNotFoundError:
         raise _Refused(f"{path}: no such file") from None
+    except InputError as error:  # a workbook, a binary or garbled file
+        raise _Refused(str(error)) from None
     except (OSError, ValueError, pd.errors.ParserError) as error:  # EmptyDataError, bad bytes
         raise _Refused(f"{path}: cannot read the labels ({str(error).splitlines()[0]})") from None
     missing = {"row_id", *FAMILIES, "codes"} - set(gold.columns)
