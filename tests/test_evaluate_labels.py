@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, main
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, main
 
 HEADER = "row_id\tboilerplate\tmismatch\tunmeasurable\tcodes\n"
 ROWS = "row_id,level2,level3,target_value\nr1,数量指标,培训人数,≥100人\nr2,效益指标,工作效率,有所提高\n"
@@ -104,3 +104,12 @@ def test_labels_in_a_workbook_are_refused_saying_they_are_not_text(iqc, tmp_path
     code, err = iqc("evaluate", labels, "--rows", _write(tmp_path / "rows.csv", ROWS))
     assert (code, "Traceback" in err) == (EXIT_INPUT_FAILED, False)
     assert err.startswith(f"iqc evaluate: {labels}: binary file: not CSV/TSV text") and err.count("\n") == 1
+
+
+def test_rows_given_as_a_folder_are_refused_saying_so(iqc, tmp_path) -> None:
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    _write(folder / "rows.csv", ROWS)
+    code, err = iqc("evaluate", _write(tmp_path / "labels.tsv", HEADER + "r1\t0\t0\t0\t\n"), "--rows", folder)
+    assert (code, "Traceback" in err) == (EXIT_USAGE, False)
+    assert err == f"iqc evaluate: {folder}: a folder; give one rows file (iqc parse {folder} -o rows.csv makes one)\n"

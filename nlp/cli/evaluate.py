@@ -105,6 +105,9 @@ def _rows(args: argparse.Namespace, gold: pd.DataFrame) -> pd.DataFrame:
             raise _Refused(f"{args.labeled}: no indicator columns (level3, target_value); give the rows with --rows",
                            EXIT_USAGE)
         return gold.drop(columns=[*FAMILIES, "codes", "note"], errors="ignore")
+    if args.rows.is_dir():  # read_file would say "no such file" of a folder that is there
+        raise _Refused(f"{args.rows}: a folder; give one rows file (iqc parse {args.rows} -o rows.csv makes one)",
+                       EXIT_USAGE)
     try:
         read = read_file(args.rows)
         frames = list(read.frames)
