@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_fscore_support
 
+from nlp.codes import catalogue
 from nlp.schema import FAMILIES
+
+
+class LabelError(ValueError):
+    """Labels that would be misread (joined to the wrong row, a code counted that is none); the
+    message is one line naming the file and the row."""
 
 
 def family_metrics(gold: pd.DataFrame, predicted: pd.DataFrame, prefix: str = "flag_") -> dict[str, dict]:
@@ -62,6 +68,43 @@ def _f1(truth: np.ndarray, guess: np.ndarray) -> float:
 def split_codes(codes: object) -> set[str]:
     """``"B3;M2"`` -> ``{"B3", "M2"}`` ("" and NaN -> empty)."""
     return {code for code in str(codes if isinstance(codes, str) else "").split(";") if code}
+
+
+def check_labels(labels: pd.DataFrame, source: object) -> None:
+    """Refuse labels (the ``labeling-guide.md`` columns, read as strings) that the join on
+    ``row_id`` and the metrics would silently misread: a line without a row_id, a row_id twice,
+    a family label other than 0/1, a code that is not one (see :func:`_check_codes`)."""
+    blank = labels.index[labels["row_id"] == ""]
+    if len(blank):
+        raise LabelError(f"{source}: line {blank[0] + 2}: no row_id")
+    one_per_row_id(labels, source)
+    bad = labels[~labels[list(FAMILIES)].isin(["0", "1"]).all(axis=1)]
+    if len(bad):
+        raise LabelError(f"{source}: row_id {bad['row_id'].iloc[0]}: family labels must be 0 or 1")
+    for record in labels.to_dict("records"):
+        _check_codes(record, source)
+
+
+def one_per_row_id(frame: pd.DataFrame, source: object) -> None:
+    """Refuse a row_id given twice: the join on row_id would count that row once per copy, and
+    two different labels of one row both."""
+    repeated = frame["row_id"].value_counts().loc[lambda counts: counts > 1]
+    if len(repeated):
+        raise LabelError(f"{source}: row_id {repeated.index[0]!r} is given {repeated.iloc[0]} times; "
+                         "each row needs exactly one")
+
+
+def _check_codes(label: dict[str, str], source: object) -> None:
+    """Refuse a code that is not in the catalogue (``b3``, ``B3；M6``, ``B3, M6`` would each be counted
+    as a code of its own) or whose family the row is labelled 0 in (which of the two is wrong
+    cannot be told, and the per-code figures would disagree with the per-family ones)."""
+    where = f"{source}: row_id {label['row_id']!r}"
+    for code in sorted(split_codes(label["codes"])):
+        if code not in catalogue():
+            raise LabelError(f"{where}: unknown code {code!r} (codes as in data/codes.toml, separated by ';', e.g. B3;M6)")
+        family = catalogue()[code]["family"]
+        if family in FAMILIES and label[family] != "1":
+            raise LabelError(f"{where}: code {code} is a {family} code, but {family} is 0")
 
 
 def code_metrics(gold_codes: Sequence[object], predicted_codes: Sequence[object]) -> dict[str, dict]:

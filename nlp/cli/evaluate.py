@@ -40,6 +40,7 @@ def _labels(path: Path) -> pd.DataFrame:
     """The labelled file, every cell a string; one-line :class:`_Refused` when it cannot be read."""
     import pandas as pd
 
+    from nlp.evaluate import LabelError, check_labels
     from nlp.readers import InputError
     from nlp.readers.encoding import detect_encoding
     from nlp.schema import FAMILIES
@@ -56,47 +57,18 @@ def _labels(path: Path) -> pd.DataFrame:
     missing = {"row_id", *FAMILIES, "codes"} - set(gold.columns)
     if missing:
         raise _Refused(f"{path}: missing label columns {', '.join(sorted(missing))}", EXIT_USAGE)
-    blank = gold.index[gold["row_id"] == ""]
-    if len(blank):
-        raise _Refused(f"{path}: line {blank[0] + 2}: no row_id")
-    _one_per_row_id(gold, path)
-    bad = gold[~gold[list(FAMILIES)].isin(["0", "1"]).all(axis=1)]
-    if len(bad):
-        raise _Refused(f"{path}: row_id {bad['row_id'].iloc[0]}: family labels must be 0 or 1")
-    for record in gold.to_dict("records"):
-        _check_codes(record, path)
+    try:
+        check_labels(gold, path)
+    except LabelError as error:
+        raise _Refused(str(error)) from None
     return gold
-
-
-def _check_codes(label: dict[str, str], path: Path) -> None:
-    """Refuse a code that is not in the catalogue (``b3``, ``B3；M6``, ``B3, M6`` would each be counted
-    as a code of its own) or whose family the row is labelled 0 in (which of the two is wrong
-    cannot be told, and the per-code figures would disagree with the per-family ones)."""
-    from nlp.codes import catalogue
-    from nlp.evaluate import split_codes
-    from nlp.schema import FAMILIES
-
-    where = f"{path}: row_id {label['row_id']!r}"
-    for code in sorted(split_codes(label["codes"])):
-        if code not in catalogue():
-            raise _Refused(f"{where}: unknown code {code!r} (codes as in data/codes.toml, separated by ';', e.g. B3;M6)")
-        family = catalogue()[code]["family"]
-        if family in FAMILIES and label[family] != "1":
-            raise _Refused(f"{where}: code {code} is a {family} code, but {family} is 0")
-
-
-def _one_per_row_id(frame: pd.DataFrame, path: Path) -> None:
-    """Refuse a row_id given twice: the join on row_id would count that row once per copy, and
-    two different labels of one row both."""
-    repeated = frame["row_id"].value_counts().loc[lambda counts: counts > 1]
-    if len(repeated):
-        raise _Refused(f"{path}: row_id {repeated.index[0]!r} is given {repeated.iloc[0]} times; each row needs exactly one")
 
 
 def _rows(args: argparse.Namespace, gold: pd.DataFrame) -> pd.DataFrame:
     """The indicator rows to score: ``--rows`` read like any input, else LABELED's own columns."""
     import pandas as pd
 
+    from nlp.evaluate import LabelError, one_per_row_id
     from nlp.readers import InputError, read_file
     from nlp.schema import FAMILIES
 
@@ -116,7 +88,10 @@ def _rows(args: argparse.Namespace, gold: pd.DataFrame) -> pd.DataFrame:
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["row_id"])
     if read.errors:
         raise _Refused(f"{read.errors[0]} ({len(read.errors)} row(s) not read)")
-    _one_per_row_id(rows, args.rows)
+    try:
+        one_per_row_id(rows, args.rows)
+    except LabelError as error:
+        raise _Refused(str(error)) from None
     return rows
 
 
