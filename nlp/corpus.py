@@ -15,6 +15,7 @@ import hashlib
 
 import pandas as pd
 
+from nlp.evaluate import LabelError, check_labels, one_per_row_id
 from nlp.resources import data_path
 from nlp.schema import FAMILIES
 
@@ -32,8 +33,21 @@ def _read(name: str) -> pd.DataFrame:
 
 
 def _labelled(collection: str) -> pd.DataFrame:
-    rows, labels = COLLECTIONS[collection]
-    return _read(rows).merge(_read(labels), on="row_id", validate="1:1").assign(collection=collection)
+    """The collection's rows with their labels; ``LabelError`` naming the file and the row for
+    labels the join would misread (see :func:`nlp.evaluate.check_labels`) and for a row without
+    its label or a label without its row, which the join would silently leave out of training
+    and of every figure."""
+    rows_path, labels_path = (data_path("corpus", name) for name in COLLECTIONS[collection])
+    rows, labels = _read(rows_path.name), _read(labels_path.name)
+    check_labels(labels, labels_path)
+    one_per_row_id(rows, rows_path)
+    unlabelled = rows["row_id"][~rows["row_id"].isin(set(labels["row_id"]))]
+    if len(unlabelled):
+        raise LabelError(f"{rows_path}: row_id {unlabelled.iloc[0]!r} has no label in {labels_path}")
+    rowless = labels["row_id"][~labels["row_id"].isin(set(rows["row_id"]))]
+    if len(rowless):
+        raise LabelError(f"{labels_path}: row_id {rowless.iloc[0]!r} is not among the rows of {rows_path}")
+    return rows.merge(labels, on="row_id", validate="1:1").assign(collection=collection)
 
 
 def _seed_context(seed: pd.DataFrame) -> pd.DataFrame:
