@@ -97,12 +97,15 @@ def one_per_row_id(frame: pd.DataFrame, source: object) -> None:
 def _check_codes(label: dict[str, str], source: object) -> None:
     """Refuse a code that is not in the catalogue (``b3``, ``B3；M6``, ``B3, M6`` would each be counted
     as a code of its own) or whose family the row is labelled 0 in (which of the two is wrong
-    cannot be told, and the per-code figures would disagree with the per-family ones)."""
+    cannot be told, and the per-code figures would disagree with the per-family ones), or a table
+    code (T1, T2): the model reports those in ``table_codes``, so one would count as never found."""
     where = f"{source}: row_id {label['row_id']!r}"
     for code in sorted(split_codes(label["codes"])):
         if code not in catalogue():
             raise LabelError(f"{where}: unknown code {code!r} (codes as in data/codes.toml, separated by ';', e.g. B3;M6)")
         family = catalogue()[code]["family"]
+        if family == "table":
+            raise LabelError(f"{where}: code {code} is about a whole table (reported in table_codes), not about a row")
         if family in FAMILIES and label[family] != "1":
             raise LabelError(f"{where}: code {code} is a {family} code, but {family} is 0")
 

@@ -57,7 +57,8 @@ def test_rows_without_a_label_are_said_to_be_left_out(tmp_path, capsys) -> None:
     ("B3, M6", "unknown code 'B3, M6'"),
     ("Z9", "unknown code 'Z9'"),
     ("B3;C1", "code C1 is a mismatch code, but mismatch is 0"),
-], ids=["lower case", "full-width semicolon", "comma", "not in the catalogue", "family labelled 0"])
+    ("B3;T1", "code T1 is about a whole table (reported in table_codes), not about a row"),
+], ids=["lower case", "full-width semicolon", "comma", "not in the catalogue", "family labelled 0", "table code"])
 def test_a_code_that_is_not_one_of_the_rows_families_is_refused(iqc, tmp_path, codes, message) -> None:
     labels = HEADER + f"r1\t1\t0\t0\t{codes}\nr2\t0\t0\t0\t\n"
     assert f"labels.tsv: row_id 'r1': {message}" in _refused(iqc, labels, ROWS, tmp_path)
