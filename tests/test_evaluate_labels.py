@@ -114,3 +114,11 @@ def test_rows_given_as_a_folder_are_refused_saying_so(iqc, tmp_path) -> None:
     code, err = iqc("evaluate", _write(tmp_path / "labels.tsv", HEADER + "r1\t0\t0\t0\t\n"), "--rows", folder)
     assert (code, "Traceback" in err) == (EXIT_USAGE, False)
     assert err == f"iqc evaluate: {folder}: a folder; give one rows file (iqc parse {folder} -o rows.csv makes one)\n"
+
+
+@pytest.mark.parametrize("name, separator, read_as", [("labels.tsv", ",", "tab"), ("labels.csv", "\t", "comma")])
+def test_labels_with_the_other_separator_say_how_they_were_read(iqc, tmp_path, name, separator, read_as) -> None:
+    labels = _write(tmp_path / name, HEADER.replace("\t", separator) + separator.join("r1 0 0 0 ".split(" ")) + "\n")
+    code, err = iqc("evaluate", labels, "--rows", _write(tmp_path / "rows.csv", ROWS))
+    assert (code, "Traceback" in err, err.count("\n")) == (EXIT_USAGE, False, 1)
+    assert err.rstrip().endswith(f"(read as {read_as}-separated, by the suffix {labels.suffix})")

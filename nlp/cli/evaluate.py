@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from nlp.scorer import Scorer
 
 
+_SEPARATORS = {"\t": "tab", ",": "comma"}
+
+
 class _Refused(Exception):
     """A one-line reason to stop, with the exit code."""
 
@@ -56,7 +59,9 @@ def _labels(path: Path) -> pd.DataFrame:
         raise _Refused(f"{path}: cannot read the labels ({str(error).splitlines()[0]})") from None
     missing = {"row_id", *FAMILIES, "codes"} - set(gold.columns)
     if missing:
-        raise _Refused(f"{path}: missing label columns {', '.join(sorted(missing))}", EXIT_USAGE)
+        one_column = len(gold.columns) == 1  # a CSV named .tsv, or a TSV named .csv
+        how = f" (read as {_SEPARATORS[sep]}-separated, by the suffix {path.suffix})" if one_column else ""
+        raise _Refused(f"{path}: missing label columns {', '.join(sorted(missing))}{how}", EXIT_USAGE)
     try:
         check_labels(gold, path)
     except LabelError as error:
