@@ -122,3 +122,11 @@ def test_labels_with_the_other_separator_say_how_they_were_read(iqc, tmp_path, n
     code, err = iqc("evaluate", labels, "--rows", _write(tmp_path / "rows.csv", ROWS))
     assert (code, "Traceback" in err, err.count("\n")) == (EXIT_USAGE, False, 1)
     assert err.rstrip().endswith(f"(read as {read_as}-separated, by the suffix {labels.suffix})")
+
+
+def test_empty_lines_are_not_labels_and_the_line_named_is_the_files(iqc, tmp_path) -> None:
+    """Excel saves the empty formatted rows below a sheet's data as lines of separators only."""
+    labels = HEADER + "\nr1\t0\t0\t0\t\n\t\t\t\t\n\t0\t0\t0\t\n\t\t\t\t\n"
+    assert "labels.tsv: line 5: no row_id" in _refused(iqc, labels, ROWS, tmp_path)
+    path = _write(tmp_path / "labels.tsv", HEADER + "r1\t0\t0\t0\t\nr2\t0\t0\t0\t\n\t\t\t\t\n\t\t\t\t\n")
+    assert iqc("evaluate", path, "--rows", _write(tmp_path / "rows.csv", ROWS))[0] == EXIT_OK

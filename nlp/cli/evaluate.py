@@ -50,7 +50,8 @@ def _labels(path: Path) -> pd.DataFrame:
 
     sep = "\t" if path.suffix.lower() in {".tsv", ".txt"} else ","
     try:  # in the encoding the rows' readers would read it in: a GBK "CSV" from Excel, not a UTF-8 error
-        gold = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=detect_encoding(path))
+        gold = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=detect_encoding(path),
+                           skip_blank_lines=False)
     except FileNotFoundError:
         raise _Refused(f"{path}: no such file") from None
     except InputError as error:  # a workbook, a binary or garbled file
@@ -62,6 +63,9 @@ def _labels(path: Path) -> pd.DataFrame:
         one_column = len(gold.columns) == 1  # a CSV named .tsv, or a TSV named .csv
         how = f" (read as {_SEPARATORS[sep]}-separated, by the suffix {path.suffix})" if one_column else ""
         raise _Refused(f"{path}: missing label columns {', '.join(sorted(missing))}{how}", EXIT_USAGE)
+    # Empty lines (Excel's formatted rows below the data) are no labels; the index still counts
+    # them, so a line named in an error is the file's.
+    gold = gold[(gold != "").any(axis=1)]
     try:
         check_labels(gold, path)
     except LabelError as error:
