@@ -134,6 +134,15 @@ def test_codes_legend_lists_catalogue_with_counts(book, frame) -> None:
     assert m6[SETTINGS.label("count")] == frame["codes"].str.contains("M6").sum()
 
 
+def test_codes_legend_counts_rows_carrying_a_table_code(frame, tmp_path) -> None:
+    """T1/T2 sit in ``table_codes`` on every row of their table; the legend counted them 0."""
+    tables = frame.head(20).copy()
+    tables["table_codes"] = ["T1;T2" if i < 12 else ("T1" if i < 15 else "") for i in range(20)]
+    records = _records(openpyxl.load_workbook(_write(tmp_path / "t.xlsx", tables))[SETTINGS.sheets["codes"]])
+    counts = {r[SETTINGS.label("code")]: r[SETTINGS.label("count")] for r in records}
+    assert (counts["T1"], counts["T2"]) == (15, 12)
+
+
 def test_rows_beyond_sheet_limit_spill_into_more_sheets(tmp_path, frame) -> None:
     settings = SETTINGS.with_limits(rows_per_sheet=100, triage_rows=10)
     book = openpyxl.load_workbook(_write(tmp_path / "spill.xlsx", frame, settings), read_only=True)

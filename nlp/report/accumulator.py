@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from nlp.report.rows import FLAG_COLUMNS, display, row_codes, row_findings
+from nlp.report.rows import FLAG_COLUMNS, display, row_codes, row_findings, split_codes
 from nlp.schema import FAMILIES, FINDINGS_COLUMN
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("department", "project_name", "risk", "codes") + FLAG_COLUMNS
@@ -86,6 +86,8 @@ class ReportAccumulator:
         self.keep_rows = keep_rows
         #: (department, project) -> the table codes (T1/T2) of its table; grows with projects, not rows
         self.table_codes: dict[tuple[str, str], str] = {}
+        #: table code (T1/T2) -> rows carrying it: a table's codes are on each of its rows, not in ``codes``
+        self.table_code_rows: Counter[str] = Counter()
         #: groups of tables copied from one another, set by the batch before the report is finished
         self.copy_clusters: list[list[Any]] = []
         #: what reading the inputs noticed, set by the batch (all inputs are read before any scoring)
@@ -158,6 +160,7 @@ class ReportAccumulator:
         table_codes = display(row.values.get("table_codes"))
         if table_codes:
             self.table_codes[project] = table_codes
+            self.table_code_rows.update(split_codes(table_codes))
 
     def _keep(self, row: ScoredRow) -> None:
         entry = (int(bool(row.families)), row.risk, -next(self._seq), row)

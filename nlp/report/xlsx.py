@@ -171,7 +171,7 @@ class XlsxReportWriter(ReportWriter):
     def _write_legend(self) -> None:
         columns = list(LEGEND_COLUMNS)
         series = self._series(self.settings.sheets["codes"], columns, self._labels(columns))
-        counts = self.accumulator.total.codes
+        counts = self.accumulator.total.codes + self.accumulator.table_code_rows  # a count per code, T1/T2 too
         for code in sorted(catalogue(), key=lambda c: precedence().get(c, len(precedence()))):
             entry = catalogue()[code]
             sheet, index = series.next_row()
