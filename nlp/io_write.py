@@ -153,12 +153,14 @@ _REWRITE_CHUNK_ROWS = 100_000
 
 def _rewrite_with_header(path: Path, columns: list[str], sep: str, bom: bytes) -> None:
     """Rewrite a delimited file whose later rows have more fields than its header: new columns
-    were appended, so reading with the full header pads the earlier rows with empty cells."""
-    widened = path.with_name(path.name + ".wide")
+    were appended, so reading with the full header pads the earlier rows with empty cells.
+
+    The rewrite is itself an atomic target, so a full disk or an interruption midway removes it
+    (a plain ``.wide`` file beside the output was left there, half written).
+    """
     reader = pd.read_csv(path, sep=sep, encoding="utf-8-sig", dtype=str, keep_default_na=False, header=None,
                          skiprows=1, names=columns, chunksize=_REWRITE_CHUNK_ROWS)
-    with widened.open("wb") as handle:
+    with AtomicTarget(path) as widened, widened.tmp.open("wb") as handle:
         handle.write(bom)
         for i, chunk in enumerate(reader):
             handle.write(_delimited(chunk.fillna(""), sep, header=i == 0).encode("utf-8"))
-    widened.replace(path)

@@ -127,6 +127,31 @@ def test_write_frames_keeps_the_old_file_on_failure(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [target]
 
 
+def test_a_failure_while_widening_the_header_leaves_no_file(tmp_path: Path, monkeypatch) -> None:
+    """Widening the header rewrites the file into a second temp file; a full disk (or Ctrl-C) there
+    left that half-written hidden file beside the output."""
+    import nlp.io_write
+
+    target = tmp_path / "rows.csv"
+    target.write_text("old", encoding="utf-8")
+    delimited, rewriting = nlp.io_write._delimited, []
+
+    def disk_full(frame: pd.DataFrame, sep: str, header: bool) -> str:
+        """The rewrite's first chunk is written (with the header), then the disk is full."""
+        if rewriting:
+            raise OSError(28, "No space left on device")
+        rewriting.extend([True] if header and len(frame) else [])
+        return delimited(frame, sep, header)
+
+    monkeypatch.setattr(nlp.io_write, "_REWRITE_CHUNK_ROWS", 1)
+    monkeypatch.setattr(nlp.io_write, "_delimited", disk_full)
+    frames = [pd.DataFrame({"level3": ["A", "B"]}), pd.DataFrame({"level3": ["C"], "处室": ["财务科"]})]
+    with pytest.raises(OSError):
+        write_frames(iter(frames), target)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert list(tmp_path.iterdir()) == [target]
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl"])
 def test_columns_of_later_frames_are_appended_not_dropped(tmp_path: Path, suffix: str) -> None:
     target = tmp_path / f"rows{suffix}"
