@@ -32,3 +32,15 @@ def test_parse_writes_exactly_the_row_formats(iqc, tmp_path: Path, fmt) -> None:
 def test_an_unknown_suffix_names_every_choice(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"\.htm.*"):
         output_format(tmp_path / "x.docx")
+
+
+@pytest.mark.parametrize("suffix", [s for f in FORMATS for s in f.suffixes])
+def test_score_writes_an_output_named_as_long_as_the_file_system_allows(iqc, tmp_path: Path, suffix: str) -> None:
+    """A file name may have 255 bytes; the temp file (and the workbook's staging folder) beside
+    the output added ~20 to the output's name, so a long Chinese name was refused as too long."""
+    source = tmp_path / "rows.csv"
+    source.write_text(ROWS, encoding="utf-8")
+    output = tmp_path / ("表" * ((255 - len(suffix)) // len("表".encode())) + suffix)
+    code, err = iqc("score", source, "-o", output, "--quiet")
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([source.name, output.name])

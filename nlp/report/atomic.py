@@ -147,12 +147,37 @@ def terminated() -> bool:
 _unfinished: set[Path] = set()
 
 
+#: Bytes of one file name on the common file systems (ext4, XFS, APFS, NTFS in UTF-16 units).
+NAME_MAX = 255
+
+
+def hidden_sibling(path: Path, tail: str) -> Path:
+    """``.<name><tail>`` beside ``path``, ``name`` shortened from its end until it fits in
+    :data:`NAME_MAX` bytes: an output whose own name was as long as allowed was refused ("File
+    name too long") because of its temp file's longer name."""
+    name = path.name
+    while len(os.fsencode(f".{name}{tail}")) > NAME_MAX and name:
+        name = name[:-1]
+    return path.parent / f".{name}{tail}"
+
+
+def new_temp_dir(path: Path, kind: str) -> Path:
+    """A new empty folder ``.<name>.<random>.<kind>`` beside ``path`` (mode 0700, as ``mkdtemp``)."""
+    while True:
+        folder = hidden_sibling(path, f".{secrets.token_hex(6)}.{kind}")
+        try:
+            folder.mkdir(mode=0o700)
+            return folder
+        except FileExistsError:
+            continue  # another's folder: try another name
+
+
 def _new_temp(path: Path) -> Path:
     """A new empty ``.<name>.<random>.tmp`` beside ``path``. It is known (in ``_unfinished``) before
     it exists, so an interruption at any point cannot leave a file nobody knows of (with
     ``tempfile.mkstemp`` the name was unknown until the call returned)."""
     while True:
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        tmp = hidden_sibling(path, f".{secrets.token_hex(6)}.tmp")
         _unfinished.add(tmp)
         try:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

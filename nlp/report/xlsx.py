@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -27,6 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from nlp.codes import catalogue, precedence
 from nlp.report.accumulator import GroupStats, ScoredRow
+from nlp.report.atomic import new_temp_dir
 from nlp.report.rows import FLAG_COLUMNS
 from nlp.report.settings import ReportSettings
 from nlp.report.writer import ReportWriter
@@ -70,8 +70,7 @@ class XlsxReportWriter(ReportWriter):
         # beside the output, where the space for the result is, rather than in a possibly small
         # /tmp, and in a directory of their own, removed whole however the writing ends (a full
         # disk while zipping left parts behind that xlsxwriter only removes on success).
-        self._staging = Path(tempfile.mkdtemp(prefix=f".{self.target.path.name}.", suffix=".parts",
-                                              dir=self.target.path.parent))
+        self._staging = new_temp_dir(self.target.path, "parts")
         options = {**WORKBOOK_OPTIONS, "tmpdir": str(self._staging)}
         self._book = xlsxwriter.Workbook(str(self.target.tmp), options)
         self._book.set_properties({"comments": OUTPUT_WORKBOOK_MARK})  # so no reader takes it for input
