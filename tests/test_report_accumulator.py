@@ -55,3 +55,13 @@ def test_riskiest_projects_show_their_worst_row(frame) -> None:
 def test_missing_department_grouped_under_placeholder(frame) -> None:
     acc = _fed(frame.assign(department=""), 5)
     assert [d.department for d in acc.departments()] == ["（未注明部门）"]
+
+
+def test_a_projects_table_codes_are_those_of_all_its_tables(frame) -> None:
+    """Two tables of one project (two files, two years) with T1;T2 and T1: the summary sheet and
+    the HTML report said only the last one's codes, T2 gone though rows carry it."""
+    tables = frame[(frame["department"] == frame["department"].iat[0])
+                   & (frame["project_name"] == frame["project_name"].iat[0])].head(4).copy()
+    tables["table_codes"] = ["T1;T2", "T1;T2", "T1", ""]
+    key = (tables["department"].iat[0], tables["project_name"].iat[0])
+    assert _fed(tables, 10, chunk=1).table_codes[key] == "T1;T2"

@@ -84,7 +84,7 @@ class ReportAccumulator:
 
     def __init__(self, keep_rows: int) -> None:
         self.keep_rows = keep_rows
-        #: (department, project) -> the table codes (T1/T2) of its table; grows with projects, not rows
+        #: (department, project) -> the table codes (T1/T2) of its tables; grows with projects, not rows
         self.table_codes: dict[tuple[str, str], str] = {}
         #: table code (T1/T2) -> rows carrying it: a table's codes are on each of its rows, not in ``codes``
         self.table_code_rows: Counter[str] = Counter()
@@ -157,10 +157,16 @@ class ReportAccumulator:
         if project not in self._projects:
             self._projects[project] = GroupStats(*project)
         self._projects[project].add(row.families, row.codes, row.risk)
-        table_codes = display(row.values.get("table_codes"))
-        if table_codes:
-            self.table_codes[project] = table_codes
-            self.table_code_rows.update(split_codes(table_codes))
+        codes = split_codes(row.values.get("table_codes"))
+        if codes:
+            self._add_table_codes(project, codes)
+            self.table_code_rows.update(codes)
+
+    def _add_table_codes(self, project: tuple[str, str], codes: list[str]) -> None:
+        """Join ``codes`` to the project's: a project may have several tables (two files, two
+        years), and the summary must name every code its rows carry, not the last table's."""
+        known = split_codes(self.table_codes.get(project, ""))
+        self.table_codes[project] = ";".join(dict.fromkeys([*known, *codes]))
 
     def _keep(self, row: ScoredRow) -> None:
         entry = (int(bool(row.families)), row.risk, -next(self._seq), row)
