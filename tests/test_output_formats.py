@@ -44,3 +44,12 @@ def test_score_writes_an_output_named_as_long_as_the_file_system_allows(iqc, tmp
     code, err = iqc("score", source, "-o", output, "--quiet")
     assert code == 0, err
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([source.name, output.name])
+
+
+def test_an_output_inside_a_file_is_said_to_be_so(iqc, tmp_path: Path) -> None:
+    """``-o rows.csv/out.xlsx`` said "File exists", which reads as if out.xlsx were in the way."""
+    source = tmp_path / "rows.csv"
+    source.write_text(ROWS, encoding="utf-8")
+    code, err = iqc("score", source, "-o", source / "out.xlsx", "--quiet")
+    assert code == 1
+    assert err.strip().splitlines() == [f"iqc: cannot write {source / 'out.xlsx'}: Not a directory; nothing was written"]

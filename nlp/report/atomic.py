@@ -8,6 +8,7 @@ then too, not left behind as hundreds of hidden megabytes, and the run ends with
 """
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import signal
@@ -24,7 +25,7 @@ class AtomicTarget:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(self.path.parent)
         # SIGTERM unwinds from before the temp file exists until it is gone: writers that hold a
         # target without a ``with`` block (the report writers) are covered too
         self._previous = _interrupt_on_sigterm()
@@ -74,6 +75,15 @@ class AtomicTarget:
             self.commit()
         else:
             self.discard()
+
+
+def _make_folder(folder: Path) -> None:
+    """Create ``folder`` and its parents; a file in its place is "Not a directory", as it is when
+    it is further up (``mkdir`` says "File exists", which reads as if the output were in the way)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder)) from None
 
 
 @contextmanager
