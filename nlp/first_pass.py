@@ -31,11 +31,16 @@ from nlp.context import Columns, frame_columns, table_keys, table_rows
 from nlp.copies import CopyIndex, TableRows
 from nlp.readers import read_file
 from nlp.readers.base import InputError, Skipped
+from nlp.schema import FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN
 from nlp.worker_pool import WorkerPool, in_order, worker_pool
 
 #: The line a batch ends with when a reading process dies.
 READER_LOST = ("a reading process ended abruptly (killed, perhaps for lack of memory); nothing was written. "
                "Run again, with fewer --jobs if memory is short")
+
+
+#: Columns every scored row gets (:func:`nlp.schema.scored_columns`): an input column so named is replaced.
+SCORED_NAMES = frozenset({*OUTPUT_COLUMNS, FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN})
 
 
 @dataclass
@@ -122,13 +127,14 @@ def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> I
     here, so they keep and report the same rows: unreadable files and unreadable rows land in
     ``outcome.failures`` (one line each, naming the file and line), the other rows are kept."""
     for path in paths:
-        read = None
+        read, columns = None, dict[str, None]()  # the file's columns, in order, once each
         try:
             read = read_file(path, chunk_size=chunk_rows)
             outcome.skipped.extend(replace(part, file=str(path)) for part in read.skipped)
             outcome.rows_per_file.setdefault(str(path), 0)
             for frame in whole_documents(read.frames):
                 outcome.rows_per_file[str(path)] += len(frame)
+                columns.update(dict.fromkeys(frame.columns))
                 yield frame
         except InputError as error:
             outcome.failures.append(error)
@@ -138,6 +144,19 @@ def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> I
             outcome.tables_per_file[str(path)] = len(read.tables)
             outcome.failures.extend(read.errors)
             outcome.warnings.extend(read.warnings)
+        if clash := _scored_names(path, columns):
+            outcome.warnings.append(clash)
+
+
+def _scored_names(path: Path, columns: Iterable[str]) -> InputError | None:
+    """A warning when input columns have the names of scored ones (``risk``, ``review``, ``codes``
+    …): a scored output holds the scores there, so those cells are not in it. It said nothing."""
+    names = [name for name in columns if name in SCORED_NAMES]
+    if not names:
+        return None
+    return InputError(str(path), f"column{'s' if len(names) > 1 else ''} {', '.join(names)} "
+                                 f"{'have' if len(names) > 1 else 'has'} the names of scored columns: "
+                                 "in a scored output they hold the scores, not these cells")
 
 
 def whole_documents(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:

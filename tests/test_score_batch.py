@@ -157,3 +157,15 @@ def test_help_states_the_default_chunk_size(iqc, capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit):
         iqc("score", "--help")
     assert f"default {DEFAULT_CHUNK_ROWS:,}" in " ".join(capsys.readouterr().out.split())
+
+
+def test_input_columns_named_as_scored_ones_are_said_to_be_replaced(iqc, tmp_path: Path) -> None:
+    """A table's own ``risk`` or ``review`` column took the scores' place in every output without a
+    word (its cells were gone); a scored output, which has them all, is skipped as before."""
+    source = tmp_path / "rows.csv"
+    source.write_text("level2,level3,target_value,risk,review\n质量指标,合格率,≥95%,高,待复核\n", encoding="utf-8")
+    code, err = iqc("score", source, "-o", tmp_path / "out.xlsx")
+    assert code == EXIT_OK, err
+    assert f"iqc: warning: {source}: columns risk, review have the names of scored columns" in err
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")[SETTINGS.sheets["inputs"]]
+    assert any("risk, review" in (row[-1] or "") for row in sheet.iter_rows(values_only=True))
