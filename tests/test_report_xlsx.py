@@ -143,6 +143,29 @@ def test_codes_legend_counts_rows_carrying_a_table_code(frame, tmp_path) -> None
     assert (counts["T1"], counts["T2"]) == (15, 12)
 
 
+def test_columns_beyond_excels_limit_start_a_sheet_of_their_own(frame, tmp_path) -> None:
+    """Each file's new columns widened the next sheet to every column seen so far; past Excel's
+    16,384 columns xlsxwriter dropped the cells beyond without a word (a later file's all)."""
+    from python_calamine import CalamineWorkbook
+
+    files = [pd.concat([frame.iloc[[i]].reset_index(drop=True),
+                        pd.DataFrame({f"extra{i}_{c}": [f"v{i}_{c}"] for c in range(6_000)})], axis=1)
+             for i in range(3)]
+    writer = XlsxReportWriter(tmp_path / "wide.xlsx", SETTINGS)
+    for part in files:  # one file after another, each with columns of its own
+        writer.write_chunk(part)
+    book = CalamineWorkbook.from_path(str(writer.close()))
+    cells = {}
+    for name in (n for n in book.sheet_names if n.startswith(SETTINGS.sheets["main"])):
+        header, *rows = book.get_sheet_by_name(name).to_python()
+        assert len(header) <= 16_384
+        cells.update({(row[header.index("row_id")], column): value for row in rows
+                      for column, value in zip(header, row) if value != ""})
+    for part in files:
+        extra = [column for column in part.columns if column.startswith("extra")]
+        assert [cells.get((part["row_id"].iat[0], column)) for column in extra] == list(part[extra].iloc[0])
+
+
 def test_rows_beyond_sheet_limit_spill_into_more_sheets(tmp_path, frame) -> None:
     settings = SETTINGS.with_limits(rows_per_sheet=100, triage_rows=10)
     book = openpyxl.load_workbook(_write(tmp_path / "spill.xlsx", frame, settings), read_only=True)

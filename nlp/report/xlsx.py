@@ -53,6 +53,8 @@ LEGEND_COLUMNS: tuple[str, ...] = (
     "example_good", "count",
 )
 ALL_PROJECTS = "（全部项目）"
+#: Excel's limit of columns in a sheet.
+EXCEL_COLUMNS = 16_384
 #: Excel's limit of characters in a cell, and what ends a cell cut to it.
 EXCEL_CELL_CHARS = 32_767
 CUT_MARK = "……（超过Excel单元格32767字上限，此处截断；CSV/JSONL输出保留全文）"
@@ -240,6 +242,7 @@ class _SheetSeries:
         self._book, self._name, self._headers = book, name, headers
         self._styles, self._settings = styles, settings
         self._sheets: list[tuple[Worksheet, int]] = []
+        self._layouts: list[list[str]] = []  # each sheet's columns (a wider series starts a new sheet)
         self._add_sheet()
 
     def next_row(self) -> tuple[Worksheet, int]:
@@ -251,26 +254,30 @@ class _SheetSeries:
         self._sheets[-1] = (sheet, used + 1)
         return sheet, used + 1
 
-    def widen(self, columns: Iterable[str]) -> None:
+    def widen(self, columns: list[str]) -> None:
         """Add the ``columns`` not yet laid out (a later input file's own columns), on a new sheet.
 
         The rows are streamed (constant memory), so a header already written cannot grow: the
-        series continues on a sheet whose header has every column, as when a sheet is full.
+        series continues on a sheet whose header has every column, as when a sheet is full. When
+        every column would pass Excel's :data:`EXCEL_COLUMNS`, the new sheet has ``columns`` only
+        (xlsxwriter dropped the cells beyond the limit without a word).
         """
         known = set(self.columns)
         new = [name for name in columns if name not in known]
         if new:
-            self.columns = [*self.columns, *new]
-            self._headers = [*self._headers, *new]
+            if len(self.columns) + len(new) <= EXCEL_COLUMNS:
+                self.columns, self._headers = [*self.columns, *new], [*self._headers, *new]
+            else:
+                self.columns, self._headers = list(columns), list(columns)
             self._add_sheet()
 
     def finish(self) -> None:
         """Auto-filter over each sheet's used range; the review drop-down on its decision cells."""
-        for sheet, used in self._sheets:
-            if self.columns:
-                sheet.autofilter(0, 0, used, len(self.columns) - 1)
-            if REVIEW_DECISION in self.columns and used:
-                column = self.columns.index(REVIEW_DECISION)
+        for (sheet, used), columns in zip(self._sheets, self._layouts):
+            if columns:
+                sheet.autofilter(0, 0, used, len(columns) - 1)
+            if REVIEW_DECISION in columns and used:
+                column = columns.index(REVIEW_DECISION)
                 sheet.data_validation(1, column, used, column, {
                     "validate": "list", "source": list(REVIEW_CHOICES),
                     "error_title": REVIEW_DECISION, "error_message": "请选择 " + " 或 ".join(REVIEW_CHOICES)})
@@ -284,6 +291,7 @@ class _SheetSeries:
         sheet.freeze_panes(1, 0)
         _print_setup(sheet)
         self._sheets.append((sheet, 0))
+        self._layouts.append(self.columns)
 
 
 def _print_setup(sheet: Worksheet) -> None:
