@@ -166,6 +166,16 @@ def test_columns_beyond_excels_limit_start_a_sheet_of_their_own(frame, tmp_path)
         assert [cells.get((part["row_id"].iat[0], column)) for column in extra] == list(part[extra].iloc[0])
 
 
+def test_a_header_over_excels_limit_is_cut_visibly(frame: pd.DataFrame, tmp_path: Path) -> None:
+    """A column's name is a cell too: xlsxwriter cut a 40,000-character one without a word."""
+    from nlp.report.xlsx import CUT_MARK, EXCEL_CELL_CHARS
+
+    named = frame.head(2).assign(**{"注" * 40_000: "x"})
+    sheet = openpyxl.load_workbook(_write(tmp_path / "header.xlsx", named), read_only=True)[SETTINGS.sheets["main"]]
+    longest = max(next(sheet.iter_rows(values_only=True)), key=len)
+    assert len(longest) == EXCEL_CELL_CHARS and longest.endswith(CUT_MARK) and longest.startswith("注注")
+
+
 def test_rows_beyond_sheet_limit_spill_into_more_sheets(tmp_path, frame) -> None:
     settings = SETTINGS.with_limits(rows_per_sheet=100, triage_rows=10)
     book = openpyxl.load_workbook(_write(tmp_path / "spill.xlsx", frame, settings), read_only=True)

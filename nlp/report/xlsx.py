@@ -287,7 +287,7 @@ class _SheetSeries:
         sheet = self._book.add_worksheet(self._name if number == 1 else f"{self._name} {number}")
         for column, name in enumerate(self.columns):
             sheet.set_column(column, column, self._settings.width(name))
-            sheet.write_string(0, column, self._headers[column], self._styles.header)
+            sheet.write_string(0, column, _fitted(self._headers[column]), self._styles.header)
         sheet.freeze_panes(1, 0)
         _print_setup(sheet)
         self._sheets.append((sheet, 0))
