@@ -53,3 +53,13 @@ def test_an_output_inside_a_file_is_said_to_be_so(iqc, tmp_path: Path) -> None:
     code, err = iqc("score", source, "-o", source / "out.xlsx", "--quiet")
     assert code == 1
     assert err.strip().splitlines() == [f"iqc: cannot write {source / 'out.xlsx'}: Not a directory; nothing was written"]
+
+
+def test_an_output_name_too_long_for_the_file_system_is_refused_before_any_work(tmp_path: Path) -> None:
+    """Temp names shortened to fit (above) must not let a too-long output name through until the
+    final move, after the whole batch was scored."""
+    from nlp.report.atomic import AtomicTarget
+
+    with pytest.raises(OSError, match="File name too long"):
+        AtomicTarget(tmp_path / ("表" * 85 + ".csv"))
+    assert list(tmp_path.iterdir()) == []

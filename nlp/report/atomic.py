@@ -25,6 +25,8 @@ class AtomicTarget:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        if len(os.fsencode(self.path.name)) > NAME_MAX:  # the temp name would fit: fail now, not at the move
+            raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), str(self.path))
         _make_folder(self.path.parent)
         # SIGTERM unwinds from before the temp file exists until it is gone: writers that hold a
         # target without a ``with`` block (the report writers) are covered too
