@@ -61,5 +61,5 @@ def test_an_output_name_too_long_for_the_file_system_is_refused_before_any_work(
     from nlp.report.atomic import AtomicTarget
 
     with pytest.raises(OSError, match="File name too long"):
-        AtomicTarget(tmp_path / ("表" * 85 + ".csv"))
+        AtomicTarget(tmp_path / ("a" * 252 + ".csv"))  # 256 bytes, and 256 UTF-16 units
     assert list(tmp_path.iterdir()) == []

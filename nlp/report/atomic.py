@@ -25,7 +25,7 @@ class AtomicTarget:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        if len(os.fsencode(self.path.name)) > NAME_MAX:  # the temp name would fit: fail now, not at the move
+        if _name_length(self.path.name) > NAME_MAX:  # the temp name would fit: fail now, not at the move
             raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), str(self.path))
         _make_folder(self.path.parent)
         # SIGTERM unwinds from before the temp file exists until it is gone: writers that hold a
@@ -159,8 +159,13 @@ def terminated() -> bool:
 _unfinished: set[Path] = set()
 
 
-#: Bytes of one file name on the common file systems (ext4, XFS, APFS, NTFS in UTF-16 units).
+#: The longest file name on the common file systems: 255 bytes (ext4, XFS, APFS), 255 UTF-16 units (NTFS).
 NAME_MAX = 255
+
+
+def _name_length(name: str) -> int:
+    """``name``'s length in the units :data:`NAME_MAX` counts on this system."""
+    return len(name.encode("utf-16-le")) // 2 if os.name == "nt" else len(os.fsencode(name))
 
 
 def hidden_sibling(path: Path, tail: str) -> Path:
@@ -168,7 +173,7 @@ def hidden_sibling(path: Path, tail: str) -> Path:
     :data:`NAME_MAX` bytes: an output whose own name was as long as allowed was refused ("File
     name too long") because of its temp file's longer name."""
     name = path.name
-    while len(os.fsencode(f".{name}{tail}")) > NAME_MAX and name:
+    while _name_length(f".{name}{tail}") > NAME_MAX and name:
         name = name[:-1]
     return path.parent / f".{name}{tail}"
 
