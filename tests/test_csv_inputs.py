@@ -20,6 +20,11 @@ def _parsed(iqc, tmp_path: Path, *inputs: Path) -> tuple[int, str, pd.DataFrame]
     return code, err, pd.DataFrame([json.loads(line) for line in lines])
 
 
+def _problems(err: str) -> list[str]:
+    """The lines of ``err`` that name an input problem (not progress or summary lines)."""
+    return [line for line in err.splitlines() if line.startswith("iqc: ")]
+
+
 def test_a_lone_surrogate_in_a_json_line_is_that_line_s_error(iqc, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"level3": "a\\ud800", "target_value": "1"}\n{"level3": "b", "target_value": "2"}\n', encoding="utf-8")
@@ -28,7 +33,7 @@ def test_a_lone_surrogate_in_a_json_line_is_that_line_s_error(iqc, tmp_path: Pat
     code, err, rows = _parsed(iqc, tmp_path, bad, good)
     assert "Traceback" not in err
     assert code == EXIT_INPUT_FAILED
-    assert [line for line in err.splitlines() if line.startswith("iqc: ")] == [
+    assert _problems(err) == [
         f"iqc: {bad}:1: not valid Unicode (a lone surrogate \\ud800); row not read"]
     assert list(rows["level3"]) == ["b", "培训人数"]
 
@@ -52,7 +57,7 @@ def test_a_lone_carriage_return_in_a_cell_never_shifts_the_row(iqc, tmp_path: Pa
                       '产出指标,质量指标,"满意\r度",≥90%\r\n产出指标,时效指标,完成时限,6月前\r\n').encode())
     code, err, rows = _parsed(iqc, tmp_path, path)
     assert code == EXIT_INPUT_FAILED
-    errors = [line for line in err.splitlines() if line.startswith("iqc: ")]
+    errors = _problems(err)
     assert len(errors) == 1 and errors[0].startswith(f"iqc: {path}:3: ") and "row not read" in errors[0]
     assert rows[["level3", "target_value", "source_line"]].values.tolist() == [
         ["培训人数", "≥100人", "2"], ["满意\r度", "≥90%", "4"], ["完成时限", "6月前", "5"]]
@@ -75,7 +80,7 @@ def test_a_malformed_title_row_does_not_hide_the_header_below_it(iqc, tmp_path: 
                     encoding="utf-8")
     code, err, rows = _parsed(iqc, tmp_path, path)
     assert code == EXIT_INPUT_FAILED
-    errors = [line for line in err.splitlines() if line.startswith("iqc: ")]
+    errors = _problems(err)
     assert len(errors) == 1 and errors[0].startswith(f"iqc: {path}:1: ") and "row not read" in errors[0], errors
     assert rows[["project_name", "level3", "target_value", "source_line"]].values.tolist() == [
         ["X项目", "培训人数", "≥100人", "4"]]
@@ -107,7 +112,7 @@ def test_a_line_that_is_not_utf8_in_a_utf8_csv_is_that_line_s_error(iqc, tmp_pat
                      + _utf8_rows(2).replace("指标", "后").encode() + "产出指标,时效,截断".encode()[:-1])
     code, err, rows = _parsed(iqc, tmp_path, path)
     assert code == EXIT_INPUT_FAILED
-    errors = [line for line in err.splitlines() if line.startswith("iqc: ")]
+    errors = _problems(err)
     assert [line.split(": ", 2)[1] for line in errors] == [f"{path}:5", f"{path}:8"], errors
     assert all("not valid UTF-8" in line for line in errors)
     assert list(rows["level3"]) == ["指标0", "指标1", "指标2", "后0", "后1"]
@@ -119,7 +124,7 @@ def test_a_line_that_is_not_utf8_in_a_utf8_jsonl_is_that_line_s_error(iqc, tmp_p
     path.write_bytes("\n".join(good[:3]).encode() + b"\n" + '{"level3": "合格率", "target_value": "1"}\n'.encode("gbk")
                      + good[3].encode() + b"\n")
     code, err, rows = _parsed(iqc, tmp_path, path)
-    errors = [line for line in err.splitlines() if line.startswith("iqc: ")]
+    errors = _problems(err)
     assert code == EXIT_INPUT_FAILED and len(errors) == 1 and errors[0].startswith(f"iqc: {path}:4: "), errors
     assert list(rows["level3"]) == ["指标0", "指标1", "指标2", "指标3"]
 
@@ -140,7 +145,7 @@ def test_a_json_value_under_a_blank_key_is_not_dropped_without_a_word(iqc, tmp_p
     path.write_text('{"level3": "a", "target_value": "1", "": "旧值"}\n{"level3": "b", "target_value": "2", "": ""}\n'
                     '{"level3": "c", "target_value": "3"}\n', encoding="utf-8")
     code, err, rows = _parsed(iqc, tmp_path, path)
-    errors = [line for line in err.splitlines() if line.startswith("iqc: ")]
+    errors = _problems(err)
     assert code == EXIT_INPUT_FAILED and len(errors) == 1, err
     assert errors[0].startswith(f"iqc: {path}:1: text beyond the header's 2 columns: row not read")
     assert list(rows["level3"]) == ["b", "c"]
@@ -179,7 +184,7 @@ def test_a_malformed_tsv_row_is_named_on_one_line_without_a_tab(iqc, tmp_path: P
     path.write_text('三级指标\t指标值\n"培训"人数\t100人\n合格率\t≥95%\n', encoding="utf-8")
     code, err, rows = _parsed(iqc, tmp_path, path)
     assert code == EXIT_INPUT_FAILED
-    errors = [line for line in err.splitlines() if line.startswith("iqc: ")]
+    errors = _problems(err)
     assert errors == [f"iqc: {path}:2: malformed row ('\\t' expected after '\"'); row not read"]
     assert list(rows["level3"]) == ["合格率"]
 
@@ -201,7 +206,7 @@ def test_a_key_given_twice_in_a_json_line_refuses_that_line(iqc, tmp_path: Path)
                     '{"level3": "合格率", "level3": "满意度", "target_value": "≥95%"}\n', encoding="utf-8")
     code, err, rows = _parsed(iqc, tmp_path, path)
     assert code == EXIT_INPUT_FAILED
-    assert [line for line in err.splitlines() if line.startswith("iqc: ")] == [
+    assert _problems(err) == [
         f"iqc: {path}:2: the key “level3” appears twice in this object (which value is meant?); row not read"]
     assert list(rows["level3"]) == ["培训人数"]
 
