@@ -641,6 +641,8 @@ def _joined(parts: list[Columns]) -> Columns:
 
 #: A budget cell kept as written under a header in 万元: blank, or a number.
 _BUDGET_AS_IS = re.compile(r"\s*(?:-?\d[\d,]*(?:\.\d+)?)?\s*")
+
+
 def budget_in_wan(text: str, factor: float) -> str | None:
     """``text``, a budget cell under a header in the unit ``factor`` converts to 万元, as 万元 text;
     ``""`` for a blank cell, ``None`` when it is no amount. A unit in the cell wins over the
