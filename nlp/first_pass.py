@@ -15,7 +15,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -31,6 +31,7 @@ from nlp.context import Columns, frame_columns, table_keys, table_rows
 from nlp.copies import CopyIndex, TableRows
 from nlp.readers import read_file
 from nlp.readers.base import InputError, Skipped
+from nlp.readers.file_names import Renaming, told_apart
 from nlp.schema import FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN
 from nlp.worker_pool import WorkerPool, in_order, worker_pool
 
@@ -122,17 +123,21 @@ def joined(chunks: Iterable[Chunk], rows: int) -> Iterator[Chunk]:
         yield held
 
 
-def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> Iterator[pd.DataFrame]:
+def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome,
+                 renamings: Mapping[Path, Renaming]) -> Iterator[pd.DataFrame]:
     """Chunks of every readable file, in order. ``iqc parse`` and ``iqc score`` both read through
     here, so they keep and report the same rows: unreadable files and unreadable rows land in
-    ``outcome.failures`` (one line each, naming the file and line), the other rows are kept."""
+    ``outcome.failures`` (one line each, naming the file and line), the other rows are kept. A file
+    in ``renamings`` (:func:`batch_renamings`) has its rows' names and ids told apart from another's."""
     for path in paths:
         read, columns = None, dict[str, None]()  # the file's columns, in order, once each
+        renaming = renamings.get(path)
         try:
             read = read_file(path, chunk_size=chunk_rows)
             outcome.skipped.extend(replace(part, file=str(path)) for part in read.skipped)
             outcome.rows_per_file.setdefault(str(path), 0)
             for frame in whole_documents(read.frames):
+                frame = renaming.applied(frame) if renaming else frame
                 outcome.rows_per_file[str(path)] += len(frame)
                 columns.update(dict.fromkeys(frame.columns))
                 yield frame
@@ -146,6 +151,14 @@ def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome) -> I
             outcome.warnings.extend(read.warnings)
         if clash := _scored_names(path, columns):
             outcome.warnings.append(clash)
+
+
+def batch_renamings(paths: list[Path], outcome: BatchOutcome) -> dict[Path, Renaming]:
+    """How the rows of inputs with the same stem are told apart (:mod:`nlp.readers.file_names`),
+    said in ``outcome.warnings``: a reader sees one file, only the batch sees them all."""
+    renamings, warnings = told_apart(paths)
+    outcome.warnings += warnings
+    return renamings
 
 
 def _scored_names(path: Path, columns: Iterable[str]) -> InputError | None:
@@ -194,16 +207,16 @@ def _last_unit_start(frame: pd.DataFrame) -> int:
     return 0
 
 
-def read_into(paths: list[Path], chunk_rows: int, spill: IO[bytes],
+def read_into(paths: list[Path], chunk_rows: int, spill: IO[bytes], renamings: Mapping[Path, Renaming],
               on_rows: Callable[[int], object] = lambda rows: None,
               signed_for_copies: bool = True) -> tuple[BatchOutcome, list[TableRows]]:
     """Read ``paths`` in order into ``spill`` (:class:`Chunk` after chunk, pickled: loading them
     back costs a fraction of parsing the inputs again); returns what reading them gave and, when
     ``signed_for_copies`` (``iqc parse`` builds no copy index: a quarter of a ten-row file's reading
     CPU), each chunk's tables for the copy index. ``on_rows`` is told each chunk's rows (a
-    progress bar)."""
+    progress bar); ``renamings`` as for :func:`input_chunks`."""
     outcome, signed = BatchOutcome(), []
-    for frame in input_chunks(paths, chunk_rows, outcome):
+    for frame in input_chunks(paths, chunk_rows, outcome, renamings):
         columns = frame_columns(frame)
         if signed_for_copies:
             signed.append(table_rows(columns))
@@ -235,7 +248,8 @@ def read_and_index(paths: list[Path], chunk_rows: int, outcome: BatchOutcome, sp
     group of small files) is read by one of them, which spills its chunks to a file of its own in
     ``folder`` (the output's folder, as ``spill`` is)."""
     index = CopyIndex()
-    for read, signed in _files_read(paths, chunk_rows, spill, bar, readers, folder):
+    renamings = batch_renamings(paths, outcome)
+    for read, signed in _files_read(paths, chunk_rows, spill, bar, readers, folder, renamings):
         outcome.absorb(read)
         for rows in signed:
             index.add_rows(rows)
@@ -246,13 +260,14 @@ def read_and_index(paths: list[Path], chunk_rows: int, outcome: BatchOutcome, sp
 
 
 def _files_read(paths: list[Path], chunk_rows: int, spill: IO[bytes], bar: tqdm, readers: WorkerPool | None,
-                folder: Path | None) -> Iterator[tuple[BatchOutcome, list[TableRows]]]:
+                folder: Path | None,
+                renamings: Mapping[Path, Renaming]) -> Iterator[tuple[BatchOutcome, list[TableRows]]]:
     """What :func:`read_into` gives, for all ``paths`` at once here, or group by group of files in
     input order from ``readers`` (each group's chunks then copied into ``spill`` as it comes)."""
     if readers is None:
-        yield read_into(paths, chunk_rows, spill, bar.update)
+        yield read_into(paths, chunk_rows, spill, renamings, bar.update)
         return
-    for outcome, signed, chunks in _read_by(readers, paths, chunk_rows, folder):
+    for outcome, signed, chunks in _read_by(readers, paths, chunk_rows, folder, renamings):
         shutil.copyfileobj(chunks, spill, 1 << 20)
         bar.update(outcome.rows)
         yield outcome, signed
@@ -263,24 +278,27 @@ def read_frames(paths: list[Path], chunk_rows: int, outcome: BatchOutcome, reade
     """What :func:`input_chunks` gives (``iqc parse``), each file read by one of ``readers`` if
     there are any (:func:`reading_processes`), its chunks spilled in ``folder`` until they are
     taken, in input order."""
+    renamings = batch_renamings(paths, outcome)
     if readers is None:
-        yield from input_chunks(paths, chunk_rows, outcome)
+        yield from input_chunks(paths, chunk_rows, outcome, renamings)
         return
-    for read, _, chunks in _read_by(readers, paths, chunk_rows, folder, signed_for_copies=False):
+    for read, _, chunks in _read_by(readers, paths, chunk_rows, folder, renamings, signed_for_copies=False):
         outcome.absorb(read)
         for chunk in spilled(chunks):
             yield from chunk.frames()
 
 
 def _read_by(readers: WorkerPool, paths: list[Path], chunk_rows: int, folder: Path | None,
+             renamings: Mapping[Path, Renaming],
              signed_for_copies: bool = True) -> Iterator[tuple[BatchOutcome, list[TableRows], IO[bytes]]]:
     """Each group of files (:func:`file_groups`) read by one of ``readers``, in input order: what
     reading it gave, its tables and its spilled chunks (open at the start; removed once the caller
-    moves on)."""
+    moves on). A group goes with the renamings of its own files only."""
     with tempfile.TemporaryDirectory(prefix="iqc-reading-", dir=folder) as parts:
         read = partial(_read_to_file, chunk_rows=chunk_rows, folder=parts, signed_for_copies=signed_for_copies)
         in_flight = 4 * len(readers.workers)  # results are small (the chunks are on disk): keep every reader busy
-        groups = file_groups(paths, len(readers.workers))
+        groups = ((group, {path: renamings[path] for path in group if path in renamings})
+                  for group in file_groups(paths, len(readers.workers)))
         for outcome, signed, spilled_to in in_order(groups, partial(readers.submit, read), in_flight):
             with open(spilled_to, "rb") as chunks:
                 yield outcome, signed, chunks
@@ -326,12 +344,13 @@ def _small_table(path: Path) -> bool:
         return False  # reading it fails too, and is reported there
 
 
-def _read_to_file(paths: list[Path], chunk_rows: int, folder: str,
+def _read_to_file(group: tuple[list[Path], dict[Path, Renaming]], chunk_rows: int, folder: str,
                   signed_for_copies: bool) -> tuple[BatchOutcome, list[TableRows], str]:
-    """:func:`read_into` in a reading process: the chunks go to a new file in ``folder``, whose
-    name comes back with the rest."""
+    """:func:`read_into` in a reading process (``group``: its files and their renamings): the
+    chunks go to a new file in ``folder``, whose name comes back with the rest."""
+    paths, renamings = group
     with tempfile.NamedTemporaryFile(dir=folder, delete=False) as spill:
-        outcome, signed = read_into(paths, chunk_rows, spill, signed_for_copies=signed_for_copies)
+        outcome, signed = read_into(paths, chunk_rows, spill, renamings, signed_for_copies=signed_for_copies)
     return outcome, signed, spill.name
 
 
