@@ -32,7 +32,7 @@ def _row_key(cells: dict[str, str]) -> str:
 def feedback_rows(store_path: Path) -> pd.DataFrame:
     """One labelled row per reviewed row, in a stable order (same store, same frame)."""
     decided: dict[str, list[Decision]] = defaultdict(list)
-    for decision in ReviewStore(store_path).decisions():
+    for decision in ReviewStore(store_path, read_only=True).decisions():
         if decision.decision is not None and _family(decision, store_path) in FAMILIES:
             decided[_row_key(decision.cells)].append(decision)
     records = [_record(key, decisions) for key, decisions in sorted(decided.items())]

@@ -102,3 +102,24 @@ def test_a_file_that_is_not_a_review_store_is_refused_before_training(iqc, tmp_p
     assert (code, "Traceback" in err) == (1, False)
     assert err == f"iqc train: {path}: not a usable review database (file is not a database)\n"
     assert not (tmp_path / "m").exists()
+
+
+def test_another_sqlite_database_is_not_a_review_store_and_is_left_as_it_was(iqc, tmp_path: Path) -> None:
+    """``--feedback other.db`` opened the file as a store, which creates its tables: a database of
+    another program was written into (and read as a store with no decisions)."""
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE budget (project TEXT, amount REAL)")
+    before = path.read_bytes()
+    code, err = iqc("train", "--feedback", path, "--models-dir", tmp_path / "m")
+    assert (code, err) == (1, f"iqc train: {path}: not a review store (it has no decisions table)\n")
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
+def test_feedback_reads_a_store_without_writing_to_it(store: Path) -> None:
+    """Reading decisions for training is no reason to change the store's file."""
+    before = store.read_bytes()
+    assert len(feedback_rows(store)) == 2
+    assert store.read_bytes() == before

@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS batches (
 """
 
 
+#: The columns of the decisions table, in order.
+DECISION_COLUMNS: tuple[str, ...] = ("key", "code", "decision", "comment", "reviewer", "decided_at", "batch", "cells")
+
+
 class StoreError(Exception):
     """The store file cannot be opened, is not a review store, or cannot take a change (a full
     disk); the message is one line and names the file."""
@@ -71,21 +75,34 @@ class Decision:
 
 
 class ReviewStore:
-    """Decisions and batches in one SQLite file (created with its tables on first use)."""
+    """Decisions and batches in one SQLite file (created with its tables on first use).
 
-    def __init__(self, path: str | Path) -> None:
+    ``read_only`` opens an existing store for reading only (``iqc train --feedback``): creating
+    the tables wrote them into whatever SQLite file was named, another program's database too.
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self._read_only = read_only
         try:
             with self._connect() as db:
-                db.executescript(_SCHEMA)
+                if not read_only:
+                    db.executescript(_SCHEMA)
+                columns = _decision_columns(db)
         except StoreError as exc:
             raise StoreError(f"{self.path}: not a usable review database ({exc.__cause__})") from None
+        if columns != DECISION_COLUMNS:
+            raise StoreError(f"{self.path}: not a review store (it has "
+                             f"{'no decisions table' if not columns else 'a decisions table of other columns'})")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         """A connection whose work is committed whole or, on any error, not at all."""
         try:
-            db = sqlite3.connect(self.path, timeout=10)
+            if self._read_only:  # SQLite's own guarantee that nothing is written, not only this code's
+                db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+            else:
+                db = sqlite3.connect(self.path, timeout=10)
             try:
                 with db:  # commits, or rolls back on error
                     yield db
@@ -156,6 +173,11 @@ class ReviewStore:
         with self._connect() as db:
             row = db.execute("SELECT items FROM batches WHERE id = ?", (batch_id,)).fetchone()
         return None if row is None else json.loads(row[0])
+
+
+def _decision_columns(db: sqlite3.Connection) -> tuple[str, ...]:
+    """The columns of ``db``'s decisions table; empty when it has none."""
+    return tuple(row[1] for row in db.execute("PRAGMA table_info(decisions)"))
 
 
 def _decision(row: tuple[Any, ...]) -> Decision:
