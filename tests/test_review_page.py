@@ -68,6 +68,35 @@ def test_a_comment_alone_leaves_the_decision_another_reviewer_made(client: TestC
     assert client.get(f"/review/api/batches/{batch}").json()["items"][items.index(target)]["decision"] == "reject"
 
 
+def test_a_save_from_a_page_loaded_before_another_decision_is_refused_saying_who_and_when(
+        client: TestClient) -> None:
+    """李's page, loaded before 王 rejected a finding, still showed it undecided; 李's 采纳 replaced
+    王's newer 驳回 without a word. The page sends what it showed as the base of its change."""
+    batch, items = _upload(client)
+    target = next(i for i in items if i["code"] == "B1")
+    url = f"/review/api/batches/{batch}/decisions/{target['key']}"
+    shown = {"decision": target["decision"], "comment": target["comment"], "decided_at": target["decided_at"]}
+    assert shown == {"decision": None, "comment": "", "decided_at": ""}
+    rejected = client.put(url, json={"decision": "reject", "reviewer": "王", "base": shown})
+    assert rejected.status_code == 200
+
+    stale = client.put(url, json={"decision": "accept", "reviewer": "李", "base": shown})
+    assert stale.status_code == 409
+    error, current = stale.json()["error"], stale.json()["current"]
+    assert error["code"] == "decision_changed" and error["field"] == "body.base"
+    when = rejected.json()["decided_at"]
+    assert error["message"] == (f"王 changed this finding at {when} (now 驳回) after this page showed it: "
+                                "see the current decision and decide again")
+    assert (current["decision"], current["reviewer"], current["decided_at"]) == ("reject", "王", when)
+    assert client.get(f"/review/api/batches/{batch}").json()["items"][items.index(target)]["decision"] == "reject"
+
+    fresh = {"decision": "reject", "comment": "", "decided_at": when}
+    saved = client.put(url, json={"decision": "accept", "reviewer": "李", "base": fresh})
+    assert (saved.status_code, saved.json()["decision"]) == (200, "accept")
+    no_base = client.put(url, json={"decision": "reject"})  # an old page: saved as before
+    assert (no_base.status_code, no_base.json()["decision"]) == (200, "reject")
+
+
 def test_unknown_batch_or_finding_is_a_404_in_the_error_shape(client: TestClient) -> None:
     batch, _ = _upload(client)
     missing = client.put(f"/review/api/batches/{batch}/decisions/nope", json={"decision": "accept"})

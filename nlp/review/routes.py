@@ -7,22 +7,23 @@ an ``iqc score`` JSONL output is opened as it is. Behind the same optional API k
 """
 from __future__ import annotations
 
+from dataclasses import asdict
 from importlib.resources import files
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from nlp.api.auth import require_api_key
-from nlp.api.errors import ApiError
+from nlp.api.errors import ApiError, error_body
 from nlp.api.upload import read_upload
 from nlp.api.xlsx import XLSX_MEDIA_TYPE
 from nlp.review.exchange import export_csv, export_xlsx
 from nlp.review.items import review_items, scored_jsonl_rows
 from nlp.review.page import render_page
 from nlp.review.service import configure, store_of
-from nlp.review.store import ReviewStore
+from nlp.review.store import DecisionChanged, ReviewStore, Shown
 
 StoreDep = Annotated[ReviewStore, Depends(store_of)]
 STATIC = {"review.js": "text/javascript; charset=utf-8", "review.css": "text/css; charset=utf-8"}
@@ -36,13 +37,23 @@ def install_review(app: FastAPI) -> None:
     app.include_router(router)
 
 
+class ShownIn(BaseModel):
+    """The review a page showed when its reviewer changed it (all empty: none)."""
+
+    decision: Literal["accept", "reject"] | None = None
+    comment: str = ""
+    decided_at: str = ""
+
+
 class DecisionIn(BaseModel):
     """A reviewer's decision on one finding; ``decision`` null records the comment and leaves the
-    stored decision as it is."""
+    stored decision as it is. ``base`` is what the page showed: a save over a review changed since
+    is refused (409); without it (an older page) the save is made as before."""
 
     decision: Literal["accept", "reject"] | None = None
     comment: str = Field("", max_length=2000)
     reviewer: str = Field("", max_length=100)
+    base: ShownIn | None = None
 
 
 @router.get("", response_class=HTMLResponse)
@@ -81,18 +92,25 @@ def batch(batch_id: str, store: StoreDep) -> dict[str, Any]:
     items = _items(store, batch_id)
     decided = store.by_key()
     for item in items:
-        made = decided.get(item["key"])
-        item["decision"], item["comment"] = (made.decision, made.comment) if made else (None, "")
+        item.update(asdict(Shown.of(decided.get(item["key"]))))  # the base the page's next save is made over
     return {"id": batch_id, "items": items}
 
 
-@router.put("/api/batches/{batch_id}/decisions/{key}")
-def decide(batch_id: str, key: str, body: DecisionIn, store: StoreDep) -> dict[str, Any]:
+@router.put("/api/batches/{batch_id}/decisions/{key}", response_model=None)
+def decide(batch_id: str, key: str, body: DecisionIn, store: StoreDep) -> dict[str, Any] | JSONResponse:
+    """Save a decision; a 409 naming who changed the review when, with the stored one, when the
+    page's ``base`` is no longer it."""
     item = next((i for i in _items(store, batch_id) if i["key"] == key), None)
     if item is None:
         raise ApiError(404, "not_found", f"batch {batch_id} has no finding {key}", "path.key")
-    made = store.decide(key, item["code"], body.decision, body.comment, reviewer=body.reviewer,
-                        batch=batch_id, cells=item["cells"])
+    base = None if body.base is None else Shown(**body.base.model_dump())
+    try:
+        made = store.decide(key, item["code"], body.decision, body.comment, reviewer=body.reviewer,
+                            batch=batch_id, cells=item["cells"], base=base)
+    except DecisionChanged as changed:
+        current = changed.current.to_dict() if changed.current else None
+        return JSONResponse({**error_body("decision_changed", str(changed), "body.base"), "current": current},
+                            status_code=409)
     return made.to_dict()
 
 

@@ -74,6 +74,37 @@ class Decision:
         return asdict(self)
 
 
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a page showed of a finding's review when a reviewer changed it: the base the change is
+    made over (no decision, no comment and no time when it showed none)."""
+
+    decision: str | None = None
+    comment: str = ""
+    decided_at: str = ""
+
+    @classmethod
+    def of(cls, made: Decision | None) -> "Shown":
+        return cls() if made is None else cls(made.decision, made.comment, made.decided_at)
+
+
+class DecisionChanged(Exception):
+    """A change made over a review that another has replaced since; ``current`` is the stored one."""
+
+    def __init__(self, current: Decision | None) -> None:
+        super().__init__(_changed(current))
+        self.current = current
+
+
+def _changed(current: Decision | None) -> str:
+    """Who changed the review, when, and to what: a reviewer told only "conflict" cannot judge it."""
+    if current is None:
+        return "the store holds no review of this finding, unlike this page: reload it and decide again"
+    state = DECISION_LABELS.get(current.decision or "", "a comment only")
+    return (f"{current.reviewer or 'another reviewer'} changed this finding at {current.decided_at} (now {state}) "
+            "after this page showed it: see the current decision and decide again")
+
+
 class ReviewStore:
     """Decisions and batches in one SQLite file (created with its tables on first use).
 
@@ -112,24 +143,34 @@ class ReviewStore:
             raise StoreError(f"{self.path}: {exc}; the change was not saved") from exc
 
     def decide(self, key: str, code: str, decision: str | None, comment: str = "", *, reviewer: str = "",
-               batch: str = "", cells: Mapping[str, Any] | None = None, when: str | None = None) -> Decision:
+               batch: str = "", cells: Mapping[str, Any] | None = None, when: str | None = None,
+               base: Shown | None = None) -> Decision:
         """Record (or replace) the review of finding ``key``. ``decision`` None records a comment and
         leaves a stored decision, and who made it when, as they are: a second reviewer's page, loaded
-        before the first one's 驳回, sent its comment with no decision and erased the rejection."""
+        before the first one's 驳回, sent its comment with no decision and erased the rejection.
+
+        With ``base`` (what the page showed), :class:`DecisionChanged` when the stored review is no
+        longer that: a page loaded before another reviewer's 驳回 replaced it with its 采纳 unsaid.
+        Read and written in one transaction, so two saves on one base cannot both pass.
+        """
         if decision is not None and decision not in DECISION_LABELS:
             raise ValueError(f"decision must be one of {sorted(DECISION_LABELS)}, not {decision!r}")
-        before = self.decision(key) if decision is None else None
-        if before is not None and before.decision is not None:
-            decision, reviewer, when = before.decision, before.reviewer, before.decided_at
-        made = Decision(key, code, decision, comment or "", reviewer or "", when or now(), batch,
-                        {k: "" if v is None else str(v) for k, v in (cells or {}).items()})
-        self.save([made])
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")  # no other save between the read and the write
+            row = db.execute("SELECT * FROM decisions WHERE key = ?", (key,)).fetchone()
+            before = None if row is None else _decision(row)
+            if base is not None and base != Shown.of(before):
+                raise DecisionChanged(before)
+            if decision is None and before is not None and before.decision is not None:
+                decision, reviewer, when = before.decision, before.reviewer, before.decided_at
+            made = Decision(key, code, decision, comment or "", reviewer or "", when or now(), batch,
+                            {k: "" if v is None else str(v) for k, v in (cells or {}).items()})
+            db.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _row(made))
         return made
 
     def save(self, decisions: Iterable[Decision]) -> int:
         """Upsert ``decisions``; returns how many were written."""
-        rows = [(d.key, d.code, d.decision, d.comment, d.reviewer, d.decided_at, d.batch,
-                 json.dumps(d.cells, ensure_ascii=False)) for d in decisions]
+        rows = [_row(d) for d in decisions]
         with self._connect() as db:
             db.executemany("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         return len(rows)
@@ -173,6 +214,12 @@ class ReviewStore:
         with self._connect() as db:
             row = db.execute("SELECT items FROM batches WHERE id = ?", (batch_id,)).fetchone()
         return None if row is None else json.loads(row[0])
+
+
+def _row(made: Decision) -> tuple[Any, ...]:
+    """``made`` as a ``decisions`` table row (its cells as JSON)."""
+    return (made.key, made.code, made.decision, made.comment, made.reviewer, made.decided_at, made.batch,
+            json.dumps(made.cells, ensure_ascii=False))
 
 
 def _decision_columns(db: sqlite3.Connection) -> tuple[str, ...]:

@@ -7,6 +7,7 @@
   const FILTERS = ["family", "code", "department", "project", "decided"];
   const $ = (id) => document.getElementById(id);
   let batchId = "", items = [], shown = [], current = 0;
+  let notice = ""; // why the last save was not made: shown above whichever finding is selected
 
   function el(tag, props, ...children) {
     const node = document.createElement(tag);
@@ -18,12 +19,13 @@
   async function call(url, options) {
     const response = await fetch(url, options);
     const body = await response.json();
-    if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
+    if (!response.ok) throw Object.assign(new Error(body.error ? body.error.message : response.statusText), { status: response.status, body: body });
     return body;
   }
 
   async function openBatch(id) {
     batchId = id;
+    notice = "";
     items = id ? (await call("review/api/batches/" + encodeURIComponent(id))).items : [];
     fillChoices("code", items.map((i) => i.code));
     fillChoices("department", items.map((i) => i.cells.department));
@@ -77,7 +79,8 @@
 
   function renderDetail(item) {
     const detail = $("detail");
-    if (!item) { detail.replaceChildren(el("p", { className: "empty", textContent: "没有符合条件的问题。" })); return; }
+    const alert = notice ? [el("p", { className: "notice", textContent: notice })] : [];
+    if (!item) { detail.replaceChildren(...alert, el("p", { className: "empty", textContent: "没有符合条件的问题。" })); return; }
     const rows = Object.entries(labels.cells).map(([name, label]) =>
       el("tr", {}, el("th", { textContent: label }), highlighted(item.cells[name] || "", item, name)));
     const comment = el("textarea", { id: "comment", value: item.comment || "", placeholder: "审核意见（可选）" });
@@ -85,7 +88,7 @@
       if (event.key === "Enter" && event.ctrlKey) { event.preventDefault(); decide(item, item.decision, comment.value); comment.blur(); }
       if (event.key === "Escape") comment.blur();
     });
-    detail.replaceChildren(
+    detail.replaceChildren(...alert,
       el("h2", {}, el("span", { className: "tag " + item.family, textContent: item.code }), " " + item.title,
         " · " + (labels.families[item.family] || item.family) + " · 风险 " + item.risk.toFixed(2)),
       el("p", { textContent: item.message }),
@@ -106,13 +109,29 @@
     return node;
   }
 
+  // Sent with the review the page shows as its base: the server refuses (409) a save over a review
+  // another reviewer changed since, and answers with the stored one, which the page then shows.
   async function decide(item, decision, comment) {
-    const body = JSON.stringify({ decision: decision || null, comment: comment || "" });
-    const saved = await call("review/api/batches/" + encodeURIComponent(batchId) + "/decisions/" + item.key,
-      { method: "PUT", headers: { "Content-Type": "application/json" }, body: body });
-    items.filter((i) => i.key === item.key).forEach((i) => { i.decision = saved.decision; i.comment = saved.comment; });
-    if (decision && matches(item)) current += 1; // a decided item that leaves the filtered queue makes room itself
+    const base = { decision: item.decision || null, comment: item.comment || "", decided_at: item.decided_at || "" };
+    const body = JSON.stringify({ decision: decision || null, comment: comment || "", base: base });
+    try {
+      const saved = await call("review/api/batches/" + encodeURIComponent(batchId) + "/decisions/" + item.key,
+        { method: "PUT", headers: { "Content-Type": "application/json" }, body: body });
+      notice = "";
+      showReview(item.key, saved);
+      if (decision && matches(item)) current += 1; // a decided item that leaves the filtered queue makes room itself
+    } catch (error) {
+      notice = "未保存 " + item.code + " · " + (item.cells.level3 || item.cells.target_value) + "：" + error.message;
+      if (error.status === 409) showReview(item.key, error.body.current || {});
+    }
     render();
+    if (notice && shown[current] === item) $("comment").value = comment || ""; // what was typed is not lost
+  }
+
+  function showReview(key, review) {
+    items.filter((i) => i.key === key).forEach((i) => {
+      i.decision = review.decision || null; i.comment = review.comment || ""; i.decided_at = review.decided_at || "";
+    });
   }
 
   document.addEventListener("keydown", (event) => {
