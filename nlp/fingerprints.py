@@ -31,3 +31,15 @@ def finding_key(row: Mapping[str, Any], code: str) -> str:
     splits of the same text collide."""
     parts = [normalised(row.get(name)) for name in KEY_CELLS] + [code.strip()]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+#: Hex digits of a :func:`row_check`: a row changed by chance to one of the same check is one in 2^48.
+CHECK_DIGITS = 12
+
+
+def row_check(row: Mapping[str, Any]) -> str:
+    """A short digest of the row's :data:`KEY_CELLS` and its ``codes`` cell, written beside each row of
+    the scored workbook: a reviewer's edit of those cells, or a sort of some columns only, gives
+    another digest, so the import refuses the row rather than key its decision on a row that never
+    existed, or on another one."""
+    return finding_key(row, normalised(row.get("codes")))[:CHECK_DIGITS]

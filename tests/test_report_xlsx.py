@@ -100,6 +100,20 @@ def test_filter_and_frozen_header(book) -> None:
     assert book[SETTINGS.sheets["main"]].auto_filter.ref.endswith(str(ROWS + 1))
 
 
+def test_each_row_carries_a_hidden_check_of_its_cells_last(book, frame) -> None:
+    """``iqc review import`` refuses a decided row whose cells no longer give its check (edited, or
+    sorted apart); the column is hidden at the far right, out of the reviewer's way."""
+    from nlp.fingerprints import KEY_CELLS, row_check
+    from nlp.report.xlsx import REVIEW_CHECK
+
+    sheet = book[SETTINGS.sheets["main"]]
+    last = sheet.cell(1, sheet.max_column)
+    assert last.value == REVIEW_CHECK and sheet.column_dimensions[last.column_letter].hidden
+    checks = [r[REVIEW_CHECK] for r in _records(sheet)]
+    assert checks == [row_check(row) for row in frame.to_dict("records")]
+    assert len(set(checks)) == len(frame[[*KEY_CELLS, "codes"]].astype(str).drop_duplicates())  # one per distinct row
+
+
 def test_triage_sorted_flagged_first_then_risk(book, frame) -> None:
     records = _records(book[SETTINGS.sheets["triage"]])
     assert len(records) == min(ROWS, SETTINGS.triage_rows)

@@ -13,7 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from fake_scorer import FakeScorer
 from nlp.fingerprints import KEY_CELLS, finding_key
-from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION, XlsxReportWriter
+from nlp.report.xlsx import REVIEW_CHECK, REVIEW_COMMENT, REVIEW_DECISION, XlsxReportWriter
 from nlp.review.exchange import export_csv, read_decisions
 from nlp.review.store import ReviewStore
 from test_review_store import ROWS  # scored by the fake scorer: sheet row 2 gets B1, row 3 M1, row 4 nothing
@@ -247,3 +247,42 @@ def test_decisions_on_a_sheet_they_cannot_be_read_from_are_a_problem(workbook: P
     assert imported.decisions == []
     assert imported.problems == [f"reviewed.xlsx:triage!1: a {REVIEW_DECISION} column on a sheet without the codes "
                                  "and cells decisions are keyed on: decide on the main sheet"]
+
+
+CHANGED = "the row's cells were changed after scoring (or sorted apart): decide it on the review page or score again"
+
+
+def test_a_row_whose_cells_were_edited_or_sorted_apart_is_a_problem_not_a_decision_on_another_row(
+        workbook: Path) -> None:
+    """A decision is keyed on its row's cells. A reviewer who corrected a 三级指标 before deciding,
+    or sorted some columns only (so a row's cells came from two indicators), had the decision keyed
+    on a row no run gives (never applied) or on another row (applied to the wrong finding), unsaid."""
+    def edit_and_sort(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        sheet.cell(2, column("level3"), "质量指标达标率")  # edited, then decided
+        for name in ("level2", "level3"):  # rows 3 and 4 sorted on these columns only
+            upper, lower = sheet.cell(3, column(name)), sheet.cell(4, column(name))
+            upper.value, lower.value = lower.value, upper.value
+        for row in (2, 3):
+            sheet.cell(row, column(REVIEW_DECISION), "驳回")
+    imported = read_decisions(reviewed(workbook, edit_and_sort))
+    assert imported.decisions == []
+    assert imported.problems == [f"reviewed.xlsx:indicators!{row}: {CHANGED}" for row in (2, 3)]
+
+
+def test_a_row_moved_whole_keeps_its_check_and_its_decision(workbook: Path) -> None:
+    """Sorting the whole sheet moves every cell of a row, its check too: the decision imports."""
+    def sort_whole_rows(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        sheet.cell(3, column(REVIEW_DECISION), "驳回")
+        for upper, lower in zip(sheet[2], sheet[3]):
+            upper.value, lower.value = lower.value, upper.value
+    imported = read_decisions(reviewed(workbook, sort_whole_rows))
+    assert ([(d.code, d.decision) for d in imported.decisions], imported.problems) == ([("M1", "reject")], [])
+
+
+def test_a_workbook_written_before_the_check_imports_as_before(workbook: Path) -> None:
+    """Workbooks scored before the check column existed carry none: their decisions are read as they were."""
+    def older(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        sheet.cell(2, column(REVIEW_DECISION), "驳回")
+        sheet.delete_cols(column(REVIEW_CHECK))
+    imported = read_decisions(reviewed(workbook, older))
+    assert ([(d.code, d.decision) for d in imported.decisions], imported.problems) == ([("B1", "reject")], [])

@@ -25,6 +25,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from nlp.codes import catalogue, precedence
+from nlp.fingerprints import row_check
 from nlp.report.accumulator import GroupStats, ScoredRow
 from nlp.report.atomic import new_temp_dir
 from nlp.report.rows import FLAG_COLUMNS
@@ -61,6 +62,9 @@ CUT_MARK = "……（超过Excel单元格32767字上限，此处截断；CSV/JSO
 #: Columns the reviewer fills in on the main sheet (read back by ``iqc review import``); the
 #: decision cell offers a drop-down of ``REVIEW_CHOICES``.
 REVIEW_DECISION, REVIEW_COMMENT = "审核结论", "审核意见"
+#: The hidden last column of the main sheet: each row's :func:`nlp.fingerprints.row_check`, which the
+#: import compares with the row's cells as it finds them.
+REVIEW_CHECK = "行校验码"
 REVIEW_CHOICES: tuple[str, ...] = ("采纳", "驳回")
 
 
@@ -84,15 +88,17 @@ class XlsxReportWriter(ReportWriter):
         """Append the rows of one scored chunk to the main sheet (and count them)."""
         rows = self.accumulator.add(chunk)
         columns = [c for c in chunk.columns if c not in (FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN)]
-        columns += [c for c in (REVIEW_DECISION, REVIEW_COMMENT) if c not in columns]
+        columns += [c for c in (REVIEW_DECISION, REVIEW_COMMENT, REVIEW_CHECK) if c not in columns]
         if self._main is None:
             self._main = self._series(self.settings.sheets["main"], columns, list(columns))
         else:
             self._main.widen(columns)
+        check = self._main.columns.index(REVIEW_CHECK)
         for row in rows:
             sheet, index = self._main.next_row()
             comments = self._comments_left > 0
             written = _write_scored(sheet, index, self._main.columns, row, self._styles, comments)
+            sheet.write_string(index, check, row_check(row.values))
             self._comments_left -= written
 
     def _finish(self) -> None:
@@ -286,7 +292,7 @@ class _SheetSeries:
         number = len(self._sheets) + 1
         sheet = self._book.add_worksheet(self._name if number == 1 else f"{self._name} {number}")
         for column, name in enumerate(self.columns):
-            sheet.set_column(column, column, self._settings.width(name))
+            sheet.set_column(column, column, self._settings.width(name), None, {"hidden": name == REVIEW_CHECK})
             sheet.write_string(0, column, _fitted(self._headers[column]), self._styles.header)
         sheet.freeze_panes(1, 0)
         _print_setup(sheet)

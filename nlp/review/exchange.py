@@ -20,11 +20,11 @@ from typing import Any
 import xlsxwriter
 
 from nlp.codes import catalogue
-from nlp.fingerprints import KEY_CELLS, finding_key, normalised
+from nlp.fingerprints import KEY_CELLS, finding_key, normalised, row_check
 from nlp.io_write import delimited_text
 from nlp.readers.tabular import column_letters
 from nlp.report.rows import split_codes
-from nlp.report.xlsx import CUT_MARK, REVIEW_COMMENT, REVIEW_DECISION, WORKBOOK_OPTIONS
+from nlp.report.xlsx import CUT_MARK, REVIEW_CHECK, REVIEW_COMMENT, REVIEW_DECISION, WORKBOOK_OPTIONS
 from nlp.review.store import DECISION_LABELS, Decision, is_decision, now, parse_decision
 from nlp.schema import FAMILIES
 
@@ -33,7 +33,7 @@ EXPORT_COLUMNS: tuple[str, ...] = ("key", "code", "decision", "comment", "review
                                    *KEY_CELLS)
 _FINDING_KEY = re.compile(r"[0-9a-f]{64}")
 #: Columns a reviewed workbook's decisions are read from.
-WORKBOOK_COLUMNS: tuple[str, ...] = (REVIEW_DECISION, REVIEW_COMMENT, "codes", *KEY_CELLS)
+WORKBOOK_COLUMNS: tuple[str, ...] = (REVIEW_DECISION, REVIEW_COMMENT, REVIEW_CHECK, "codes", *KEY_CELLS)
 #: How far down a sheet its header is looked for (a title or note typed above it).
 _HEADER_ROWS = 20
 #: How a cell the workbook cut at Excel's limit ends, as read back.
@@ -167,7 +167,7 @@ def read_decisions(path: Path, reviewer: str = "") -> Imported:
             imported.problems.append(f"{where}{header_line}: {unusable}")
             continue
         for line, values in rows:
-            row = dict(zip(header, values))
+            row = dict(zip(header, [*values, *[None] * (len(header) - len(values))]))  # a short line: its cells empty
             try:
                 for made in reader(row, reviewer, path.name):
                     collected.add(made, f"{where}{line}")
@@ -275,6 +275,9 @@ def _workbook_decisions(row: Mapping[str, str], reviewer: str, batch: str) -> li
     if cut := next((name for name, text in cells.items() if text.endswith(_CUT)), None):
         raise ValueError(f"{cut} was cut at Excel's cell limit in this workbook, so a decision cannot be "
                          "matched to its row: decide it on the review page")
+    if REVIEW_CHECK in row and normalised(row[REVIEW_CHECK]) != row_check(row):  # none in older workbooks
+        raise ValueError("the row's cells were changed after scoring (or sorted apart): decide it on the review "
+                         "page or score again")
     return [Decision(finding_key(row, code), code, decision, comment, reviewer, now(), batch, cells)
             for code in codes]
 
