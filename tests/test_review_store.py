@@ -190,6 +190,21 @@ def test_cli_refuses_a_missing_store_in_one_line(iqc, tmp_path: Path) -> None:
     assert code == 2 and err.strip().endswith("none.db: no such review database") and "Traceback" not in err
 
 
+def test_score_refuses_another_sqlite_database_and_leaves_it_as_it_was(iqc, tmp_path: Path) -> None:
+    """``iqc score --db other.db`` created the review tables in another program's database and
+    hid nothing, without a word: a mistyped path must not pass for a store."""
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE budget (project TEXT, amount REAL)")
+    before = path.read_bytes()
+    (tmp_path / "t.csv").write_text("project_name,level3,target_value\n广播剧,质量指标,≥95%\n", encoding="utf-8")
+    code, err = iqc("score", tmp_path / "t.csv", "-o", tmp_path / "x.csv", "--db", path)
+    assert code == 2 and err.strip().endswith(f"{path}: not a review store (it has no decisions table)"), err
+    assert path.read_bytes() == before and not (tmp_path / "x.csv").exists()
+
+
 def test_a_full_disk_is_a_store_error_and_saves_nothing(tmp_path: Path, full_disk: None) -> None:
     store = ReviewStore(tmp_path / "r.db")
     with pytest.raises(StoreError, match=r"r\.db: database or disk is full; the change was not saved"):

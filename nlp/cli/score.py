@@ -92,7 +92,7 @@ def _rejected(db: Path | None) -> frozenset[str]:
     if not db.is_file():
         raise ValueError(f"--db {db}: no such review database")
     try:
-        return ReviewStore(db).rejected_keys()
+        return ReviewStore(db, read_only=True).rejected_keys()
     except StoreError as error:
         raise ValueError(str(error)) from None
 
