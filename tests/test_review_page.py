@@ -85,8 +85,8 @@ def test_a_save_from_a_page_loaded_before_another_decision_is_refused_saying_who
     error, current = stale.json()["error"], stale.json()["current"]
     assert error["code"] == "decision_changed" and error["field"] == "body.base"
     when = rejected.json()["decided_at"]
-    assert error["message"] == (f"王 changed this finding at {when} (now 驳回) after this page showed it: "
-                                "see the current decision and decide again")
+    assert error["message"] == (f"this finding's review changed after this page showed it: now 驳回, by 王 at {when}; "
+                                "see it and decide again")
     assert (current["decision"], current["reviewer"], current["decided_at"]) == ("reject", "王", when)
     assert client.get(f"/review/api/batches/{batch}").json()["items"][items.index(target)]["decision"] == "reject"
 

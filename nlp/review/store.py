@@ -101,15 +101,16 @@ def _changed(current: Decision | None) -> str:
     if current is None:
         return "the store holds no review of this finding, unlike this page: reload it and decide again"
     state = DECISION_LABELS.get(current.decision or "", "a comment only")
-    return (f"{current.reviewer or 'another reviewer'} changed this finding at {current.decided_at} (now {state}) "
-            "after this page showed it: see the current decision and decide again")
+    return (f"this finding's review changed after this page showed it: now {state}, by "
+            f"{current.reviewer or 'another reviewer'} at {current.decided_at}; see it and decide again")
 
 
 class ReviewStore:
     """Decisions and batches in one SQLite file (created with its tables on first use).
 
-    ``read_only`` opens an existing store for reading only (``iqc train --feedback``): creating
-    the tables wrote them into whatever SQLite file was named, another program's database too.
+    ``read_only`` opens an existing store for reading only (``iqc train --feedback``, ``iqc score
+    --db``): creating the tables wrote them into whatever SQLite file was named, another program's
+    database too.
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
