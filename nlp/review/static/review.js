@@ -113,7 +113,7 @@
   // another reviewer changed since, and answers with the stored one, which the page then shows.
   async function decide(item, decision, comment) {
     const base = { decision: item.decision || null, comment: item.comment || "", decided_at: item.decided_at || "" };
-    const body = JSON.stringify({ decision: decision || null, comment: comment || "", base: base });
+    const body = JSON.stringify({ decision: decision || null, comment: comment || "", reviewer: $("reviewer").value.trim(), base: base });
     try {
       const saved = await call("review/api/batches/" + encodeURIComponent(batchId) + "/decisions/" + item.key,
         { method: "PUT", headers: { "Content-Type": "application/json" }, body: body });
@@ -143,6 +143,9 @@
   });
 
   FILTERS.forEach((name) => $("f-" + name).addEventListener("change", () => { current = 0; render(); }));
+  // The reviewer's name goes with each decision (a refused save says whose decision it met); kept in this browser.
+  $("reviewer").value = localStorage.getItem("iqc-reviewer") || "";
+  $("reviewer").addEventListener("change", () => localStorage.setItem("iqc-reviewer", $("reviewer").value.trim()));
   $("batch").addEventListener("change", () => openBatch($("batch").value));
   $("upload").addEventListener("submit", async (event) => {
     event.preventDefault();
