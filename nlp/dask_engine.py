@@ -101,8 +101,11 @@ def _connected(jobs: int, scheduler: str | None) -> Iterator[Client]:
     from distributed import Client, LocalCluster
 
     if scheduler is None:
+        # the scheduler and the workers' nannies run in this process: their error logs (a lost
+        # worker's chunks, a worker that failed to start) said with tracebacks what the batch says
+        # in one line
         with _forked_workers(), LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                             dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
+                                             dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster, \
                 Client(cluster) as client:
             yield client
         return

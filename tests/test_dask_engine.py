@@ -10,7 +10,12 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -23,6 +28,7 @@ pytest.importorskip("distributed")
 
 FORMATS = [".csv", ".tsv", ".jsonl", ".sarif", ".xlsx", ".html"]
 CHUNK_ROWS = 30  # many chunks, so results must come back in order; whole documents still go together
+ROOT = Path(__file__).resolve().parent.parent
 _HTML_STAMP = re.compile(r"生成时间 \d{4}-\d\d-\d\d \d\d:\d\d")
 
 
@@ -145,3 +151,49 @@ def test_local_workers_are_forked_from_a_server_that_imported_the_scoring_code()
         found = client.run(origin)
     assert len(found) == 2
     assert all(parent != os.getpid() and list(modules) == WORKER_PRELOAD for parent, modules in found.values())
+
+
+def _dask_batch(tmp_path: Path, rows: int) -> subprocess.Popen:
+    """``iqc score --engine dask --jobs 2`` of ``rows`` rows, in a session of its own (so that a
+    test can signal all its processes), returned at once."""
+    lines = "\n".join(f"指标{i},≥{i}人" for i in range(rows))
+    (tmp_path / "in.csv").write_text(f"level3,target_value\n{lines}\n", encoding="utf-8")
+    command = [sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main())", "score",
+               str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv"), "--quiet", "--chunk-rows", "2000",
+               "--engine", "dask", "--jobs", "2"]
+    return subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def _ended(process: subprocess.Popen) -> str:
+    """The batch's stderr once it ended; it and every process it started are killed after a minute."""
+    import psutil
+
+    children = psutil.Process(process.pid).children(recursive=True)
+    try:
+        _, err = process.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, "processes of the cluster outlived the batch"
+    return err
+
+
+def test_a_killed_worker_fails_the_batch_in_one_line(tmp_path: Path) -> None:
+    """The scheduler, which a LocalCluster runs in this process, logged the lost worker's
+    scattered chunks as an error of its own above the batch's line."""
+    import psutil
+
+    process = _dask_batch(tmp_path, rows=40_000)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(temp.stat().st_size for temp in tmp_path.glob(".out.csv.*.tmp")):
+        time.sleep(0.05)  # the first chunk is written: the workers hold the next ones
+    workers = [child for child in psutil.Process(process.pid).children(recursive=True)
+               if "forkserver" in " ".join(child.cmdline()) and child.ppid() != process.pid]
+    assert workers, "no worker to kill"
+    workers[0].kill()
+    err = _ended(process)
+    assert process.returncode == EXIT_INPUT_FAILED, err
+    assert len(err.splitlines()) == 1 and err.startswith("iqc: the Dask cluster failed during the batch"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
