@@ -21,11 +21,12 @@ import hashlib
 import itertools
 import logging
 import pickle
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -104,9 +105,11 @@ def _connected(jobs: int, scheduler: str | None) -> Iterator[Client]:
         # the scheduler and the workers' nannies run in this process: their error logs (a lost
         # worker's chunks, a worker that failed to start) said with tracebacks what the batch says
         # in one line
-        with _forked_workers(), LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                             dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster, \
-                Client(cluster) as client:
+        with _forked_workers(), ExitStack() as started:
+            with _signals_held():
+                cluster = started.enter_context(LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                                             dashboard_address=":0", silence_logs=logging.CRITICAL))
+                client = started.enter_context(Client(cluster))
             yield client
         return
     try:
@@ -119,6 +122,30 @@ def _connected(jobs: int, scheduler: str | None) -> Iterator[Client]:
         except TimeoutError:
             raise EngineError(f"no Dask worker joined the scheduler at {scheduler} within {CONNECT_SECONDS} s") from None
         yield client
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held while the block runs and sent again once it ends.
+
+    Why: interrupted while ``LocalCluster`` started its workers, the batch never got the cluster
+    to close; Dask's own clean-up at exit then failed (``AssertionError: Status.init``), and so did
+    workers still being started, each with a traceback under "iqc: interrupted". Held, the
+    interruption comes once the cluster is in the batch's hands, which close it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {signum: signal.signal(signum, lambda signum, _: held.append(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if held:
+            signal.raise_signal(held[0])
 
 
 #: What a local worker imports before it can score: imported once, in the fork server.

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nlp.cli import EXIT_INPUT_FAILED, EXIT_USAGE
+from nlp.cli import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 
 pytest.importorskip("distributed")
 
@@ -178,6 +178,23 @@ def _ended(process: subprocess.Popen) -> str:
     _, alive = psutil.wait_procs(children, timeout=10)
     assert not alive, "processes of the cluster outlived the batch"
     return err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_an_interrupt_while_the_cluster_starts_says_so_in_one_line(tmp_path: Path, signum: int) -> None:
+    """Interrupted while ``LocalCluster`` started its workers, the batch never held the cluster to
+    close it: Dask's own clean-up at exit failed, with tracebacks, under "iqc: interrupted"."""
+    import psutil
+
+    process = _dask_batch(tmp_path, rows=100)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any("forkserver" in " ".join(child.cmdline())
+                                                  for child in psutil.Process(process.pid).children()):
+        time.sleep(0.02)  # the first worker is being started
+    (os.kill if signum == signal.SIGTERM else os.killpg)(process.pid, signum)
+    err = _ended(process)
+    assert process.returncode == EXIT_INTERRUPTED and err == "iqc: interrupted\n", err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
 def test_a_killed_worker_fails_the_batch_in_one_line(tmp_path: Path) -> None:
