@@ -87,7 +87,10 @@ def _scored(client: Client, key: str, setup: Future, warming: dict[str, Future],
     workers = itertools.cycle(client.scheduler_info()["workers"])
 
     def submit(task: Task) -> Callable[[], Checked]:
-        data = client.scatter(task, direct=True, hash=False, workers=[next(workers)])
+        # interrupted inside, scatter cancels its send without waiting for it: the send then failed
+        # as the cluster closed, with tracebacks asyncio printed under "iqc: interrupted"
+        with _signals_held():
+            data = client.scatter(task, direct=True, hash=False, workers=[next(workers)])
         return client.submit(_run_task, key, setup, data, pure=False).result
 
     try:
@@ -131,7 +134,8 @@ def _signals_held() -> Iterator[None]:
     Why: interrupted while ``LocalCluster`` started its workers, the batch never got the cluster
     to close; Dask's own clean-up at exit then failed (``AssertionError: Status.init``), and so did
     workers still being started, each with a traceback under "iqc: interrupted". Held, the
-    interruption comes once the cluster is in the batch's hands, which close it.
+    interruption comes once the cluster is in the batch's hands, which close it. (The same for a
+    chunk being sent: see :func:`_scored`.)
     """
     if threading.current_thread() is not threading.main_thread():
         yield
