@@ -108,8 +108,9 @@ def _connected(jobs: int, scheduler: str | None) -> Iterator[Client]:
         # the scheduler and the workers' nannies run in this process: their error logs (a lost
         # worker's chunks, a worker that failed to start) said with tracebacks what the batch says
         # in one line
-        with _forked_workers(), ExitStack() as started:
+        with ExitStack() as started:
             with _signals_held():
+                started.enter_context(_forked_workers())
                 cluster = started.enter_context(LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                                              dashboard_address=":0", silence_logs=logging.CRITICAL))
                 client = started.enter_context(Client(cluster))
@@ -171,7 +172,29 @@ def _forked_workers() -> Iterator[None]:
 
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         get_mp_context().set_forkserver_preload(WORKER_PRELOAD)
+        _start_deaf_to_ctrl_c()
         yield
+
+
+def _start_deaf_to_ctrl_c() -> None:
+    """Start the fork server ignoring Ctrl-C, which it keeps, and the workers it forks with it.
+
+    Why: a terminal's Ctrl-C reaches every process of the batch, and the batch closes its cluster
+    itself; a worker that took it printed "Process Dask Worker process (from Nanny):" and two
+    tracebacks under "iqc: interrupted" (the local engine's workers ignore it too:
+    :func:`nlp.worker_pool._start_worker`). A handler set in a worker would come too late for a
+    Ctrl-C while it starts; an ignored signal stays ignored across ``exec`` and ``fork``. A fork
+    server already running (an earlier batch of this process) is kept as it is.
+    """
+    from multiprocessing import forkserver
+
+    main = threading.current_thread() is threading.main_thread()  # the only one that may set handlers
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        forkserver.ensure_running()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _scorer(key: str, setup: Setup) -> Scorer:

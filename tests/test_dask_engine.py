@@ -245,3 +245,20 @@ def test_an_interrupt_while_a_chunk_is_sent_leaves_no_failed_send_behind(tmp_pat
     done = subprocess.run([sys.executable, "-c", _INTERRUPTED_WHILE_SENT], env={**os.environ, "PYTHONPATH": str(ROOT)},
                           capture_output=True, text=True, timeout=120)
     assert done.stderr == "interrupted\n", done.stderr
+
+
+def test_ctrl_c_to_every_process_of_a_batch_ends_it_in_one_line(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the LocalCluster's workers too: each printed "Process Dask
+    Worker process (from Nanny):" and two tracebacks under "iqc: interrupted"."""
+    import psutil
+
+    process = _dask_batch(tmp_path, rows=100)
+    deadline, workers = time.monotonic() + 60, []
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = [child for child in psutil.Process(process.pid).children(recursive=True)
+                   if child.ppid() != process.pid]
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGINT)
+    err = _ended(process)
+    assert process.returncode == EXIT_INTERRUPTED and err == "iqc: interrupted\n", err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
