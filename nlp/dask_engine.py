@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from nlp.artifacts import read_manifest
 from nlp.tasks import Checked, Setup, Task, loaded_scorer
-from nlp.worker_pool import EngineError, in_order
+from nlp.worker_pool import WORKER_CHECK_SECONDS, EngineError, in_order
 from nlp.resources import models_path
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def _scored(client: Client, key: str, setup: Future, warming: dict[str, Future],
     from distributed import KilledWorker
 
     # a worker that cannot load the model fails the batch here, with its error
-    check_same_model(dict(zip(warming, client.gather(list(warming.values())))), identity)
+    check_same_model(_identities(client, warming), identity)
     workers = itertools.cycle(client.scheduler_info()["workers"])
 
     def submit(task: Task) -> Callable[[], Checked]:
@@ -98,6 +98,22 @@ def _scored(client: Client, key: str, setup: Future, warming: dict[str, Future],
     except (OSError, KilledWorker, CancelledError) as error:  # the cluster's failures, not the scoring's
         raise EngineError(f"the Dask cluster failed during the batch, nothing was written "
                           f"({type(error).__name__}: {error})") from None
+
+
+def _identities(client: Client, warming: dict[str, Future]) -> dict[str, tuple]:
+    """What each worker's model load (:func:`_warm`) returned. A load is pinned to its worker: one
+    that left the cluster meanwhile (killed while the inputs were read; a LocalCluster's nanny
+    starts another, at a new address) left the batch waiting for it forever, so that ends the batch."""
+    identities: dict[str, tuple] = {}
+    for worker, future in warming.items():
+        while worker not in identities:
+            try:
+                identities[worker] = future.result(timeout=WORKER_CHECK_SECONDS)
+            except TimeoutError:
+                if worker not in client.scheduler_info()["workers"]:
+                    raise EngineError(f"the Dask worker {worker} left the cluster before the batch was scored; "
+                                      "nothing was written") from None
+    return identities
 
 
 @contextmanager

@@ -165,6 +165,28 @@ def _dask_batch(tmp_path: Path, rows: int) -> subprocess.Popen:
                             text=True, start_new_session=True)
 
 
+def _cluster_workers(process: subprocess.Popen) -> list:
+    """The batch's LocalCluster workers (what its fork server forked), as ``psutil`` processes."""
+    import psutil
+
+    found = []
+    for child in psutil.Process(process.pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):  # one that ended meanwhile
+            if child.ppid() != process.pid and "forkserver" in " ".join(child.cmdline()):
+                found.append(child)
+    return found
+
+
+def _rss(worker) -> int:
+    """A worker's resident memory; 0 once it has ended."""
+    import psutil
+
+    try:
+        return worker.memory_info().rss
+    except psutil.Error:
+        return 0
+
+
 def _ended(process: subprocess.Popen) -> str:
     """The batch's stderr once it ended; it and every process it started are killed after a minute."""
     import psutil
@@ -200,14 +222,11 @@ def test_an_interrupt_while_the_cluster_starts_says_so_in_one_line(tmp_path: Pat
 def test_a_killed_worker_fails_the_batch_in_one_line(tmp_path: Path) -> None:
     """The scheduler, which a LocalCluster runs in this process, logged the lost worker's
     scattered chunks as an error of its own above the batch's line."""
-    import psutil
-
     process = _dask_batch(tmp_path, rows=40_000)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(temp.stat().st_size for temp in tmp_path.glob(".out.csv.*.tmp")):
         time.sleep(0.05)  # the first chunk is written: the workers hold the next ones
-    workers = [child for child in psutil.Process(process.pid).children(recursive=True)
-               if "forkserver" in " ".join(child.cmdline()) and child.ppid() != process.pid]
+    workers = _cluster_workers(process)
     assert workers, "no worker to kill"
     workers[0].kill()
     err = _ended(process)
@@ -250,15 +269,28 @@ def test_an_interrupt_while_a_chunk_is_sent_leaves_no_failed_send_behind(tmp_pat
 def test_ctrl_c_to_every_process_of_a_batch_ends_it_in_one_line(tmp_path: Path) -> None:
     """A terminal's Ctrl-C reaches the LocalCluster's workers too: each printed "Process Dask
     Worker process (from Nanny):" and two tracebacks under "iqc: interrupted"."""
-    import psutil
-
     process = _dask_batch(tmp_path, rows=100)
     deadline, workers = time.monotonic() + 60, []
     while time.monotonic() < deadline and len(workers) < 2:
-        workers = [child for child in psutil.Process(process.pid).children(recursive=True)
-                   if child.ppid() != process.pid]
+        workers = _cluster_workers(process)
         time.sleep(0.02)
     os.killpg(process.pid, signal.SIGINT)
     err = _ended(process)
     assert process.returncode == EXIT_INTERRUPTED and err == "iqc: interrupted\n", err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_a_worker_killed_while_the_inputs_are_read_fails_the_batch_in_one_line(tmp_path: Path) -> None:
+    """Each worker's model load is pinned to it: with the worker gone (its nanny starts another,
+    at a new address), the batch waited for that load forever."""
+    process = _dask_batch(tmp_path, rows=200_000)
+    deadline, workers = time.monotonic() + 60, []
+    while time.monotonic() < deadline and not (len(workers) == 2 and all(_rss(w) > 150 << 20 for w in workers)):
+        workers = _cluster_workers(process)
+        time.sleep(0.05)  # until both have loaded the model
+    assert not any(tmp_path.glob(".out.csv.*.tmp")), "the inputs were read before a worker could be killed"
+    workers[0].kill()
+    err = _ended(process)
+    assert process.returncode == EXIT_INPUT_FAILED, err
+    assert len(err.splitlines()) == 1 and "left the cluster" in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
