@@ -159,8 +159,13 @@ def test_a_rejected_finding_stays_hidden_in_a_same_named_file(counties: Path, tm
 @pytest.mark.parametrize(("paths", "names", "message"), [
     (["x/a/t.csv", "y/a/t.csv"], ["x/a/t.csv", "y/a/t.csv"], "two inputs are named t.csv: their rows are told "
                                                              "apart as x/a/t.csv and y/a/t.csv"),
-    (["a/t.csv", "a/t.jsonl"], ["a/t.csv", "a/t.jsonl"], "two inputs are named t (t.csv, t.jsonl): their rows are "
-                                                         "told apart as a/t.csv and a/t.jsonl"),
+    (["a/t.csv", "a/t.jsonl"], ["t.csv", "t.jsonl"], "two inputs are named t (t.csv, t.jsonl): their rows are "
+                                                     "told apart as t.csv and t.jsonl"),
+    (["a/t.csv", "b/t.csv", "a/t.jsonl"], ["a/t.csv", "b/t.csv", "a/t.jsonl"],
+     "three inputs are named t (t.csv, t.jsonl): their rows are told apart as a/t.csv, b/t.csv and a/t.jsonl"),
+    (["a/t.csv.txt", "a/t.csv.jsonl", "a/t.csv.txt.csv"], ["a/t.csv.txt", "a/t.csv.jsonl"],
+     "two inputs are named t.csv (t.csv.jsonl, t.csv.txt): their rows are told apart as a/t.csv.txt and "
+     "a/t.csv.jsonl"),
     ([f"c/{n}/t.xlsx" for n in range(12)], [f"{n}/t.xlsx" for n in range(12)],
      "12 inputs are named t.xlsx: their rows are told apart as 0/t.xlsx, 1/t.xlsx, 2/t.xlsx and 9 more"),
 ])

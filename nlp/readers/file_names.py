@@ -56,8 +56,10 @@ def told_apart(paths: Sequence[Path]) -> tuple[dict[Path, Renaming], list[InputE
     (on its first file); empty when the stems differ, as in most batches."""
     renamings: dict[Path, Renaming] = {}
     warnings: list[InputError] = []
+    stems = {path.stem for path in paths}
     for group in _same_stems(paths):
-        renamed = {path: _renaming(path, label, with_suffix) for path, (label, with_suffix) in _labels(group).items()}
+        renamed = {path: _renaming(path, label, with_suffix)
+                   for path, (label, with_suffix) in _labels(group, stems).items()}
         renamings.update(renamed)
         warnings.append(_warning(group, [renaming.new_name for renaming in renamed.values()]))
     return renamings, warnings
@@ -70,11 +72,15 @@ def _same_stems(paths: Sequence[Path]) -> Iterator[list[Path]]:
     return (group for group in by_stem.values() if len(group) > 1)
 
 
-def _labels(group: list[Path]) -> dict[Path, tuple[str, bool]]:
-    """Each path's stem after its last ``k`` folders, ``k`` as small as tells the group apart (one
-    for a folder per county); when only the suffix differs (``t.csv``, ``t.jsonl`` in one folder),
-    its name after them. The whole path tells distinct files apart at the latest. A label always
-    has a folder, so no other input's stem is one."""
+def _labels(group: list[Path], stems: set[str]) -> dict[Path, tuple[str, bool]]:
+    """Each path's name when the names differ (``t.csv`` and ``t.jsonl`` in one folder: their
+    ``source_file`` already tells them apart, their ids get the suffix) and no input's stem is one;
+    else its stem after its last ``k`` folders, ``k`` as small as tells the group apart (one for a
+    folder per county), or its name after them. The whole path tells distinct files apart at the
+    latest. A label with a folder is no input's stem."""
+    names = {path: path.name for path in group}
+    if len(set(names.values())) == len(group) and not stems & set(names.values()):
+        return {path: (name, True) for path, name in names.items()}
     folders = {path: Path(os.path.abspath(path)).parent.parts for path in group}
     deepest = max(map(len, folders.values()))
     ways = [(k, with_suffix) for with_suffix in (False, True) for k in range(1, deepest + 1)]
