@@ -18,7 +18,7 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,20 +76,25 @@ def render(frame: pd.DataFrame, suffix: str, columns: tuple[str, ...]) -> Render
 def _delimited(frame: pd.DataFrame, sep: str, header: bool) -> str:
     """``frame`` as CSV text the way ``DataFrame.to_csv`` writes it (minimal quoting, NaN as an
     empty cell), through the csv module directly: a third faster on scored chunks."""
-    rows = [*([frame.columns] if header else []), *zip(*(_cells(frame.iloc[:, i]) for i in range(frame.shape[1])))]
+    def rows() -> Iterator[Sequence]:
+        if header:
+            yield frame.columns
+        yield from zip(*(_cells(frame.iloc[:, i]) for i in range(frame.shape[1])))
     return delimited_text(rows, sep)
 
 
-def delimited_text(rows: list, sep: str) -> str:
-    """``rows`` as delimited text, minimal quoting, lines ending in \\n, that reads back as the same
-    rows: every CSV/TSV this tool writes (outputs, the review page's export) goes through here."""
+def delimited_text(rows: Callable[[], Iterable[Sequence]], sep: str) -> str:
+    """The rows ``rows()`` makes as delimited text, minimal quoting, lines ending in \\n, that reads
+    back as the same rows: every CSV/TSV this tool writes (outputs, the review page's export) goes
+    through here. ``rows`` is called a second time only when a cell holds a \\r (the rows are not
+    kept: holding a chunk's rows as a list cost its writing a tenth more time)."""
     buffer = io.StringIO()
-    csv.writer(buffer, delimiter=sep, lineterminator="\n").writerows(rows)
+    csv.writer(buffer, delimiter=sep, lineterminator="\n").writerows(rows())
     text = buffer.getvalue()
-    return text if "\r" not in text else _quoting_cr(rows, sep)
+    return text if "\r" not in text else _quoting_cr(rows(), sep)
 
 
-def _quoting_cr(rows: list, sep: str) -> str:
+def _quoting_cr(rows: Iterable[Sequence], sep: str) -> str:
     """``rows`` as :func:`delimited_text` writes them, but a cell holding a \\r in quotes: the writer
     quotes only for its line terminator's characters, so ``满意\\r度`` went out bare and read back
     as two rows. A writer ending lines in \\r\\n quotes both; its line ends are made \\n again."""

@@ -135,7 +135,7 @@ def export_rows(decisions: list[Decision]) -> list[list[str]]:
 def export_csv(decisions: list[Decision]) -> bytes:
     """UTF-8 with BOM (Excel shows the Chinese), header first; written as the CSV outputs are, so a
     comment holding a \\r is quoted (it went out bare, and the export read back as a split row)."""
-    return delimited_text([list(EXPORT_COLUMNS), *export_rows(decisions)], ",").encode("utf-8-sig")
+    return delimited_text(lambda: [list(EXPORT_COLUMNS), *export_rows(decisions)], ",").encode("utf-8-sig")
 
 
 def export_xlsx(decisions: list[Decision]) -> bytes:
