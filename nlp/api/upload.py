@@ -32,7 +32,8 @@ async def only_file_part(request: Request) -> None:
     """Refuse a multipart body with parts the endpoint would not read: FastAPI keeps the last of
     two ``file`` parts, and ignores a part of another name (``format`` sent as a form field), both
     without a word; a ``file`` with no filename is text to Starlette, which FastAPI refused as
-    "Expected UploadFile, received: <class 'str'>". The form is the one FastAPI has already parsed (Starlette keeps it)."""
+    "Expected UploadFile, received: <class 'str'>". The form is the one FastAPI has already parsed
+    (Starlette keeps it)."""
     form = await request.form()
     files = form.getlist("file")
     if len(files) > 1:

@@ -8,8 +8,8 @@ whenever it reads cleanly (real 预算 exports are GBK), else the cleanest other
 the file is refused. Text in which every byte above ASCII stands alone and reads as a Western
 letter or sign in Windows-1252 is read in it first: no Chinese text is like that, and the Chinese
 judge read a short such file (Café) as garbage. UTF-16 without a BOM (NUL bytes every other byte)
-is one of the candidates, so it is not called binary; nor is UTF-8 with a NUL character near the top (a NUL further on was
-already read as a character, as it is in a cell).
+is one of the candidates, so it is not called binary; nor is UTF-8 with a NUL character near the
+top (a NUL further on was already read as a character, as it is in a cell).
 
 UTF-8 text with some lines that are not (a row pasted from a GBK export, a download cut in the
 middle of a character) is still UTF-8: :func:`text_encoding` opens it so that each such line can
