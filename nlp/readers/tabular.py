@@ -41,7 +41,7 @@ from nlp.readers.base import (
     number_text,
 )
 from nlp.readers.context_rows import CONTEXT, StatedContext, non_indicator_rows
-from nlp.readers.doc_lexicon import budget_amount, is_rubric_header
+from nlp.readers.doc_lexicon import budget_amount, is_rubric_header, label_unit
 from nlp.readers.encoding import NOT_UTF8, text_encoding, undecodable
 from nlp.readers.number_formats import shown_number
 from nlp.records import ALL_COLUMNS
@@ -125,8 +125,8 @@ def normalise_header(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _header_config() -> tuple[dict[str, tuple[str, int]], dict[str, float]]:
-    """Normalised synonym -> (field, rank), and budget unit -> factor to 万元."""
+def _header_config() -> dict[str, tuple[str, int]]:
+    """Normalised synonym -> (field, rank)."""
     from nlp.resources import load_toml
 
     config = load_toml("headers.toml")
@@ -134,18 +134,18 @@ def _header_config() -> tuple[dict[str, tuple[str, int]], dict[str, float]]:
     for name, spellings in config["fields"].items():
         for rank, spelling in enumerate([name, *spellings]):
             synonyms.setdefault(normalise_header(spelling), (name, rank))
-    return synonyms, {unit: float(factor) for unit, factor in config["budget_units"].items()}
+    return synonyms
 
 
 def header_field(text: str) -> str | None:
     """The field a header cell ``text`` names (三级指标, Level3 -> ``level3``), or ``None``."""
-    hit = _header_config()[0].get(normalise_header(text))
+    hit = _header_config().get(normalise_header(text))
     return hit[0] if hit else None
 
 
 def match_header(cells: Sequence[str]) -> HeaderMap | None:
     """Read ``cells`` as a header row; ``None`` unless it names an indicator column."""
-    synonyms, _ = _header_config()
+    synonyms = _header_config()
     best: dict[str, tuple[int, int]] = {}
     for column, cell in enumerate(cells):
         hit = synonyms.get(normalise_header(cell))
@@ -216,9 +216,9 @@ def _unique(header: str, column: int, taken: set[str]) -> str:
 
 
 def budget_factor(header: str) -> float:
-    _, units = _header_config()
-    notes = _NOTE.findall(unicodedata.normalize("NFKC", header))
-    return next((units[note.strip()] for note in notes if note.strip() in units), 1.0)
+    """Factor to 万元 of the unit a budget header names in brackets (``项目金额（元）``); 1 for a
+    header naming none. Read as a budget label above a table is (:func:`label_unit`)."""
+    return label_unit(header) or 1.0
 
 
 def pick_header(candidates: Iterable[tuple[Any, Sequence[str]]]) -> tuple[Any, HeaderMap] | None:
@@ -567,7 +567,7 @@ def _header_cell() -> re.Pattern:
     """A cell that may be a header cell: a known spelling (``data/headers.toml``), spaces anywhere
     in it, notes after it. Cheap enough for every data row's probe cells (~0.3 µs); whether the
     row is a header is then :func:`_header_row`'s call."""
-    synonyms, _ = _header_config()
+    synonyms = _header_config()
     spellings = "|".join(r"\s*".join(map(re.escape, spelling)) for spelling in sorted(synonyms, key=len, reverse=True))
     return re.compile(rf"\s*(?:{spellings})\s*(?:[(\[【（][^)\]】）]*[)\]】）]\s*)*", re.IGNORECASE)
 

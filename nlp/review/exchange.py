@@ -22,7 +22,7 @@ import xlsxwriter
 from nlp.codes import catalogue
 from nlp.fingerprints import KEY_CELLS, finding_key, normalised, row_check
 from nlp.io_write import delimited_text
-from nlp.readers.tabular import column_letters
+from nlp.readers.tabular import HEADER_SCAN_ROWS, column_letters
 from nlp.report.rows import split_codes
 from nlp.report.xlsx import CUT_MARK, REVIEW_CHECK, REVIEW_COMMENT, REVIEW_DECISION, WORKBOOK_OPTIONS
 from nlp.review.store import DECISION_LABELS, Decision, is_decision, now, parse_decision
@@ -34,8 +34,6 @@ EXPORT_COLUMNS: tuple[str, ...] = ("key", "code", "decision", "comment", "review
 _FINDING_KEY = re.compile(r"[0-9a-f]{64}")
 #: Columns a reviewed workbook's decisions are read from.
 WORKBOOK_COLUMNS: tuple[str, ...] = (REVIEW_DECISION, REVIEW_COMMENT, REVIEW_CHECK, "codes", *KEY_CELLS)
-#: How far down a sheet its header is looked for (a title or note typed above it).
-_HEADER_ROWS = 20
 #: How a cell the workbook cut at Excel's limit ends, as read back.
 _CUT = normalised(CUT_MARK)
 _MERGE = re.compile(rb"mergeCell\b")
@@ -197,7 +195,7 @@ def _header(rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[str]]:
     """The header's row number and names: the first of the top rows that :func:`_kind` reads, else
     the first row. A title typed above the header had the workbook refused as having no 审核结论."""
     first = None
-    for line, values in islice(rows, _HEADER_ROWS):
+    for line, values in islice(rows, HEADER_SCAN_ROWS):
         names = [normalised(value) for value in values]
         first = first or (line, names)
         if _kind(names):
