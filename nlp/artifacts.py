@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,10 @@ import joblib
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
 HASHED_FILES = (MODEL_FILE,)
+#: The libraries whose objects are pickled in the model and whose arithmetic fitted it: under other
+#: versions a model loads at scikit-learn's "use at your own risk", its scores may move in the last
+#: decimals (and a finding's ranked evidence with them), and ``iqc train`` rebuilds other bytes.
+MODEL_LIBRARIES = ("scikit-learn", "numpy", "scipy")
 
 
 class ArtifactError(RuntimeError):
@@ -68,6 +74,36 @@ def verified_manifest(models_dir: Path, name: str = MODEL_FILE) -> dict[str, Any
 
 
 def load_verified(models_dir: Path, name: str = MODEL_FILE) -> tuple[Any, dict[str, Any]]:
-    """Load an artifact after checking its hash against the manifest; returns (object, manifest)."""
+    """Load an artifact after checking its hash against the manifest; returns (object, manifest).
+
+    scikit-learn's warning for each estimator pickled under another version (four screens of text)
+    is left out: :func:`environment_note` says it once, in a line naming the versions, where a
+    user will read it."""
+    from sklearn.exceptions import InconsistentVersionWarning  # not in the batch's reading process
+
     manifest = verified_manifest(models_dir, name)
-    return joblib.load(models_dir / name), manifest
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InconsistentVersionWarning)
+        return joblib.load(models_dir / name), manifest
+
+
+def library_versions() -> dict[str, str]:
+    """The installed versions of :data:`MODEL_LIBRARIES` (``iqc train`` records them in the manifest)."""
+    return {library: version(library) for library in MODEL_LIBRARIES}
+
+
+def environment_note(manifest: dict[str, Any]) -> str:
+    """One line if this environment's :data:`MODEL_LIBRARIES` differ from those the model was
+    built with ("" if they are the same, or the manifest does not say)."""
+    built = manifest.get("libraries")
+    if not isinstance(built, dict):
+        return ""
+    here = library_versions()
+    differing = {library: built[library] for library in MODEL_LIBRARIES
+                 if built.get(library, here[library]) != here[library]}
+    if not differing:
+        return ""
+    listed = ", ".join(f"{library} {built_with} (here {here[library]})" for library, built_with in differing.items())
+    wanted = " ".join(f"{library}=={built_with}" for library, built_with in differing.items())
+    return (f"the model was built with {listed}: its scores may differ slightly from its model card's; "
+            f"`pip install {wanted}` loads it as built, or `iqc train` rebuilds it here")

@@ -112,7 +112,7 @@ class Scorer:
         self.model = model
         self.heads = LinearHeads(model)  # scikit-learn's arithmetic without its per-call validation
         self.model_info = {key: manifest.get(key) for key in ("version", "created", "training_data_sha256",
-                                                             "metrics", "thresholds")}
+                                                             "metrics", "thresholds", "libraries")}
         self._memo: Memo[tuple, tuple] = Memo(memo_bytes, _entry_bytes)
         self._feature_names = model.feature_names()
         self._coefficients = {family: model.head_coefficients(family) for family in FAMILIES}

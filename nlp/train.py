@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 import pandas as pd
 
 from nlp import __version__
-from nlp.artifacts import MODEL_FILE, write_manifest
+from nlp.artifacts import MODEL_FILE, library_versions, write_manifest
 from nlp.augment import synthesise
 from nlp.corpus import COLLECTIONS, corpus_sha256, load_corpus, with_reviewed_labels
 from nlp.evaluate import code_metrics, family_metrics, macro_f1_interval, rule_metrics
@@ -177,6 +177,7 @@ def _train(models_dir: Path, n_splits: int, feedback: Path | None) -> dict:
     _held_out_table(corpus, held_out, fresh).to_csv(models_dir / "cv_predictions.tsv", sep="\t", index=False)
     manifest = write_manifest(
         models_dir, version=__version__, training_data_sha256=corpus_sha256(), fingerprint=scoring_fingerprint(),
+        libraries=library_versions(),
         metrics=metrics, thresholds=model.thresholds_, review_thresholds=model.review_thresholds_,
         regularisation=model.C_, decisive_rules=model.rule_floors_, **extra)
     (models_dir / "MODEL_CARD.md").write_text(model_card(manifest), encoding="utf-8")

@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from fastapi import FastAPI
 
 import nlp
+from nlp.artifacts import environment_note
 from nlp.scorer import settle
 from nlp.api import docs, routes
 from nlp.api.batching import MicroBatcher
@@ -59,6 +60,8 @@ def _lifespan(scorer: Scorer | None, settings: ApiSettings) -> Callable[[FastAPI
         with helpers or nullcontext():
             if scorer is None:
                 app.state.scorer = nlp.load(config=settings.config)  # while the helpers load theirs
+                if note := environment_note(app.state.scorer.model_info):
+                    log.warning(note)
             if helpers is not None and _attach(helpers, app.state.scorer):
                 await helpers.connect_lanes()
             settle()

@@ -196,6 +196,8 @@ class ModelInfo(BaseModel):
     training_data_sha256: str
     metrics: dict[str, Any]
     created: str | None = Field(None, description="UTC time of `iqc train` (absent in models trained before 0.2)")
+    libraries: dict[str, str] = Field({}, description="versions of scikit-learn, numpy and scipy the model was built "
+                                      "with (absent in older models); the server warns at start-up if its own differ")
 
 
 class ErrorDetail(BaseModel):

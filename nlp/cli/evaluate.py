@@ -127,12 +127,15 @@ def _left_out(unlabelled: int, path: Path | None) -> str:
 def _scorer() -> Scorer:
     """The bundled model; a missing, edited or outdated one is a one-line :class:`_Refused`."""
     import nlp
-    from nlp.artifacts import ArtifactError
+    from nlp.artifacts import ArtifactError, environment_note
 
     try:
-        return nlp.load()
+        scorer = nlp.load()
     except ArtifactError as error:
         raise _Refused(str(error)) from None
+    if note := environment_note(scorer.model_info):
+        print(f"iqc evaluate: warning: {note}", file=sys.stderr)
+    return scorer
 
 
 def run(args: argparse.Namespace) -> int:

@@ -98,11 +98,12 @@ def _rejected(db: Path | None) -> frozenset[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nlp.artifacts import ArtifactError
+    from nlp.artifacts import ArtifactError, environment_note, read_manifest
     from nlp.batch import DEFAULT_CHUNK_ROWS, score_batch
     from nlp.engines import make_engine
     from nlp.worker_pool import EngineError
     from nlp.readers import expand_inputs
+    from nlp.resources import models_path
 
     try:
         output = _output_path(args)
@@ -114,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
         return failed(error)
     except ValueError as error:
         return failed(error, EXIT_USAGE)
+    if note := environment_note(read_manifest(args.models_dir or models_path())):
+        print(f"iqc: warning: {note}", file=sys.stderr)
     try:
         paths, missing = expand_inputs(args.inputs, output=output)
     except ValueError as error:
