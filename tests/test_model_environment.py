@@ -68,3 +68,18 @@ def test_iqc_score_says_it_once_and_scores(iqc, models_built_elsewhere: Path, tm
                     "--jobs", "1", "--quiet")
     assert code == 0 and (tmp_path / "out.csv").is_file()
     assert err.count("numpy 0.0.1") == 1 and "Traceback" not in err and "InconsistentVersionWarning" not in err
+
+
+def test_iqc_serve_says_it_at_start_up_and_the_api_names_the_versions(monkeypatch: pytest.MonkeyPatch,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    from fastapi.testclient import TestClient
+
+    from nlp.api import ApiSettings, create_app
+
+    monkeypatch.setattr(artifacts, "library_versions", lambda: dict.fromkeys(MODEL_LIBRARIES, "0.0.1"))
+    settings = ApiSettings.from_env({"IQC_REQUEST_HELPERS": "0"})
+    with caplog.at_level("WARNING"), TestClient(create_app(settings=settings)) as client:
+        info = client.get("/v1/model").json()
+    assert info["libraries"] == read_manifest(models_path())["libraries"]
+    said = [record.getMessage() for record in caplog.records if "0.0.1" in record.getMessage()]
+    assert len(said) == 1 and "scikit-learn" in said[0]
