@@ -21,13 +21,17 @@ from test_review_store import ROWS  # scored by the fake scorer: sheet row 2 get
 KEY = "ab" * 32
 
 
-@pytest.fixture
-def workbook(tmp_path: Path) -> Path:
-    """The ``iqc score`` workbook of :data:`ROWS`."""
-    path = tmp_path / "scored.xlsx"
+def scored_workbook(folder: Path) -> Path:
+    """The ``iqc score`` workbook of :data:`ROWS`, written in ``folder``."""
+    path = folder / "scored.xlsx"
     with XlsxReportWriter(path) as writer:
         writer.write_chunk(FakeScorer().score_frame(ROWS))
     return path
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    return scored_workbook(tmp_path)
 
 
 def reviewed(path: Path, edit: Callable[[Worksheet, Callable[[str], int]], None]) -> Path:

@@ -1,9 +1,9 @@
 """``iqc review import FILE --db PATH``: load reviewers' decisions into the review store.
 
 FILE is a workbook written by ``iqc score -o x.xlsx`` whose 审核结论 (采纳/驳回) and 审核意见
-columns were filled in, or a decisions export of the review page (CSV or XLSX). Decisions land in
-the same SQLite store that ``iqc serve --db`` uses and ``iqc score --db`` reads, so a rejection
-hides that finding on identical rows in later runs.
+columns were filled in (saved as .xlsx, .xls or .ods), or a decisions export of the review page
+(CSV or XLSX). Decisions land in the same SQLite store that ``iqc serve --db`` uses and
+``iqc score --db`` reads, so a rejection hides that finding on identical rows in later runs.
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     importer = actions.add_parser("import", help="read decisions from a reviewed workbook or a review export",
                                   description=__doc__.split("\n\n")[1])
-    importer.add_argument("file", type=Path, metavar="FILE", help=".xlsx workbook or export, or .csv export")
+    importer.add_argument("file", type=Path, metavar="FILE",
+                          help=".xlsx, .xls or .ods workbook or export, or .csv export")
     importer.add_argument("--db", type=Path, required=True, metavar="PATH",
                           help="review store (SQLite; created if missing)")
     importer.add_argument("--reviewer", default="", help="name recorded with workbook decisions")

@@ -52,7 +52,7 @@ def read_spreadsheet(path: Path, chunk_size: int | None) -> FileRead:
         for sheet in worksheets(workbook):
             data, found = workbook.get_sheet_by_name(sheet.name), extras.get(sheet.name) or SheetExtras()
             if not ods:  # an .xls's merges are calamine's
-                found = replace(found, layout=replace(found.layout, merges=_merges(data)))
+                found = replace(found, layout=replace(found.layout, merges=calamine_merges(data)))
             grids.append(_grid(path, sheet, found, data))
     read = read_grids(path, grids, chunk_size)
     if unread:
@@ -117,7 +117,7 @@ def worksheets(workbook: Any) -> list[Any]:
     return [sheet for sheet in workbook.sheets_metadata if sheet.typ == SheetTypeEnum.WorkSheet]
 
 
-def _merges(data: Any) -> list[VerticalMerge]:
+def calamine_merges(data: Any) -> list[VerticalMerge]:
     """The cells calamine says are merged down several rows (an .xls's; 0-based rows and columns)."""
     return vertical_merges((first_row, first_column, last_row, last_column)
                            for (first_row, first_column), (last_row, last_column) in data.merged_cell_ranges or ())

@@ -284,15 +284,21 @@ def _workbook_decisions(row: Mapping[str, str], reviewer: str, batch: str) -> li
 Table = tuple[str, tuple[int, list[str]], Iterator[tuple[int, list[Any]]]]
 
 
+#: The workbook formats read (as inputs are, by calamine): a reviewer's office suite saves any of them.
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
+
+
 def _tables(path: Path) -> Iterator[Table]:
     """Each sheet of a workbook, or the CSV file, as a :data:`Table`."""
     try:
-        if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        if path.suffix.lower() in WORKBOOK_SUFFIXES:
             yield from _sheets(path)
         elif path.suffix.lower() == ".csv":
             yield from _csv_table(path)
         else:
-            raise ReviewFileError(f"{path}: reads .xlsx (a reviewed workbook or export) or .csv (an export)")
+            raise ReviewFileError(f"{path}: reads a reviewed workbook or an export, not a "
+                                  f"{path.suffix or 'suffix-less'} file: save it as .xlsx, .xls or .ods "
+                                  "(or an export as .csv)")
     except (OSError, UnicodeError, csv.Error) as exc:
         raise ReviewFileError(f"{path}: cannot read ({exc})") from None
 
@@ -321,21 +327,40 @@ def _sheets(path: Path) -> Iterator[Table]:
     only. One sheet is held at a time."""
     from nlp.readers.merged_cells import MergedFill
     from nlp.readers.spreadsheet import open_workbook, shown_rows, worksheets
-    from nlp.readers.xlsx_parts import sheet_parts
 
     try:
         book = open_workbook(path)
         names = [sheet.name for sheet in worksheets(book)]
-        with zipfile.ZipFile(path) as archive:
-            parts = sheet_parts(archive)
+        merges = _merges_reader(path)
     except Exception as exc:  # calamine, the zip and XML parsers raise their own errors for a damaged file
         raise ReviewFileError(f"{path}: not a readable workbook ({type(exc).__name__})") from None
     for name in names:
-        extras = _sheet_merges(path, parts.get(name))
-        rows = enumerate(shown_rows(book.get_sheet_by_name(name), extras), 1)
+        data = book.get_sheet_by_name(name)
+        extras = merges(name, data)
+        rows = enumerate(shown_rows(data, extras), 1)
         header = _header(rows)
         fill = MergedFill(extras.layout.merges, header_row=header[0] - 1)
         yield f"{path.name}:{name}!", header, ((line, fill(line - 1, cells)) for line, cells in rows)
+
+
+def _merges_reader(path: Path) -> Callable[[str, Any], Any]:
+    """``(sheet name, calamine's sheet) -> SheetExtras`` holding the sheet's merges, found as the
+    input reader of the workbook's format finds them (not its number formats: the cells a
+    decision is keyed on are written as text)."""
+    from nlp.readers.ods_parts import ods_extras
+    from nlp.readers.sheet_layout import SheetExtras, SheetLayout
+    from nlp.readers.spreadsheet import calamine_merges
+    from nlp.readers.xlsx_parts import sheet_parts
+
+    suffix = path.suffix.lower()
+    if suffix == ".ods":
+        sheets = ods_extras(path)
+        return lambda name, _: SheetExtras(SheetLayout((sheets.get(name) or SheetExtras()).layout.merges))
+    if suffix == ".xls":
+        return lambda _, data: SheetExtras(SheetLayout(calamine_merges(data)))
+    with zipfile.ZipFile(path) as archive:
+        parts = sheet_parts(archive)
+    return lambda name, _: _sheet_merges(path, parts.get(name))
 
 
 def _sheet_merges(path: Path, part: str | None) -> Any:

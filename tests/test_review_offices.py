@@ -1,0 +1,75 @@
+"""A reviewed workbook saved by another office suite: LibreOffice (and WPS) save the scored
+workbook as .xls or .ods as readily as .xlsx, and the import reads every decision of it, on the
+row it was typed on. One LibreOffice conversion per format for the whole module; skipped without
+LibreOffice Calc."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from openpyxl.worksheet.worksheet import Worksheet
+
+from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION
+from nlp.review.exchange import Imported, ReviewFileError, read_decisions
+from test_review_import import reviewed, scored_workbook
+
+SAVED_AS = ("xls", "ods")
+
+
+def _calc_installed() -> bool:
+    """LibreOffice with Calc: Writer alone converts no workbook (it exits 0 and writes nothing)."""
+    program = shutil.which("soffice")
+    return program is not None and any((Path(program).resolve().parent / name).exists()
+                                       for name in ("libsclo.so", "sclo.dll", "libsclo.dylib"))
+
+
+def _decide(sheet: Worksheet, column: Callable[[str], int]) -> None:
+    """驳回 merged over the B1 and M1 rows (2 and 3), a comment on row 3 only."""
+    sheet.cell(2, column(REVIEW_DECISION), "驳回")
+    sheet.merge_cells(start_row=2, end_row=3, start_column=column(REVIEW_DECISION), end_column=column(REVIEW_DECISION))
+    sheet.cell(3, column(REVIEW_COMMENT), "需量化")
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The reviewed workbook of :func:`_decide`, as written (``xlsx``) and saved by LibreOffice in
+    each of :data:`SAVED_AS`."""
+    if not _calc_installed():
+        pytest.skip("LibreOffice Calc is not installed (apt-get install libreoffice-calc-nogui)")
+    folder = tmp_path_factory.mktemp("offices")
+    source = reviewed(scored_workbook(folder), _decide)
+    for target in SAVED_AS:
+        subprocess.run(["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
+                        "--convert-to", target, "--outdir", str(folder / target), str(source)],
+                       check=True, capture_output=True, timeout=180)
+    return {"xlsx": source, **{target: folder / target / source.with_suffix(f".{target}").name
+                               for target in SAVED_AS}}
+
+
+def _read(imported: Imported) -> list[tuple[str, str, str | None, str, str]]:
+    """What was imported, and where each was read (the file's suffix left out)."""
+    return [(d.key, d.code, d.decision, d.comment, imported.places[d.key].replace(".xls:", ".xlsx:")
+             .replace(".ods:", ".xlsx:")) for d in imported.decisions]
+
+
+@pytest.mark.parametrize("target", SAVED_AS)
+def test_a_workbook_saved_as_xls_or_ods_imports_the_decisions_on_their_rows(saved: dict[str, Path],
+                                                                           target: str) -> None:
+    """The import read .xlsx and .csv only: a reviewer whose office suite saved .xls or .ods was
+    told to use another file, though ``iqc score`` reads both."""
+    expected = read_decisions(saved["xlsx"])
+    assert [(code, decision, comment) for _, code, decision, comment, _ in _read(expected)] == [
+        ("B1", "reject", ""), ("M1", "reject", "需量化")]
+    imported = read_decisions(saved[target])
+    assert (_read(imported), imported.problems) == (_read(expected), [])
+
+
+def test_a_file_of_another_kind_is_refused_with_the_formats_that_are_read(tmp_path: Path) -> None:
+    """A WPS .et workbook, say: the message names what to save it as."""
+    path = tmp_path / "reviewed.et"
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 64)
+    with pytest.raises(ReviewFileError, match=r"reviewed\.et: .*save it as \.xlsx, \.xls or \.ods"):
+        read_decisions(path)
