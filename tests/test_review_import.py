@@ -21,11 +21,11 @@ from test_review_store import ROWS  # scored by the fake scorer: sheet row 2 get
 KEY = "ab" * 32
 
 
-def scored_workbook(folder: Path) -> Path:
-    """The ``iqc score`` workbook of :data:`ROWS`, written in ``folder``."""
+def scored_workbook(folder: Path, rows: pd.DataFrame = ROWS) -> Path:
+    """The ``iqc score`` workbook of ``rows``, written in ``folder``."""
     path = folder / "scored.xlsx"
     with XlsxReportWriter(path) as writer:
-        writer.write_chunk(FakeScorer().score_frame(ROWS))
+        writer.write_chunk(FakeScorer().score_frame(rows))
     return path
 
 

@@ -408,6 +408,31 @@ def test_xls_and_ods_cells_read_as_the_sheet_shows_them(tmp_path: Path, write) -
     assert not read.warnings
 
 
+def test_an_ods_cells_tabs_and_line_breaks_are_read(tmp_path: Path) -> None:
+    """calamine reads an .ods cell without its ``text:tab`` and ``text:line-break``: ``见<tab/>附表``
+    was read ``见附表`` and two lines were run together, also in a cell repeated down two rows
+    and across two columns."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import TableCell, TableRow
+    from odf.text import LineBreak, P, Tab
+
+    table = ods_table("表", [["三级指标", "指标值", "指标解释"], ["人数", "10人", "不变"]])
+    row = TableRow(numberrowsrepeated=2)
+    for repeated, (before, mark, after) in ((1, ("见", Tab(), "附表")), (2, ("第一行", LineBreak(), "第二行"))):
+        cell, paragraph = TableCell(valuetype="string", numbercolumnsrepeated=repeated), P(text=before)
+        paragraph.addElement(mark)
+        paragraph.addText(after)
+        cell.addElement(paragraph)
+        row.addElement(cell)
+    table.addElement(row)
+    document = OpenDocumentSpreadsheet()
+    document.spreadsheet.addElement(table)
+    document.save(str(tmp_path / "marks.ods"))
+    _, frame = read_all(tmp_path / "marks.ods")
+    assert frame[["level3", "target_value", "description"]].values.tolist() == [
+        ["人数", "10人", "不变"], *[["见\t附表", "第一行\n第二行", "第一行\n第二行"]] * 2]
+
+
 def test_an_xls_whose_formats_cannot_be_read_is_still_read_and_says_so(tmp_path: Path, monkeypatch) -> None:
     """xlrd is stricter than calamine about damaged records: its failure costs the formats, not the rows."""
     import nlp.readers.spreadsheet as spreadsheet

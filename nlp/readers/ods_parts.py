@@ -1,5 +1,7 @@
 """What calamine does not give of an .ods sheet, read from the file's ``content.xml``: the cells
-merged down several rows, the rows the sheet hides, and the numbers it shows as percentages.
+merged down several rows, the rows the sheet hides, the numbers it shows as percentages, and the
+text of a cell holding a tab or a line break within a paragraph (``text:tab``, ``text:line-break``,
+which calamine leaves out: ``见<tab/>附表`` read ``见附表``).
 
 Cells and rows carry repeat counts (``number-columns-repeated``, ``number-rows-repeated``); a
 merged cell carries ``number-rows-spanned`` and the cells it covers are ``covered-table-cell``; a
@@ -21,24 +23,31 @@ from nlp.readers.sheet_layout import SheetExtras, SheetLayout
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _VALUE_TYPE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
 _CELLS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
+_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_ANNOTATION = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}annotation"
+#: The marks calamine reads a cell's text without, and what each is in the text.
+_MARKS = {f"{_TEXT}tab": "\t", f"{_TEXT}line-break": "\n"}
 _SHOWN_DECIMALS = re.compile(r"[.,]([0-9]+)\s*%")
 
 
 def ods_extras(path: Path) -> dict[str, SheetExtras]:
-    """Sheet name -> its merges, hidden rows and columns, and percent formats."""
+    """Sheet name -> its merges, hidden rows and columns, percent formats, and the texts of the
+    cells whose marks calamine leaves out."""
     sheets: dict[str, SheetExtras] = {}
     boxes: list[tuple[int, int, int, int]] = []
     hidden: set[int] = set()
     hidden_columns: set[int] = set()
     formats: dict[int, dict[int, str]] = {}
-    percent: tuple[int, int] | None = None  # the open percentage cell's first column and repeat count
+    texts: dict[int, dict[int, str]] = {}
+    cell = range(0)  # the open cell's columns (a cell repeated across several)
+    percent = marked = False  # the open cell is a percentage; it holds one of the _MARKS
     row = column = declared = 0  # declared: the columns the table has described so far
     with zipfile.ZipFile(path) as archive, archive.open("content.xml") as stream:
         for event, element in ElementTree.iterparse(stream, events=("start", "end")):
             tag = element.tag
             if event == "start":
                 if tag == f"{_TABLE}table":
-                    boxes, hidden, hidden_columns, formats, row, declared = [], set(), set(), {}, 0, 0
+                    boxes, hidden, hidden_columns, formats, texts, row, declared = [], set(), set(), {}, {}, 0, 0
                 elif tag == f"{_TABLE}table-column":
                     repeated = int(element.get(f"{_TABLE}number-columns-repeated", "1"))
                     if element.get(f"{_TABLE}visibility", "visible") != "visible" and repeated < 1 << 14:
@@ -50,25 +59,30 @@ def ods_extras(path: Path) -> dict[str, SheetExtras]:
                     spanned = int(element.get(f"{_TABLE}number-rows-spanned", "1"))
                     if spanned > 1:
                         boxes.append((row, column, row + spanned - 1, column))
-                    repeated = int(element.get(f"{_TABLE}number-columns-repeated", "1"))
-                    percent = (column, repeated) if element.get(_VALUE_TYPE) == "percentage" else None
-                    column += repeated
-            elif tag in _CELLS and percent:
-                number_format = _shown_format("".join(element.itertext()))
-                formats.setdefault(row, {}).update(dict.fromkeys(range(percent[0], sum(percent)), number_format))
-                percent = None
+                    cell = range(column, column + int(element.get(f"{_TABLE}number-columns-repeated", "1")))
+                    percent, marked = element.get(_VALUE_TYPE) == "percentage", False
+                    column = cell.stop
+                elif tag in _MARKS:
+                    marked = True
+            elif tag in _CELLS and (percent or marked):
+                if percent:
+                    formats.setdefault(row, {}).update(dict.fromkeys(cell, _shown_format("".join(element.itertext()))))
+                if marked:
+                    texts.setdefault(row, {}).update(dict.fromkeys(cell, _cell_text(element)))
+                percent = marked = False
             elif tag == f"{_TABLE}table-row":
                 repeated = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
                 if repeated < 1 << 16:  # not the sheet's million blank rows
                     if element.get(f"{_TABLE}visibility", "visible") != "visible":
                         hidden.update(range(row, row + repeated))
-                    if row in formats:
-                        formats.update(dict.fromkeys(range(row + 1, row + repeated), formats[row]))
+                    for shown in (formats, texts):
+                        if row in shown:
+                            shown.update(dict.fromkeys(range(row + 1, row + repeated), shown[row]))
                 row += repeated
                 element.clear()
             elif tag == f"{_TABLE}table":
                 layout = SheetLayout(vertical_merges(boxes), hidden, hidden_columns)
-                sheets[element.get(f"{_TABLE}name", "")] = SheetExtras(layout, formats)
+                sheets[element.get(f"{_TABLE}name", "")] = SheetExtras(layout, formats, texts)
                 element.clear()
     return sheets
 
@@ -77,3 +91,22 @@ def _shown_format(shown: str) -> str:
     """The percent format a cell's shown text implies: ``95.12%`` -> ``0.00%``."""
     decimals = _SHOWN_DECIMALS.search(shown)
     return f"0.{'0' * len(decimals[1])}%" if decimals else "0%"
+
+
+def _cell_text(cell: ElementTree.Element) -> str:
+    """The text a cell shows: its paragraphs a line each (its note left out), with their marks."""
+    return "\n".join(_run_text(paragraph) for paragraph in cell if paragraph.tag != _ANNOTATION)
+
+
+def _run_text(element: ElementTree.Element) -> str:
+    """An element's text with its spans', a mark as the character it stands for, ``text:s`` as its spaces."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag in _MARKS:
+            parts.append(_MARKS[child.tag])
+        elif child.tag == f"{_TEXT}s":
+            parts.append(" " * int(child.get(f"{_TEXT}c", "1")))
+        else:
+            parts.append(_run_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)

@@ -28,12 +28,13 @@ class SheetLayout:
 @dataclass
 class SheetExtras:
     """A workbook sheet's layout, and its cells calamine gives otherwise than the sheet shows them:
-    number formats that show a number otherwise (``0%``, ``"≥"0"人"``), and error texts; each keyed
+    number formats that show a number otherwise (``0%``, ``"≥"0"人"``), and the texts of cells
+    calamine does not give (an error's ``#N/A``, an .ods cell's tabs and line breaks); each keyed
     by row, then column."""
 
     layout: SheetLayout = field(default_factory=SheetLayout)
     formats: dict[int, dict[int, str]] = field(default_factory=dict)
-    errors: dict[int, dict[int, str]] = field(default_factory=dict)
+    texts: dict[int, dict[int, str]] = field(default_factory=dict)
 
 
 class LaidOutRows:

@@ -138,10 +138,10 @@ def shown_rows(data: Any, extras: SheetExtras) -> Iterator[list[str]]:
     """
     left = [""] * (data.start[1] if data.start else 0)
     for index, values in enumerate(data.iter_rows()):
-        formats, errors = extras.formats.get(index), extras.errors.get(index)
-        if formats is None and errors is None:
+        formats, texts = extras.formats.get(index), extras.texts.get(index)
+        if formats is None and texts is None:
             yield [*left, *map(cell_text, values)]
             continue
         cells = [*left, *values]
-        yield [errors[column] if errors and column in errors else
+        yield [texts[column] if texts and column in texts else
                cell_text(value, formats.get(column) if formats else None) for column, value in enumerate(cells)]

@@ -48,7 +48,7 @@ def _sheet_extras(sheet: Any, shown: dict[int, str]) -> SheetExtras:
             if cell.ctype == xlrd.XL_CELL_NUMBER and cell.xf_index in shown:
                 extras.formats.setdefault(row, {})[column] = shown[cell.xf_index]
             elif cell.ctype == xlrd.XL_CELL_ERROR:
-                extras.errors.setdefault(row, {})[column] = xlrd.error_text_from_code.get(cell.value, "#VALUE!")
+                extras.texts.setdefault(row, {})[column] = xlrd.error_text_from_code.get(cell.value, "#VALUE!")
     return extras
 
 

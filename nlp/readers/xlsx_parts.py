@@ -152,7 +152,7 @@ def sheet_extras(archive: zipfile.ZipFile, part: str, styles: dict[int, str]) ->
         elif cell := _CELL.search(match.group(0)):
             row, column = _cell(cell.group(1) + cell.group(2))
             if match.group(3) is not None:
-                extras.errors.setdefault(row, {})[column] = match.group(3).decode()
+                extras.texts.setdefault(row, {})[column] = match.group(3).decode()
             elif style := _STYLE.search(match.group(0)):
                 extras.formats.setdefault(row, {})[column] = styles[int(style.group(1))]
         else:
@@ -227,7 +227,7 @@ def _add_shown_cell(extras: SheetExtras, row: int, column: int, cell: ElementTre
     if cell.get("t") == "e":
         value = next((child.text or "" for child in cell if child.tag.rpartition("}")[2] == "v"), None)
         if value is not None:
-            extras.errors.setdefault(row, {})[column] = value
+            extras.texts.setdefault(row, {})[column] = value
     elif (style := cell.get("s")) and style.isdigit() and int(style) in styles:
         extras.formats.setdefault(row, {})[column] = styles[int(style)]
 

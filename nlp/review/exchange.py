@@ -331,22 +331,22 @@ def _sheets(path: Path) -> Iterator[Table]:
     try:
         book = open_workbook(path)
         names = [sheet.name for sheet in worksheets(book)]
-        merges = _merges_reader(path)
+        read_extras = _extras_reader(path)
     except Exception as exc:  # calamine, the zip and XML parsers raise their own errors for a damaged file
         raise ReviewFileError(f"{path}: not a readable workbook ({type(exc).__name__})") from None
     for name in names:
         data = book.get_sheet_by_name(name)
-        extras = merges(name, data)
+        extras = read_extras(name, data)
         rows = enumerate(shown_rows(data, extras), 1)
         header = _header(rows)
         fill = MergedFill(extras.layout.merges, header_row=header[0] - 1)
         yield f"{path.name}:{name}!", header, ((line, fill(line - 1, cells)) for line, cells in rows)
 
 
-def _merges_reader(path: Path) -> Callable[[str, Any], Any]:
-    """``(sheet name, calamine's sheet) -> SheetExtras`` holding the sheet's merges, found as the
-    input reader of the workbook's format finds them (not its number formats: the cells a
-    decision is keyed on are written as text)."""
+def _extras_reader(path: Path) -> Callable[[str, Any], Any]:
+    """``(sheet name, calamine's sheet) -> SheetExtras`` holding the sheet's merges (and the .ods
+    cell texts calamine reads without their tabs), found as the input reader of the workbook's
+    format finds them; not its number formats: the cells a decision is keyed on are written as text."""
     from nlp.readers.ods_parts import ods_extras
     from nlp.readers.sheet_layout import SheetExtras, SheetLayout
     from nlp.readers.spreadsheet import calamine_merges
@@ -355,7 +355,7 @@ def _merges_reader(path: Path) -> Callable[[str, Any], Any]:
     suffix = path.suffix.lower()
     if suffix == ".ods":
         sheets = ods_extras(path)
-        return lambda name, _: SheetExtras(SheetLayout((sheets.get(name) or SheetExtras()).layout.merges))
+        return lambda name, _: replace(sheets.get(name) or SheetExtras(), formats={})
     if suffix == ".xls":
         return lambda _, data: SheetExtras(SheetLayout(calamine_merges(data)))
     with zipfile.ZipFile(path) as archive:
