@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from fake_scorer import FakeScorer
 from nlp.fingerprints import KEY_CELLS, finding_key
 from nlp.report.xlsx import REVIEW_CHECK, REVIEW_COMMENT, REVIEW_DECISION, XlsxReportWriter
-from nlp.review.exchange import export_csv, read_decisions
+from nlp.review.exchange import REVIEW_REVIEWER, export_csv, read_decisions
 from nlp.review.store import ReviewStore
 from test_review_store import ROWS  # scored by the fake scorer: sheet row 2 gets B1, row 3 M1, row 4 nothing
 
@@ -151,6 +151,19 @@ def test_a_later_import_says_which_decisions_it_changed_and_a_comment_keeps_the_
     assert code == 0, err
     assert "iqc: reviewed.xlsx:indicators!2: B1 was 驳回 (王, " in err and "), now 采纳" in err
     assert ReviewStore(db).rejected_keys() == frozenset()
+
+
+def test_a_reviewer_column_added_to_the_sheet_names_who_decided_each_row(workbook: Path) -> None:
+    """Bureaus record 审核人 beside each decision: a 审核人 column a reviewer added was passed over,
+    and every decision was stored as made by ``--reviewer`` (or no one)."""
+    def sign(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        sheet.cell(1, sheet.max_column + 1, REVIEW_REVIEWER)
+        for row, decision, name in ((2, "驳回", " 王 "), (3, "采纳", None)):
+            sheet.cell(row, column(REVIEW_DECISION), decision)
+            sheet.cell(row, sheet.max_column, name)
+    imported = read_decisions(reviewed(workbook, sign), reviewer="李")
+    assert [(d.code, d.reviewer) for d in imported.decisions] == [("B1", "王"), ("M1", "李")]
+    assert imported.problems == []
 
 
 def test_a_code_this_version_does_not_give_is_a_problem_not_a_decision_that_never_applies(workbook: Path) -> None:

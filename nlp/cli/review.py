@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           help=".xlsx, .xls or .ods workbook or export, or .csv export")
     importer.add_argument("--db", type=Path, required=True, metavar="PATH",
                           help="review store (SQLite; created if missing)")
-    importer.add_argument("--reviewer", default="", help="name recorded with workbook decisions")
+    importer.add_argument("--reviewer", default="",
+                          help="name recorded with workbook decisions (a row's 审核人 cell names its own)")
     importer.set_defaults(handler=run_import)
 
 

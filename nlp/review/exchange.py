@@ -32,8 +32,11 @@ from nlp.schema import FAMILIES
 EXPORT_COLUMNS: tuple[str, ...] = ("key", "code", "decision", "comment", "reviewer", "decided_at", "batch",
                                    *KEY_CELLS)
 _FINDING_KEY = re.compile(r"[0-9a-f]{64}")
+#: A column reviewers add to the main sheet, as their forms have one: who decided the row (else ``--reviewer``).
+REVIEW_REVIEWER = "审核人"
 #: Columns a reviewed workbook's decisions are read from.
-WORKBOOK_COLUMNS: tuple[str, ...] = (REVIEW_DECISION, REVIEW_COMMENT, REVIEW_CHECK, "codes", *KEY_CELLS)
+WORKBOOK_COLUMNS: tuple[str, ...] = (REVIEW_DECISION, REVIEW_COMMENT, REVIEW_REVIEWER, REVIEW_CHECK, "codes",
+                                     *KEY_CELLS)
 #: How a cell the workbook cut at Excel's limit ends, as read back.
 _CUT = normalised(CUT_MARK)
 _MERGE = re.compile(rb"mergeCell\b")
@@ -276,6 +279,7 @@ def _workbook_decisions(row: Mapping[str, str], reviewer: str, batch: str) -> li
     if REVIEW_CHECK in row and normalised(row[REVIEW_CHECK]) != row_check(row):  # none in older workbooks
         raise ValueError("the row's cells were changed after scoring (or sorted apart): decide it on the review "
                          "page or score again")
+    reviewer = normalised(row.get(REVIEW_REVIEWER)) or reviewer
     return [Decision(finding_key(row, code), code, decision, comment, reviewer, now(), batch, cells)
             for code in codes]
 
