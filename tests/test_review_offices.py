@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
+from nlp.readers import read_file
 from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION
 from nlp.review.exchange import Imported, ReviewFileError, read_decisions
 from test_review_import import reviewed, scored_workbook
@@ -68,6 +69,15 @@ def test_a_workbook_saved_as_xls_or_ods_imports_the_decisions_on_their_rows(save
         ("B1", "reject", ""), ("M1", "reject", "需量化")]
     imported = read_decisions(saved[target])
     assert (_read(imported), imported.problems) == (_read(expected), [])
+
+
+@pytest.mark.parametrize("target", SAVED_AS)
+def test_a_reviewed_workbook_saved_as_xls_or_ods_is_not_read_as_input(saved: dict[str, Path], target: str) -> None:
+    """LibreOffice keeps the workbook's description (the mark ``iqc score`` writes), but only an
+    .xlsx was looked at: the .xls or .ods left in an input folder had its triage sheet's rows
+    scored again as indicators, each a second time."""
+    read = read_file(saved[target])
+    assert list(read.frames) == [] and [part.location for part in read.skipped] == ["workbook"]
 
 
 def test_a_file_of_another_kind_is_refused_with_the_formats_that_are_read(tmp_path: Path) -> None:

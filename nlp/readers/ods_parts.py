@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 
 from nlp.readers.merged_cells import vertical_merges
 from nlp.readers.sheet_layout import SheetExtras, SheetLayout
+from nlp.readers.xlsx_parts import DESCRIPTION_TAG
 
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _VALUE_TYPE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
@@ -85,6 +86,16 @@ def ods_extras(path: Path) -> dict[str, SheetExtras]:
                 sheets[element.get(f"{_TABLE}name", "")] = SheetExtras(layout, formats, texts)
                 element.clear()
     return sheets
+
+
+def ods_description(path: Path) -> str:
+    """The document's description (``meta.xml``), "" when it has none: LibreOffice keeps an
+    .xlsx's, saving it as .ods."""
+    with zipfile.ZipFile(path) as archive:
+        if "meta.xml" not in archive.namelist():
+            return ""
+        found = ElementTree.fromstring(archive.read("meta.xml")).find(f".//{DESCRIPTION_TAG}")
+    return (found.text or "") if found is not None else ""
 
 
 def _shown_format(shown: str) -> str:

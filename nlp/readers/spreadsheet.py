@@ -30,19 +30,22 @@ from nlp.readers.base import OUTPUT_REASON, InputError, Skipped
 from nlp.readers.formulas import formula_cells, recalculated_on_open, stale_formula_warning
 from nlp.readers.grid import Grid, SheetLines, read_grids
 from nlp.readers.merged_cells import VerticalMerge, vertical_merges
-from nlp.readers.ods_parts import ods_extras
+from nlp.readers.ods_parts import ods_description, ods_extras
 from nlp.readers.sheet_layout import SheetExtras
 from nlp.readers.tabular import FileRead, cell_text
-from nlp.readers.xls_parts import unread_extras_warning, xls_extras
+from nlp.readers.xls_parts import unread_extras_warning, xls_extras, xls_marked
 from nlp.readers.xlsx_parts import sheet_extras, sheet_parts, shown_styles, workbook_description
 from nlp.schema import OUTPUT_WORKBOOK_MARK
 
 
 def read_spreadsheet(path: Path, chunk_size: int | None) -> FileRead:
-    """The indicator sheets of an .xls or .ods workbook; other sheets are listed as skipped."""
+    """The indicator sheets of an .xls or .ods workbook; other sheets are listed as skipped, and so
+    is a workbook this tool wrote that another program saved in these formats."""
     ods = path.suffix.lower() == ".ods"
     unread = None
     with _readable(path, "OpenDocument .ods" if ods else "Excel 97-2003 .xls"):
+        if (ods_description(path) == OUTPUT_WORKBOOK_MARK) if ods else xls_marked(path, OUTPUT_WORKBOOK_MARK):
+            return _scored_output(path)
         workbook = open_workbook(path)
         if ods:
             extras = ods_extras(path)
@@ -74,7 +77,7 @@ def read_workbook(path: Path, chunk_size: int | None) -> FileRead:
     and so is a workbook this tool wrote (its scored output)."""
     with _readable(path, "Excel"), zipfile.ZipFile(path) as archive:
         if workbook_description(archive) == OUTPUT_WORKBOOK_MARK:
-            return FileRead(path, iter(()), skipped=[Skipped(str(path), "workbook", OUTPUT_REASON)])
+            return _scored_output(path)
         parts, styles, recalculated = sheet_parts(archive), shown_styles(archive), recalculated_on_open(archive)
         workbook = open_workbook(path)
         grids = []
@@ -86,6 +89,12 @@ def read_workbook(path: Path, chunk_size: int | None) -> FileRead:
                 grid.notes.append(stale_formula_warning(str(path), sheet.name, *counted))
             grids.append(grid)
     return read_grids(path, grids, chunk_size)
+
+
+def _scored_output(path: Path) -> FileRead:
+    """A workbook ``iqc score`` wrote, saved as it was or by another program: none of its sheets is
+    an input (its triage and legend sheets name 三级指标/指标值 columns)."""
+    return FileRead(path, iter(()), skipped=[Skipped(str(path), "workbook", OUTPUT_REASON)])
 
 
 @contextmanager

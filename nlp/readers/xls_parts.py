@@ -9,6 +9,8 @@ grid has them.
 """
 from __future__ import annotations
 
+import io
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,20 @@ def xls_extras(path: Path) -> dict[str, SheetExtras]:
         return {name: _sheet_extras(book.sheet_by_name(name), shown) for name in book.sheet_names()}
     finally:
         book.release_resources()
+
+
+def xls_marked(path: Path, mark: str) -> bool:
+    """Whether a document property of the .xls is the text ``mark`` (LibreOffice keeps an .xlsx's
+    description, saving it as .xls, as the comments in the SummaryInformation stream); False when
+    the stream cannot be read."""
+    from xlrd.compdoc import CompDoc
+
+    text = mark.encode("latin-1")
+    try:
+        stream = CompDoc(path.read_bytes(), logfile=io.StringIO()).get_named_stream("\x05SummaryInformation")
+    except Exception:  # noqa: BLE001 - a damaged container is calamine's to report
+        return False
+    return stream is not None and struct.pack("<II", 30, len(text) + 1) + text + b"\0" in stream  # 30: VT_LPSTR
 
 
 def unread_extras_warning(file: str, error: Exception) -> InputError:

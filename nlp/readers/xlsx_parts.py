@@ -29,7 +29,8 @@ _BLOCK = 1 << 20
 _OVERLAP = 512  # longer than any element these patterns match
 _ANY = "{*}"  # any namespace: transitional or strict SpreadsheetML
 _PACKAGE_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
-_DESCRIPTION = "{http://purl.org/dc/elements/1.1/}description"
+#: A document's description (Dublin Core), in an .xlsx's core properties as in an .ods's meta.xml.
+DESCRIPTION_TAG = "{http://purl.org/dc/elements/1.1/}description"
 #: Excel's built-in number formats that show a number otherwise (percentages: ids 9 and 10 of
 #: ECMA-376 §18.8.30; the others are plain numbers, dates, or currencies whose text depends on the locale).
 _BUILT_IN_PERCENT = {9: "0%", 10: "0.00%"}
@@ -90,7 +91,7 @@ def workbook_description(archive: zipfile.ZipFile) -> str:
     """The workbook's description property (docProps/core.xml), "" when it has none."""
     if "docProps/core.xml" not in archive.namelist():
         return ""
-    found = ElementTree.fromstring(archive.read("docProps/core.xml")).find(_DESCRIPTION)
+    found = ElementTree.fromstring(archive.read("docProps/core.xml")).find(DESCRIPTION_TAG)
     return (found.text or "") if found is not None else ""
 
 
