@@ -71,6 +71,19 @@ def test_a_workbook_saved_as_xls_or_ods_imports_the_decisions_on_their_rows(save
     assert (_read(imported), imported.problems) == (_read(expected), [])
 
 
+@pytest.mark.parametrize(("saved_as", "named"), [("xlsx", ".xls"), ("xls", ".xlsx"), ("ods", ".xls")])
+def test_a_workbook_named_as_another_format_imports(saved: dict[str, Path], saved_as: str, named: str,
+                                                    tmp_path: Path) -> None:
+    """An .xlsx renamed .xls (a system that takes .xls uploads only) was "not a readable workbook
+    (CalamineError)": calamine picks the format by the name. It is read by its content, as inputs are."""
+    renamed = tmp_path / f"reviewed{named}"
+    shutil.copyfile(saved[saved_as], renamed)
+    imported = read_decisions(renamed)
+    assert [(d.code, d.decision, d.comment) for d in imported.decisions] == [("B1", "reject", ""),
+                                                                             ("M1", "reject", "需量化")]
+    assert imported.problems == []
+
+
 @pytest.mark.parametrize("target", SAVED_AS)
 def test_a_reviewed_workbook_saved_as_xls_or_ods_is_not_read_as_input(saved: dict[str, Path], target: str) -> None:
     """LibreOffice keeps the workbook's description (the mark ``iqc score`` writes), but only an

@@ -408,6 +408,18 @@ def test_xls_and_ods_cells_read_as_the_sheet_shows_them(tmp_path: Path, write) -
     assert not read.warnings
 
 
+@pytest.mark.parametrize("named", [".xls", ".ods"])
+def test_an_xlsx_named_as_another_workbook_format_is_read_by_its_content(tmp_path: Path, named: str) -> None:
+    """It went to the .xlsx reader by its content, then calamine opened it by its name: "not a
+    readable Excel workbook (… not an office document?)"."""
+    book = openpyxl.Workbook()
+    book.active.append(["三级指标", "指标值"])
+    book.active.append(["培训人次", "≥300人次"])
+    book.save(tmp_path / f"table{named}")
+    read, frame = read_all(tmp_path / f"table{named}")
+    assert frame[["level3", "target_value"]].values.tolist() == [["培训人次", "≥300人次"]] and not read.errors
+
+
 def test_an_ods_cells_tabs_and_line_breaks_are_read(tmp_path: Path) -> None:
     """calamine reads an .ods cell without its ``text:tab`` and ``text:line-break``: ``见<tab/>附表``
     was read ``见附表`` and two lines were run together, also in a cell repeated down two rows

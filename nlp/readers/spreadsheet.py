@@ -41,7 +41,7 @@ from nlp.schema import OUTPUT_WORKBOOK_MARK
 def read_spreadsheet(path: Path, chunk_size: int | None) -> FileRead:
     """The indicator sheets of an .xls or .ods workbook; other sheets are listed as skipped, and so
     is a workbook this tool wrote that another program saved in these formats."""
-    ods = path.suffix.lower() == ".ods"
+    ods = workbook_kind(path).name == "ods"
     unread = None
     with _readable(path, "OpenDocument .ods" if ods else "Excel 97-2003 .xls"):
         if (ods_description(path) == OUTPUT_WORKBOOK_MARK) if ods else xls_marked(path, OUTPUT_WORKBOOK_MARK):
@@ -113,10 +113,24 @@ def _readable(path: Path, kind: str) -> Iterator[None]:
 
 
 def open_workbook(path: Path) -> Any:
-    """calamine's reading of a workbook (any format it reads), sheets loaded when asked for."""
+    """calamine's reading of a workbook (any format it reads), sheets loaded when asked for. One
+    named as another format (an .xlsx renamed .xls for a system that takes .xls only) is opened by
+    its content, as it was sniffed: calamine goes by the name, and refused it as "not an office
+    document"."""
     from python_calamine import CalamineWorkbook
 
-    return CalamineWorkbook.from_path(str(path))
+    if path.suffix.lower() in workbook_kind(path).suffixes:
+        return CalamineWorkbook.from_path(str(path))
+    with path.open("rb") as handle:
+        return CalamineWorkbook.from_filelike(handle)
+
+
+def workbook_kind(path: Path) -> Any:
+    """The reader of ``path`` by its content (:func:`nlp.readers.reader_for`): ``name`` ``xlsx``,
+    ``ods`` or ``ole`` (an .xls) for a workbook, whatever its name says."""
+    from nlp.readers import reader_for
+
+    return reader_for(path)
 
 
 def worksheets(workbook: Any) -> list[Any]:
