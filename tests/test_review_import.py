@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from fake_scorer import FakeScorer
 from nlp.fingerprints import KEY_CELLS, finding_key
 from nlp.report.xlsx import REVIEW_CHECK, REVIEW_COMMENT, REVIEW_DECISION, XlsxReportWriter
-from nlp.review.exchange import REVIEW_REVIEWER, export_csv, read_decisions
+from nlp.review.exchange import REVIEW_REVIEWER, ReviewFileError, export_csv, read_decisions
 from nlp.review.store import ReviewStore
 from test_review_store import ROWS  # scored by the fake scorer: sheet row 2 gets B1, row 3 M1, row 4 nothing
 
@@ -55,6 +55,14 @@ def test_an_export_row_without_a_usable_key_or_code_is_a_problem_not_a_traceback
     assert imported.problems == ["export.csv:2: key must be the finding's 64-character key, not ''",
                                  "export.csv:3: key must be the finding's 64-character key, not ''",
                                  "export.csv:4: code is empty"]
+
+
+@pytest.mark.parametrize("name", ["gone.xlsx", "gone.ods", "gone.csv"])
+def test_a_file_that_is_not_there_is_said_so(tmp_path: Path, name: str) -> None:
+    """A mistyped name was "not a readable workbook (FileNotFoundError)", as if the file were damaged."""
+    with pytest.raises(ReviewFileError) as error:
+        read_decisions(tmp_path / name)
+    assert str(error.value) == f"{tmp_path / name}: no such file"
 
 
 def test_a_csv_saved_by_excel_in_the_chinese_ansi_encoding_imports(tmp_path: Path) -> None:

@@ -294,6 +294,8 @@ WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 
 def _tables(path: Path) -> Iterator[Table]:
     """Each sheet of a workbook, or the CSV file, as a :data:`Table`."""
+    if not path.is_file():
+        raise ReviewFileError(f"{path}: {'a folder, not a file' if path.is_dir() else 'no such file'}")
     try:
         if path.suffix.lower() in WORKBOOK_SUFFIXES:
             yield from _sheets(path)
