@@ -26,6 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from nlp.readers import reader_for
 from nlp.readers.base import OUTPUT_REASON, InputError, Skipped
 from nlp.readers.formulas import formula_cells, recalculated_on_open, stale_formula_warning
 from nlp.readers.grid import Grid, SheetLines, read_grids
@@ -41,7 +42,7 @@ from nlp.schema import OUTPUT_WORKBOOK_MARK
 def read_spreadsheet(path: Path, chunk_size: int | None) -> FileRead:
     """The indicator sheets of an .xls or .ods workbook; other sheets are listed as skipped, and so
     is a workbook this tool wrote that another program saved in these formats."""
-    ods = workbook_kind(path).name == "ods"
+    ods = reader_for(path).name == "ods"  # by content, as it was sniffed: not "ole" (an .xls)
     unread = None
     with _readable(path, "OpenDocument .ods" if ods else "Excel 97-2003 .xls"):
         if (ods_description(path) == OUTPUT_WORKBOOK_MARK) if ods else xls_marked(path, OUTPUT_WORKBOOK_MARK):
@@ -119,18 +120,10 @@ def open_workbook(path: Path) -> Any:
     document"."""
     from python_calamine import CalamineWorkbook
 
-    if path.suffix.lower() in workbook_kind(path).suffixes:
+    if path.suffix.lower() in reader_for(path).suffixes:
         return CalamineWorkbook.from_path(str(path))
     with path.open("rb") as handle:
         return CalamineWorkbook.from_filelike(handle)
-
-
-def workbook_kind(path: Path) -> Any:
-    """The reader of ``path`` by its content (:func:`nlp.readers.reader_for`): ``name`` ``xlsx``,
-    ``ods`` or ``ole`` (an .xls) for a workbook, whatever its name says."""
-    from nlp.readers import reader_for
-
-    return reader_for(path)
 
 
 def worksheets(workbook: Any) -> list[Any]:

@@ -355,10 +355,11 @@ def _extras_reader(path: Path) -> Callable[[str, Any], Any]:
     format finds them; not its number formats: the cells a decision is keyed on are written as text."""
     from nlp.readers.ods_parts import ods_extras
     from nlp.readers.sheet_layout import SheetExtras, SheetLayout
-    from nlp.readers.spreadsheet import calamine_merges, workbook_kind
+    from nlp.readers import reader_for
+    from nlp.readers.spreadsheet import calamine_merges
     from nlp.readers.xlsx_parts import sheet_parts
 
-    kind = workbook_kind(path).name  # by content: a workbook is renamed at times
+    kind = reader_for(path).name  # by content: a workbook is renamed at times
     if kind == "ods":
         sheets = ods_extras(path)
         return lambda name, _: replace(sheets.get(name) or SheetExtras(), formats={})
