@@ -274,7 +274,8 @@ def test_decisions_on_a_sheet_they_cannot_be_read_from_are_a_problem(workbook: P
                                  "and cells decisions are keyed on: decide on the main sheet"]
 
 
-CHANGED = "the row's cells were changed after scoring (or sorted apart): decide it on the review page or score again"
+CHANGED = ("the row's cells were changed after scoring (edited, sorted apart, or turned into numbers or dates by a "
+           "spreadsheet program): decide it on the review page or score again")
 
 
 def test_a_row_whose_cells_were_edited_or_sorted_apart_is_a_problem_not_a_decision_on_another_row(
@@ -292,6 +293,22 @@ def test_a_row_whose_cells_were_edited_or_sorted_apart_is_a_problem_not_a_decisi
     imported = read_decisions(reviewed(workbook, edit_and_sort))
     assert imported.decisions == []
     assert imported.problems == [f"reviewed.xlsx:indicators!{row}: {CHANGED}" for row in (2, 3)]
+
+
+def test_a_keyed_cell_a_spreadsheet_program_turned_into_a_number_is_refused_unless_it_reads_the_same(
+        tmp_path: Path) -> None:
+    """"Convert to number" (WPS, LibreOffice) turns 0.50 into 0.5 and 100 into 100: the first row
+    no longer gives its key, and was said to be edited or sorted, which the reviewer had not done;
+    the second reads as written and imports."""
+    rows = ROWS.assign(level2="质量指标", level3="质量指标", target_value=["0.50", "100", "3部"])  # B1 on each
+    def convert(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        for row in (2, 3):
+            cell = sheet.cell(row, column("target_value"))
+            cell.value = float(cell.value)
+            sheet.cell(row, column(REVIEW_DECISION), "驳回")
+    imported = read_decisions(reviewed(scored_workbook(tmp_path, rows), convert))
+    assert [(d.code, d.cells["target_value"]) for d in imported.decisions] == [("B1", "100")]
+    assert imported.problems == [f"reviewed.xlsx:indicators!2: {CHANGED}"]
 
 
 def test_a_row_moved_whole_keeps_its_check_and_its_decision(workbook: Path) -> None:

@@ -277,8 +277,8 @@ def _workbook_decisions(row: Mapping[str, str], reviewer: str, batch: str) -> li
         raise ValueError(f"{cut} was cut at Excel's cell limit in this workbook, so a decision cannot be "
                          "matched to its row: decide it on the review page")
     if REVIEW_CHECK in row and normalised(row[REVIEW_CHECK]) != row_check(row):  # none in older workbooks
-        raise ValueError("the row's cells were changed after scoring (or sorted apart): decide it on the review "
-                         "page or score again")
+        raise ValueError("the row's cells were changed after scoring (edited, sorted apart, or turned into numbers "
+                         "or dates by a spreadsheet program): decide it on the review page or score again")
     reviewer = normalised(row.get(REVIEW_REVIEWER)) or reviewer
     return [Decision(finding_key(row, code), code, decision, comment, reviewer, now(), batch, cells)
             for code in codes]
