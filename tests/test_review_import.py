@@ -174,6 +174,18 @@ def test_a_reviewer_column_added_to_the_sheet_names_who_decided_each_row(workboo
     assert imported.problems == []
 
 
+def test_the_summary_counts_the_rows_decided_as_well_as_the_findings(iqc, tmp_path: Path) -> None:
+    """A row's decision is one per finding of the row: a reviewer who decided 2 rows was told
+    "imported 3 decision(s)" and could not tell whether every row had been read."""
+    rows = ROWS.assign(level2="质量指标", level3="质量指标", target_value=["提升", "≥95%", "3部"])  # B1;M1, B1, B1
+    def decide(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        for row in (2, 3):
+            sheet.cell(row, column(REVIEW_DECISION), "驳回")
+    code, err = iqc("review", "import", reviewed(scored_workbook(tmp_path, rows), decide), "--db", tmp_path / "r.db")
+    assert code == 0, err
+    assert err.splitlines()[-1].endswith("(0 采纳, 3 驳回, 0 comment only), one per finding of 2 decided row(s)")
+
+
 def test_a_code_this_version_does_not_give_is_a_problem_not_a_decision_that_never_applies(workbook: Path) -> None:
     """A workbook of another version (or a codes cell retyped as ``B1；M1``) was imported keyed on
     codes no run gives, so its 驳回 never hid anything, and the import said it had imported it."""

@@ -46,6 +46,7 @@ def run_import(args: argparse.Namespace) -> int:
     given = {d.key: d.decision for d in imported.decisions}  # as the file says (a comment alone keeps a 驳回)
     counts = {word: sum(given[d.key] == word for d in result.decisions) for word in ("accept", "reject")}
     print(f"iqc: imported {written} decision(s) from {args.file} into {args.db} "
-          f"({counts['accept']} 采纳, {counts['reject']} 驳回, {written - sum(counts.values())} comment only)",
+          f"({counts['accept']} 采纳, {counts['reject']} 驳回, {written - sum(counts.values())} comment only), "
+          f"one per finding of {imported.rows} decided row(s)",
           file=sys.stderr)
     return EXIT_INPUT_FAILED if problems else EXIT_OK

@@ -56,6 +56,8 @@ class Imported:
     places: dict[str, str] = field(default_factory=dict)
     #: Keys of export lines whose cells no longer give their key (a spreadsheet program changed them).
     changed_cells: set[str] = field(default_factory=set)
+    #: Rows (export lines) that gave decisions: a row's decision is one per finding of the row.
+    rows: int = 0
 
 
 @dataclass
@@ -170,7 +172,9 @@ def read_decisions(path: Path, reviewer: str = "") -> Imported:
         for line, values in rows:
             row = dict(zip(header, [*values, *[None] * (len(header) - len(values))]))  # a short line: its cells empty
             try:
-                for made in reader(row, reviewer, path.name):
+                made_here = reader(row, reviewer, path.name)
+                imported.rows += bool(made_here)
+                for made in made_here:
                     collected.add(made, f"{where}{line}")
                     if reader is _export_decision and finding_key(made.cells, made.code) != made.key:
                         imported.changed_cells.add(made.key)  # a spreadsheet program changed the cells
