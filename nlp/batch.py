@@ -30,6 +30,7 @@ from nlp.first_pass import BatchOutcome, Chunk, estimated_rows, joined, read_and
 from nlp.fingerprint import check_model
 from nlp.io_write import ColumnLayout, output_format, write_rendered
 from nlp.readers.base import InputError
+from nlp.records import ALL_COLUMNS
 from nlp.report.accumulator import ReadingNote
 from nlp.report.atomic import sigterm_interrupts, terminated
 from nlp.resources import models_path
@@ -91,7 +92,7 @@ def _score_chunks(chunks: Iterator[Chunk], output: Path, run: Run, rejected: fro
             _write_report(_counted(run(tasks), bar, outcome), output, copies.clusters(), reading_notes(outcome))
         else:
             tasks = _render_tasks(chunks, output, twins, rejected)
-            write_rendered(_counted(run(tasks), bar, outcome), output)
+            write_rendered(_counted(run(tasks), bar, outcome), output, scored_columns(ALL_COLUMNS, findings=False))
     finally:
         bar.close()
 

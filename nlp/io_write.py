@@ -129,28 +129,35 @@ def write_frames(frames: Iterable[pd.DataFrame], path: Path) -> int:
     return write_rendered((render(frame, suffix, layout.admit(frame.columns)) for frame in frames), path)
 
 
-def write_rendered(blocks: Iterable[Rendered], path: Path) -> int:
+def write_rendered(blocks: Iterable[Rendered], path: Path, columns: Sequence[str] = ()) -> int:
     """Write rendered ``blocks`` in order to ``path`` under the first block's header; returns rows.
 
     When later blocks were laid out in more columns (each layout extends the one before), the rows
     already written get empty cells there, which costs one rewrite of the delimited file before it
-    is published.
+    is published. With no block (an empty batch) a delimited file still gets a header, of
+    ``columns``: it held a BOM alone, which spreadsheets and CSV readers take for no table at all.
     """
     suffix = output_format(path)
     sep = _SEPARATORS.get(suffix)
-    written, header, columns = 0, None, ()
+    written, header, laid_out = 0, None, ()
     with AtomicTarget(path) as target:
         with target.tmp.open("wb") as handle:
             handle.write(_BOMS.get(suffix, b""))
             for block in blocks:
                 if header is None and sep:
                     header = block.columns
-                    handle.write(_delimited(pd.DataFrame(columns=list(header)), sep, header=True).encode("utf-8"))
+                    handle.write(_header_line(header, sep))
                 handle.write(block.data)
-                written, columns = written + block.rows, block.columns  # each layout extends the last
-        if sep and header is not None and len(columns) > len(header):
-            _rewrite_with_header(target.tmp, list(columns), sep, _BOMS.get(suffix, b""))
+                written, laid_out = written + block.rows, block.columns  # each layout extends the last
+            if header is None and sep and columns:
+                handle.write(_header_line(columns, sep))
+        if sep and header is not None and len(laid_out) > len(header):
+            _rewrite_with_header(target.tmp, list(laid_out), sep, _BOMS.get(suffix, b""))
     return written
+
+
+def _header_line(columns: Sequence[str], sep: str) -> bytes:
+    return _delimited(pd.DataFrame(columns=list(columns)), sep, header=True).encode("utf-8")
 
 
 _REWRITE_CHUNK_ROWS = 100_000

@@ -174,6 +174,8 @@ def _summary(args: argparse.Namespace, outcome: BatchOutcome, output: Path) -> N
     for warning in outcome.warnings:
         print(f"iqc: warning: {warning}", file=sys.stderr)
     print(f"iqc: scored {outcome.rows} rows from {len(outcome.rows_per_file)} file(s) -> {output}", file=sys.stderr)
+    if not outcome.rows:
+        print(f"iqc: no indicator rows were found: {output} has its columns and no rows", file=sys.stderr)
     if args.db is not None:
         print(f"iqc: hid {outcome.hidden} finding(s) rejected in review ({args.db})", file=sys.stderr)
     if args.baseline:

@@ -25,12 +25,13 @@ from xlsxwriter.worksheet import Worksheet
 
 from nlp.codes import catalogue, precedence
 from nlp.fingerprints import row_check
+from nlp.records import ALL_COLUMNS
 from nlp.report.accumulator import GroupStats, ScoredRow
 from nlp.report.atomic import new_temp_dir
 from nlp.report.rows import FLAG_COLUMNS
 from nlp.report.settings import ReportSettings
 from nlp.report.writer import ReportWriter
-from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_WORKBOOK_MARK, TABLE_FINDINGS_COLUMN
+from nlp.schema import FAMILIES, FINDINGS_COLUMN, OUTPUT_WORKBOOK_MARK, TABLE_FINDINGS_COLUMN, scored_columns
 
 WORKBOOK_OPTIONS = {
     "constant_memory": True,
@@ -86,8 +87,7 @@ class XlsxReportWriter(ReportWriter):
     def write_chunk(self, chunk: pd.DataFrame) -> None:
         """Append the rows of one scored chunk to the main sheet (and count them)."""
         rows = self.accumulator.add(chunk)
-        columns = [c for c in chunk.columns if c not in (FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN)]
-        columns += [c for c in (REVIEW_DECISION, REVIEW_COMMENT, REVIEW_CHECK) if c not in columns]
+        columns = _main_columns(chunk.columns)
         if self._main is None:
             self._main = self._series(self.settings.sheets["main"], columns, list(columns))
         else:
@@ -102,8 +102,9 @@ class XlsxReportWriter(ReportWriter):
 
     def _finish(self) -> None:
         """Triage, summary and legend sheets, then the zip container."""
-        if self._main is None:
-            self._main = self._series(self.settings.sheets["main"], [], [])
+        if self._main is None:  # an empty batch: its sheet still has the columns a scored one has
+            columns = _main_columns(scored_columns(ALL_COLUMNS, findings=False))
+            self._main = self._series(self.settings.sheets["main"], columns, columns)
         self._main.finish()
         self._write_triage()
         self._write_summary()
@@ -297,6 +298,13 @@ class _SheetSeries:
         _print_setup(sheet)
         self._sheets.append((sheet, 0))
         self._layouts.append(self.columns)
+
+
+def _main_columns(scored: Iterable[str]) -> list[str]:
+    """The main sheet's columns for scored columns ``scored``: the findings are in notes, the
+    reviewer's columns come last."""
+    columns = [c for c in scored if c not in (FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN)]
+    return columns + [c for c in (REVIEW_DECISION, REVIEW_COMMENT, REVIEW_CHECK) if c not in columns]
 
 
 def _print_setup(sheet: Worksheet) -> None:
