@@ -153,3 +153,15 @@ def test_opens_in_headless_chromium_without_console_errors(
         assert problems == []
     finally:
         driver.quit()
+
+
+def test_control_characters_show_as_their_pictures(tmp_path: Path) -> None:
+    """A NUL in a cell vanished in the browser and ESC, DEL and the like were invisible: the
+    report showed a clean cell where the CSV and JSONL outputs hold these characters."""
+    df = synthetic_scored_frame(3, departments=1, seed=1)
+    df.loc[0, "level3"], df.loc[0, "department"] = "培训\x00人\x1b数\x7f", "财政\x01局"
+    writer = HtmlReportWriter(tmp_path / "report.html", SETTINGS)
+    writer.write_chunk(df)
+    page = writer.close().read_text(encoding="utf-8")
+    assert "培训␀人␛数␡" in page and "财政␁局" in page
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", page)

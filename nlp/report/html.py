@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from datetime import datetime
-from html import escape
 from importlib.resources import files
 from typing import Any
 
@@ -18,7 +17,7 @@ import pandas as pd
 
 from nlp.codes import catalogue
 from nlp.report.accumulator import GroupStats, ReportAccumulator, ScoredRow
-from nlp.report.rows import display
+from nlp.report.rows import display, html_text
 from nlp.report.settings import ReportSettings
 from nlp.report.svg import bar_chart
 from nlp.report.writer import ReportWriter
@@ -67,7 +66,7 @@ def render_html(acc: ReportAccumulator, settings: ReportSettings, title: str = D
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<link rel="icon" href="data:,">\n'
-        f"<title>{escape(title)}</title>\n<style>\n{_css(settings)}</style>\n</head>\n<body>\n"
+        f"<title>{html_text(title)}</title>\n<style>\n{_css(settings)}</style>\n</head>\n<body>\n"
         + "\n".join(sections)
         + f"\n<script>\n{_asset('report.js')}</script>\n</body>\n</html>\n"
     )
@@ -77,7 +76,7 @@ def _header(acc: ReportAccumulator, title: str) -> str:
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
     departments = len(acc.departments())
     return (
-        f"<header><h1>{escape(title)}</h1>"
+        f"<header><h1>{html_text(title)}</h1>"
         f'<p class="meta">生成时间 {stamp} · 共 {acc.total.rows:,} 行指标 · {departments:,} 个部门 · '
         "由 indicator-qc 自动生成，结论供审核人员复核参考。</p></header>"
     )
@@ -102,8 +101,8 @@ def _reading(acc: ReportAccumulator, settings: ReportSettings) -> str:
         return ""
     shown = notes[:settings.html_rows]
     kinds = "，".join(f"{settings.note_kind(kind)} {count:,} 条" for kind, count in Counter(n.kind for n in notes).items())
-    rows = "".join(f"<tr><td>{escape(settings.note_kind(n.kind))}</td><td>{escape(os.path.basename(n.file))}</td>"
-                   f"<td>{escape(n.location)}</td><td>{escape(n.message)}</td></tr>" for n in shown)
+    rows = "".join(f"<tr><td>{html_text(settings.note_kind(n.kind))}</td><td>{html_text(os.path.basename(n.file))}</td>"
+                   f"<td>{html_text(n.location)}</td><td>{html_text(n.message)}</td></tr>" for n in shown)
     more = (f'<p class="note">另有 {len(notes) - len(shown):,} 条未列出（见命令行输出）。</p>'
             if len(notes) > len(shown) else "")
     return ('<section id="reading"><h2>读取说明</h2>'
@@ -114,7 +113,7 @@ def _reading(acc: ReportAccumulator, settings: ReportSettings) -> str:
 
 def _card(css: str, label: str, count: int, rows: int) -> str:
     return (
-        f'<div class="card {css}"><div class="num">{count:,}</div><div>{escape(label)}</div>'
+        f'<div class="card {css}"><div class="num">{count:,}</div><div>{html_text(label)}</div>'
         f'<div class="sub">占全部行 {_pct(count, rows)}</div></div>'
     )
 
@@ -126,7 +125,7 @@ def _rates(acc: ReportAccumulator, settings: ReportSettings) -> str:
         for family in FAMILIES
     )
     code_rows = "".join(
-        f"<tr><td>{_code_tag(code, settings)}</td><td>{escape(_title(code))}</td>"
+        f"<tr><td>{_code_tag(code, settings)}</td><td>{html_text(_title(code))}</td>"
         f"<td>{_family_tag(_family(code), settings)}</td>{_count_cells(count, total.rows)}</tr>"
         for code, count in total.codes.most_common()
     )
@@ -175,10 +174,10 @@ def _projects(acc: ReportAccumulator, settings: ReportSettings) -> str:
 def _tables(acc: ReportAccumulator) -> str:
     """Tables copied from one another across the batch, and tables missing required dimensions."""
     clusters = "".join(
-        f"<li>第{number}组：" + "；".join(f"{escape(t.project or '（未填项目名）')}（{escape(t.department or '部门未填')}，"
-                                          f"{escape(os.path.basename(t.file))}）" for t in cluster) + "</li>"
+        f"<li>第{number}组：" + "；".join(f"{html_text(t.project or '（未填项目名）')}（{html_text(t.department or '部门未填')}，"
+                                          f"{html_text(os.path.basename(t.file))}）" for t in cluster) + "</li>"
         for number, cluster in enumerate(acc.copy_clusters, start=1))
-    gaps = "".join(f"<li>{escape(department)} / {escape(project)}：{escape(codes)}</li>"
+    gaps = "".join(f"<li>{html_text(department)} / {html_text(project)}：{html_text(codes)}</li>"
                    for (department, project), codes in sorted(acc.table_codes.items()))
     return ('<section id="tables"><h2>整表问题</h2><h3>雷同表（跨项目、部门、文件）</h3>'
             + (f"<ul>{clusters}</ul>" if clusters else '<p class="note">未发现雷同表。</p>')
@@ -188,14 +187,14 @@ def _tables(acc: ReportAccumulator) -> str:
 
 def _project(stats: GroupStats, rows: list[ScoredRow], settings: ReportSettings) -> str:
     head = (
-        f"<h3>{escape(stats.project)} <span class=\"meta\">{escape(stats.department)}</span></h3>"
+        f"<h3>{html_text(stats.project)} <span class=\"meta\">{html_text(stats.department)}</span></h3>"
         f'<p class="meta">指标 {stats.rows:,} 行，问题 {stats.flagged:,} 行（{stats.share:.1%}），'
         f"最高风险分 {stats.risk_max:.2f}</p>"
     )
     body = "".join(
         f"<tr><td>{_cell(row, 'level2')}</td><td>{_cell(row, 'level3')}</td><td>{_value(row)}</td>"
         f'<td class="num">{row.risk:.2f}</td><td>{_tags(row, settings)}</td>'
-        f"<td>{escape(_explanation(row))}</td></tr>"
+        f"<td>{html_text(_explanation(row))}</td></tr>"
         for row in rows
     )
     return (
@@ -221,11 +220,11 @@ def _row_table(acc: ReportAccumulator, settings: ReportSettings) -> str:
 
 def _filters(acc: ReportAccumulator, settings: ReportSettings) -> str:
     families = "".join(
-        f'<option value="{family}">{escape(settings.family_label(family))}</option>'
+        f'<option value="{family}">{html_text(settings.family_label(family))}</option>'
         for family in (*FAMILIES, "advisory")
     )
     codes = "".join(
-        f'<option value="{escape(code)}">{escape(code)} {escape(_title(code))}</option>'
+        f'<option value="{html_text(code)}">{html_text(code)} {html_text(_title(code))}</option>'
         for code in sorted(acc.total.codes)
     )
     return (
@@ -241,11 +240,11 @@ def _table_row(row: ScoredRow, settings: ReportSettings) -> str:
     families = " ".join(dict.fromkeys(_family(code) for code in row.codes))
     source = f"{display(row.values.get('source_file'))}:{display(row.values.get('source_line'))}"
     return (
-        f'<tr data-families="{escape(families)}" data-codes="{escape(" ".join(row.codes))}">'
+        f'<tr data-families="{html_text(families)}" data-codes="{html_text(" ".join(row.codes))}">'
         f'<td class="num">{row.risk:.2f}</td><td>{_cell(row, "department")}</td>'
         f'<td>{_cell(row, "project_name")}</td><td>{_cell(row, "level2")}</td>'
         f'<td>{_cell(row, "level3")}</td><td>{_value(row)}</td><td>{_tags(row, settings)}</td>'
-        f'<td class="expl">{escape(_explanation(row))}</td><td>{escape(source.strip(":"))}</td></tr>'
+        f'<td class="expl">{html_text(_explanation(row))}</td><td>{html_text(source.strip(":"))}</td></tr>'
     )
 
 
@@ -256,11 +255,11 @@ def _tags(row: ScoredRow, settings: ReportSettings) -> str:
 def _code_tag(code: str, settings: ReportSettings) -> str:
     family = _family(code)
     label = f"{settings.family_label(family)}：{_title(code)}"
-    return f'<span class="tag {escape(family)}" title="{escape(label)}">{escape(code)}</span>'
+    return f'<span class="tag {html_text(family)}" title="{html_text(label)}">{html_text(code)}</span>'
 
 
 def _family_tag(family: str, settings: ReportSettings) -> str:
-    return f'<span class="tag {escape(family)}">{escape(settings.family_label(family))}</span>'
+    return f'<span class="tag {html_text(family)}">{html_text(settings.family_label(family))}</span>'
 
 
 def _explanation(row: ScoredRow) -> str:
@@ -270,11 +269,11 @@ def _explanation(row: ScoredRow) -> str:
 
 
 def _value(row: ScoredRow) -> str:
-    return escape(display(row.values.get("target_value")) + display(row.values.get("unit")))
+    return html_text(display(row.values.get("target_value")) + display(row.values.get("unit")))
 
 
 def _cell(row: ScoredRow, column: str) -> str:
-    return escape(display(row.values.get(column)))
+    return html_text(display(row.values.get(column)))
 
 
 def _family(code: str) -> str:

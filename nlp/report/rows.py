@@ -7,6 +7,7 @@ explanations never disagree between the XLSX and the HTML report.
 from __future__ import annotations
 
 import math
+from html import escape
 from typing import Any, Iterable
 
 import pandas as pd
@@ -15,6 +16,8 @@ from nlp.codes import catalogue
 from nlp.schema import FAMILIES
 
 FLAG_COLUMNS: tuple[str, ...] = tuple(f"flag_{family}" for family in FAMILIES)
+#: The control characters but tab and line ends, each to its picture (NUL ␀, ESC ␛, DEL ␡).
+_CONTROL_PICTURES = {**{code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n\r"}, 0x7F: 0x2421}
 
 
 def display(value: Any) -> str:
@@ -22,6 +25,13 @@ def display(value: Any) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value)
+
+
+def html_text(text: str) -> str:
+    """``text`` escaped for HTML, each control character shown as its picture: a browser dropped a
+    NUL and hid the others, so a cell looked clean in the report that is not in the CSV or JSONL
+    output (which keep the characters; the workbook keeps them as Excel's _xHHHH_ escapes)."""
+    return escape(text.translate(_CONTROL_PICTURES))
 
 
 def split_codes(codes: Any) -> list[str]:

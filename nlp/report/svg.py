@@ -5,7 +5,7 @@ self-contained file that prints and renders offline.
 """
 from __future__ import annotations
 
-from html import escape
+from nlp.report.rows import html_text
 
 LABEL_WIDTH = 200
 VALUE_WIDTH = 110
@@ -21,7 +21,7 @@ def bar_chart(items: list[tuple[str, float, str]], title: str) -> str:
     parts = [
         f'<svg class="chart" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}">',
-        f"<title>{escape(title)}</title>",
+        f"<title>{html_text(title)}</title>",
     ]
     for index, (label, share, caption) in enumerate(items):
         parts.append(_bar(index * ROW_HEIGHT + 4, label, share, caption))
@@ -34,11 +34,11 @@ def _bar(y: int, label: str, share: float, caption: str) -> str:
     length = max(0.0, min(1.0, share)) * BAR_WIDTH
     middle = y + ROW_HEIGHT / 2
     return (
-        f'<g><title>{escape(label)}：{escape(caption)}</title>'
+        f'<g><title>{html_text(label)}：{html_text(caption)}</title>'
         f'<text x="{LABEL_WIDTH - 8}" y="{middle}" text-anchor="end" dominant-baseline="middle">'
-        f"{escape(short)}</text>"
+        f"{html_text(short)}</text>"
         f'<rect class="track" x="{LABEL_WIDTH}" y="{y + 3}" width="{BAR_WIDTH}" height="{ROW_HEIGHT - 6}"/>'
         f'<rect class="fill" x="{LABEL_WIDTH}" y="{y + 3}" width="{length:.1f}" height="{ROW_HEIGHT - 6}"/>'
         f'<text x="{LABEL_WIDTH + BAR_WIDTH + 8}" y="{middle}" dominant-baseline="middle">'
-        f"{escape(caption)}</text></g>"
+        f"{html_text(caption)}</text></g>"
     )
