@@ -182,3 +182,31 @@ def test_only_the_ids_a_reader_makes_are_renamed() -> None:
     assert renaming.applied(frame).to_dict("list") == {
         "source_file": ["a/t.csv", "other.csv"], "row_id": ["a/t:2", "tx:2"],
         "table_id": ["a/t!Sheet1:甲项目", "a/t"], "doc_id": ["", "a/t"]}
+
+
+def test_rows_an_earlier_parse_named_are_told_apart() -> None:
+    """A parsed output keeps the names its reader gave (``t.csv``, ``t:2``, ``t:甲项目``): two
+    counties' ``parsed.csv`` of one batch had the same row and table ids while the batch said
+    their rows were told apart."""
+    renaming = told_apart([Path("a/parsed.csv"), Path("b/parsed.csv")])[0][Path("a/parsed.csv")]
+    frame = pd.DataFrame({"source_file": ["t.csv", "x/t.csv", "other.csv"], "row_id": ["t:2", "x/t:3", "r1"],
+                          "table_id": ["t:甲项目", "x/t", "r"], "doc_id": ["", "", "t"]})
+    assert renaming.applied(frame).to_dict("list") == {
+        "source_file": ["a/parsed.csv/t.csv", "a/parsed.csv/x/t.csv", "other.csv"],
+        "row_id": ["a/parsed.csv/t:2", "a/parsed.csv/x/t:3", "r1"],
+        "table_id": ["a/parsed.csv/t:甲项目", "a/parsed.csv/x/t", "r"], "doc_id": ["", "", "t"]}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_two_parsed_outputs_of_one_name_score_with_their_own_ids(iqc, tmp_path: Path, jobs: str) -> None:
+    for county, rows in (("a", TRAINING), ("b", ROADS)):
+        _written(tmp_path / county, {"t.csv": HEADER + rows})
+        assert iqc("parse", tmp_path / county / "t.csv", "-o", tmp_path / county / "parsed.csv")[0] == 0
+    out = tmp_path / "scored.csv"
+    code, err = iqc("score", tmp_path / "a" / "parsed.csv", tmp_path / "b" / "parsed.csv", "-o", out, "--jobs", jobs)
+    assert code == 0, err
+    rows = _read(out)
+    assert rows["row_id"].is_unique and len(rows) == 7
+    assert rows.groupby("source_file")["table_id"].unique().map(list).to_dict() == {
+        "a/parsed.csv/t.csv": ["a/parsed.csv/t:甲项目"], "b/parsed.csv/t.csv": ["b/parsed.csv/t:甲项目"]}
+    assert rows["row_id"].tolist()[:2] == ["a/parsed.csv/t:2", "a/parsed.csv/t:3"]

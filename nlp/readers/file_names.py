@@ -9,7 +9,8 @@ row ids that a review or a caller matching results could not tell apart, and not
 
 The batch knows all its inputs: :func:`told_apart` names each of such inputs by the shortest end
 of its path that no other of them shares (``甲县/绩效目标表``), and :meth:`Renaming.applied` puts
-that name in those columns of its rows. Every other input's ids stay as they were.
+that name in those columns of its rows; rows an earlier ``iqc parse`` named after their own file
+(its output read again) get it too, around their names. Every other input's ids stay as they were.
 """
 from __future__ import annotations
 
@@ -40,15 +41,29 @@ class Renaming:
     new_stem: str  # a/t
 
     def applied(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """``frame`` with the new name and stem wherever the reader put the file's own: ids the
-        source gives that do not start with the stem are the source's, and stay."""
+        """``frame`` with the new name and stem wherever the reader put the file's own. A row the
+        source names after another file (an earlier ``iqc parse`` output: ``t.csv``, ``t:2``) has
+        that name and the ids made from its stem put inside the new name (``a/parsed.csv/t.csv``,
+        ``a/parsed.csv/t:2``): two such outputs of one name held the same ids, and the batch said
+        they were told apart. Other ids the source gives are its own, and stay."""
         source = frame["source_file"]
-        return frame.assign(source_file=source.mask(source == self.name, self.new_name),
-                            **{column: self._ids(frame[column]) for column in _ID_COLUMNS})
+        own = source == self.name
+        origins = [os.path.splitext(name)[0] for name in source.mask(own, "")]
+        inside = self.new_name + "/"
+        return frame.assign(source_file=source.mask(own, self.new_name).mask(_made(frame["row_id"], origins),
+                                                                              inside + source),
+                            **{column: self._ids(frame[column], origins) for column in _ID_COLUMNS})
 
-    def _ids(self, ids: pd.Series) -> pd.Series:
-        made = (ids == self.stem) | ids.str.startswith(tuple(self.stem + mark for mark in _AFTER_STEM))
-        return ids.mask(made, self.new_stem + ids.str[len(self.stem):])
+    def _ids(self, ids: pd.Series, origins: list[str]) -> pd.Series:
+        made = _made(ids, [self.stem] * len(ids))
+        renamed = ids.mask(made, self.new_stem + ids.str[len(self.stem):])
+        return renamed.mask(_made(ids, origins) & ~made, self.new_name + "/" + ids)
+
+
+def _made(ids: pd.Series, stems: list[str]) -> pd.Series:
+    """Whether each id was made from its row's stem (``t``, ``t:2``, ``t!Sheet1``; no stem: no)."""
+    return pd.Series([bool(stem) and (id_ == stem or id_.startswith(tuple(stem + mark for mark in _AFTER_STEM)))
+                      for id_, stem in zip(ids, stems)], index=ids.index, dtype=bool)
 
 
 def told_apart(paths: Sequence[Path]) -> tuple[dict[Path, Renaming], list[InputError]]:
