@@ -63,3 +63,23 @@ def test_an_output_name_too_long_for_the_file_system_is_refused_before_any_work(
     with pytest.raises(OSError, match="File name too long"):
         AtomicTarget(tmp_path / ("a" * 252 + ".csv"))  # 256 bytes, and 256 UTF-16 units
     assert list(tmp_path.iterdir()) == []
+
+
+def test_format_adds_its_suffix_to_the_name_given(iqc, tmp_path: Path) -> None:
+    """--format replaced OUT's own suffix: ``-o 报告.v2 --format xlsx`` wrote over ``报告.xlsx``."""
+    source, kept = tmp_path / "rows.csv", tmp_path / "报告.xlsx"
+    source.write_text(ROWS, encoding="utf-8")
+    kept.write_bytes(b"an earlier report")
+    code, err = iqc("score", source, "-o", tmp_path / "报告.v2", "--format", "xlsx", "--quiet")
+    assert code == 0, err
+    assert (tmp_path / "报告.v2.xlsx").stat().st_size > 0 and kept.read_bytes() == b"an earlier report"
+
+
+def test_a_folder_is_no_output_with_format(iqc, tmp_path: Path) -> None:
+    """``-o 输出/ --format csv`` wrote ``输出.csv`` beside the folder."""
+    source, folder = tmp_path / "rows.csv", tmp_path / "输出"
+    source.write_text(ROWS, encoding="utf-8")
+    folder.mkdir()
+    code, err = iqc("score", source, "-o", folder, "--format", "csv")
+    assert (code, err.strip()) == (2, f"iqc: {folder} is a folder: give the output file's name")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["rows.csv", "输出"] and not any(folder.iterdir())

@@ -58,16 +58,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _output_path(args: argparse.Namespace) -> Path:
-    """OUT, or OUT with ``--format``'s suffix when OUT's suffix names no format; ``ValueError`` if neither."""
+    """OUT, or OUT with ``--format``'s suffix added when OUT's suffix names no format; ``ValueError``
+    if neither, or if OUT is a folder. (The suffix replaced OUT's: ``-o 报告.v2`` wrote over
+    ``报告.xlsx``, and ``-o 输出/`` wrote ``输出.xlsx`` beside the folder.)"""
     from nlp.output_formats import by_name, output_format
 
     try:
         output_format(args.output)
         return args.output
-    except ValueError:
+    except ValueError as error:
         if not args.format:
-            raise
-        return args.output.with_suffix(by_name(args.format).suffix)
+            raise ValueError(f"{error} (or give --format)") from None
+        if args.output.is_dir():
+            raise ValueError(f"{args.output} is a folder: give the output file's name") from None
+        return args.output.with_name(args.output.name + by_name(args.format).suffix)
 
 
 def _setup(args: argparse.Namespace) -> Setup:
@@ -108,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         output = _output_path(args)
     except ValueError as error:
-        return failed(f"{error} (or give --format)", EXIT_USAGE)
+        return failed(error, EXIT_USAGE)
     try:
         setup = _setup(args)
     except ArtifactError as error:
