@@ -233,6 +233,17 @@ def test_giant_cell_is_kept_and_reported(tmp_path: Path) -> None:
     ]
 
 
+def test_a_giant_cell_is_named_at_this_file_s_line(tmp_path: Path) -> None:
+    """A parsed output read again keeps its rows' source_line (their own file's): the warning
+    named this file at that line, another row of it."""
+    giant = "很" * (ANALYSED_CELL_CHARS + 1)
+    path = write_text(tmp_path / "parsed.tsv", ["level3\tdescription\tsource_file\tsource_line", "a\t\tt.csv\t7",
+                                                f"b\t{giant}\tt.csv\t9"])
+    read, frame = read_all(path)
+    assert frame["source_line"].tolist() == ["7", "9"]
+    assert [warning.location for warning in read.warnings] == ["3"]
+
+
 def test_a_row_with_text_beyond_the_header_is_an_error_and_the_others_are_read(tmp_path: Path) -> None:
     path = write_text(tmp_path / "m.csv", ["level3,target_value", "a,1,", "b,2,3", "c,3"])
     read, frame = read_all(path)

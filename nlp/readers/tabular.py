@@ -504,7 +504,7 @@ class Framer:
                 _fill_blank(columns, name, [value] * len(lines))
         self._carry_down(columns)
         self.log.count(columns)
-        self._warn_giant_cells(columns)
+        self._warn_giant_cells(columns, lines)
         return columns
 
     def _budgets(self, cells: list[str], lines: Sequence[str]) -> list[str]:
@@ -551,14 +551,16 @@ class Framer:
             return f"{self.base}:{project}"
         return f"{self.base}@{self.context.line}" if self.context and self.context.line else self.base
 
-    def _warn_giant_cells(self, columns: Columns) -> None:
+    def _warn_giant_cells(self, columns: Columns, lines: Sequence[str]) -> None:
+        """One warning per cell over :data:`ANALYSED_CELL_CHARS`, at this file's line (``source_line``
+        may be the source's: an earlier parse output's rows name their own file's lines)."""
         for name, values in columns.items():
             if max(map(len, values), default=0) <= ANALYSED_CELL_CHARS:
                 continue  # the usual case
             self.warnings.extend(
                 InputError(str(self.path), f"cell {name} has {len(value)} characters (over {ANALYSED_CELL_CHARS}); kept",
                            line)
-                for line, value in zip(columns["source_line"], values) if len(value) > ANALYSED_CELL_CHARS
+                for line, value in zip(lines, values) if len(value) > ANALYSED_CELL_CHARS
             )
 
 
