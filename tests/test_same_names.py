@@ -210,3 +210,11 @@ def test_two_parsed_outputs_of_one_name_score_with_their_own_ids(iqc, tmp_path: 
     assert rows.groupby("source_file")["table_id"].unique().map(list).to_dict() == {
         "a/parsed.csv/t.csv": ["a/parsed.csv/t:甲项目"], "b/parsed.csv/t.csv": ["b/parsed.csv/t:甲项目"]}
     assert rows["row_id"].tolist()[:2] == ["a/parsed.csv/t:2", "a/parsed.csv/t:3"]
+
+
+def test_the_html_report_names_a_copied_table_s_file_as_told_apart(tmp_path: Path) -> None:
+    paths = _written(tmp_path, {"a/t.csv": HEADER + TRAINING, "b/t.csv": HEADER + ROADS,
+                                "c/u.csv": HEADER + TRAINING.replace("甲项目", "乙项目")})
+    score_batch(paths, tmp_path / "report.html")
+    copies = (tmp_path / "report.html").read_text(encoding="utf-8").split('id="tables"')[1].split("</ul>")[0]
+    assert "甲项目（部门未填，a/t.csv）" in copies and "乙项目（部门未填，u.csv）" in copies

@@ -172,10 +172,12 @@ def _projects(acc: ReportAccumulator, settings: ReportSettings) -> str:
 
 
 def _tables(acc: ReportAccumulator) -> str:
-    """Tables copied from one another across the batch, and tables missing required dimensions."""
+    """Tables copied from one another across the batch, and tables missing required dimensions. A
+    table's file is named as its rows' ``source_file`` (as the workbook's copies sheet does): its
+    base name alone was ``t.csv`` for both ``甲县/t.csv`` and ``乙县/t.csv``."""
     clusters = "".join(
         f"<li>第{number}组：" + "；".join(f"{html_text(t.project or '（未填项目名）')}（{html_text(t.department or '部门未填')}，"
-                                          f"{html_text(os.path.basename(t.file))}）" for t in cluster) + "</li>"
+                                          f"{html_text(t.file)}）" for t in cluster) + "</li>"
         for number, cluster in enumerate(acc.copy_clusters, start=1))
     gaps = "".join(f"<li>{html_text(department)} / {html_text(project)}：{html_text(codes)}</li>"
                    for (department, project), codes in sorted(acc.table_codes.items()))
