@@ -218,3 +218,11 @@ def test_the_html_report_names_a_copied_table_s_file_as_told_apart(tmp_path: Pat
     score_batch(paths, tmp_path / "report.html")
     copies = (tmp_path / "report.html").read_text(encoding="utf-8").split('id="tables"')[1].split("</ul>")[0]
     assert "甲项目（部门未填，a/t.csv）" in copies and "乙项目（部门未填，u.csv）" in copies
+
+
+def test_sarif_names_each_row_by_its_told_apart_file(iqc, counties: Path, tmp_path: Path) -> None:
+    assert iqc("score", counties, "-o", tmp_path / "scored.sarif")[0] == 0
+    results = json.loads((tmp_path / "scored.sarif").read_text(encoding="utf-8"))["runs"][0]["results"]
+    names = {location["logicalLocations"][0]["fullyQualifiedName"]
+             for result in results for location in result["locations"]}
+    assert names >= {"b/t.csv:2"} and not {name for name in names if name.startswith("t.csv")}

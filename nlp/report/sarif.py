@@ -116,10 +116,11 @@ def _rule(code: str, entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _location(row: dict[str, Any], finding: dict[str, Any]) -> dict[str, Any]:
-    """The row's file and line when the line is a number; its sheet/page position otherwise."""
+    """The row's file and line when the line is a number; its sheet/page position otherwise. The
+    file is the row's ``source_file`` whole: its base name was ``t.csv`` for ``a/t.csv`` and ``b/t.csv``."""
     source, line = display(row.get("source_file")), display(row.get("source_line"))
     location: dict[str, Any] = {"logicalLocations": [{"name": display(row.get("row_id")) or line,
-                                                      "fullyQualifiedName": f"{Path(source).name}:{line}",
+                                                      "fullyQualifiedName": f"{source}:{line}",
                                                       "kind": "row"}]}
     if source:
         physical: dict[str, Any] = {"artifactLocation": {"uri": quote(Path(source).as_posix())}}
