@@ -57,3 +57,14 @@ def test_a_clean_batch_has_no_reading_section(iqc, inputs: list[Path], tmp_path:
     assert code == EXIT_OK and 'id="reading"' not in (tmp_path / "report.html").read_text(encoding="utf-8")
     iqc("score", inputs[0], "-o", tmp_path / "out.xlsx")
     assert openpyxl.load_workbook(tmp_path / "out.xlsx")[SETTINGS.sheets["inputs"]].max_row == 1
+
+
+def test_the_html_report_tells_same_named_files_apart(iqc, tmp_path: Path) -> None:
+    """Each note named its file by its base name: t.csv, whichever county's t.csv it was."""
+    for county in ("甲县", "乙县"):
+        (tmp_path / county).mkdir()
+        (tmp_path / county / "t.csv").write_text('level3,target_value\n培训场次,≥5场\n"未闭合的引号,≥1\n', encoding="utf-8")
+    iqc("score", tmp_path / "甲县" / "t.csv", tmp_path / "乙县" / "t.csv", "-o", tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('<section id="reading">'):]
+    assert str(tmp_path / "甲县" / "t.csv") in section and str(tmp_path / "乙县" / "t.csv") in section

@@ -95,13 +95,14 @@ def _totals(acc: ReportAccumulator, settings: ReportSettings) -> str:
 
 def _reading(acc: ReportAccumulator, settings: ReportSettings) -> str:
     """What reading the inputs noticed, near the top: rows the totals do not count, or were read
-    with a caveat. Nothing when every input was read as it is."""
+    with a caveat. Nothing when every input was read as it is. Each file is named as the command
+    line and the workbook name it: its base name alone did not tell 甲县/t.csv from 乙县/t.csv."""
     notes = acc.reading_notes
     if not notes:
         return ""
     shown = notes[:settings.html_rows]
     kinds = "，".join(f"{settings.note_kind(kind)} {count:,} 条" for kind, count in Counter(n.kind for n in notes).items())
-    rows = "".join(f"<tr><td>{html_text(settings.note_kind(n.kind))}</td><td>{html_text(os.path.basename(n.file))}</td>"
+    rows = "".join(f"<tr><td>{html_text(settings.note_kind(n.kind))}</td><td>{html_text(n.file)}</td>"
                    f"<td>{html_text(n.location)}</td><td>{html_text(n.message)}</td></tr>" for n in shown)
     more = (f'<p class="note">另有 {len(notes) - len(shown):,} 条未列出（见命令行输出）。</p>'
             if len(notes) > len(shown) else "")
