@@ -94,6 +94,19 @@ def test_a_nul_character_near_the_top_of_a_utf8_file_is_a_character(iqc, tmp_pat
     assert list(rows["level3"]) == ["培\x00训人数", "合格率"]
 
 
+def test_a_parsed_csv_with_control_characters_in_cells_reads_back_as_written(iqc, tmp_path: Path) -> None:
+    """``iqc parse`` keeps a cell's NUL and ESC in its CSV output; that output read again was
+    refused whole as a binary file."""
+    source = tmp_path / "rows.jsonl"
+    cells = ["培\x00训人数", "验收\x1b合格率", "完成\x01时限"]
+    source.write_text("".join(json.dumps({"level3": cell, "target_value": "1"}, ensure_ascii=False) + "\n"
+                              for cell in cells), encoding="utf-8")
+    assert iqc("parse", source, "-o", tmp_path / "parsed.csv")[0] == 0
+    code, err, rows = _parsed(iqc, tmp_path, tmp_path / "parsed.csv")
+    assert code == 0, err
+    assert list(rows["level3"]) == cells
+
+
 def test_control_bytes_beside_a_nul_still_make_a_file_binary(iqc, tmp_path: Path) -> None:
     path = tmp_path / "blob.csv"
     path.write_bytes(b"\x00\x01\x02level3,target_value\n\x03\x00a,1\n")

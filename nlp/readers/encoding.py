@@ -104,8 +104,9 @@ def detect_encoding(path: Path) -> str:
 def _nul_in_text(head: bytes) -> bool:
     """``head``'s NUL bytes are characters in a text (a NUL pasted into a cell), not a binary
     file's: they are few, and no other control character but tab and line ends is among them
-    (binary formats are full of both)."""
-    return head.count(b"\x00") * 2 < len(head) and not _BINARY_CONTROLS.search(head)
+    (binary formats are full of both), or the text is Chinese UTF-8 (this tool's CSV output keeps
+    a cell's control characters: one with a NUL and an ESC was refused whole when read again)."""
+    return head.count(b"\x00") * 2 < len(head) and (not _BINARY_CONTROLS.search(head) or _starts_as_utf8(head))
 
 
 def _starts_as_utf8(head: bytes) -> bool:
