@@ -57,6 +57,8 @@ class BatchOutcome:
     hidden: int = 0  # findings hidden because reviewers rejected them (``rejected`` of score_batch)
     in_baseline: int = 0  # findings hidden because the baseline (``setup.baseline``) has them
     known: list[KnownFinding] = field(default_factory=list)  # every finding, with ``setup.record``
+    #: Each file's row ids, hashed (8 bytes a row), until :meth:`say_shared_row_ids` has looked at them.
+    row_ids: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -70,6 +72,25 @@ class BatchOutcome:
         self.failures += read.failures
         self.skipped += read.skipped
         self.warnings += read.warnings
+        self.row_ids.update(read.row_ids)
+
+    def say_shared_row_ids(self) -> None:
+        """A warning on each file some of whose row ids another row of the batch has too, then the
+        hashes are let go. Ids a source gives itself are kept as given (a caller's own keys), so
+        two files of row_id 1, 2, … (or one that repeats an id) gave an output with two different
+        rows of one row id, and nothing said so."""
+        files = [file for file, parts in self.row_ids.items() if parts]
+        hashes = [np.concatenate(self.row_ids[file]) for file in files]
+        self.row_ids = {}
+        if not hashes:
+            return
+        values, counts = np.unique(np.concatenate(hashes), return_counts=True)
+        repeated = values[counts > 1]
+        for file, ids in zip(files, hashes):
+            if shared := int(np.isin(ids, repeated).sum()):
+                self.warnings.append(InputError(file, f"{shared} row(s) have a row_id that another row of this batch "
+                                                      "has too: ids a file gives itself are kept, so tell these rows "
+                                                      "apart by source_file and source_line"))
 
 
 @dataclass(frozen=True)
@@ -139,6 +160,7 @@ def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome,
             for frame in whole_documents(read.frames):
                 frame = renaming.applied(frame) if renaming else frame
                 outcome.rows_per_file[str(path)] += len(frame)
+                outcome.row_ids.setdefault(str(path), []).append(_row_id_hashes(frame))
                 columns.update(dict.fromkeys(frame.columns))
                 yield frame
         except InputError as error:
@@ -151,6 +173,12 @@ def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome,
             outcome.warnings.extend(read.warnings)
         if clash := _scored_names(path, columns):
             outcome.warnings.append(clash)
+
+
+def _row_id_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """The frame's row ids, hashed to 64 bits (not factorised first: ids are mostly distinct, and
+    that took four times as long)."""
+    return pd.util.hash_array(frame["row_id"].to_numpy(object), categorize=False)
 
 
 def batch_renamings(paths: list[Path], outcome: BatchOutcome) -> dict[Path, Renaming]:
@@ -253,6 +281,7 @@ def read_and_index(paths: list[Path], chunk_rows: int, outcome: BatchOutcome, sp
         outcome.absorb(read)
         for rows in signed:
             index.add_rows(rows)
+    outcome.say_shared_row_ids()
     spill.seek(0)
     bar.total = bar.n  # the line count was an upper bound (headers, titles, blank lines): end at 100 %
     bar.refresh()
@@ -281,11 +310,12 @@ def read_frames(paths: list[Path], chunk_rows: int, outcome: BatchOutcome, reade
     renamings = batch_renamings(paths, outcome)
     if readers is None:
         yield from input_chunks(paths, chunk_rows, outcome, renamings)
-        return
-    for read, _, chunks in _read_by(readers, paths, chunk_rows, folder, renamings, signed_for_copies=False):
-        outcome.absorb(read)
-        for chunk in spilled(chunks):
-            yield from chunk.frames()
+    else:
+        for read, _, chunks in _read_by(readers, paths, chunk_rows, folder, renamings, signed_for_copies=False):
+            outcome.absorb(read)
+            for chunk in spilled(chunks):
+                yield from chunk.frames()
+    outcome.say_shared_row_ids()
 
 
 def _read_by(readers: WorkerPool, paths: list[Path], chunk_rows: int, folder: Path | None,

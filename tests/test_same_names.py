@@ -226,3 +226,28 @@ def test_sarif_names_each_row_by_its_told_apart_file(iqc, counties: Path, tmp_pa
     names = {location["logicalLocations"][0]["fullyQualifiedName"]
              for result in results for location in result["locations"]}
     assert names >= {"b/t.csv:2"} and not {name for name in names if name.startswith("t.csv")}
+
+
+@pytest.mark.parametrize("command", [["parse", "--jobs", "1"], ["parse", "--jobs", "2"], ["score", "--jobs", "2"]])
+def test_row_ids_a_file_gives_that_repeat_in_the_batch_are_said(iqc, tmp_path: Path, command: list[str]) -> None:
+    """Ids a file gives itself are kept; two files numbering their rows 1, 2, … (or one giving an
+    id twice) made an output with two different rows of one row id, without a word."""
+    paths = _written(tmp_path, {"x.csv": "row_id," + HEADER + "1," + TRAINING.splitlines()[0] + "\n1,"
+                                + TRAINING.splitlines()[1] + "\n",
+                                "y.csv": "row_id," + HEADER + "1," + ROADS.splitlines()[0] + "\n2,"
+                                + ROADS.splitlines()[1] + "\n",
+                                "z.csv": HEADER + ROADS})
+    action, *options = command
+    code, err = iqc(action, *paths, "-o", tmp_path / "out.csv", *options)
+    assert code == 0, err
+    said = [line.strip().removeprefix("iqc: ").removeprefix("warning: ") for line in err.splitlines()
+            if "have a row_id" in line]
+    assert said == [f"{paths[0]}: 2 row(s) have a row_id that another row of this batch has too: ids a file gives "
+                    "itself are kept, so tell these rows apart by source_file and source_line",
+                    f"{paths[1]}: 1 row(s) have a row_id that another row of this batch has too: ids a file gives "
+                    "itself are kept, so tell these rows apart by source_file and source_line"]
+
+
+def test_a_batch_of_distinct_row_ids_says_nothing_of_them(iqc, counties: Path, tmp_path: Path) -> None:
+    code, err = iqc("score", counties, "-o", tmp_path / "scored.csv")
+    assert code == 0 and "have a row_id" not in err
