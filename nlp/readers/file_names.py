@@ -49,21 +49,30 @@ class Renaming:
         source = frame["source_file"]
         own = source == self.name
         origins = [os.path.splitext(name)[0] for name in source.mask(own, "")]
-        inside = self.new_name + "/"
         return frame.assign(source_file=source.mask(own, self.new_name).mask(_made(frame["row_id"], origins),
-                                                                              inside + source),
+                                                                              self._inside + source),
                             **{column: self._ids(frame[column], origins) for column in _ID_COLUMNS})
 
+    @property
+    def _inside(self) -> str:
+        return self.new_name + "/"
+
     def _ids(self, ids: pd.Series, origins: list[str]) -> pd.Series:
-        made = _made(ids, [self.stem] * len(ids))
+        made = (ids == self.stem) | ids.str.startswith(_after(self.stem))
         renamed = ids.mask(made, self.new_stem + ids.str[len(self.stem):])
-        return renamed.mask(_made(ids, origins) & ~made, self.new_name + "/" + ids)
+        return renamed.mask(_made(ids, origins) & ~made, self._inside + ids)
+
+
+def _after(stem: str) -> tuple[str, ...]:
+    """How the ids made from ``stem`` start after it."""
+    return tuple(stem + mark for mark in _AFTER_STEM)
 
 
 def _made(ids: pd.Series, stems: list[str]) -> pd.Series:
     """Whether each id was made from its row's stem (``t``, ``t:2``, ``t!Sheet1``; no stem: no)."""
-    return pd.Series([bool(stem) and (id_ == stem or id_.startswith(tuple(stem + mark for mark in _AFTER_STEM)))
-                      for id_, stem in zip(ids, stems)], index=ids.index, dtype=bool)
+    starts = {stem: _after(stem) for stem in set(stems) if stem}
+    return pd.Series([bool(stem) and (id_ == stem or id_.startswith(starts[stem])) for id_, stem in zip(ids, stems)],
+                     index=ids.index, dtype=bool)
 
 
 def told_apart(paths: Sequence[Path]) -> tuple[dict[Path, Renaming], list[InputError]]:
