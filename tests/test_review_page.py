@@ -218,6 +218,22 @@ def test_an_unusable_store_is_a_503_naming_it(tmp_path: Path, monkeypatch: pytes
     assert answer.status_code == 503 and "not-a-db.sqlite3" in answer.json()["error"]["message"]
 
 
+def test_a_scoring_request_writes_nothing_into_another_database(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rejected keys were read through a store opened to write: the first scoring request
+    created the review tables in the database named, another program's too, and hid nothing."""
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE budget (project TEXT, amount REAL)")
+    before = other.read_bytes()
+    monkeypatch.setenv("IQC_REVIEW_DB", str(other))
+    answer = TestClient(create_app(FakeScorer())).post("/v1/score", json={"level3": "质量指标", "target_value": "≥95%"})
+    assert answer.status_code == 503 and "other.db: not a review store" in answer.json()["error"]["message"]
+    assert other.read_bytes() == before
+
+
 def test_a_full_disk_is_a_503_naming_the_store(client: TestClient, full_disk: None) -> None:
     answer = client.post("/review/api/batches", files={"file": ("表.csv", (TABLE * 40).encode())})
     error = answer.json()["error"]

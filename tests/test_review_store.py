@@ -205,6 +205,56 @@ def test_score_refuses_another_sqlite_database_and_leaves_it_as_it_was(iqc, tmp_
     assert path.read_bytes() == before and not (tmp_path / "x.csv").exists()
 
 
+def _other_database(path: Path) -> bytes:
+    """Another program's SQLite database at ``path``; its bytes."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE budget (project TEXT, amount REAL)")
+    return path.read_bytes()
+
+
+def test_review_import_refuses_another_sqlite_database_and_leaves_it_as_it_was(scored: pd.DataFrame, iqc,
+                                                                                tmp_path: Path) -> None:
+    """Opening a store to write created its tables in any SQLite file: ``iqc review import --db
+    other.db`` wrote the decisions into another program's database and said it had imported them."""
+    path = tmp_path / "other.db"
+    before = _other_database(path)
+    workbook = _reviewed_workbook(scored, tmp_path / "scored.xlsx", "驳回", "")
+    code, err = iqc("review", "import", workbook, "--db", path)
+    assert (code, err) == (1, f"iqc: {path}: not a review store (it has no decisions table)\n")
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("kind", ["other database", "text file", "folder", "missing folder"])
+def test_serve_refuses_a_store_that_is_not_one_at_start_up(iqc, tmp_path: Path, kind: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """``iqc serve --db other.db`` started, and its first scoring request wrote the review tables
+    into the other program's database; a text file or a folder answered every request with a 503."""
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("the server started"))
+    monkeypatch.setenv("IQC_REVIEW_DB", "")  # restored after the test: serve --db sets it for its workers
+    path = {"folder": tmp_path, "missing folder": tmp_path / "none" / "r.db"}.get(kind, tmp_path / "r.db")
+    before = _other_database(path) if kind == "other database" else None
+    if kind == "text file":
+        path.write_text("项目,金额\n", encoding="utf-8")
+    code, err = iqc("serve", "--db", path)
+    assert code == 2 and len(err.splitlines()) == 1 and err.startswith(f"iqc serve: {path}"), err
+    assert before is None or path.read_bytes() == before
+
+
+def test_serve_starts_with_a_store_or_a_new_file(iqc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    monkeypatch.setenv("IQC_REVIEW_DB", "")
+    ReviewStore(tmp_path / "r.db").decide("k1", "B1", "reject")
+    assert iqc("serve", "--db", tmp_path / "r.db") == (0, "")
+    assert iqc("serve", "--db", tmp_path / "new.db") == (0, "")
+    assert ReviewStore(tmp_path / "r.db").rejected_keys() == {"k1"}
+
+
 def test_a_full_disk_is_a_store_error_and_saves_nothing(tmp_path: Path, full_disk: None) -> None:
     store = ReviewStore(tmp_path / "r.db")
     with pytest.raises(StoreError, match=r"r\.db: database or disk is full; the change was not saved"):

@@ -53,15 +53,17 @@ def run(args: argparse.Namespace) -> int:
     from nlp.api.settings import HELPERS_ENV, ApiSettings
     from nlp.artifacts import ArtifactError
     from nlp.config import model_thresholds
-    from nlp.review.service import DB_ENV
+    from nlp.review.service import DB_ENV, check_store, store_path
+    from nlp.review.store import StoreError
 
-    try:  # fail here, once, rather than in every worker
-        ApiSettings.from_env().config.check_thresholds(model_thresholds())
-    except (ValueError, ArtifactError) as exc:
-        print(f"iqc serve: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     if args.db is not None:  # the workers build their apps from the environment
         os.environ[DB_ENV] = str(args.db.resolve())
+    try:  # fail here, once, rather than in every worker
+        ApiSettings.from_env().config.check_thresholds(model_thresholds())
+        check_store(store_path())
+    except (ValueError, ArtifactError, StoreError) as exc:
+        print(f"iqc serve: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if args.request_helpers is not None:
         os.environ[HELPERS_ENV] = str(args.request_helpers)
     elif args.workers > 1:  # the workers already use the cores

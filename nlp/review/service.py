@@ -22,10 +22,25 @@ _rejected_cache: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
 
 
 def configure(app: FastAPI) -> None:
-    """Record the store path on ``app`` (read from ``IQC_REVIEW_DB``); a store that cannot take
-    a change (a full disk) answers 503 naming the file, not a bare 500."""
-    app.state.review_db = Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+    """Record the store path on ``app``; a store that cannot take a change (a full disk) answers
+    503 naming the file, not a bare 500."""
+    app.state.review_db = store_path()
     app.add_exception_handler(StoreError, _store_failed)
+
+
+def store_path() -> Path:
+    """The store's path: ``IQC_REVIEW_DB``, else ``iqc-review.sqlite3`` in the working directory."""
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def check_store(path: Path) -> None:
+    """:class:`StoreError` naming ``path`` unless it is a review store or can become one (no file
+    yet, in a folder that exists). ``iqc serve`` checks at start-up: another program's database,
+    a folder or a text file was found out only by the first request, or never."""
+    if path.exists():
+        ReviewStore(path)
+    elif not path.parent.is_dir():
+        raise StoreError(f"{path}: no such folder {path.parent}")
 
 
 async def _store_failed(_: Request, exc: Exception) -> JSONResponse:
@@ -56,6 +71,6 @@ def rejected_keys(app: FastAPI) -> frozenset[str]:
     version = (stat.st_mtime_ns, stat.st_size)
     cached = _rejected_cache.get(path)
     if cached is None or cached[0] != version:
-        cached = (version, ReviewStore(path).rejected_keys())
+        cached = (version, ReviewStore(path, read_only=True).rejected_keys())  # a scoring request writes nothing
         _rejected_cache[path] = cached
     return cached[1]

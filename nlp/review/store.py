@@ -109,8 +109,9 @@ class ReviewStore:
     """Decisions and batches in one SQLite file (created with its tables on first use).
 
     ``read_only`` opens an existing store for reading only (``iqc train --feedback``, ``iqc score
-    --db``): creating the tables wrote them into whatever SQLite file was named, another program's
-    database too.
+    --db``). Written to, the tables are created only in a file that holds none yet: creating them
+    in any file wrote them into whatever SQLite file was named (``iqc serve --db``, ``iqc review
+    import --db``), another program's database too, which then passed for a store.
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
@@ -118,7 +119,7 @@ class ReviewStore:
         self._read_only = read_only
         try:
             with self._connect() as db:
-                if not read_only:
+                if not read_only and not _has_tables(db):
                     db.executescript(_SCHEMA)
                 columns = _decision_columns(db)
         except StoreError as exc:
@@ -226,6 +227,11 @@ def _row(made: Decision) -> tuple[Any, ...]:
 def _decision_columns(db: sqlite3.Connection) -> tuple[str, ...]:
     """The columns of ``db``'s decisions table; empty when it has none."""
     return tuple(row[1] for row in db.execute("PRAGMA table_info(decisions)"))
+
+
+def _has_tables(db: sqlite3.Connection) -> bool:
+    """Whether ``db`` holds any table (a file not written yet holds none)."""
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1").fetchone() is not None
 
 
 def _decision(row: tuple[Any, ...]) -> Decision:
