@@ -97,6 +97,29 @@ def test_a_save_from_a_page_loaded_before_another_decision_is_refused_saying_who
     assert (no_base.status_code, no_base.json()["decision"]) == (200, "reject")
 
 
+def test_a_change_of_the_store_within_one_time_stamp_tick_reaches_the_api(client: TestClient,
+                                                                           tmp_path: Path) -> None:
+    """The API re-read the rejections only when the store file's time stamp or size changed: a
+    decision turned from 驳回 to 采纳 (by ``iqc review import`` beside the server) within the file
+    system's time stamp resolution left the size and the time as they were, and the finding stayed
+    hidden. Here the time stamp is put back after the change, as a coarse one would have it."""
+    import os
+
+    from nlp.review.store import ReviewStore
+
+    batch, items = _upload(client)
+    target = next(i for i in items if i["code"] == "B1")
+    row = {name: target["cells"][name] for name in ("project_name", "level1", "level2", "level3", "target_value")}
+    client.put(f"/review/api/batches/{batch}/decisions/{target['key']}", json={"decision": "reject"})
+    assert "B1" not in client.post("/v1/score", json=row).json()["rows"][0]["codes"]
+    path = tmp_path / "review.sqlite3"
+    before = path.stat()
+    ReviewStore(path).decide(target["key"], "B1", "accept", when=ReviewStore(path).decision(target["key"]).decided_at)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert "B1" in client.post("/v1/score", json=row).json()["rows"][0]["codes"]
+
+
 def test_unknown_batch_or_finding_is_a_404_in_the_error_shape(client: TestClient) -> None:
     batch, _ = _upload(client)
     missing = client.put(f"/review/api/batches/{batch}/decisions/nope", json={"decision": "accept"})

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from nlp.api.errors import ApiError, error_body
-from nlp.review.store import ReviewStore, StoreError
+from nlp.review.store import ReviewStore, StoreError, change_counter
 
 DB_ENV = "IQC_REVIEW_DB"
 DEFAULT_DB = "iqc-review.sqlite3"
@@ -59,8 +59,10 @@ async def store_of(request: Request) -> ReviewStore:
 
 
 def rejected_keys(app: FastAPI) -> frozenset[str]:
-    """Keys reviewers rejected; re-read only when the database file changed (a scoring request
-    must not pay a query), empty while there is no database."""
+    """Keys reviewers rejected; re-read only when the database changed (a scoring request must not
+    pay a query), empty while there is no database. A change is told by SQLite's change counter,
+    not only by the file's time stamp and size: a decision turned from 驳回 to 采纳 within the file
+    system's time stamp resolution kept both, and the API hid the finding on."""
     path: Path | None = getattr(app.state, "review_db", None)
     try:
         stat = path.stat() if path is not None else None
@@ -68,7 +70,7 @@ def rejected_keys(app: FastAPI) -> frozenset[str]:
         stat = None
     if stat is None:
         return frozenset()
-    version = (stat.st_mtime_ns, stat.st_size)
+    version = (stat.st_ino, stat.st_mtime_ns, stat.st_size, change_counter(path))
     cached = _rejected_cache.get(path)
     if cached is None or cached[0] != version:
         cached = (version, ReviewStore(path, read_only=True).rejected_keys())  # a scoring request writes nothing

@@ -239,6 +239,18 @@ def _decision(row: tuple[Any, ...]) -> Decision:
     return Decision(*row[:7], json.loads(row[7]))
 
 
+def change_counter(path: Path) -> int | None:
+    """SQLite's file change counter of ``path`` (bytes 24-27 of its header), which every write
+    transaction advances in the rollback journal mode the store keeps (SQLite's default); None
+    when the file cannot be read."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(28)
+    except OSError:
+        return None
+    return int.from_bytes(header[24:28], "big")
+
+
 def now() -> str:
     """A decision's time stamp: UTC, to the second, ISO 8601 (sorts as text)."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
