@@ -24,7 +24,7 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 #: How long to wait for a scheduler to answer, and then for its first worker.
 CONNECT_SECONDS = 30
 
+#: What to do about a worker that cannot score as this machine does.
+SAME_EVERYWHERE = "install the same indicator-qc and models on every worker as on this machine"
+
 _scorers: dict[str, Scorer] = {}
 _lock = threading.Lock()
 
@@ -66,11 +69,22 @@ class DaskEngine:
         with _connected(self.jobs, self.scheduler) as client:
             # which scorer a worker keeps: a new model (installed on every machine) is a new key
             key = hashlib.sha256(pickle.dumps((setup, identity))).hexdigest()
-            shared = client.scatter(setup, broadcast=True, hash=False)
+            shared = _broadcast(client, setup)
             warming = {worker: client.submit(_warm, key, shared, workers=[worker], allow_other_workers=False,
                                              pure=False)
                        for worker in client.scheduler_info()["workers"]}
             yield partial(_scored, client, key, shared, warming, identity)
+
+
+def _broadcast(client: Client, setup: Setup) -> Future:
+    """``setup`` sent to every worker. A worker that cannot take it (no indicator-qc there, or
+    another version) failed the scatter with a bare ``Exception`` holding its own error's text,
+    and the batch with a traceback of Dask's; :class:`EngineError` says what to do instead."""
+    try:
+        return client.scatter(setup, broadcast=True, hash=False)
+    except Exception as error:  # the worker's error, re-raised by Dask as a plain Exception
+        raise EngineError(f"the Dask workers cannot take the batch ({error}): {SAME_EVERYWHERE}; "
+                          "nothing was written") from None
 
 
 def _scored(client: Client, key: str, setup: Future, warming: dict[str, Future], identity: tuple,
@@ -96,8 +110,24 @@ def _scored(client: Client, key: str, setup: Future, warming: dict[str, Future],
     try:
         yield from in_order(tasks, submit, 2 * sum(client.nthreads().values()))
     except (OSError, KilledWorker, CancelledError) as error:  # the cluster's failures, not the scoring's
-        raise EngineError(f"the Dask cluster failed during the batch, nothing was written "
-                          f"({type(error).__name__}: {error})") from None
+        raise _lost(client, warming, error) from None
+
+
+def _lost(client: Client, workers: Iterable[str], error: BaseException) -> EngineError:
+    """The cluster's failure during the batch in words a user can act on: the worker(s) that left
+    it, by address, or the scheduler out of reach. Dask's own words (a closed connection between
+    two addresses, neither said to be a worker that died) are kept only when neither is known."""
+    try:
+        present = client.scheduler_info()["workers"]
+    except OSError:  # the scheduler is gone too
+        return EngineError(f"the Dask scheduler went out of reach during the batch ({type(error).__name__}: "
+                           f"{error}); nothing was written: run it again once the cluster is back")
+    gone = [worker for worker in workers if worker not in present]
+    if not gone:
+        return EngineError(f"the Dask cluster failed during the batch, nothing was written "
+                           f"({type(error).__name__}: {error})")
+    return EngineError(f"the Dask worker(s) {', '.join(gone)} left the cluster during the batch (stopped, or "
+                       "killed: out of memory?); nothing was written: see their logs, then run the batch again")
 
 
 def _identities(client: Client, warming: dict[str, Future]) -> dict[str, tuple]:
@@ -113,6 +143,11 @@ def _identities(client: Client, warming: dict[str, Future]) -> dict[str, tuple]:
                 if worker not in client.scheduler_info()["workers"]:
                     raise EngineError(f"the Dask worker {worker} left the cluster before the batch was scored; "
                                       "nothing was written") from None
+            except (OSError, CancelledError) as error:  # the cluster's failures, not the worker's load
+                raise _lost(client, warming, error) from None
+            except Exception as error:  # the load's own (a models dir it lacks, a damaged model, …)
+                raise EngineError(f"the Dask worker {worker} cannot load the model ({error}): {SAME_EVERYWHERE}; "
+                                  "nothing was written") from None
     return identities
 
 
@@ -242,7 +277,7 @@ def check_same_model(identities: dict[str, tuple], own: tuple) -> None:
     others = [worker for worker, identity in identities.items() if identity != own]
     if others:
         raise EngineError(f"Dask worker(s) {', '.join(others)} have another model or scoring code than this "
-                          "machine: install the same indicator-qc and models on every worker")
+                          f"machine: {SAME_EVERYWHERE}")
 
 
 def _run_task(key: str, setup: Setup, task: Task) -> Checked:

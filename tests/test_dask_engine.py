@@ -221,7 +221,8 @@ def test_an_interrupt_while_the_cluster_starts_says_so_in_one_line(tmp_path: Pat
 
 def test_a_killed_worker_fails_the_batch_in_one_line(tmp_path: Path) -> None:
     """The scheduler, which a LocalCluster runs in this process, logged the lost worker's
-    scattered chunks as an error of its own above the batch's line."""
+    scattered chunks as an error of its own above the batch's line; and that line was Dask's
+    (a ``CommClosedError`` between two addresses), not which worker left and what to do."""
     process = _dask_batch(tmp_path, rows=40_000)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(temp.stat().st_size for temp in tmp_path.glob(".out.csv.*.tmp")):
@@ -231,7 +232,9 @@ def test_a_killed_worker_fails_the_batch_in_one_line(tmp_path: Path) -> None:
     workers[0].kill()
     err = _ended(process)
     assert process.returncode == EXIT_INPUT_FAILED, err
-    assert len(err.splitlines()) == 1 and err.startswith("iqc: the Dask cluster failed during the batch"), err
+    assert len(err.splitlines()) == 1 and re.fullmatch(
+        r"iqc: the Dask worker\(s\) tcp://[\d.:]+ left the cluster during the batch \(stopped, or killed: out of "
+        r"memory\?\); nothing was written: see their logs, then run the batch again\n", err), err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
@@ -294,3 +297,73 @@ def test_a_worker_killed_while_the_inputs_are_read_fails_the_batch_in_one_line(t
     assert process.returncode == EXIT_INPUT_FAILED, err
     assert len(err.splitlines()) == 1 and "left the cluster" in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+_NO_PACKAGE = '''
+import sys
+
+
+class NoPackage:
+    """A worker's Python without indicator-qc: nothing named nlp can be imported."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "nlp":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
+sys.meta_path.insert(0, NoPackage())
+'''
+
+
+def _home(tmp_path: Path, model: bytes | None) -> Path:
+    """An ``IQC_HOME`` with this tree's data and, unless ``model`` is None, its models with
+    ``model`` as the model file (whose SHA-256 the manifest then no longer has)."""
+    home = tmp_path / "home"
+    (home / "models").mkdir(parents=True)
+    (home / "data").symlink_to(ROOT / "data")
+    if model is not None:
+        for artifact in (ROOT / "models").iterdir():
+            (home / "models" / artifact.name).write_bytes(artifact.read_bytes())
+        (home / "models" / "model.joblib").write_bytes(model)
+    return home
+
+
+@contextlib.contextmanager
+def _cluster_of_a_worker(env: dict[str, str]) -> str:
+    """A scheduler and one worker process started (as ``dask worker`` on another machine would
+    be) with ``env`` on top of this one's; yields the scheduler's address."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=0, processes=True, dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster:
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
+                                   "--nthreads", "1", "--no-dashboard", "--no-nanny"],
+                                  env={**os.environ, "PYTHONPATH": str(ROOT), **env}, stderr=subprocess.DEVNULL)
+        try:
+            with Client(cluster) as client:
+                client.wait_for_workers(1, timeout=60)
+            yield cluster.scheduler_address
+        finally:
+            worker.kill()
+            worker.wait()
+
+
+@pytest.mark.parametrize("worker", ["no models", "damaged model", "no package"])
+def test_a_worker_that_cannot_load_the_model_fails_the_batch_in_one_line(iqc, tmp_path: Path, worker: str) -> None:
+    """A worker without the models dir or with a model whose SHA-256 does not match its manifest
+    stopped the batch with the worker's own error, which said to run ``iqc train`` here, where the
+    model is fine; a worker without indicator-qc stopped it with a traceback of Dask's."""
+    if worker == "no package":
+        (tmp_path / "sitecustomize.py").write_text(_NO_PACKAGE, encoding="utf-8")
+        env = {"PYTHONPATH": str(tmp_path)}
+    else:
+        env = {"IQC_HOME": str(_home(tmp_path, None if worker == "no models" else b"not the model"))}
+    (tmp_path / "in.csv").write_text("level3,target_value\n质量指标,≥95%\n", encoding="utf-8")
+    with _cluster_of_a_worker(env) as scheduler:
+        code, err = iqc("score", tmp_path / "in.csv", "-o", tmp_path / "out.csv", "--engine", "dask",
+                        "--scheduler", scheduler)
+    assert code == EXIT_INPUT_FAILED and len(err.splitlines()) == 1, err
+    assert err.startswith("iqc: the Dask worker") and "Traceback" not in err, err
+    assert err.strip().endswith("install the same indicator-qc and models on every worker as on this machine; "
+                                "nothing was written"), err
+    assert not list(tmp_path.glob("*out*"))
+
