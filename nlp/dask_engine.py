@@ -90,7 +90,7 @@ def _broadcast(client: Client, setup: Setup) -> Future:
 def _scored(client: Client, key: str, setup: Future, warming: dict[str, Future], identity: tuple,
             tasks: Iterator[Task]) -> Iterator[Checked]:
     """Results of ``tasks`` in order. Each chunk is sent straight to a worker (round robin over the
-    workers there when scoring starts), not through the scheduler, which only gets the small task
+    workers whose model was checked), not through the scheduler, which only gets the small task
     that refers to it: a chunk is megabytes, and a scheduler is one process for the whole cluster.
     A worker lost meanwhile (its chunks with it) or a connection dropped ends the batch with
     :class:`EngineError`."""
@@ -98,7 +98,7 @@ def _scored(client: Client, key: str, setup: Future, warming: dict[str, Future],
 
     # a worker that cannot load the model fails the batch here, with its error
     check_same_model(_identities(client, warming), identity)
-    workers = itertools.cycle(client.scheduler_info()["workers"])
+    workers = itertools.cycle(warming)
 
     def submit(task: Task) -> Callable[[], Checked]:
         # interrupted inside, scatter cancels its send without waiting for it: the send then failed

@@ -367,3 +367,30 @@ def test_a_worker_that_cannot_load_the_model_fails_the_batch_in_one_line(iqc, tm
                                 "nothing was written"), err
     assert not list(tmp_path.glob("*out*"))
 
+
+def test_a_worker_that_joins_after_the_model_check_is_sent_no_chunk(tmp_path: Path) -> None:
+    """Chunks went round robin over the workers present when scoring started: one that joined
+    after every worker's model was checked (a cluster scaled up while the inputs were read) was
+    sent chunks and scored them with whatever model it had, unchecked; here a damaged one."""
+    from distributed import Client
+
+    from nlp.context import frame_columns
+    from nlp.dask_engine import DaskEngine
+    from nlp.first_pass import Chunk
+    from nlp.tasks import Setup, Task
+
+    frame = pd.DataFrame({"level3": [f"指标{i}" for i in range(20)], "target_value": "≥95%"})
+    tasks = [Task(Chunk.of(frame, frame_columns(frame)), findings=False) for _ in range(6)]
+    with _cluster_of_a_worker({}) as scheduler, DaskEngine(scheduler=scheduler).started(Setup()) as run:
+        joined = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--nthreads", "1",
+                                   "--no-dashboard", "--no-nanny"], stderr=subprocess.DEVNULL,
+                                  env={**os.environ, "PYTHONPATH": str(ROOT),
+                                       "IQC_HOME": str(_home(tmp_path, b"not the model"))})
+        try:
+            with Client(scheduler) as client:
+                client.wait_for_workers(2, timeout=60)
+            scored = [checked.result for checked in run(iter(tasks))]
+        finally:
+            joined.kill()
+            joined.wait()
+    assert [len(result) for result in scored] == [20] * 6
