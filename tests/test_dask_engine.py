@@ -328,6 +328,13 @@ def _home(tmp_path: Path, model: bytes | None) -> Path:
     return home
 
 
+def _dask_worker(scheduler: str, env: dict[str, str]) -> subprocess.Popen:
+    """A ``dask worker`` process joining ``scheduler``, with ``env`` on top of this one's."""
+    return subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--nthreads", "1",
+                             "--no-dashboard", "--no-nanny"], env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+                            stderr=subprocess.DEVNULL)
+
+
 @contextlib.contextmanager
 def _cluster_of_a_worker(env: dict[str, str]) -> str:
     """A scheduler and one worker process started (as ``dask worker`` on another machine would
@@ -335,9 +342,7 @@ def _cluster_of_a_worker(env: dict[str, str]) -> str:
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=0, processes=True, dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster:
-        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
-                                   "--nthreads", "1", "--no-dashboard", "--no-nanny"],
-                                  env={**os.environ, "PYTHONPATH": str(ROOT), **env}, stderr=subprocess.DEVNULL)
+        worker = _dask_worker(cluster.scheduler_address, env)
         try:
             with Client(cluster) as client:
                 client.wait_for_workers(1, timeout=60)
@@ -382,10 +387,7 @@ def test_a_worker_that_joins_after_the_model_check_is_sent_no_chunk(tmp_path: Pa
     frame = pd.DataFrame({"level3": [f"指标{i}" for i in range(20)], "target_value": "≥95%"})
     tasks = [Task(Chunk.of(frame, frame_columns(frame)), findings=False) for _ in range(6)]
     with _cluster_of_a_worker({}) as scheduler, DaskEngine(scheduler=scheduler).started(Setup()) as run:
-        joined = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--nthreads", "1",
-                                   "--no-dashboard", "--no-nanny"], stderr=subprocess.DEVNULL,
-                                  env={**os.environ, "PYTHONPATH": str(ROOT),
-                                       "IQC_HOME": str(_home(tmp_path, b"not the model"))})
+        joined = _dask_worker(scheduler, {"IQC_HOME": str(_home(tmp_path, b"not the model"))})
         try:
             with Client(scheduler) as client:
                 client.wait_for_workers(2, timeout=60)
