@@ -340,3 +340,30 @@ def test_a_workbook_written_before_the_check_imports_as_before(workbook: Path) -
         sheet.delete_cols(column(REVIEW_CHECK))
     imported = read_decisions(reviewed(workbook, older))
     assert ([(d.code, d.decision) for d in imported.decisions], imported.problems) == ([("B1", "reject")], [])
+
+
+def test_a_decision_made_on_the_page_while_an_import_merges_is_not_erased(workbook: Path, iqc, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import read the store, merged, then saved in another transaction: a reviewer's 驳回 on
+    the page in between was replaced by the import's comment alone (merged over no decision), and
+    the finding came back in later runs without a word."""
+    import threading
+
+    from nlp.review import exchange
+
+    path = reviewed(workbook, lambda sheet, column: sheet.cell(2, column(REVIEW_COMMENT), "请核实口径"))
+    [comment] = read_decisions(path).decisions
+    store = ReviewStore(tmp_path / "r.db")
+    page = threading.Thread(target=store.decide, args=(comment.key, comment.code, "reject"), kwargs={"reviewer": "王"})
+    merge = exchange.merged
+
+    def merged_while_a_reviewer_decides(imported, stored):
+        page.start()
+        page.join(1)  # saved at once when the import holds no lock; else once the import is saved
+        return merge(imported, stored)
+
+    monkeypatch.setattr(exchange, "merged", merged_while_a_reviewer_decides)
+    code, err = iqc("review", "import", path, "--db", tmp_path / "r.db")
+    page.join()
+    assert code == 0, err
+    assert (store.decision(comment.key).decision, store.decision(comment.key).reviewer) == ("reject", "王")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 
 from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK, failed
@@ -35,12 +36,10 @@ def run_import(args: argparse.Namespace) -> int:
 
     try:
         imported = read_decisions(args.file, args.reviewer)
-        store = ReviewStore(args.db)
-        result = merged(imported, store.by_key())
-        written = store.save(result.decisions)
+        result = ReviewStore(args.db).update(partial(merged, imported))
     except (ReviewFileError, StoreError) as error:
         return failed(error)
-    problems = [*imported.problems, *result.problems]
+    written, problems = len(result.decisions), [*imported.problems, *result.problems]
     for line in (*problems, *result.changes):
         print(f"iqc: {line}", file=sys.stderr)
     given = {d.key: d.decision for d in imported.decisions}  # as the file says (a comment alone keeps a 驳回)

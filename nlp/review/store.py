@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 #: Stored decision -> the word reviewers see and write in workbooks.
 DECISION_LABELS: dict[str, str] = {"accept": "采纳", "reject": "驳回"}
@@ -34,6 +34,14 @@ CREATE TABLE IF NOT EXISTS batches (
 
 #: The columns of the decisions table, in order.
 DECISION_COLUMNS: tuple[str, ...] = ("key", "code", "decision", "comment", "reviewer", "decided_at", "batch", "cells")
+_UPSERT = f"INSERT OR REPLACE INTO decisions VALUES ({', '.join('?' * len(DECISION_COLUMNS))})"
+
+
+class _HasDecisions(Protocol):
+    decisions: list[Decision]
+
+
+_Changes = TypeVar("_Changes", bound=_HasDecisions)
 
 
 class StoreError(Exception):
@@ -167,15 +175,25 @@ class ReviewStore:
                 decision, reviewer, when = before.decision, before.reviewer, before.decided_at
             made = Decision(key, code, decision, comment or "", reviewer or "", when or now(), batch,
                             {k: "" if v is None else str(v) for k, v in (cells or {}).items()})
-            db.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _row(made))
+            db.execute(_UPSERT, _row(made))
         return made
 
     def save(self, decisions: Iterable[Decision]) -> int:
         """Upsert ``decisions``; returns how many were written."""
         rows = [_row(d) for d in decisions]
         with self._connect() as db:
-            db.executemany("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.executemany(_UPSERT, rows)
         return len(rows)
+
+    def update(self, change: Callable[[dict[str, Decision]], _Changes]) -> _Changes:
+        """Upsert the decisions of ``change(stored decisions by key)``, and return it; read and written
+        in one transaction. Read and saved apart, an import merged over the store as it was before a
+        reviewer's 驳回 on the page, and its comment alone on that finding erased the rejection."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")  # no other save between the read and the write
+            made = change({row[0]: _decision(row) for row in db.execute("SELECT * FROM decisions")})
+            db.executemany(_UPSERT, [_row(d) for d in made.decisions])
+        return made
 
     def decisions(self) -> list[Decision]:
         """Every decision, oldest first."""
