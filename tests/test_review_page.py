@@ -257,6 +257,15 @@ def test_a_scoring_request_writes_nothing_into_another_database(tmp_path: Path,
     assert other.read_bytes() == before
 
 
+def test_a_scoring_request_while_the_first_review_action_creates_the_store_is_answered(
+        client: TestClient, tmp_path: Path) -> None:
+    """SQLite creates the file empty, then commits the tables: a scoring request reading the
+    rejections (read-only) in between found no decisions table and was answered with a 503."""
+    (tmp_path / "review.sqlite3").touch()
+    answer = client.post("/v1/score", json={"level3": "质量指标", "target_value": "≥95%"})
+    assert answer.status_code == 200 and answer.json()["rows"][0]["codes"], answer.text
+
+
 def test_a_full_disk_is_a_503_naming_the_store(client: TestClient, full_disk: None) -> None:
     answer = client.post("/review/api/batches", files={"file": ("表.csv", (TABLE * 40).encode())})
     error = answer.json()["error"]

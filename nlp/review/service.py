@@ -68,7 +68,7 @@ def rejected_keys(app: FastAPI) -> frozenset[str]:
         stat = path.stat() if path is not None else None
     except OSError:
         stat = None
-    if stat is None:
+    if stat is None or stat.st_size == 0:  # none yet; or SQLite's new file, its tables not yet committed
         return frozenset()
     version = (stat.st_ino, stat.st_mtime_ns, stat.st_size, change_counter(path))
     cached = _rejected_cache.get(path)
