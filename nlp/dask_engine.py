@@ -24,6 +24,7 @@ import pickle
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError
 from contextlib import ExitStack, contextmanager
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
 
 #: How long to wait for a scheduler to answer, and then for its first worker.
 CONNECT_SECONDS = 30
+
+#: How long the scheduler may take to see a worker leave whose connection to this process closed.
+LEAVING_SECONDS = 5
 
 #: What to do about a worker that cannot score as this machine does.
 SAME_EVERYWHERE = "install the same indicator-qc and models on every worker as on this machine"
@@ -117,17 +121,32 @@ def _lost(client: Client, workers: Iterable[str], error: BaseException) -> Engin
     """The cluster's failure during the batch in words a user can act on: the worker(s) that left
     it, by address, or the scheduler out of reach. Dask's own words (a closed connection between
     two addresses, neither said to be a worker that died) are kept only when neither is known."""
-    try:
-        present = client.scheduler_info()["workers"]
-    except OSError:  # the scheduler is gone too
-        return EngineError(f"the Dask scheduler went out of reach during the batch ({type(error).__name__}: "
-                           f"{error}); nothing was written: run it again once the cluster is back")
-    gone = [worker for worker in workers if worker not in present]
+    gone = _gone(client, workers)
+    if gone is None:  # Dask's words for it took two lines
+        return EngineError("the connection to the Dask scheduler was lost during the batch; nothing was written: "
+                           "run it again once the scheduler is back")
     if not gone:
         return EngineError(f"the Dask cluster failed during the batch, nothing was written "
-                           f"({type(error).__name__}: {error})")
+                           f"({type(error).__name__}: {' '.join(str(error).split())})")
     return EngineError(f"the Dask worker(s) {', '.join(gone)} left the cluster during the batch (stopped, or "
                        "killed: out of memory?); nothing was written: see their logs, then run the batch again")
+
+
+def _gone(client: Client, workers: Iterable[str]) -> list[str] | None:
+    """Which of ``workers`` left the cluster; None when the scheduler is out of reach (the client
+    gave up reconnecting). A killed worker's connection to this process can close before the
+    scheduler has seen it leave, so the scheduler is asked again for up to :data:`LEAVING_SECONDS`."""
+    deadline = time.monotonic() + LEAVING_SECONDS
+    while client.status == "running":
+        try:
+            present = client.scheduler_info()["workers"]
+        except OSError:
+            return None
+        gone = [worker for worker in workers if worker not in present]
+        if gone or time.monotonic() >= deadline:
+            return gone
+        time.sleep(WORKER_CHECK_SECONDS)
+    return None
 
 
 def _identities(client: Client, warming: dict[str, Future]) -> dict[str, tuple]:
@@ -167,11 +186,14 @@ def _connected(jobs: int, scheduler: str | None) -> Iterator[Client]:
                 client = started.enter_context(Client(cluster))
             yield client
         return
+    from distributed.utils import silence_logging_cmgr
+
     try:
         client = Client(scheduler, timeout=CONNECT_SECONDS)
     except (OSError, ValueError) as error:
         raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
-    with client:
+    # a scheduler lost mid-batch was logged ("Failed to reconnect to scheduler …") above the batch's line
+    with silence_logging_cmgr(logging.CRITICAL), client:
         try:
             client.wait_for_workers(1, timeout=CONNECT_SECONDS)
         except TimeoutError:

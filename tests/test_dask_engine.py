@@ -153,14 +153,14 @@ def test_local_workers_are_forked_from_a_server_that_imported_the_scoring_code()
     assert all(parent != os.getpid() and list(modules) == WORKER_PRELOAD for parent, modules in found.values())
 
 
-def _dask_batch(tmp_path: Path, rows: int) -> subprocess.Popen:
-    """``iqc score --engine dask --jobs 2`` of ``rows`` rows, in a session of its own (so that a
-    test can signal all its processes), returned at once."""
+def _dask_batch(tmp_path: Path, rows: int, cluster: tuple[str, ...] = ("--jobs", "2")) -> subprocess.Popen:
+    """``iqc score --engine dask --jobs 2`` (or with the ``cluster`` options given) of ``rows``
+    rows, in a session of its own (so that a test can signal all its processes), returned at once."""
     lines = "\n".join(f"指标{i},≥{i}人" for i in range(rows))
     (tmp_path / "in.csv").write_text(f"level3,target_value\n{lines}\n", encoding="utf-8")
     command = [sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main())", "score",
                str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv"), "--quiet", "--chunk-rows", "2000",
-               "--engine", "dask", "--jobs", "2"]
+               "--engine", "dask", *cluster]
     return subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
 
@@ -396,3 +396,36 @@ def test_a_worker_that_joins_after_the_model_check_is_sent_no_chunk(tmp_path: Pa
             joined.kill()
             joined.wait()
     assert [len(result) for result in scored] == [20] * 6
+
+
+_CLUSTER = """
+import logging, time
+from distributed import LocalCluster
+
+if __name__ == "__main__":
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=logging.CRITICAL) as cluster:
+        print(cluster.scheduler_address, flush=True)
+        time.sleep(600)
+"""
+
+
+def test_a_scheduler_lost_during_the_batch_fails_it_in_one_line(tmp_path: Path) -> None:
+    """The cluster of ``--scheduler`` gone mid-batch (its machine down): the batch ended with a
+    traceback and Dask's two lines on the lost connection, under its log line on reconnecting."""
+    (tmp_path / "cluster.py").write_text(_CLUSTER, encoding="utf-8")
+    cluster = subprocess.Popen([sys.executable, str(tmp_path / "cluster.py")], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
+    try:
+        process = _dask_batch(tmp_path, rows=40_000, cluster=("--scheduler", cluster.stdout.readline().strip()))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(tmp_path.glob(".out.csv.*.tmp")):
+            time.sleep(0.05)  # the inputs are read: the worker loads the model, or scores
+    finally:
+        os.killpg(cluster.pid, signal.SIGKILL)
+        cluster.wait()
+    err = _ended(process)
+    assert process.returncode == EXIT_INPUT_FAILED, err
+    assert err == ("iqc: the connection to the Dask scheduler was lost during the batch; nothing was written: "
+                   "run it again once the scheduler is back\n"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cluster.py", "in.csv"]
