@@ -105,11 +105,13 @@ def _scored(client: Client, key: str, setup: Future, warming: dict[str, Future],
     workers = itertools.cycle(warming)
 
     def submit(task: Task) -> Callable[[], Checked]:
+        worker = [next(workers)]
         # interrupted inside, scatter cancels its send without waiting for it: the send then failed
         # as the cluster closed, with tracebacks asyncio printed under "iqc: interrupted"
         with _signals_held():
-            data = client.scatter(task, direct=True, hash=False, workers=[next(workers)])
-        return client.submit(_run_task, key, setup, data, pure=False).result
+            data = client.scatter(task, direct=True, hash=False, workers=worker)
+        # run where the chunk is: the scheduler moved some to an idle worker, one not checked too
+        return client.submit(_run_task, key, setup, data, workers=worker, allow_other_workers=False, pure=False).result
 
     try:
         yield from in_order(tasks, submit, 2 * sum(client.nthreads().values()))
