@@ -18,7 +18,7 @@ from nlp.review.store import ReviewStore, StoreError, change_counter
 DB_ENV = "IQC_REVIEW_DB"
 DEFAULT_DB = "iqc-review.sqlite3"
 
-_rejected_cache: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
+_rejected_cache: dict[Path, tuple[tuple[int | None, ...], frozenset[str]]] = {}
 
 
 def configure(app: FastAPI) -> None:
