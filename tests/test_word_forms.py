@@ -25,6 +25,8 @@ CELL_CONTENT = {
     "simple field": (f'<w:p {W}><w:fldSimple w:instr="QUOTE 95"><w:r><w:t>≥95%</w:t></w:r></w:fldSimple></w:p>', "≥95%"),
     "smart tag": (f'<w:p {W}><w:smartTag w:uri="u" w:element="e"><w:r><w:t>≥95%</w:t></w:r></w:smartTag></w:p>', "≥95%"),
     "hyperlink": (f'<w:p {W}><w:hyperlink w:anchor="a"><w:r><w:t>≥95%</w:t></w:r></w:hyperlink></w:p>', "≥95%"),
+    "hidden instructions": (f'<w:p {W}><w:r><w:t>≥95%</w:t></w:r><w:r><w:rPr><w:vanish/></w:rPr><w:t>（填写说明：填百分比）</w:t></w:r></w:p>', "≥95%"),
+    "vanish switched off": (f'<w:p {W}><w:r><w:rPr><w:vanish w:val="0"/></w:rPr><w:t>≥95%</w:t></w:r></w:p>', "≥95%"),
     "tab and line break": (f'<w:p {W}><w:r><w:t>≥95%</w:t><w:br/><w:t>抽样</w:t><w:tab/><w:t>调查</w:t></w:r></w:p>', "≥95%\n抽样\t调查"),
 }
 

@@ -12,7 +12,8 @@ python-docx's ``text`` and its lists of tables, rows and cells read only direct 
 table, row or cell inside a content control (``w:sdt``: a template's fill-in field, a repeating
 section's rows) or custom XML was left out — a lost table, lost rows, or a cell missing so that
 every cell after it moved one column left — and so were runs inside content controls, tracked
-insertions (``w:ins``), simple fields and smart tags. Deleted text (``w:del``) is not read.
+insertions (``w:ins``), simple fields and smart tags. Deleted text (``w:del``) is not read, nor
+hidden text (``w:vanish``), which Word neither shows nor prints.
 """
 from __future__ import annotations
 
@@ -33,10 +34,12 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 #: Elements that wrap block, row or cell content without changing what is shown.
 _WRAPPERS = {_W + "sdt", _W + "sdtContent", _W + "customXml"}
 #: A run's text as Word shows it, in document order: text, tabs, breaks; not the text of a deletion,
-#: of a text box (drawn apart from the paragraph), nor of the fallback copy of a drawing.
+#: of a text box (drawn apart from the paragraph), of the fallback copy of a drawing, nor hidden text
+#: (``w:vanish``: a template's fill-in instructions, neither shown nor printed).
 _SHOWN_TEXT_PATH = ("(.//w:r/w:t | .//w:r/w:tab | .//w:r/w:br | .//w:r/w:cr | .//w:r/w:noBreakHyphen)"
                     "[not(ancestor::w:del) and not(ancestor::w:moveFrom) and not(ancestor::w:txbxContent)"
-                    " and not(ancestor::mc:Fallback)]")
+                    " and not(ancestor::mc:Fallback)"
+                    " and not(../w:rPr/w:vanish[not(@w:val = '0' or @w:val = 'false' or @w:val = 'off')])]")
 _NAMESPACES = {"w": _W[1:-1], "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
 _SHOWN_TEXT = etree.XPath(_SHOWN_TEXT_PATH, namespaces=_NAMESPACES)
 _SHOWN_AS = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
