@@ -239,6 +239,70 @@ def test_docx_context_in_label_rows_above_the_header(tmp_path: Path, iqc) -> Non
     assert (row["level3"], row["target_value"], row["source_line"]) == ("养护里程", "120公里", "table1!row4")
 
 
+
+def _word_table(document, rows: list[list[str]]) -> None:
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for row, cells in enumerate(rows):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+
+
+@pytest.mark.parametrize("repeated_header", [False, True], ids=["no header on page 2", "header repeated"])
+def test_docx_table_continued_in_a_second_table_after_a_page_break(tmp_path: Path, iqc, repeated_header: bool) -> None:
+    """A table split into two Word tables at a page break: the second one's rows were dropped
+    (no header of its own) or read as a table with no project, budget or 一级."""
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    header = ["一级指标", "二级指标", "三级指标", "指标值"]
+    document = docx.Document()
+    document.add_paragraph("项目名称：道路养护")
+    document.add_paragraph("预算金额：100万元")
+    _word_table(document, [header, ["产出指标", "数量指标", "养护里程", "120公里"]])
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _word_table(document, [*([header] if repeated_header else []), ["", "质量指标", "验收合格率", "100%"]])
+    document.save(str(tmp_path / "split.docx"))
+    out = tmp_path / "rows.csv"
+    assert iqc("parse", tmp_path / "split.docx", "-o", out)[0] == EXIT_OK
+    rows = read_csv(out)[["project_name", "budget_wan", "level1", "level2", "level3", "source_line"]].values.tolist()
+    second = "table2!row2" if repeated_header else "table2!row1"
+    assert rows == [["道路养护", "100", "产出指标", "数量指标", "养护里程", "table1!row2"],
+                    ["道路养护", "100", "产出指标", "质量指标", "验收合格率", second]]
+
+
+def test_docx_tables_with_a_project_between_them_stay_apart(tmp_path: Path, iqc) -> None:
+    import docx
+
+    header = ["一级指标", "二级指标", "三级指标", "指标值"]
+    document = docx.Document()
+    document.add_paragraph("项目名称：道路养护")
+    _word_table(document, [header, ["产出指标", "数量指标", "养护里程", "120公里"]])
+    document.add_paragraph("")
+    _word_table(document, [["项目名称", "桥梁检测", "", ""], header, ["产出指标", "数量指标", "检测座数", "12座"]])
+    document.save(str(tmp_path / "two.docx"))
+    out = tmp_path / "rows.csv"
+    assert iqc("parse", tmp_path / "two.docx", "-o", out)[0] == EXIT_OK
+    assert read_csv(out)[["project_name", "level3"]].values.tolist() == [["道路养护", "养护里程"], ["桥梁检测", "检测座数"]]
+
+
+def test_docx_project_block_in_a_table_of_its_own_is_the_context(tmp_path: Path, iqc) -> None:
+    """项目名称 / 主管部门 / 预算金额 / 年度绩效目标 in a table above the indicator table: the rows
+    had no project, department, budget or goal."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("项目支出绩效目标表")
+    _word_table(document, [["项目名称", "道路养护", "主管部门", "交通运输局"], ["预算金额（元）", "300000", "", ""],
+                           ["年度绩效目标", "完成道路养护120公里", "", ""]])
+    document.add_paragraph("")
+    _word_table(document, [["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "养护里程", "120公里"]])
+    document.save(str(tmp_path / "block.docx"))
+    out = tmp_path / "rows.csv"
+    assert iqc("parse", tmp_path / "block.docx", "-o", out)[0] == EXIT_OK
+    assert read_csv(out)[["project_name", "department", "budget_wan", "project_goal", "level3"]].values.tolist() == [
+        ["道路养护", "交通运输局", "30", "完成道路养护120公里", "养护里程"]]
+
+
 @pytest.mark.parametrize(("cell", "text"), [
     ("5000吨稻谷、500吨成品粮储备到\n位率", "5000吨稻谷、500吨成品粮储备到位率"),
     ("annual\nreport", "annual report"),

@@ -26,6 +26,8 @@ import pandas as pd
 
 from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped, hidden_sheet_warning
 from nlp.readers.context_rows import StatedContext
+from nlp.readers.doc_lexicon import context_label, is_table_title, split_inline_label
+from nlp.readers.merged_cells import VerticalMerge
 from nlp.readers.sheet_layout import LaidOutRows, SheetLayout
 from nlp.readers.tabular import (
     HEADER_SCAN_ROWS,
@@ -36,6 +38,7 @@ from nlp.readers.tabular import (
     chunked_frames,
     doubled_columns_warning,
     fit_row,
+    match_header,
     no_indicator_columns,
     pick_header,
     shown_first,
@@ -82,6 +85,37 @@ class SheetLines:
 
     def __getitem__(self, index: int) -> str:
         return f"{self.sheet}!{index + 1}"
+
+
+def continues(grid: Grid, more: Grid) -> bool:
+    """Can ``more`` (a document's next table, found with no text between them) be ``grid`` continued
+    over a page break? It is as wide, ``grid`` has an indicator header, and ``more`` introduces no
+    project (a title, 项目名称 … above it or in its first row starts a new table)."""
+    rows, next_rows = list(grid.rows), list(more.rows)
+    same_width = bool(rows and next_rows) and len(rows[0]) == len(next_rows[0])
+    return same_width and has_header(rows) and not introduces_project([*more.above, next_rows[0]])
+
+
+def has_header(rows: Sequence[Sequence[str]]) -> bool:
+    """Is there an indicator header in the rows :func:`read_grids` searches for one?"""
+    return pick_header(enumerate(rows[:HEADER_SCAN_ROWS])) is not None
+
+
+def introduces_project(lines: Iterable[Sequence[str]]) -> bool:
+    """Does a line of ``lines`` (split into cells) name a table or state a project's context?"""
+    return any(is_table_title(text) or context_label(text) or split_inline_label(text) for line in lines for text in line)
+
+
+def continue_grid(grid: Grid, more: Grid) -> None:
+    """Append the rows of ``more``, the table ``grid`` continued over a page break: a header row
+    repeated at its top is left out, and its merges move down with its rows."""
+    assert isinstance(grid.rows, list) and isinstance(grid.locations, list)
+    skip = 1 if more.rows and match_header(more.rows[0]) else 0  # type: ignore[index]
+    offset = len(grid.rows) - skip
+    grid.layout.merges.extend(VerticalMerge(merge.column, merge.first + offset, merge.last + offset)
+                              for merge in more.layout.merges if merge.first >= skip)
+    grid.rows.extend(list(more.rows)[skip:])
+    grid.locations.extend(more.locations[skip:])
 
 
 def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> FileRead:

@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from nlp.readers.base import InputError
-from nlp.readers.doc_lexicon import context_label, is_table_title, split_inline_label
-from nlp.readers.grid import Grid, read_grids
+from nlp.readers.grid import Grid, continue_grid, continues, read_grids
 from nlp.readers.merged_cells import VerticalMerge, vertical_merges
 from nlp.readers.sheet_layout import SheetLayout
-from nlp.readers.tabular import FileRead, match_header
+from nlp.readers.tabular import FileRead
 
 #: Points by which a cell's box may overshoot a row's top and still end on that line.
 _SAME_LINE = 1.0
@@ -121,14 +120,8 @@ def _joined(grids: list[tuple[int, Grid]]) -> list[Grid]:
     joined: list[tuple[int, Grid]] = []
     for page, grid in grids:
         if joined and _continues(joined[-1], page, grid):
-            previous = joined[-1][1]
-            skip = 1 if grid.rows and match_header(grid.rows[0]) else 0
-            offset = len(previous.rows) - skip
-            previous.layout.merges.extend(VerticalMerge(merge.column, merge.first + offset, merge.last + offset)
-                                          for merge in grid.layout.merges if merge.first >= skip)
-            previous.rows.extend(grid.rows[skip:])
-            previous.locations.extend(grid.locations[skip:])
-            joined[-1] = (page, previous)
+            continue_grid(joined[-1][1], grid)
+            joined[-1] = (page, joined[-1][1])
         else:
             joined.append((page, grid))
     return [grid for _, grid in joined]
@@ -136,12 +129,7 @@ def _joined(grids: list[tuple[int, Grid]]) -> list[Grid]:
 
 def _continues(before: tuple[int, Grid], page: int, grid: Grid) -> bool:
     last_page, previous = before
-    same_width = bool(grid.rows and previous.rows) and len(grid.rows[0]) == len(previous.rows[0])
-    return page == last_page + 1 and same_width and grid.name.endswith("!table1") and not _introduces_project(grid.above)
-
-
-def _introduces_project(lines: list[list[str]]) -> bool:
-    return any(is_table_title(text) or context_label(text) or split_inline_label(text) for line in lines for text in line)
+    return page == last_page + 1 and grid.name.endswith("!table1") and continues(previous, grid)
 
 
 def _cell_text(cell: str | None) -> str:

@@ -3,7 +3,10 @@
 Departments attach their 绩效目标表 as Word files: a few paragraphs (项目名称：…, 主管部门：…,
 年度绩效目标：…) and a table whose 一级/二级 cells are merged down the rows they cover; one file
 often holds several projects. The body is walked in document order so each table gets the
-paragraphs written since the previous table. Merged cells are read from the XML (``gridSpan``
+paragraphs written since the previous table, or, with none between, the rows of a table just
+above it that has no indicator header (the project block, 项目名称 | X | 预算金额 | 30, as a table
+of its own). A table split at a page break into two Word tables (header repeated or not, nothing
+but a break between them) is read as one. Merged cells are read from the XML (``gridSpan``
 across, ``vMerge`` down): a cell merged across is blank after its first grid column, and a cell
 merged down is read on every row it spans (:mod:`nlp.readers.merged_cells`), as in Excel.
 
@@ -25,7 +28,7 @@ from typing import Any
 from lxml import etree
 
 from nlp.readers.base import InputError
-from nlp.readers.grid import Grid, read_grids
+from nlp.readers.grid import Grid, continue_grid, continues, has_header, read_grids
 from nlp.readers.merged_cells import VerticalMerge, vertical_merges
 from nlp.readers.sheet_layout import SheetLayout
 from nlp.readers.tabular import FileRead
@@ -61,21 +64,38 @@ def read_docx(path: Path, chunk_size: int | None, source: Path | None = None) ->
     return read_grids(named, _grids(named, document), chunk_size)
 
 
-def _grids(path: Path, document: object) -> Iterator[Grid]:
+def _grids(path: Path, document: object) -> list[Grid]:
+    """The body's tables, each with the lines above it: the paragraphs since the table before, or,
+    with none between them, that table's lines when it has no indicator header (a project block:
+    项目名称 | X | 预算金额 | 30 in a table of its own). A table right below an indicator table,
+    as wide and introducing no project, is that table continued after a page break."""
+    grids: list[Grid] = []
     above: list[list[str]] = []
+    block: list[list[str]] = []
     number = 0
     for item in _unwrapped(document.element.body, ("p", "tbl")):  # type: ignore[attr-defined]
         if item.tag == _W + "p":
             if (text := _paragraph_text(item)).strip():
                 above.append([text])
+            continue
+        number += 1
+        grid = _grid(path, item, number, above or block)
+        if not above and grids and continues(grids[-1], grid):
+            continue_grid(grids[-1], grid)
+            block = []
         else:
-            number += 1
-            parsed = [_row_cells(row) for row in _unwrapped(item, ("tr",))]
-            rows = [cells for cells, _ in parsed]
-            locations = [f"table{number}!row{index}" for index in range(1, len(rows) + 1)]
-            yield Grid(f"table{number}", f"{path.stem}#{number}", rows, locations, above,
-                       layout=SheetLayout(_vertical_merges(states for _, states in parsed)))
-            above = []
+            grids.append(grid)
+            block = [] if has_header(grid.rows) else [*grid.above, *grid.rows]
+        above = []
+    return grids
+
+
+def _grid(path: Path, tbl: Any, number: int, above: list[list[str]]) -> Grid:
+    parsed = [_row_cells(row) for row in _unwrapped(tbl, ("tr",))]
+    rows = [cells for cells, _ in parsed]
+    locations = [f"table{number}!row{index}" for index in range(1, len(rows) + 1)]
+    return Grid(f"table{number}", f"{path.stem}#{number}", rows, locations, above,
+                layout=SheetLayout(_vertical_merges(states for _, states in parsed)))
 
 
 def _row_cells(tr: object) -> tuple[list[str], dict[int, str]]:
