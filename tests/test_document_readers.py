@@ -129,6 +129,55 @@ def test_scanned_pdf_says_it_needs_ocr(tmp_path: Path, iqc) -> None:
     assert any(line.startswith(f"iqc: {scan}: no text layer (a scanned PDF?)") for line in err.splitlines()), err
 
 
+
+def _typed_then_scanned(path: Path, table: bool) -> Path:
+    """A typed page (项目名称, and a table when ``table``), a scanned page (only an image) and a blank page."""
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+    from PIL import Image
+
+    pdf = FPDF()
+    pdf.add_font("cjk", fname=str(make.cjk_font()))
+    pdf.set_font("cjk", size=11)
+    pdf.add_page()
+    pdf.multi_cell(0, 10, "项目名称：道路养护", new_x="LMARGIN", new_y="NEXT")
+    if table:
+        with pdf.table(headings_style=FontFace()) as rows:
+            rows.row(["一级指标", "三级指标", "指标值"])
+            rows.row(["产出指标", "养护里程", "120公里"])
+    pdf.add_page()
+    pdf.image(Image.new("RGB", (200, 100), "white"), x=10, y=10, w=180)
+    pdf.add_page()
+    pdf.output(str(path))
+    return path
+
+
+@needs_font
+@pytest.mark.parametrize("table", [True, False], ids=["table on the typed page", "table on the scanned page"])
+def test_scanned_page_among_typed_pages_is_named(tmp_path: Path, iqc, table: bool) -> None:
+    """The rows of a scanned page were lost without a word (or with only "no indicator columns")."""
+    path = _typed_then_scanned(tmp_path / "mixed.pdf", table)
+    code, err = iqc("parse", path, "-o", tmp_path / "rows.csv")
+    assert code == (EXIT_OK if table else EXIT_INPUT_FAILED)
+    lines = [line for line in err.splitlines() if "no text layer" in line]
+    assert len(lines) == 1 and "page 2 has no text layer (scanned?): not read" in lines[0], err
+
+
+@needs_font
+def test_password_protected_pdf_says_so(tmp_path: Path, iqc) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font("cjk", fname=str(make.cjk_font()))
+    pdf.set_font("cjk", size=11)
+    pdf.add_page()
+    pdf.cell(text="三级指标")
+    pdf.set_encryption(owner_password="owner", user_password="secret")
+    pdf.output(str(tmp_path / "locked.pdf"))
+    code, err = iqc("parse", tmp_path / "locked.pdf", "-o", tmp_path / "rows.csv")
+    assert code == EXIT_INPUT_FAILED
+    assert f"iqc: {tmp_path / 'locked.pdf'}: password-protected PDF: ask for a copy without a password" in err, err
+
 @pytest.mark.parametrize(("name", "content", "problem"), [
     ("broken.docx", b"PK\x03\x04 not a zip", "not a readable Word .docx document"),
     ("broken.pdf", b"%PDF-1.4 garbage", "not a readable PDF"),

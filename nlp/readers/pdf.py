@@ -33,22 +33,54 @@ _SAME_LINE = 1.0
 _OVERPRINT = 1.0
 NO_TEXT_LAYER = ("no text layer (a scanned PDF?): run OCR on it first (e.g. `ocrmypdf in.pdf out.pdf`) "
                  "or ask for the original document")
+PASSWORD = ("password-protected PDF: ask for a copy without a password, or remove it first "
+            "(e.g. `qpdf --decrypt --password=… in.pdf out.pdf`)")
 
 
 def read_pdf(path: Path, chunk_size: int | None) -> FileRead:
-    """The indicator tables of a PDF; ``source_line`` is ``page<P>!table<T>!row<R>`` on the page."""
+    """The indicator tables of a PDF; ``source_line`` is ``page<P>!table<T>!row<R>`` on the page.
+
+    Pages that are only an image (a scanned page among typed ones) cannot be read: they are named
+    in a warning, and in the error when no table was found elsewhere.
+    """
     import pdfplumber
 
     try:
         with pdfplumber.open(path) as document:
             if not any(page.chars for page in document.pages):
                 raise InputError(str(path), NO_TEXT_LAYER)
+            scanned = [page.page_number for page in document.pages if not page.chars and page.images]
             grids = _joined(list(_page_grids(path, document)))
     except InputError:
         raise
     except Exception as error:  # noqa: BLE001 - pdfminer raises many types for damaged files
-        raise InputError(str(path), f"not a readable PDF ({type(error).__name__}: {error})") from error
-    return read_grids(path, grids, chunk_size)
+        raise InputError(str(path), _unreadable(error)) from error
+    return _read_beside_scans(path, grids, chunk_size, scanned) if scanned else read_grids(path, grids, chunk_size)
+
+
+def _read_beside_scans(path: Path, grids: list[Grid], chunk_size: int | None, scanned: list[int]) -> FileRead:
+    """The tables of the typed pages, with the scanned pages named."""
+    note = InputError(str(path), f"{_pages(scanned)} no text layer (scanned?): not read; run OCR on the file "
+                                 "first (e.g. `ocrmypdf in.pdf out.pdf`)", f"page{scanned[0]}")
+    try:
+        read = read_grids(path, grids, chunk_size)
+    except InputError as error:
+        raise InputError(str(path), f"{error.message}; {note.message}") from error
+    read.warnings.append(note)
+    return read
+
+
+def _pages(numbers: list[int]) -> str:
+    return f"page {numbers[0]} has" if len(numbers) == 1 else f"pages {', '.join(map(str, numbers))} have"
+
+
+def _unreadable(error: Exception) -> str:
+    """Why pdfplumber could not open the file (it wraps pdfminer's error in its own)."""
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    if any(isinstance(cause, PDFPasswordIncorrect) for cause in (error, *error.args)):
+        return PASSWORD
+    return f"not a readable PDF ({type(error).__name__}: {error})"
 
 
 def _page_grids(path: Path, document: Any) -> Iterator[tuple[int, Grid]]:
