@@ -353,3 +353,31 @@ def test_gb18030_document_with_budget_in_yuan(tmp_path: Path) -> None:
     assert read.rows[0].budget_wan == 50.0
     assert read.rows[0].project_name == "示范项目"
     assert looks_like_document(path)
+
+
+def test_short_one_cell_per_line_export_is_read_as_a_document(tmp_path: Path) -> None:
+    """Its header (a cell per line) is in the first 20 lines: it was read as a tab-separated table
+    whose one column was 三级指标, and every cell of the document became a row of its own."""
+    from nlp.readers import read_file
+
+    text = "\n".join([
+        "1.示范项目绩效目标表", "\t单位：元", "\t项目名称", "\t示范项目", "\t预算数", "\t345000", "",
+        "\t一级指标", "\t二级指标", "\t三级指标", "\t指标值", "",
+        "\t产出指标", "\t数量指标", "\t培训人次", "\t≥", "100人次", "",
+        "\t效益指标", "\t满意度指标", "\t学员满意度", "\t≥90%", "",
+    ])
+    path = tmp_path / "short.txt"
+    path.write_text(text, encoding="utf-8")
+    frame = next(iter(read_file(path).frames))
+    assert frame[["project_name", "budget_wan", "level1", "level2", "level3", "target_value"]].values.tolist() == [
+        ["示范项目", "34.5", "产出指标", "数量指标", "培训人次", "≥100人次"],
+        ["示范项目", "34.5", "效益指标", "满意度指标", "学员满意度", "≥90%"],
+    ]
+
+
+def test_one_column_text_table_is_still_a_table(tmp_path: Path) -> None:
+    from nlp.readers import read_file
+
+    path = tmp_path / "names.txt"
+    path.write_text("三级指标\n培训人次\n学员满意度\n", encoding="utf-8")
+    assert next(iter(read_file(path).frames))["level3"].tolist() == ["培训人次", "学员满意度"]

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -142,15 +143,27 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 def _text_or_document(path: Path, chunk_size: int | None) -> FileRead:
     """A delimited table when the text has an indicator header in its first rows, else (a ``.txt``
-    only) a budget document. Rubrics and budget tables are skipped by both readers."""
+    only) a budget document. Rubrics and budget tables are skipped by both readers.
+
+    A header of one cell alone on its line (``\t三级指标``) is what a short document exported one
+    cell per line shows in its first rows: read as a table, every cell of the document became a row
+    of its own. Such a file is a document when the document reader finds a table in it.
+    """
     table = tabular.locate_text_table(path)
-    if table is not None:
+    document = _document(path) if table is None or table.header.named_columns == 1 else None
+    if table is not None and (document is None or not document.tables):
         return tabular.read_text_table(path, table, chunk_size)
-    if path.suffix.lower() not in {".csv", ".tsv"}:
-        documents = importlib.import_module("nlp.readers.documents")
-        if documents.looks_like_document(path):
-            return _document_read(path, documents.read_document(path))
+    if document is not None:
+        return _document_read(path, document)
     raise tabular.no_indicator_columns(path)
+
+
+def _document(path: Path) -> Any:
+    """The file read as a budget document's text export, or ``None`` when it cannot be one."""
+    if path.suffix.lower() in {".csv", ".tsv"}:
+        return None
+    documents = importlib.import_module("nlp.readers.documents")
+    return documents.read_document(path) if documents.looks_like_document(path) else None
 
 
 def _read_ole(path: Path, chunk_size: int | None) -> FileRead:

@@ -117,6 +117,11 @@ class HeaderMap:
     def extras(self) -> tuple[str, ...]:
         return tuple(name for name in self.names if name not in ALL_COLUMNS)
 
+    @property
+    def named_columns(self) -> int:
+        """How many columns the header row names (blank header cells name none)."""
+        return sum(not _generic(name) for name in self.names)
+
 
 def normalise_header(text: str) -> str:
     """The form header cells are compared in (see ``data/headers.toml``)."""
