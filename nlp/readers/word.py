@@ -16,7 +16,8 @@ table, row or cell inside a content control (``w:sdt``: a template's fill-in fie
 section's rows) or custom XML was left out — a lost table, lost rows, or a cell missing so that
 every cell after it moved one column left — and so were runs inside content controls, tracked
 insertions (``w:ins``), simple fields and smart tags. Deleted text (``w:del``) is not read, nor
-hidden text (``w:vanish``), which Word neither shows nor prints.
+hidden text (``w:vanish``), which Word neither shows nor prints, nor the placeholder of an empty
+content control; a symbol (``w:sym``: ≥ put in with Insert > Symbol) is read as the character shown.
 """
 from __future__ import annotations
 
@@ -36,16 +37,22 @@ from nlp.readers.tabular import FileRead
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 #: Elements that wrap block, row or cell content without changing what is shown.
 _WRAPPERS = {_W + "sdt", _W + "sdtContent", _W + "customXml"}
-#: A run's text as Word shows it, in document order: text, tabs, breaks; not the text of a deletion,
-#: of a text box (drawn apart from the paragraph), of the fallback copy of a drawing, nor hidden text
-#: (``w:vanish``: a template's fill-in instructions, neither shown nor printed).
-_SHOWN_TEXT_PATH = ("(.//w:r/w:t | .//w:r/w:tab | .//w:r/w:br | .//w:r/w:cr | .//w:r/w:noBreakHyphen)"
+#: An on/off property that is on (``<w:vanish/>``; not ``<w:vanish w:val="0"/>``).
+_ON = "[not(@w:val = '0' or @w:val = 'false' or @w:val = 'off')]"
+#: A run's text as Word shows it, in document order: text, tabs, breaks, symbols; not the text of a
+#: deletion, of a text box (drawn apart from the paragraph), of the fallback copy of a drawing, hidden
+#: text (``w:vanish``: a template's fill-in instructions, neither shown nor printed), nor the
+#: placeholder an empty content control shows (单击或点击此处输入文字。: nothing was filled in).
+_SHOWN_TEXT_PATH = ("(.//w:r/w:t | .//w:r/w:tab | .//w:r/w:br | .//w:r/w:cr | .//w:r/w:noBreakHyphen | .//w:r/w:sym)"
                     "[not(ancestor::w:del) and not(ancestor::w:moveFrom) and not(ancestor::w:txbxContent)"
-                    " and not(ancestor::mc:Fallback)"
-                    " and not(../w:rPr/w:vanish[not(@w:val = '0' or @w:val = 'false' or @w:val = 'off')])]")
+                    f" and not(ancestor::mc:Fallback) and not(../w:rPr/w:vanish{_ON})"
+                    f" and not(ancestor::w:sdtContent[../w:sdtPr/w:showingPlcHdr{_ON}])]")
 _NAMESPACES = {"w": _W[1:-1], "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
 _SHOWN_TEXT = etree.XPath(_SHOWN_TEXT_PATH, namespaces=_NAMESPACES)
 _SHOWN_AS = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
+#: The Symbol font's characters from 0xA3 (Insert > Symbol stores ≥ as ``<w:sym w:font="Symbol"
+#: w:char="F0B3"/>``) and the few below 0x40 that are not ASCII's.
+_SYMBOL_FONT = {0x22: "∀", 0x24: "∃", 0x27: "∋", **dict(zip(range(0xA3, 0xBC), "≤⁄∞ƒ♣♦♥♠↔←↑→↓°±″≥×∝∂•÷≠≡≈"))}
 
 
 def read_docx(path: Path, chunk_size: int | None, source: Path | None = None) -> FileRead:
@@ -123,7 +130,21 @@ def _unwrapped(parent: Any, names: tuple[str, ...]) -> Iterator[Any]:
 
 
 def _paragraph_text(paragraph: Any) -> str:
-    return "".join(_SHOWN_AS.get(node.tag, node.text or "") for node in _SHOWN_TEXT(paragraph))
+    return "".join(_symbol(node) if node.tag == _W + "sym" else _SHOWN_AS.get(node.tag, node.text or "")
+                   for node in _SHOWN_TEXT(paragraph))
+
+
+def _symbol(sym: Any) -> str:
+    """The character a ``w:sym`` shows: a code in the font's private range (F000 + its code in the
+    font) is read through the Symbol font's table, else shown as U+FFFD (a Wingdings box …) rather
+    than dropped, so "≥95%" never reads as "95%" without a word."""
+    code = int(sym.get(_W + "char", "FFFD"), 16)
+    if not 0xF000 <= code <= 0xF0FF:
+        return chr(code)
+    code -= 0xF000
+    if sym.get(_W + "font", "").lower() != "symbol":
+        return "\ufffd"
+    return _SYMBOL_FONT.get(code) or (chr(code) if 0x20 <= code < 0x40 else "\ufffd")
 
 
 def _cell_text(tc: Any) -> str:
