@@ -352,6 +352,28 @@ def test_docx_project_block_in_a_table_of_its_own_is_the_context(tmp_path: Path,
         ["道路养护", "交通运输局", "30", "完成道路养护120公里", "养护里程"]]
 
 
+
+def test_docx_indicator_table_inside_a_frame_table_is_read(tmp_path: Path, iqc) -> None:
+    """A form drawn inside a one-cell frame table: the indicator table nested in it was never
+    read ("no indicator columns"), nor the project paragraphs above it in the frame."""
+    import docx
+
+    document = docx.Document()
+    frame = document.add_table(rows=1, cols=1).cell(0, 0)
+    frame.paragraphs[0].text = "项目名称：道路养护"
+    frame.add_paragraph("预算金额：20万元")
+    inner = frame.add_table(rows=2, cols=3)
+    for row, cells in enumerate([["一级指标", "三级指标", "指标值"], ["产出指标", "养护里程", "120公里"]]):
+        for column, text in enumerate(cells):
+            inner.cell(row, column).text = text
+    document.save(str(tmp_path / "frame.docx"))
+    out = tmp_path / "rows.csv"
+    code, err = iqc("parse", tmp_path / "frame.docx", "-o", out)
+    assert code == EXIT_OK, err
+    assert read_csv(out)[["project_name", "budget_wan", "level1", "level3", "target_value"]].values.tolist() == [
+        ["道路养护", "20", "产出指标", "养护里程", "120公里"]]
+
+
 @pytest.mark.parametrize(("cell", "text"), [
     ("5000吨稻谷、500吨成品粮储备到\n位率", "5000吨稻谷、500吨成品粮储备到位率"),
     ("annual\nreport", "annual report"),

@@ -6,7 +6,8 @@ often holds several projects. The body is walked in document order so each table
 paragraphs written since the previous table, or, with none between, the rows of a table just
 above it that has no indicator header (the project block, 项目名称 | X | 预算金额 | 30, as a table
 of its own). A table split at a page break into two Word tables (header repeated or not, nothing
-but a break between them) is read as one. Merged cells are read from the XML (``gridSpan``
+but a break between them) is read as one; a frame table drawn around a form is read as what is
+inside it. Merged cells are read from the XML (``gridSpan``
 across, ``vMerge`` down): a cell merged across is blank after its first grid column, and a cell
 merged down is read on every row it spans (:mod:`nlp.readers.merged_cells`), as in Excel.
 
@@ -49,6 +50,7 @@ _SHOWN_TEXT_PATH = ("(.//w:r/w:t | .//w:r/w:tab | .//w:r/w:br | .//w:r/w:cr | ./
                     f" and not(ancestor::w:sdtContent[../w:sdtPr/w:showingPlcHdr{_ON}])]")
 _NAMESPACES = {"w": _W[1:-1], "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
 _SHOWN_TEXT = etree.XPath(_SHOWN_TEXT_PATH, namespaces=_NAMESPACES)
+_NESTED_TABLE = etree.XPath("boolean(.//w:tc//w:tbl)", namespaces=_NAMESPACES)
 _SHOWN_AS = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
 #: The Symbol font's characters from 0xA3 (Insert > Symbol stores ≥ as ``<w:sym w:font="Symbol"
 #: w:char="F0B3"/>``) and the few below 0x40 that are not ASCII's.
@@ -80,7 +82,7 @@ def _grids(path: Path, document: object) -> list[Grid]:
     above: list[list[str]] = []
     block: list[list[str]] = []
     number = 0
-    for item in _unwrapped(document.element.body, ("p", "tbl")):  # type: ignore[attr-defined]
+    for item in _blocks(document.element.body):  # type: ignore[attr-defined]
         if item.tag == _W + "p":
             if (text := _paragraph_text(item)).strip():
                 above.append([text])
@@ -95,6 +97,22 @@ def _grids(path: Path, document: object) -> list[Grid]:
             block = [] if has_header(grid.rows) else [*grid.above, *grid.rows]
         above = []
     return grids
+
+
+def _blocks(parent: Any) -> Iterator[Any]:
+    """The paragraphs and tables of ``parent`` in reading order. A layout table (a frame drawn
+    around the form: tables nested in its cells and no indicator header of its own) gives its
+    cells' paragraphs and tables instead; read as a table, the indicator table inside was lost."""
+    for item in _unwrapped(parent, ("p", "tbl")):
+        if item.tag == _W + "tbl" and _NESTED_TABLE(item) and not has_header(_rows(item)):
+            for tc in (tc for tr in _unwrapped(item, ("tr",)) for tc in _unwrapped(tr, ("tc",))):
+                yield from _blocks(tc)
+        else:
+            yield item
+
+
+def _rows(tbl: Any) -> list[list[str]]:
+    return [cells for cells, _ in map(_row_cells, _unwrapped(tbl, ("tr",)))]
 
 
 def _grid(path: Path, tbl: Any, number: int, above: list[list[str]]) -> Grid:
