@@ -29,6 +29,7 @@ CELL_CONTENT = {
     "vanish switched off": (f'<w:p {W}><w:r><w:rPr><w:vanish w:val="0"/></w:rPr><w:t>≥95%</w:t></w:r></w:p>', "≥95%"),
     "placeholder of an empty content control": (f'<w:p {W}><w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent><w:r><w:t>单击或点击此处输入文字。</w:t></w:r></w:sdtContent></w:sdt></w:p>', ""),
     "symbol from Insert > Symbol": (f'<w:p {W}><w:r><w:sym w:font="Symbol" w:char="F0B3"/><w:t>95%</w:t></w:r></w:p>', "≥95%"),
+    "Symbol-font code as text (a .doc converted)": (f'<w:p {W}><w:r><w:rPr><w:rFonts w:ascii="Symbol" w:hAnsi="Symbol"/></w:rPr><w:t>\uf0b3</w:t></w:r><w:r><w:t>95%</w:t></w:r></w:p>', "≥95%"),
     "symbol of another font": (f'<w:p {W}><w:r><w:sym w:font="Wingdings" w:char="F0FE"/><w:t>95%</w:t></w:r></w:p>', "\ufffd95%"),
     "tab and line break": (f'<w:p {W}><w:r><w:t>≥95%</w:t><w:br/><w:t>抽样</w:t><w:tab/><w:t>调查</w:t></w:r></w:p>', "≥95%\n抽样\t调查"),
 }

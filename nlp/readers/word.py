@@ -18,10 +18,12 @@ section's rows) or custom XML was left out — a lost table, lost rows, or a cel
 every cell after it moved one column left — and so were runs inside content controls, tracked
 insertions (``w:ins``), simple fields and smart tags. Deleted text (``w:del``) is not read, nor
 hidden text (``w:vanish``), which Word neither shows nor prints, nor the placeholder of an empty
-content control; a symbol (``w:sym``: ≥ put in with Insert > Symbol) is read as the character shown.
+content control; a symbol (≥ put in with Insert > Symbol: ``w:sym``, or a Symbol-font code in a
+.doc) is read as the character shown.
 """
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -54,6 +56,7 @@ _NESTED_TABLE = etree.XPath("boolean(.//w:tc//w:tbl)", namespaces=_NAMESPACES)
 _SHOWN_AS = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
 #: The Symbol font's characters from 0xA3 (Insert > Symbol stores ≥ as ``<w:sym w:font="Symbol"
 #: w:char="F0B3"/>``) and the few below 0x40 that are not ASCII's.
+_FONT_CODES = re.compile("[\uf000-\uf0ff]")
 _SYMBOL_FONT = {0x22: "∀", 0x24: "∃", 0x27: "∋", **dict(zip(range(0xA3, 0xBC), "≤⁄∞ƒ♣♦♥♠↔←↑→↓°±″≥×∝∂•÷≠≡≈"))}
 
 
@@ -148,19 +151,28 @@ def _unwrapped(parent: Any, names: tuple[str, ...]) -> Iterator[Any]:
 
 
 def _paragraph_text(paragraph: Any) -> str:
-    return "".join(_symbol(node) if node.tag == _W + "sym" else _SHOWN_AS.get(node.tag, node.text or "")
-                   for node in _SHOWN_TEXT(paragraph))
+    return "".join(map(_node_text, _SHOWN_TEXT(paragraph)))
 
 
-def _symbol(sym: Any) -> str:
-    """The character a ``w:sym`` shows: a code in the font's private range (F000 + its code in the
-    font) is read through the Symbol font's table, else shown as U+FFFD (a Wingdings box …) rather
-    than dropped, so "≥95%" never reads as "95%" without a word."""
-    code = int(sym.get(_W + "char", "FFFD"), 16)
+def _node_text(node: Any) -> str:
+    if node.tag == _W + "sym":
+        return _symbol(node.get(_W + "font", ""), int(node.get(_W + "char", "FFFD"), 16))
+    text = _SHOWN_AS.get(node.tag, node.text or "")
+    if _FONT_CODES.search(text):  # a symbol font's codes typed as text (a .doc as LibreOffice converts it)
+        fonts = node.getparent().find(f"{_W}rPr/{_W}rFonts")
+        font = "" if fonts is None else fonts.get(_W + "ascii", "")
+        text = _FONT_CODES.sub(lambda code: _symbol(font, ord(code[0])), text)
+    return text
+
+
+def _symbol(font: str, code: int) -> str:
+    """The character a symbol font's code shows: a code in the private range (F000 + its code in
+    the font) is read through the Symbol font's table, else shown as U+FFFD (a Wingdings box …)
+    rather than dropped, so "≥95%" never reads as "95%" without a word."""
     if not 0xF000 <= code <= 0xF0FF:
         return chr(code)
     code -= 0xF000
-    if sym.get(_W + "font", "").lower() != "symbol":
+    if font.lower() != "symbol":
         return "\ufffd"
     return _SYMBOL_FONT.get(code) or (chr(code) if 0x20 <= code < 0x40 else "\ufffd")
 
