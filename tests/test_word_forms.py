@@ -92,3 +92,17 @@ def test_a_table_cell_or_row_in_a_content_control_is_read_in_place(tmp_path: Pat
 def test_a_cell_reads_as_word_shows_it(tmp_path: Path, content: str, expected: str) -> None:
     read = read_file(_document(tmp_path / "form.docx", cell_xml=content))
     assert next(iter(read.frames))["target_value"].tolist() == ["≥500人次", expected]
+
+
+def test_empty_paragraphs_around_a_value_are_not_read(tmp_path: Path) -> None:
+    """Enter pressed after a value, or cells merged into it (Word keeps their empty paragraphs):
+    the value read was "≥95%\\n", and a merged 一级 "产出指标\\n" was a category of its own."""
+    import docx
+
+    path = _document(tmp_path / "form.docx")
+    document = docx.Document(str(path))
+    cell = document.tables[0].cell(2, 2)
+    cell.add_paragraph("")
+    cell.paragraphs[0].insert_paragraph_before(" ")
+    document.save(str(path))
+    assert next(iter(read_file(path).frames))["target_value"].tolist() == ["≥500人次", "≥95%"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
+from itertools import dropwhile
 from pathlib import Path
 from typing import Any
 
@@ -178,8 +179,14 @@ def _symbol(font: str, code: int) -> str:
 
 
 def _cell_text(tc: Any) -> str:
-    """The cell's paragraphs (not those of a table nested in it), a line each."""
-    return "\n".join(_paragraph_text(paragraph) for paragraph in _unwrapped(tc, ("p",)))
+    """The cell's paragraphs (not those of a table nested in it), a line each, without the empty
+    ones at its end or start: Enter pressed after a value, the cells merged into it (Word keeps
+    their paragraphs) and a nested table's closing paragraph are layout, not text ("产出指标\n"
+    was a 一级 of its own)."""
+    lines = [_paragraph_text(paragraph) for paragraph in _unwrapped(tc, ("p",))]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(dropwhile(lambda line: not line.strip(), lines))
 
 
 def _vertical_merges(states: Iterable[dict[int, str]]) -> list[VerticalMerge]:
