@@ -116,6 +116,49 @@ def test_pdf_table_crossing_the_page_break_is_one_table(tmp_path: Path, iqc) -> 
     assert len(pages) == len(source)  # the header repeated on page 2 is not a row
 
 
+def _pdf_with_rows_across_a_page_break(path: Path, rows: list[list[str]], on_page_2: list[list[str]]) -> Path:
+    """A bordered table (一级/二级/三级/指标值) filling page 1, ``rows`` at its bottom, ``on_page_2``
+    at the top of page 2 (no header repeated)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.add_font("cjk", fname=str(make.cjk_font()))
+    pdf.set_font("cjk", size=10)
+    pdf.add_page()
+    pdf.cell(0, 10, "项目名称：培训项目", new_x="LMARGIN", new_y="NEXT")
+    filler = [["产出指标", "数量指标", f"培训班次{number}", f"{number}次"] for number in range(21)]
+    for index, cells in enumerate([["一级指标", "二级指标", "三级指标", "指标值"], *filler, *rows, None, *on_page_2]):
+        if cells is None:
+            pdf.add_page()
+            continue
+        for width, text in zip((30, 30, 60, 30), cells):
+            pdf.cell(width, 10, text, border=1)
+        pdf.ln(10)
+    pdf.output(str(path))
+    return path
+
+
+@needs_font
+def test_pdf_row_cut_by_the_page_break_is_one_row(tmp_path: Path, iqc) -> None:
+    """The rest of a cut row (only its 三级指标 text) was read as an indicator of its own, with no value."""
+    path = _pdf_with_rows_across_a_page_break(tmp_path / "cut.pdf", [["", "质量指标", "培训合格率达到", "≥90%"]],
+                                              [["", "", "省级标准", ""], ["效益指标", "社会效益", "满意度", "≥90%"]])
+    out = tmp_path / "rows.csv"
+    assert iqc("parse", path, "-o", out)[0] == EXIT_OK
+    assert read_csv(out)[["level1", "level2", "level3", "target_value"]].values.tolist()[-2:] == [
+        ["产出指标", "质量指标", "培训合格率达到省级标准", "≥90%"], ["效益指标", "社会效益", "满意度", "≥90%"]]
+
+
+@needs_font
+def test_pdf_row_with_a_value_at_the_top_of_a_page_is_its_own_row(tmp_path: Path, iqc) -> None:
+    path = _pdf_with_rows_across_a_page_break(tmp_path / "whole.pdf", [["", "质量指标", "培训合格率", "≥90%"]],
+                                              [["", "", "结业率", "100%"]])
+    out = tmp_path / "rows.csv"
+    assert iqc("parse", path, "-o", out)[0] == EXIT_OK
+    assert read_csv(out)["level3"].tolist()[-2:] == ["培训合格率", "结业率"]
+
+
 def test_scanned_pdf_says_it_needs_ocr(tmp_path: Path, iqc) -> None:
     from fpdf import FPDF
 

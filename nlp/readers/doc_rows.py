@@ -22,7 +22,7 @@ VALUE_FIELDS: tuple[str, ...] = INTERCHANGE_COLUMNS[INTERCHANGE_COLUMNS.index("l
 #: A row needs one of these to be an indicator (categories alone are an empty slot).
 _CONTENT = ("level3", "target_value", "description")
 #: A page-break fragment has text only in these fields.
-_FRAGMENT = ("level3", "description")
+FRAGMENT_FIELDS = ("level3", "description")
 
 
 @dataclass(slots=True)
@@ -62,7 +62,7 @@ def _anchor_line(cells: list[Cell], columns: Columns) -> int:
 def _is_fragment(row: TableRow) -> bool:
     """The second half of a row cut by a page break: only 三级指标/描述 text."""
     filled = {name for name, text in row.values.items() if text}
-    return row.after_break and bool(filled) and filled <= set(_FRAGMENT)
+    return row.after_break and bool(filled) and filled <= set(FRAGMENT_FIELDS)
 
 
 def join_fragments(rows: list[TableRow]) -> list[TableRow]:
@@ -70,7 +70,7 @@ def join_fragments(rows: list[TableRow]) -> list[TableRow]:
     out: list[TableRow] = []
     for row in rows:
         if out and _is_fragment(row):
-            for name in _FRAGMENT:
+            for name in FRAGMENT_FIELDS:
                 out[-1].values[name] += row.values[name]
             continue
         out.append(row)

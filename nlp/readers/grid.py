@@ -110,12 +110,17 @@ def continue_grid(grid: Grid, more: Grid) -> None:
     """Append the rows of ``more``, the table ``grid`` continued over a page break: a header row
     repeated at its top is left out, and its merges move down with its rows."""
     assert isinstance(grid.rows, list) and isinstance(grid.locations, list)
-    skip = 1 if more.rows and match_header(more.rows[0]) else 0  # type: ignore[index]
+    skip = repeated_header(more)
     offset = len(grid.rows) - skip
     grid.layout.merges.extend(VerticalMerge(merge.column, merge.first + offset, merge.last + offset)
                               for merge in more.layout.merges if merge.first >= skip)
     grid.rows.extend(list(more.rows)[skip:])
     grid.locations.extend(more.locations[skip:])
+
+
+def repeated_header(more: Grid) -> int:
+    """How many rows at the top of ``more``, a continued table, repeat the header (0 or 1)."""
+    return 1 if more.rows and match_header(more.rows[0]) else 0  # type: ignore[index]
 
 
 def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> FileRead:

@@ -3,9 +3,11 @@
 pdfplumber finds the ruled tables of each page; the text above a table (up to the table before
 it) is its project context. A table that goes on over a page break arrives as two tables: the
 one at the top of the next page is joined to the one before when it has the same number of
-columns and no project is introduced above it, and a header row repeated at the top of the
-page is dropped. A merged cell comes out as ``None`` after its first cell; one whose box reaches
-down over the rows below is read on each of them (:mod:`nlp.readers.merged_cells`), as in Excel,
+columns and no project is introduced above it; a header row repeated at the top of the page
+is dropped, and a row cut by the break (its rest at the top of the next page: only
+三级指标/指标解释 text) is joined again. A merged cell comes out as ``None`` after its first
+cell; one whose box reaches down over the rows below is read on each of them
+(:mod:`nlp.readers.merged_cells`), as in Excel,
 and 一级/二级 are also carried down across the page break. Text wrapped inside a cell is joined
 without a space, except between two Latin words.
 
@@ -21,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from nlp.readers.base import InputError
-from nlp.readers.grid import Grid, continue_grid, continues, read_grids
+from nlp.readers.doc_rows import FRAGMENT_FIELDS
+from nlp.readers.grid import Grid, continue_grid, continues, read_grids, repeated_header
 from nlp.readers.merged_cells import VerticalMerge, vertical_merges
 from nlp.readers.sheet_layout import SheetLayout
-from nlp.readers.tabular import FileRead
+from nlp.readers.tabular import HEADER_SCAN_ROWS, FileRead, pick_header
 
 #: Points by which a cell's box may overshoot a row's top and still end on that line.
 _SAME_LINE = 1.0
@@ -152,11 +155,29 @@ def _joined(grids: list[tuple[int, Grid]]) -> list[Grid]:
     joined: list[tuple[int, Grid]] = []
     for page, grid in grids:
         if joined and _continues(joined[-1], page, grid):
+            _join_cut_row(joined[-1][1], grid)
             continue_grid(joined[-1][1], grid)
             joined[-1] = (page, joined[-1][1])
         else:
             joined.append((page, grid))
     return [grid for _, grid in joined]
+
+
+def _join_cut_row(grid: Grid, more: Grid) -> None:
+    """A row cut by the page break: its rest, the first row of the next page, has text only in
+    the 三级指标/指标解释 cells. That text is added to the row above, and the rest is blanked (not
+    read): read as a row of its own, it was an indicator named "省级标准" with no value, and the
+    row above lost the end of its name. Text exports are read alike (:mod:`nlp.readers.doc_rows`)."""
+    found = pick_header(enumerate(grid.rows[:HEADER_SCAN_ROWS]))
+    first = repeated_header(more)
+    if found is None or found[0] == len(grid.rows) - 1 or first >= len(more.rows):
+        return
+    names, rest, cut = found[1].names, more.rows[first], grid.rows[-1]
+    filled = {names[column] if column < len(names) else "" for column, cell in enumerate(rest) if cell.strip()}
+    if filled and filled <= set(FRAGMENT_FIELDS):
+        for column, cell in enumerate(rest):
+            cut[column] += cell
+        more.rows[first] = [""] * len(rest)
 
 
 def _continues(before: tuple[int, Grid], page: int, grid: Grid) -> bool:
