@@ -207,6 +207,28 @@ def test_scanned_page_among_typed_pages_is_named(tmp_path: Path, iqc, table: boo
 
 
 @needs_font
+@pytest.mark.parametrize("angle", [90, 180])
+def test_page_with_its_table_turned_is_named_not_misread(tmp_path: Path, iqc, angle: int) -> None:
+    """A table drawn turned on its page: its columns were read as rows (one row, 三级指标 "指标值")."""
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    pdf = FPDF()
+    pdf.add_font("cjk", fname=str(make.cjk_font()))
+    pdf.set_font("cjk", size=11)
+    for page, turn in ((1, 0), (2, angle)):
+        pdf.add_page()
+        with pdf.rotation(turn, x=105, y=148), pdf.table(headings_style=FontFace(), width=150) as rows:
+            rows.row(["一级指标", "三级指标", "指标值"])
+            rows.row(["产出指标", f"第{page}页指标", "100%"])
+    pdf.output(str(tmp_path / "turned.pdf"))
+    out = tmp_path / "rows.csv"
+    code, err = iqc("parse", tmp_path / "turned.pdf", "-o", out)
+    assert code == EXIT_OK, err
+    assert read_csv(out)["level3"].tolist() == ["第1页指标"]
+    assert "page 2 has its text turned sideways or upside down" in err, err
+
+@needs_font
 def test_password_protected_pdf_says_so(tmp_path: Path, iqc) -> None:
     from fpdf import FPDF
 

@@ -40,11 +40,17 @@ PASSWORD = ("password-protected PDF: ask for a copy without a password, or remov
             "(e.g. `qpdf --decrypt --password=… in.pdf out.pdf`)")
 
 
+#: What is wrong with a page that cannot be read, said after "page N has".
+SCANNED = "no text layer (scanned?): not read; run OCR on the file first (e.g. `ocrmypdf in.pdf out.pdf`)"
+TURNED = ("its text turned sideways or upside down (a table rotated on the page): not read, its columns "
+          "would come out as rows; turn the page upright in the source document and export it again")
+
+
 def read_pdf(path: Path, chunk_size: int | None) -> FileRead:
     """The indicator tables of a PDF; ``source_line`` is ``page<P>!table<T>!row<R>`` on the page.
 
-    Pages that are only an image (a scanned page among typed ones) cannot be read: they are named
-    in a warning, and in the error when no table was found elsewhere.
+    Pages that cannot be read -- only an image (a scanned page among typed ones), or text turned on
+    the page -- are named in a warning, and in the error when no table was found elsewhere.
     """
     import pdfplumber
 
@@ -52,24 +58,36 @@ def read_pdf(path: Path, chunk_size: int | None) -> FileRead:
         with pdfplumber.open(path) as document:
             if not any(page.chars for page in document.pages):
                 raise InputError(str(path), NO_TEXT_LAYER)
-            scanned = [page.page_number for page in document.pages if not page.chars and page.images]
-            grids = _joined(list(_page_grids(path, document)))
+            problems = {page.page_number: problem for page in document.pages if (problem := _problem(page))}
+            grids = _joined(list(_page_grids(path, document, problems)))
     except InputError:
         raise
     except Exception as error:  # noqa: BLE001 - pdfminer raises many types for damaged files
         raise InputError(str(path), _unreadable(error)) from error
-    return _read_beside_scans(path, grids, chunk_size, scanned) if scanned else read_grids(path, grids, chunk_size)
+    return _read_beside(path, grids, chunk_size, problems) if problems else read_grids(path, grids, chunk_size)
 
 
-def _read_beside_scans(path: Path, grids: list[Grid], chunk_size: int | None, scanned: list[int]) -> FileRead:
-    """The tables of the typed pages, with the scanned pages named."""
-    note = InputError(str(path), f"{_pages(scanned)} no text layer (scanned?): not read; run OCR on the file "
-                                 "first (e.g. `ocrmypdf in.pdf out.pdf`)", f"page{scanned[0]}")
+def _problem(page: Any) -> str | None:
+    """Why a page cannot be read, or ``None``. Its text is turned when most of its characters are
+    (a stamp or a vertical note on a page is a few): read so, a table's columns came out as rows."""
+    chars = page.chars
+    if not chars:
+        return SCANNED if page.images else None
+    turned = sum(1 for char in chars if not char["upright"] or char["matrix"][0] < 0)
+    return TURNED if 2 * turned > len(chars) else None
+
+
+def _read_beside(path: Path, grids: list[Grid], chunk_size: int | None, problems: dict[int, str]) -> FileRead:
+    """The tables of the pages read, with the pages not read named (one line for each problem)."""
+    by_problem: dict[str, list[int]] = {}
+    for number, problem in problems.items():
+        by_problem.setdefault(problem, []).append(number)
+    notes = [InputError(str(path), f"{_pages(pages)} {problem}", f"page{pages[0]}") for problem, pages in by_problem.items()]
     try:
         read = read_grids(path, grids, chunk_size)
     except InputError as error:
-        raise InputError(str(path), f"{error.message}; {note.message}") from error
-    read.warnings.append(note)
+        raise InputError(str(path), "; ".join([error.message, *(note.message for note in notes)])) from error
+    read.warnings.extend(notes)
     return read
 
 
@@ -86,9 +104,9 @@ def _unreadable(error: Exception) -> str:
     return f"not a readable PDF ({type(error).__name__}: {error})"
 
 
-def _page_grids(path: Path, document: Any) -> Iterator[tuple[int, Grid]]:
-    """(page number, grid) for every table, in reading order."""
-    for page in map(_deduplicated, document.pages):
+def _page_grids(path: Path, document: Any, unread: dict[int, str]) -> Iterator[tuple[int, Grid]]:
+    """(page number, grid) for every table, in reading order, but on the pages ``unread``."""
+    for page in map(_deduplicated, (page for page in document.pages if page.page_number not in unread)):
         top = 0.0
         for number, table in enumerate(sorted(page.find_tables(), key=lambda t: t.bbox[1]), 1):
             above = _text_between(page, top, table.bbox[1])
