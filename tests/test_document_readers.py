@@ -439,6 +439,54 @@ def test_docx_indicator_table_inside_a_frame_table_is_read(tmp_path: Path, iqc) 
         ["道路养护", "20", "产出指标", "养护里程", "120公里"]]
 
 
+
+def _docx_with_spanned_header(tmp: Path) -> Path:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("项目名称：道路养护")
+    table = document.add_table(rows=3, cols=4)
+    for row, cells in enumerate([["一级指标", "三级指标", "指标值", ""], ["产出指标", "养护里程", "≥", "120公里"],
+                                 ["产出指标", "验收合格率", "", "100%"]]):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+    table.cell(0, 2).merge(table.cell(0, 3))
+    document.save(str(tmp / "spanned.docx"))
+    return tmp / "spanned.docx"
+
+
+def _pdf_with_spanned_header(tmp: Path) -> Path:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    pdf = FPDF()
+    pdf.add_font("cjk", fname=str(make.cjk_font()))
+    pdf.set_font("cjk", size=11)
+    pdf.add_page()
+    pdf.cell(0, 10, "项目名称：道路养护", new_x="LMARGIN", new_y="NEXT")
+    with pdf.table(headings_style=FontFace()) as rows:
+        header = rows.row()
+        header.cell("一级指标")
+        header.cell("三级指标")
+        header.cell("指标值", colspan=2)
+        rows.row(["产出指标", "养护里程", "≥", "120公里"])
+        rows.row(["产出指标", "验收合格率", "", "100%"])
+    pdf.output(str(tmp / "spanned.pdf"))
+    return tmp / "spanned.pdf"
+
+
+@pytest.mark.parametrize("build", [_docx_with_spanned_header, pytest.param(_pdf_with_spanned_header, marks=needs_font)],
+                         ids=["docx", "pdf"])
+def test_header_cell_merged_across_two_columns_reads_them_as_one(tmp_path: Path, iqc, build) -> None:
+    """指标值 merged over a sign column and a number column: every row was refused as "text beyond
+    the header's columns"."""
+    path = build(tmp_path)
+    out = tmp_path / "rows.csv"
+    code, err = iqc("parse", path, "-o", out)
+    assert code == EXIT_OK, err
+    assert read_csv(out)[["level3", "target_value"]].values.tolist() == [["养护里程", "≥120公里"], ["验收合格率", "100%"]]
+
+
 @pytest.mark.parametrize(("cell", "text"), [
     ("5000吨稻谷、500吨成品粮储备到\n位率", "5000吨稻谷、500吨成品粮储备到位率"),
     ("annual\nreport", "annual report"),

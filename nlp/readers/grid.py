@@ -75,6 +75,7 @@ class _Table:
     header: HeaderMap
     context: StatedContext
     rows: Iterator[list[str]]  # the grid's rows from the first
+    spanned: list[tuple[int, int]] = field(default_factory=list)  # see :func:`_spanned`
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> Fil
             continue
         context = StatedContext([*grid.above, *head[:header_row]], department)
         department = context.fields.get("department", department)
-        tables.append(_Table(grid, header_row, header, context, chain(head, rows)))
+        tables.append(_Table(grid, header_row, header, context, chain(head, rows), _spanned(grid.layout, header_row, header)))
         if grid.hidden:
             read.warnings.append(hidden_sheet_warning(str(path), grid.name))
     read.warnings.extend(note for table in tables for note in table.grid.notes)
@@ -168,6 +169,21 @@ def _frames(path: Path, tables: list[_Table], log: TableLog, read: FileRead,
         yield from chunked_frames(framer, _body(path, table, read), chunk_size)
 
 
+def _spanned(layout: SheetLayout, header_row: int, header: HeaderMap) -> list[tuple[int, int]]:
+    """(first, last) columns under a header cell merged across them that no header cell names
+    apart: they are that field's, read as one cell (指标值 over "≥" | "95%" reads "≥95%"; the cells
+    after the first were refused as text beyond the header, and every row was lost)."""
+    return [(first, last) for row, first, last in layout.spans
+            if header_row - 1 <= row <= header_row and header.names_column(first)
+            and not any(map(header.names_column, range(first + 1, last + 1)))]
+
+
+def _joined_across(cells: list[str], spanned: list[tuple[int, int]]) -> list[str]:
+    for first, last in spanned:
+        cells = [*cells[:first], "".join(cells[first:last + 1]), *[""] * (last - first), *cells[last + 1:]]
+    return cells
+
+
 def _body(path: Path, table: _Table, read: FileRead) -> Iterator[tuple[list[str], str]]:
     """The table's non-blank rows fitted to its header (see :func:`fit_row`), merged cells filled
     in; hidden ones are read too, and named in one warning."""
@@ -175,7 +191,7 @@ def _body(path: Path, table: _Table, read: FileRead) -> Iterator[tuple[list[str]
     start = table.header_row + 1
     rows = LaidOutRows(table.grid.layout, table.header_row)
     for number, cells in enumerate(islice(table.rows, start, None), start):
-        cells = rows.cells(number, cells)
+        cells = _joined_across(rows.cells(number, cells), table.spanned)
         if any(cell.strip() for cell in cells):
             location = table.grid.locations[number]
             fitted = fit_row(cells, width, path, location, read.errors)

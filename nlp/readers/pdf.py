@@ -29,7 +29,8 @@ from nlp.readers.merged_cells import VerticalMerge, vertical_merges
 from nlp.readers.sheet_layout import SheetLayout
 from nlp.readers.tabular import HEADER_SCAN_ROWS, FileRead, pick_header
 
-#: Points by which a cell's box may overshoot a row's top and still end on that line.
+#: Points by which a cell's box may overshoot a row's top (a column's left edge) and still end
+#: on that line (before that column).
 _SAME_LINE = 1.0
 #: Points within which a character printed again is the same character (overprinted bold is
 #: offset by a fraction of a point; the next character of a line by its width, ≥ 5 points).
@@ -116,7 +117,7 @@ def _page_grids(path: Path, document: Any, unread: dict[int, str]) -> Iterator[t
             yield page.page_number, Grid(
                 where, f"{path.stem}#p{page.page_number}t{number}", rows,
                 [f"{where}!row{index}" for index in range(1, len(rows) + 1)],
-                [[line] for line in above.splitlines() if line.strip()], layout=SheetLayout(_merges(table.rows)),
+                [[line] for line in above.splitlines() if line.strip()], layout=SheetLayout(_merges(table.rows), spans=_spans(table.rows)),
             )
 
 
@@ -151,6 +152,26 @@ def _merges(rows: list[Any]) -> list[VerticalMerge]:
                 last += 1
             boxes.append((first, column, last, column))
     return vertical_merges(boxes)
+
+
+def _spans(rows: list[Any]) -> list[tuple[int, int, int]]:
+    """(row, first, last column) of the cells merged across: a cell whose box reaches over the
+    left edge of the ``None`` cells after it (a column's left edge: its cells' left-most)."""
+    lefts: dict[int, float] = {}
+    for row in rows:
+        for column, box in enumerate(row.cells):
+            if box is not None:
+                lefts[column] = min(box[0], lefts.get(column, box[0]))
+    spans = []
+    for number, row in enumerate(rows):
+        for column, box in enumerate(row.cells):
+            last = column
+            while (box is not None and last + 1 < len(row.cells) and row.cells[last + 1] is None
+                   and box[2] > lefts.get(last + 1, box[2]) + _SAME_LINE):
+                last += 1
+            if last > column:
+                spans.append((number, column, last))
+    return spans
 
 
 def _covered(row: Any, column: int, bottom: float) -> bool:

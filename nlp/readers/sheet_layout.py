@@ -23,6 +23,7 @@ class SheetLayout:
     merges: list[VerticalMerge] = field(default_factory=list)
     hidden: set[int] = field(default_factory=set)
     hidden_columns: set[int] = field(default_factory=set)  # 0-based; a header naming a field twice reads the shown one
+    spans: list[tuple[int, int, int]] = field(default_factory=list)  # (row, first column, last column) merged across
 
 
 @dataclass

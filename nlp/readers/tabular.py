@@ -117,10 +117,14 @@ class HeaderMap:
     def extras(self) -> tuple[str, ...]:
         return tuple(name for name in self.names if name not in ALL_COLUMNS)
 
+    def names_column(self, column: int) -> bool:
+        """Does the header row name ``column`` (a blank header cell, or none, names nothing)?"""
+        return column < len(self.names) and not _generic(self.names[column])
+
     @property
     def named_columns(self) -> int:
-        """How many columns the header row names (blank header cells name none)."""
-        return sum(not _generic(name) for name in self.names)
+        """How many columns the header row names."""
+        return sum(map(self.names_column, range(len(self.names))))
 
 
 def normalise_header(text: str) -> str:

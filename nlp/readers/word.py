@@ -28,7 +28,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from itertools import dropwhile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -115,29 +115,39 @@ def _blocks(parent: Any) -> Iterator[Any]:
             yield item
 
 
+class _Row(NamedTuple):
+    """A table row as grid cells (a merged cell's text in its first grid column, then blanks), the
+    ``vMerge`` state (restart/continue) of its cells merged down, by grid column, and the (first,
+    last) grid columns of its cells merged across."""
+
+    cells: list[str]
+    down: dict[int, str]
+    across: list[tuple[int, int]]
+
+
 def _rows(tbl: Any) -> list[list[str]]:
-    return [cells for cells, _ in map(_row_cells, _unwrapped(tbl, ("tr",)))]
+    return [row.cells for row in map(_row, _unwrapped(tbl, ("tr",)))]
 
 
 def _grid(path: Path, tbl: Any, number: int, above: list[list[str]]) -> Grid:
-    parsed = [_row_cells(row) for row in _unwrapped(tbl, ("tr",))]
-    rows = [cells for cells, _ in parsed]
+    parsed = [_row(tr) for tr in _unwrapped(tbl, ("tr",))]
+    rows = [row.cells for row in parsed]
     locations = [f"table{number}!row{index}" for index in range(1, len(rows) + 1)]
+    spans = [(index, first, last) for index, row in enumerate(parsed) for first, last in row.across]
     return Grid(f"table{number}", f"{path.stem}#{number}", rows, locations, above,
-                layout=SheetLayout(_vertical_merges(states for _, states in parsed)))
+                layout=SheetLayout(_vertical_merges(row.down for row in parsed), spans=spans))
 
 
-def _row_cells(tr: object) -> tuple[list[str], dict[int, str]]:
-    """One table row as grid cells (a merged cell's text in its first grid column, then blanks),
-    and the ``vMerge`` state (restart/continue) of the cells merged down, by grid column."""
-    cells = [""] * getattr(tr, "grid_before", 0)
-    states: dict[int, str] = {}
+def _row(tr: object) -> _Row:
+    row = _Row([""] * getattr(tr, "grid_before", 0), {}, [])
     for tc in _unwrapped(tr, ("tc",)):
+        first = len(row.cells)
         if tc.vMerge:
-            states[len(cells)] = tc.vMerge
-        text = "" if tc.vMerge == "continue" else _cell_text(tc)
-        cells.extend([text, *[""] * (tc.grid_span - 1)])
-    return cells, states
+            row.down[first] = tc.vMerge
+        if tc.grid_span > 1:
+            row.across.append((first, first + tc.grid_span - 1))
+        row.cells.extend(["" if tc.vMerge == "continue" else _cell_text(tc), *[""] * (tc.grid_span - 1)])
+    return row
 
 
 def _unwrapped(parent: Any, names: tuple[str, ...]) -> Iterator[Any]:
