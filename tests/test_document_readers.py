@@ -361,10 +361,13 @@ def _word_table(document, rows: list[list[str]]) -> None:
             table.cell(row, column).text = text
 
 
-@pytest.mark.parametrize("repeated_header", [False, True], ids=["no header on page 2", "header repeated"])
-def test_docx_table_continued_in_a_second_table_after_a_page_break(tmp_path: Path, iqc, repeated_header: bool) -> None:
-    """A table split into two Word tables at a page break: the second one's rows were dropped
-    (no header of its own) or read as a table with no project, budget or 一级."""
+@pytest.mark.parametrize(("repeated_header", "mark"), [(False, ""), (True, ""), (False, "续表"), (False, "表1（续）")],
+                         ids=["no header on page 2", "header repeated", "续表", "表1（续）"])
+def test_docx_table_continued_in_a_second_table_after_a_page_break(tmp_path: Path, iqc, repeated_header: bool,
+                                                                    mark: str) -> None:
+    """A table split into two Word tables at a page break (the second one under a "续表" line or
+    not): the second one's rows were dropped (no header of its own) or read as a table with no
+    project, budget or 一级."""
     import docx
     from docx.enum.text import WD_BREAK
 
@@ -374,6 +377,7 @@ def test_docx_table_continued_in_a_second_table_after_a_page_break(tmp_path: Pat
     document.add_paragraph("预算金额：100万元")
     _word_table(document, [header, ["产出指标", "数量指标", "养护里程", "120公里"]])
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    document.add_paragraph(mark)
     _word_table(document, [*([header] if repeated_header else []), ["", "质量指标", "验收合格率", "100%"]])
     document.save(str(tmp_path / "split.docx"))
     out = tmp_path / "rows.csv"

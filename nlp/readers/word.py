@@ -6,10 +6,10 @@ often holds several projects. The body is walked in document order so each table
 paragraphs written since the previous table, or, with none between, the rows of a table just
 above it that has no indicator header (the project block, 项目名称 | X | 预算金额 | 30, as a table
 of its own). A table split at a page break into two Word tables (header repeated or not, nothing
-but a break between them) is read as one; a frame table drawn around a form is read as what is
-inside it. Merged cells are read from the XML (``gridSpan``
-across, ``vMerge`` down): a cell merged across is blank after its first grid column, and a cell
-merged down is read on every row it spans (:mod:`nlp.readers.merged_cells`), as in Excel.
+but a break or a "续表" between them) is read as one; a frame table drawn around a form is read
+as what is inside it. Merged cells are read from the XML (``gridSpan`` across, ``vMerge`` down):
+a cell merged across is blank after its first grid column, and a cell merged down is read on
+every row it spans (:mod:`nlp.readers.merged_cells`), as in Excel.
 
 Text is read from the XML too, as Word shows it, because forms wrap what is filled in:
 python-docx's ``text`` and its lists of tables, rows and cells read only direct children, so a
@@ -41,6 +41,9 @@ from nlp.readers.tabular import FileRead
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 #: Elements that wrap block, row or cell content without changing what is shown.
 _WRAPPERS = {_W + "sdt", _W + "sdtContent", _W + "customXml"}
+#: A line saying the table goes on from the page before ("续表", "续表3-1", "表1（续）"): not text
+#: between two tables, which would make the second a table of its own.
+_CONTINUED = re.compile(r"(?:续表|续上表)\s*[\w.\-－—]{0,8}|(?:表\s*[\w.\-－—]{0,8})?\s*[（(]续(?:表|上表)?[）)]")
 #: An on/off property that is on (``<w:vanish/>``; not ``<w:vanish w:val="0"/>``).
 _ON = "[not(@w:val = '0' or @w:val = 'false' or @w:val = 'off')]"
 #: A run's text as Word shows it, in document order: text, tabs, breaks, symbols; not the text of a
@@ -88,7 +91,7 @@ def _grids(path: Path, document: object) -> list[Grid]:
     number = 0
     for item in _blocks(document.element.body):  # type: ignore[attr-defined]
         if item.tag == _W + "p":
-            if (text := _paragraph_text(item)).strip():
+            if (text := _paragraph_text(item)).strip() and not _CONTINUED.fullmatch(text.strip()):
                 above.append([text])
             continue
         number += 1
