@@ -361,8 +361,8 @@ def _word_table(document, rows: list[list[str]]) -> None:
             table.cell(row, column).text = text
 
 
-@pytest.mark.parametrize(("repeated_header", "mark"), [(False, ""), (True, ""), (False, "续表"), (False, "表1（续）")],
-                         ids=["no header on page 2", "header repeated", "续表", "表1（续）"])
+@pytest.mark.parametrize(("repeated_header", "mark"), [(False, ""), (True, ""), (False, "续表"), (True, "绩效目标表（续）")],
+                         ids=["no header on page 2", "header repeated", "续表", "title (续)"])
 def test_docx_table_continued_in_a_second_table_after_a_page_break(tmp_path: Path, iqc, repeated_header: bool,
                                                                     mark: str) -> None:
     """A table split into two Word tables at a page break (the second one under a "续表" line or

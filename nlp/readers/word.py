@@ -41,9 +41,9 @@ from nlp.readers.tabular import FileRead
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 #: Elements that wrap block, row or cell content without changing what is shown.
 _WRAPPERS = {_W + "sdt", _W + "sdtContent", _W + "customXml"}
-#: A line saying the table goes on from the page before ("续表", "续表3-1", "表1（续）"): not text
-#: between two tables, which would make the second a table of its own.
-_CONTINUED = re.compile(r"(?:续表|续上表)\s*[\w.\-－—]{0,8}|(?:表\s*[\w.\-－—]{0,8})?\s*[（(]续(?:表|上表)?[）)]")
+#: A line saying the table goes on from the page before ("续表", "续表3-1", "表1（续）", a title
+#: ending in "（续）"): not text between two tables, which would make the second a table of its own.
+_CONTINUED = re.compile(r"(?:续表|续上表)\s*[\w.\-－—]{0,8}|[^:：]{0,30}[（(]续(?:表|上表)?[）)]")
 #: An on/off property that is on (``<w:vanish/>``; not ``<w:vanish w:val="0"/>``).
 _ON = "[not(@w:val = '0' or @w:val = 'false' or @w:val = 'off')]"
 #: A run's text as Word shows it, in document order: text, tabs, breaks, symbols; not the text of a
