@@ -397,10 +397,13 @@ def test_docx_tables_with_a_project_between_them_stay_apart(tmp_path: Path, iqc)
     _word_table(document, [header, ["产出指标", "数量指标", "养护里程", "120公里"]])
     document.add_paragraph("")
     _word_table(document, [["项目名称", "桥梁检测", "", ""], header, ["产出指标", "数量指标", "检测座数", "12座"]])
+    document.add_paragraph("")
+    _word_table(document, [["一级指标", "二级指标", "三级指标", "分值"], ["产出指标", "数量指标", "检测座数", "10"]])
     document.save(str(tmp_path / "two.docx"))
     out = tmp_path / "rows.csv"
     assert iqc("parse", tmp_path / "two.docx", "-o", out)[0] == EXIT_OK
-    assert read_csv(out)[["project_name", "level3"]].values.tolist() == [["道路养护", "养护里程"], ["桥梁检测", "检测座数"]]
+    assert read_csv(out)[["project_name", "level3", "target_value"]].values.tolist() == [
+        ["道路养护", "养护里程", "120公里"], ["桥梁检测", "检测座数", "12座"]]
 
 
 def test_docx_project_block_in_a_table_of_its_own_is_the_context(tmp_path: Path, iqc) -> None:

@@ -91,10 +91,14 @@ class SheetLines:
 def continues(grid: Grid, more: Grid) -> bool:
     """Can ``more`` (a document's next table, found with no text between them) be ``grid`` continued
     over a page break? It is as wide, ``grid`` has an indicator header, and ``more`` introduces no
-    project (a title, 项目名称 … above it or in its first row starts a new table)."""
+    project (a title, 项目名称 … above it or in its first row starts a new table) and starts with no
+    header but ``grid``'s (a scoring rubric as wide, 分值 for 指标值, is a table of its own)."""
     rows, next_rows = list(grid.rows), list(more.rows)
-    same_width = bool(rows and next_rows) and len(rows[0]) == len(next_rows[0])
-    return same_width and has_header(rows) and not introduces_project([*more.above, next_rows[0]])
+    found = pick_header(enumerate(rows[:HEADER_SCAN_ROWS])) if rows and next_rows else None
+    if found is None or len(rows[0]) != len(next_rows[0]) or introduces_project([*more.above, next_rows[0]]):
+        return False
+    own = match_header(next_rows[0])
+    return own is None or own == match_header(rows[found[0]])
 
 
 def has_header(rows: Sequence[Sequence[str]]) -> bool:
