@@ -120,7 +120,9 @@ def cases() -> list[Case]:
         lambda: Case("utf16_bom.tsv", _csv(ROWS, sep="\t").encode("utf-16"), ROWS),
         lambda: Case("utf16_no_bom.csv", _csv(ROWS).encode("utf-16-le"), ROWS),  # issue 10
         lambda: Case("renamed_xls.xlsx", _ole(), [], [""], "97-2003"),  # issue 10
-        lambda: Case("encrypted.xlsx", _ole("EncryptedPackage".encode("utf-16-le")), [], [""], "password"),
+        lambda: Case("encrypted.xlsx", _ole("EncryptedPackage".encode("utf-16-le")), [], [""], "password-protected (encrypted) workbook"),
+        lambda: Case("encrypted.docx", _ole("EncryptedPackage".encode("utf-16-le")), [], [""],
+                     "password-protected (encrypted) Word document: remove the password, save it as .docx"),
         lambda: Case("truncated.xlsx", _xlsx({"绩效目标": _sheet(ROWS)})[:700], [], [""], "not a readable Excel"),
         lambda: Case("sheet_part_missing.xlsx", _without(_xlsx({"绩效目标": _sheet(ROWS), "说明": [["备注"]]}),
                                                          "xl/worksheets/sheet1.xml"),

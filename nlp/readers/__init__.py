@@ -166,12 +166,17 @@ def _document(path: Path) -> Any:
     return documents.read_document(path) if documents.looks_like_document(path) else None
 
 
+#: Suffixes of Word files: an encrypted one is an Office 97-2003 container whatever it held.
+_WORD_SUFFIXES = frozenset({".doc", ".docx"})
+
+
 def _read_ole(path: Path, chunk_size: int | None) -> FileRead:
     """Office 97-2003 containers: a ``.doc`` by its name, else an ``.xls`` (whatever the suffix
-    says); an ``.xlsx`` saved with a password is one too and is refused with that reason."""
+    says); an ``.xlsx`` or ``.docx`` saved with a password is one too and is refused with that reason."""
     if _contains(path, "EncryptedPackage".encode("utf-16-le")):
-        raise InputError(str(path), "password-protected (encrypted) workbook: remove the password, "
-                                    "save it as .xlsx and retry")
+        kind, suffix = ("Word document", ".docx") if path.suffix.lower() in _WORD_SUFFIXES else ("workbook", ".xlsx")
+        raise InputError(str(path), f"password-protected (encrypted) {kind}: remove the password, "
+                                    f"save it as {suffix} and retry")
     reader = "nlp.readers.word_legacy:read_doc" if path.suffix.lower() == ".doc" else "nlp.readers.spreadsheet:read_spreadsheet"
     return _lazy(reader)(path, chunk_size)
 
