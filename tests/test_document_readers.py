@@ -229,6 +229,25 @@ def test_page_with_its_table_turned_is_named_not_misread(tmp_path: Path, iqc, an
     assert "page 2 has its text turned sideways or upside down" in err, err
 
 @needs_font
+def test_pdf_table_without_borders_is_named(tmp_path: Path, iqc) -> None:
+    """Its cells are laid out by spacing only: the file failed with "expected 三级指标 in a header
+    row", though the page shows one."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font("cjk", fname=str(make.cjk_font()))
+    pdf.set_font("cjk", size=11)
+    pdf.add_page()
+    for cells in (["一级指标", "三级指标", "指标值"], ["产出指标", "养护里程", "120公里"]):
+        for text in cells:
+            pdf.cell(40, 10, text)
+        pdf.ln(10)
+    pdf.output(str(tmp_path / "borderless.pdf"))
+    code, err = iqc("parse", tmp_path / "borderless.pdf", "-o", tmp_path / "rows.csv")
+    assert code == EXIT_INPUT_FAILED
+    assert "page 1 has an indicator header in its text but no ruled table (a table drawn without borders?)" in err, err
+
+@needs_font
 def test_password_protected_pdf_says_so(tmp_path: Path, iqc) -> None:
     from fpdf import FPDF
 

@@ -27,7 +27,7 @@ from nlp.readers.doc_rows import FRAGMENT_FIELDS
 from nlp.readers.grid import Grid, continue_grid, continues, read_grids, repeated_header
 from nlp.readers.merged_cells import VerticalMerge, vertical_merges
 from nlp.readers.sheet_layout import SheetLayout
-from nlp.readers.tabular import HEADER_SCAN_ROWS, FileRead, pick_header
+from nlp.readers.tabular import HEADER_SCAN_ROWS, FileRead, match_header, pick_header
 
 #: Points by which a cell's box may overshoot a row's top (a column's left edge) and still end
 #: on that line (before that column).
@@ -43,6 +43,8 @@ PASSWORD = ("password-protected PDF: ask for a copy without a password, or remov
 
 #: What is wrong with a page that cannot be read, said after "page N has".
 SCANNED = "no text layer (scanned?): not read; run OCR on the file first (e.g. `ocrmypdf in.pdf out.pdf`)"
+UNRULED = ("an indicator header in its text but no ruled table (a table drawn without borders?): not read, "
+           "its cells cannot be told apart reliably; ask for the Word or Excel original")
 TURNED = ("its text turned sideways or upside down (a table rotated on the page): not read, its columns "
           "would come out as rows; turn the page upright in the source document and export it again")
 
@@ -50,8 +52,9 @@ TURNED = ("its text turned sideways or upside down (a table rotated on the page)
 def read_pdf(path: Path, chunk_size: int | None) -> FileRead:
     """The indicator tables of a PDF; ``source_line`` is ``page<P>!table<T>!row<R>`` on the page.
 
-    Pages that cannot be read -- only an image (a scanned page among typed ones), or text turned on
-    the page -- are named in a warning, and in the error when no table was found elsewhere.
+    Pages that cannot be read -- only an image (a scanned page among typed ones), text turned on
+    the page, a table without borders -- are named in a warning, and in the error when no table
+    was found elsewhere.
     """
     import pdfplumber
 
@@ -106,10 +109,14 @@ def _unreadable(error: Exception) -> str:
 
 
 def _page_grids(path: Path, document: Any, unread: dict[int, str]) -> Iterator[tuple[int, Grid]]:
-    """(page number, grid) for every table, in reading order, but on the pages ``unread``."""
+    """(page number, grid) for every table, in reading order, but on the pages ``unread``; a page
+    with an indicator header in its text but no ruled table is added to them."""
     for page in map(_deduplicated, (page for page in document.pages if page.page_number not in unread)):
+        tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
+        if not tables and any(match_header(line.split()) for line in (page.extract_text() or "").splitlines()):
+            unread[page.page_number] = UNRULED
         top = 0.0
-        for number, table in enumerate(sorted(page.find_tables(), key=lambda t: t.bbox[1]), 1):
+        for number, table in enumerate(tables, 1):
             above = _text_between(page, top, table.bbox[1])
             top = table.bbox[3]
             rows = [[_cell_text(cell) for cell in row] for row in table.extract()]
