@@ -513,6 +513,25 @@ def test_header_cell_merged_across_two_columns_reads_them_as_one(tmp_path: Path,
     assert read_csv(out)[["level3", "target_value"]].values.tolist() == [["养护里程", "≥120公里"], ["验收合格率", "100%"]]
 
 
+
+@pytest.mark.parametrize("lines", [["项目名称：道路养护　　预算金额：100万元", "主管部门：交通运输局    实施期限：1年"],
+                                   ["项目名称\t道路养护\t预算金额\t100万元", "主管部门\t交通运输局"]],
+                         ids=["wide gaps", "tabs"])
+def test_docx_label_value_pairs_side_by_side_on_a_line(tmp_path: Path, iqc, lines: list[str]) -> None:
+    """The first label's value ran on over the others: project "道路养护　　预算金额：100万元", no
+    budget, department "交通运输局    实施期限：1年" (or, laid out with tabs, no context at all)."""
+    import docx
+
+    document = docx.Document()
+    for line in lines:
+        document.add_paragraph(line)
+    _word_table(document, [["一级指标", "三级指标", "指标值"], ["产出指标", "养护里程", "120公里"]])
+    document.save(str(tmp_path / "pairs.docx"))
+    out = tmp_path / "rows.csv"
+    assert iqc("parse", tmp_path / "pairs.docx", "-o", out)[0] == EXIT_OK
+    assert read_csv(out)[["project_name", "budget_wan", "department"]].values.tolist() == [["道路养护", "100", "交通运输局"]]
+
+
 @pytest.mark.parametrize(("cell", "text"), [
     ("5000吨稻谷、500吨成品粮储备到\n位率", "5000吨稻谷、500吨成品粮储备到位率"),
     ("annual\nreport", "annual report"),

@@ -381,3 +381,14 @@ def test_one_column_text_table_is_still_a_table(tmp_path: Path) -> None:
     path = tmp_path / "names.txt"
     path.write_text("三级指标\n培训人次\n学员满意度\n", encoding="utf-8")
     assert next(iter(read_file(path).frames))["level3"].tolist() == ["培训人次", "学员满意度"]
+
+
+def test_label_value_pairs_side_by_side_on_a_line(tmp_path: Path) -> None:
+    text = "\n".join([
+        "1.示范项目绩效目标表", "项目名称：示范项目　　预算金额：100万元", "主管部门：示范局    实施期限：1年",
+        "一级指标\t二级指标\t三级指标\t指标值", "产出指标\t数量指标\t培训人次\t≥100人次", "",
+    ])
+    path = tmp_path / "pairs.txt"
+    path.write_text(text, encoding="utf-8")
+    row = read_document(path).rows[0]
+    assert (row.project_name, row.budget_wan, row.department) == ("示范项目", 100.0, "示范局")

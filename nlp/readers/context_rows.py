@@ -26,6 +26,7 @@ from nlp.readers.doc_lexicon import (
     budget_factor,
     context_label,
     context_label_words,
+    inline_pairs,
     is_signoff,
     is_table_title,
     signoff_label_words,
@@ -41,7 +42,7 @@ def read_context_rows(lines: Sequence[Sequence[str]], department: str = "") -> d
     ``department`` is the one in force from earlier tables; it is kept unless these lines name
     another. Only fields that were found are returned, budgets as 万元 text.
     """
-    numbered = [(number, [text.strip() for text in line if text.strip()]) for number, line in enumerate(lines, 1)]
+    numbered = [(number, [piece for text in line for piece in inline_pairs(text)]) for number, line in enumerate(lines, 1)]
     cells = [Cell(text, number) for number, texts in numbered for text in texts]
     title = next((texts[0] for _, texts in reversed(numbered) if len(texts) == 1 and is_table_title(texts[0])), "")
     stated = read_context(cells, title)

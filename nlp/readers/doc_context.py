@@ -14,6 +14,7 @@ from nlp.readers.doc_lexicon import (
     budget_amount,
     budget_factor,
     context_label,
+    inline_pairs,
     label_unit,
     split_inline_label,
     table_title_suffixes,
@@ -104,9 +105,10 @@ def _department_in(cells: list[Cell]) -> str | None:
     unit code glued to a name.
     """
     if len(cells) == 1:
-        inline = split_inline_label(cells[0].text)
-        if inline and inline[0] == "department" and not re.search(r"[:：]", inline[1]):
-            return inline[1]
+        for piece in inline_pairs(cells[0].text):  # "主管部门：X    实施期限：1年"
+            inline = split_inline_label(piece)
+            if inline and inline[0] == "department" and not re.search(r"[:：]", inline[1]):
+                return inline[1]
         code = _UNIT_CODE.match(cells[0].text)
         return code.group("name").strip() if code else None
     if len(cells) == 2 and context_label(cells[0].text) == "department":

@@ -17,6 +17,7 @@ from nlp.resources import load_toml
 _BRACKETED = re.compile(r"[（(【\[][^（()）】\]]*[)）】\]]")
 _SPACES = re.compile(r"\s+")
 _COLON = re.compile(r"[:：]")
+_PAIR_GAP = re.compile(r"\t+|(?:\u3000|\s{2,})\s*(?=[^\s:：，。；,;]{1,12}[:：])")
 #: A budget amount, with the money unit it states, if any (万 for 万元, 亿 for 亿元).
 _AMOUNT = re.compile(r"(-?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?)([千万亿]?元|[万亿])?", re.IGNORECASE)
 
@@ -69,6 +70,14 @@ def signoff_label_words() -> tuple[str, ...]:
 def is_signoff(cell: str) -> bool:
     """A sign-off cell: its label alone, or before a colon ("填报人：张三")."""
     return _COLON.split(normalise(cell), maxsplit=1)[0] in signoff_label_words()
+
+
+def inline_pairs(text: str) -> list[str]:
+    """The label/value pairs a line lays out side by side, each a piece: "项目名称：甲项目　　预算金额：
+    100万元" -> two. A line is split at tabs, and at a wide gap (an ideographic space, two spaces)
+    before another "label：". Read whole, the first label's value ran on over the others
+    (project "甲项目　　预算金额：100万元", no budget)."""
+    return [piece for piece in map(str.strip, _PAIR_GAP.split(text)) if piece]
 
 
 def split_inline_label(text: str) -> tuple[str, str] | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from nlp.readers.doc_lexicon import (
     header_field,
+    inline_pairs,
     is_rubric_header,
     is_rubric_title,
     is_table_title,
@@ -152,8 +153,9 @@ def read_cell_rows(lines: list[Line], start: int, columns: Columns) -> tuple[lis
 
 
 def _context_cells(lines: list[Line]) -> list[Cell]:
-    """The non-empty cells of the lines between a title and its header, in reading order."""
-    return [cell for line in lines for cell in line.cells if cell.text]
+    """The non-empty cells of the lines between a title and its header, in reading order (label/value
+    pairs side by side on a line are cells of their own, see :func:`~nlp.readers.doc_lexicon.inline_pairs`)."""
+    return [Cell(piece, cell.line) for line in lines for cell in line.cells for piece in inline_pairs(cell.text)]
 
 
 def _title_index(lines: list[Line], start: int, stop: int) -> int | None:
