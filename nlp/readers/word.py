@@ -58,9 +58,10 @@ _NAMESPACES = {"w": _W[1:-1], "mc": "http://schemas.openxmlformats.org/markup-co
 _SHOWN_TEXT = etree.XPath(_SHOWN_TEXT_PATH, namespaces=_NAMESPACES)
 _NESTED_TABLE = etree.XPath("boolean(.//w:tc//w:tbl)", namespaces=_NAMESPACES)
 _SHOWN_AS = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
+#: A symbol font's codes (F000 + the code in the font) written as characters of a run.
+_FONT_CODES = re.compile("[\uf000-\uf0ff]")
 #: The Symbol font's characters from 0xA3 (Insert > Symbol stores ≥ as ``<w:sym w:font="Symbol"
 #: w:char="F0B3"/>``) and the few below 0x40 that are not ASCII's.
-_FONT_CODES = re.compile("[\uf000-\uf0ff]")
 _SYMBOL_FONT = {0x22: "∀", 0x24: "∃", 0x27: "∋", **dict(zip(range(0xA3, 0xBC), "≤⁄∞ƒ♣♦♥♠↔←↑→↓°±″≥×∝∂•÷≠≡≈"))}
 
 
@@ -194,8 +195,8 @@ def _symbol(font: str, code: int) -> str:
 def _cell_text(tc: Any) -> str:
     """The cell's paragraphs (not those of a table nested in it), a line each, without the empty
     ones at its end or start: Enter pressed after a value, the cells merged into it (Word keeps
-    their paragraphs) and a nested table's closing paragraph are layout, not text ("产出指标\n"
-    was a 一级 of its own)."""
+    their paragraphs) and a nested table's closing paragraph are layout, not text (产出指标 and an
+    empty line was a 一级 of its own)."""
     lines = [_paragraph_text(paragraph) for paragraph in _unwrapped(tc, ("p",))]
     while lines and not lines[-1].strip():
         lines.pop()
