@@ -156,7 +156,8 @@ def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> Fil
             continue
         context = StatedContext([*grid.above, *head[:header_row]], department)
         department = context.fields.get("department", department)
-        tables.append(_Table(grid, header_row, header, context, chain(head, rows), _spanned(grid.layout, header_row, header)))
+        spanned = _spanned(grid.layout, header_row, header)
+        tables.append(_Table(grid, header_row, header, context, chain(head, rows), spanned))
         if grid.hidden:
             read.warnings.append(hidden_sheet_warning(str(path), grid.name))
     read.warnings.extend(note for table in tables for note in table.grid.notes)

@@ -39,8 +39,6 @@ NO_TEXT_LAYER = ("no text layer (a scanned PDF?): run OCR on it first (e.g. `ocr
                  "or ask for the original document")
 PASSWORD = ("password-protected PDF: ask for a copy without a password, or remove it first "
             "(e.g. `qpdf --decrypt --password=… in.pdf out.pdf`)")
-
-
 #: What is wrong with a page that cannot be read, said after "page N has".
 SCANNED = "no text layer (scanned?): not read; run OCR on the file first (e.g. `ocrmypdf in.pdf out.pdf`)"
 UNRULED = ("an indicator header in its text but no ruled table (a table drawn without borders?): not read, "
@@ -86,7 +84,8 @@ def _read_beside(path: Path, grids: list[Grid], chunk_size: int | None, problems
     by_problem: dict[str, list[int]] = {}
     for number, problem in problems.items():
         by_problem.setdefault(problem, []).append(number)
-    notes = [InputError(str(path), f"{_pages(pages)} {problem}", f"page{pages[0]}") for problem, pages in by_problem.items()]
+    notes = [InputError(str(path), f"{_pages(pages)} {problem}", f"page{pages[0]}")
+             for problem, pages in by_problem.items()]
     try:
         read = read_grids(path, grids, chunk_size)
     except InputError as error:
@@ -124,7 +123,8 @@ def _page_grids(path: Path, document: Any, unread: dict[int, str]) -> Iterator[t
             yield page.page_number, Grid(
                 where, f"{path.stem}#p{page.page_number}t{number}", rows,
                 [f"{where}!row{index}" for index in range(1, len(rows) + 1)],
-                [[line] for line in above.splitlines() if line.strip()], layout=SheetLayout(_merges(table.rows), spans=_spans(table.rows)),
+                [[line] for line in above.splitlines() if line.strip()],
+                layout=SheetLayout(_merges(table.rows), spans=_spans(table.rows)),
             )
 
 
