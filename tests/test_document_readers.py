@@ -159,6 +159,32 @@ def test_pdf_row_with_a_value_at_the_top_of_a_page_is_its_own_row(tmp_path: Path
     assert read_csv(out)["level3"].tolist()[-2:] == ["培训合格率", "结业率"]
 
 
+@needs_font
+def test_pdf_title_row_repeated_with_the_header_on_each_page_is_one_table(tmp_path: Path, iqc) -> None:
+    """A title row spanning the table, repeated with the header on page 2: read as a new table's
+    title, page 2's rows had no project and no budget."""
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    pdf = FPDF()
+    pdf.add_font("cjk", fname=str(make.cjk_font()))
+    pdf.set_font("cjk", size=11)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "项目名称：培训项目", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, "预算金额：30万元", new_x="LMARGIN", new_y="NEXT")
+    with pdf.table(line_height=8, num_heading_rows=2, headings_style=FontFace()) as rows:
+        rows.row().cell("项目支出绩效目标表", colspan=3)
+        rows.row(["一级指标", "三级指标", "指标值"])
+        for number in range(40):
+            rows.row(["产出指标", f"培训班次{number}", f"{number}次"])
+    pdf.output(str(tmp_path / "titled.pdf"))
+    out = tmp_path / "rows.csv"
+    code, err = iqc("parse", tmp_path / "titled.pdf", "-o", out)
+    assert code == EXIT_OK and "1 table(s), 40 rows" in err, err
+    rows = read_csv(out)
+    assert rows["source_line"].iloc[-1].startswith("page2!")
+    assert set(zip(rows["project_name"], rows["budget_wan"])) == {("培训项目", "30")}
+
 def test_scanned_pdf_says_it_needs_ocr(tmp_path: Path, iqc) -> None:
     from fpdf import FPDF
 

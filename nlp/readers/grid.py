@@ -90,15 +90,29 @@ class SheetLines:
 
 def continues(grid: Grid, more: Grid) -> bool:
     """Can ``more`` (a document's next table, found with no text between them) be ``grid`` continued
-    over a page break? It is as wide, ``grid`` has an indicator header, and ``more`` introduces no
-    project (a title, 项目名称 … above it or in its first row starts a new table) and starts with no
-    header but ``grid``'s (a scoring rubric as wide, 分值 for 指标值, is a table of its own)."""
+    over a page break? It is as wide, ``grid`` has an indicator header, and ``more``, past the
+    heading it repeats (:func:`repeated_heading`), introduces no project (a title, 项目名称 … above
+    it or in its first row starts a new table) and starts with no header of its own (a scoring
+    rubric as wide, 分值 for 指标值, is a table of its own)."""
     rows, next_rows = list(grid.rows), list(more.rows)
-    found = pick_header(enumerate(rows[:HEADER_SCAN_ROWS])) if rows and next_rows else None
-    if found is None or len(rows[0]) != len(next_rows[0]) or introduces_project([*more.above, next_rows[0]]):
+    if not rows or not next_rows or len(rows[0]) != len(next_rows[0]) or not has_header(rows):
         return False
-    own = match_header(next_rows[0])
-    return own is None or own == match_header(rows[found[0]])
+    rest = next_rows[repeated_heading(grid, more):]
+    return not introduces_project([*more.above, *rest[:1]]) and not (rest and match_header(rest[0]))
+
+
+def repeated_heading(grid: Grid, more: Grid) -> int:
+    """How many rows at the top of ``more``, ``grid`` continued, repeat ``grid``'s heading: its rows
+    down to its header (a title row spanning the table, then the header, as Word and PDF writers
+    repeat them on every page), or its header alone."""
+    rows, next_rows = list(grid.rows), list(more.rows)
+    found = pick_header(enumerate(rows[:HEADER_SCAN_ROWS]))
+    if found is None or not next_rows:
+        return 0
+    heading = rows[:found[0] + 1]
+    if next_rows[:len(heading)] == heading:
+        return len(heading)
+    return 1 if match_header(next_rows[0]) == match_header(rows[found[0]]) else 0
 
 
 def has_header(rows: Sequence[Sequence[str]]) -> bool:
@@ -112,20 +126,15 @@ def introduces_project(lines: Iterable[Sequence[str]]) -> bool:
 
 
 def continue_grid(grid: Grid, more: Grid) -> None:
-    """Append the rows of ``more``, the table ``grid`` continued over a page break: a header row
+    """Append the rows of ``more``, the table ``grid`` continued over a page break: the heading
     repeated at its top is left out, and its merges move down with its rows."""
     assert isinstance(grid.rows, list) and isinstance(grid.locations, list)
-    skip = repeated_header(more)
+    skip = repeated_heading(grid, more)
     offset = len(grid.rows) - skip
     grid.layout.merges.extend(VerticalMerge(merge.column, merge.first + offset, merge.last + offset)
                               for merge in more.layout.merges if merge.first >= skip)
     grid.rows.extend(list(more.rows)[skip:])
     grid.locations.extend(more.locations[skip:])
-
-
-def repeated_header(more: Grid) -> int:
-    """How many rows at the top of ``more``, a continued table, repeat the header (0 or 1)."""
-    return 1 if more.rows and match_header(more.rows[0]) else 0  # type: ignore[index]
 
 
 def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> FileRead:

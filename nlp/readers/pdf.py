@@ -24,7 +24,7 @@ from typing import Any
 
 from nlp.readers.base import InputError
 from nlp.readers.doc_rows import FRAGMENT_FIELDS
-from nlp.readers.grid import Grid, continue_grid, continues, read_grids, repeated_header
+from nlp.readers.grid import Grid, continue_grid, continues, read_grids, repeated_heading
 from nlp.readers.merged_cells import VerticalMerge, vertical_merges
 from nlp.readers.sheet_layout import SheetLayout
 from nlp.readers.tabular import HEADER_SCAN_ROWS, FileRead, match_header, pick_header
@@ -215,7 +215,7 @@ def _join_cut_row(grid: Grid, more: Grid) -> None:
     read): read as a row of its own, it was an indicator named "省级标准" with no value, and the
     row above lost the end of its name. Text exports are read alike (:mod:`nlp.readers.doc_rows`)."""
     found = pick_header(enumerate(grid.rows[:HEADER_SCAN_ROWS]))
-    first = repeated_header(more)
+    first = repeated_heading(grid, more)
     if found is None or found[0] == len(grid.rows) - 1 or first >= len(more.rows):
         return
     names, rest, cut = found[1].names, more.rows[first], grid.rows[-1]
