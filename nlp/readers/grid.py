@@ -14,6 +14,11 @@ table and from any rows above the header (:mod:`nlp.readers.context_rows`), as f
 so a Word table and a text export of it agree. A field the
 indicator header already has is never overwritten; the department stays in force for later
 tables, as documents state it once.
+
+Documents also split a table over pages: :func:`continues` and :func:`continue_grid` join a
+table to the one it continues (Word and PDF readers decide when two tables are next to each
+other). A header cell merged across columns no header cell names apart makes them one field
+(``SheetLayout.spans``).
 """
 from __future__ import annotations
 
