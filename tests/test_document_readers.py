@@ -32,6 +32,17 @@ def _docx(tmp: Path) -> tuple[Path, pd.DataFrame, list[str]]:
     return make.make_docx(rows, tmp / "两个项目.docx"), rows, make.COMPARED
 
 
+def _cjk_pdf() -> "FPDF":
+    """An A4 document on its first page, writing in the CJK TrueType font."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font("cjk", fname=str(make.cjk_font()))
+    pdf.set_font("cjk", size=11)
+    pdf.add_page()
+    return pdf
+
+
 def _pdf(tmp: Path) -> tuple[Path, pd.DataFrame, list[str]]:
     rows = make.corpus_rows(make.PDF_TABLE)
     return make.make_pdf(rows, tmp / "预算公开.pdf", make.cjk_font()), rows, make.COMPARED
@@ -163,13 +174,9 @@ def test_pdf_row_with_a_value_at_the_top_of_a_page_is_its_own_row(tmp_path: Path
 def test_pdf_title_row_repeated_with_the_header_on_each_page_is_one_table(tmp_path: Path, iqc) -> None:
     """A title row spanning the table, repeated with the header on page 2: read as a new table's
     title, page 2's rows had no project and no budget."""
-    from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    pdf = FPDF()
-    pdf.add_font("cjk", fname=str(make.cjk_font()))
-    pdf.set_font("cjk", size=11)
-    pdf.add_page()
+    pdf = _cjk_pdf()
     pdf.multi_cell(0, 8, "项目名称：培训项目", new_x="LMARGIN", new_y="NEXT")
     pdf.multi_cell(0, 8, "预算金额：30万元", new_x="LMARGIN", new_y="NEXT")
     with pdf.table(line_height=8, num_heading_rows=2, headings_style=FontFace()) as rows:
@@ -185,6 +192,7 @@ def test_pdf_title_row_repeated_with_the_header_on_each_page_is_one_table(tmp_pa
     assert rows["source_line"].iloc[-1].startswith("page2!")
     assert set(zip(rows["project_name"], rows["budget_wan"])) == {("培训项目", "30")}
 
+
 def test_scanned_pdf_says_it_needs_ocr(tmp_path: Path, iqc) -> None:
     from fpdf import FPDF
 
@@ -198,17 +206,12 @@ def test_scanned_pdf_says_it_needs_ocr(tmp_path: Path, iqc) -> None:
     assert any(line.startswith(f"iqc: {scan}: no text layer (a scanned PDF?)") for line in err.splitlines()), err
 
 
-
 def _typed_then_scanned(path: Path, table: bool) -> Path:
     """A typed page (项目名称, and a table when ``table``), a scanned page (only an image) and a blank page."""
-    from fpdf import FPDF
     from fpdf.fonts import FontFace
     from PIL import Image
 
-    pdf = FPDF()
-    pdf.add_font("cjk", fname=str(make.cjk_font()))
-    pdf.set_font("cjk", size=11)
-    pdf.add_page()
+    pdf = _cjk_pdf()
     pdf.multi_cell(0, 10, "项目名称：道路养护", new_x="LMARGIN", new_y="NEXT")
     if table:
         with pdf.table(headings_style=FontFace()) as rows:
@@ -254,16 +257,13 @@ def test_page_with_its_table_turned_is_named_not_misread(tmp_path: Path, iqc, an
     assert read_csv(out)["level3"].tolist() == ["第1页指标"]
     assert "page 2 has its text turned sideways or upside down" in err, err
 
+
 @needs_font
 def test_pdf_table_without_borders_is_named(tmp_path: Path, iqc) -> None:
     """Its cells are laid out by spacing only: the file failed with "expected 三级指标 in a header
     row", though the page shows one."""
-    from fpdf import FPDF
 
-    pdf = FPDF()
-    pdf.add_font("cjk", fname=str(make.cjk_font()))
-    pdf.set_font("cjk", size=11)
-    pdf.add_page()
+    pdf = _cjk_pdf()
     for cells in (["一级指标", "三级指标", "指标值"], ["产出指标", "养护里程", "120公里"]):
         for text in cells:
             pdf.cell(40, 10, text)
@@ -273,20 +273,18 @@ def test_pdf_table_without_borders_is_named(tmp_path: Path, iqc) -> None:
     assert code == EXIT_INPUT_FAILED
     assert "page 1 has an indicator header in its text but no ruled table (a table drawn without borders?)" in err, err
 
+
 @needs_font
 def test_password_protected_pdf_says_so(tmp_path: Path, iqc) -> None:
-    from fpdf import FPDF
 
-    pdf = FPDF()
-    pdf.add_font("cjk", fname=str(make.cjk_font()))
-    pdf.set_font("cjk", size=11)
-    pdf.add_page()
+    pdf = _cjk_pdf()
     pdf.cell(text="三级指标")
     pdf.set_encryption(owner_password="owner", user_password="secret")
     pdf.output(str(tmp_path / "locked.pdf"))
     code, err = iqc("parse", tmp_path / "locked.pdf", "-o", tmp_path / "rows.csv")
     assert code == EXIT_INPUT_FAILED
     assert f"iqc: {tmp_path / 'locked.pdf'}: password-protected PDF: ask for a copy without a password" in err, err
+
 
 @pytest.mark.parametrize(("name", "content", "problem"), [
     ("broken.docx", b"PK\x03\x04 not a zip", "not a readable Word .docx document"),
@@ -398,7 +396,6 @@ def test_docx_context_in_label_rows_above_the_header(tmp_path: Path, iqc) -> Non
     assert (row["level3"], row["target_value"], row["source_line"]) == ("养护里程", "120公里", "table1!row4")
 
 
-
 def _word_table(document, rows: list[list[str]]) -> None:
     table = document.add_table(rows=len(rows), cols=len(rows[0]))
     for row, cells in enumerate(rows):
@@ -469,7 +466,6 @@ def test_docx_project_block_in_a_table_of_its_own_is_the_context(tmp_path: Path,
         ["道路养护", "交通运输局", "30", "完成道路养护120公里", "养护里程"]]
 
 
-
 def test_docx_indicator_table_inside_a_frame_table_is_read(tmp_path: Path, iqc) -> None:
     """A form drawn inside a one-cell frame table: the indicator table nested in it was never
     read ("no indicator columns"), nor the project paragraphs above it in the frame."""
@@ -491,7 +487,6 @@ def test_docx_indicator_table_inside_a_frame_table_is_read(tmp_path: Path, iqc) 
         ["道路养护", "20", "产出指标", "养护里程", "120公里"]]
 
 
-
 def _docx_with_spanned_header(tmp: Path) -> Path:
     import docx
 
@@ -508,13 +503,9 @@ def _docx_with_spanned_header(tmp: Path) -> Path:
 
 
 def _pdf_with_spanned_header(tmp: Path) -> Path:
-    from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    pdf = FPDF()
-    pdf.add_font("cjk", fname=str(make.cjk_font()))
-    pdf.set_font("cjk", size=11)
-    pdf.add_page()
+    pdf = _cjk_pdf()
     pdf.cell(0, 10, "项目名称：道路养护", new_x="LMARGIN", new_y="NEXT")
     with pdf.table(headings_style=FontFace()) as rows:
         header = rows.row()
@@ -539,7 +530,6 @@ def test_header_cell_merged_across_two_columns_reads_them_as_one(tmp_path: Path,
     assert read_csv(out)[["level3", "target_value"]].values.tolist() == [["养护里程", "≥120公里"], ["验收合格率", "100%"]]
 
 
-
 @pytest.mark.parametrize("lines", [["项目名称：道路养护　　预算金额：100万元", "主管部门：交通运输局    实施期限：1年"],
                                    ["项目名称\t道路养护\t预算金额\t100万元", "主管部门\t交通运输局"]],
                          ids=["wide gaps", "tabs"])
@@ -556,6 +546,38 @@ def test_docx_label_value_pairs_side_by_side_on_a_line(tmp_path: Path, iqc, line
     out = tmp_path / "rows.csv"
     assert iqc("parse", tmp_path / "pairs.docx", "-o", out)[0] == EXIT_OK
     assert read_csv(out)[["project_name", "budget_wan", "department"]].values.tolist() == [["道路养护", "100", "交通运输局"]]
+
+
+def test_docx_budget_table_above_is_not_a_project_block(tmp_path: Path, iqc) -> None:
+    import docx
+
+    document = docx.Document()
+    _word_table(document, [["项目名称", "预算数", "财政拨款"], ["道路养护", "300", "300"], ["桥梁检测", "50", "50"]])
+    document.add_paragraph("")
+    _word_table(document, [["一级指标", "三级指标", "指标值"], ["产出指标", "养护里程", "120公里"]])
+    document.save(str(tmp_path / "budget.docx"))
+    out = tmp_path / "rows.csv"
+    assert iqc("parse", tmp_path / "budget.docx", "-o", out)[0] == EXIT_OK
+    assert read_csv(out)[["project_name", "budget_wan", "level3"]].values.tolist() == [["", "", "养护里程"]]
+
+
+@needs_font
+def test_pdf_project_block_in_a_table_of_its_own_is_the_context(tmp_path: Path, iqc) -> None:
+    from fpdf.fonts import FontFace
+
+    pdf = _cjk_pdf()
+    with pdf.table(first_row_as_headings=False) as rows:
+        rows.row(["项目名称", "道路养护", "主管部门", "交通运输局"])
+        rows.row(["预算金额（万元）", "45", "实施期限", "1年"])
+    pdf.ln(4)
+    with pdf.table(headings_style=FontFace()) as rows:
+        rows.row(["一级指标", "二级指标", "三级指标", "指标值"])
+        rows.row(["产出指标", "数量指标", "养护里程", "120公里"])
+    pdf.output(str(tmp_path / "block.pdf"))
+    out = tmp_path / "rows.csv"
+    assert iqc("parse", tmp_path / "block.pdf", "-o", out)[0] == EXIT_OK
+    assert read_csv(out)[["project_name", "department", "budget_wan", "level3"]].values.tolist() == [
+        ["道路养护", "交通运输局", "45", "养护里程"]]
 
 
 @pytest.mark.parametrize(("cell", "text"), [

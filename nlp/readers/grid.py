@@ -120,6 +120,38 @@ def repeated_heading(grid: Grid, more: Grid) -> int:
     return 1 if match_header(next_rows[0]) == match_header(rows[found[0]]) else 0
 
 
+def with_project_blocks(grids: list[Grid]) -> list[Grid]:
+    """``grids`` (a document's tables, in reading order), each table right below a project block
+    with the block's lines as the lines above it. A project block is a table with no indicator
+    header that names one project (:func:`_names_a_project`), with nothing between it and the next
+    table: read as a table of its own, it was skipped, and the indicator table below had no
+    project, department, budget or goal."""
+    for before, grid in zip(grids, grids[1:]):
+        if not grid.above and not has_header(before.rows) and _names_a_project(list(before.rows)):
+            grid.above = [*before.above, *before.rows]
+    return grids
+
+
+def _names_a_project(rows: Sequence[Sequence[str]]) -> bool:
+    """Does a row state 项目名称 with its value: inline (项目名称：X), or in the next cell with no
+    value under the label (a budget table lists its projects under its 项目名称 header)?"""
+    for number, row in enumerate(rows):
+        below = rows[number + 1] if number + 1 < len(rows) else []
+        for column, cell in enumerate(row):
+            inline = split_inline_label(cell)
+            if inline and inline[0] == "project_name":
+                return True
+            if context_label(cell) == "project_name" and _value(row, column + 1) and not _value(below, column):
+                return True
+    return False
+
+
+def _value(row: Sequence[str], column: int) -> bool:
+    """Is the cell a value (text that is no context label)?"""
+    text = row[column].strip() if column < len(row) else ""
+    return bool(text) and context_label(text) is None
+
+
 def has_header(rows: Sequence[Sequence[str]]) -> bool:
     """Is there an indicator header in the rows :func:`read_grids` searches for one?"""
     return pick_header(enumerate(rows[:HEADER_SCAN_ROWS])) is not None

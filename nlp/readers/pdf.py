@@ -24,7 +24,7 @@ from typing import Any
 
 from nlp.readers.base import InputError
 from nlp.readers.doc_rows import FRAGMENT_FIELDS
-from nlp.readers.grid import Grid, continue_grid, continues, read_grids, repeated_heading
+from nlp.readers.grid import Grid, continue_grid, continues, read_grids, repeated_heading, with_project_blocks
 from nlp.readers.merged_cells import VerticalMerge, vertical_merges
 from nlp.readers.sheet_layout import SheetLayout
 from nlp.readers.tabular import HEADER_SCAN_ROWS, FileRead, match_header, pick_header
@@ -61,7 +61,7 @@ def read_pdf(path: Path, chunk_size: int | None) -> FileRead:
             if not any(page.chars for page in document.pages):
                 raise InputError(str(path), NO_TEXT_LAYER)
             problems = {page.page_number: problem for page in document.pages if (problem := _problem(page))}
-            grids = _joined(list(_page_grids(path, document, problems)))
+            grids = with_project_blocks(_joined(list(_page_grids(path, document, problems))))
     except InputError:
         raise
     except Exception as error:  # noqa: BLE001 - pdfminer raises many types for damaged files

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 from lxml import etree
 
 from nlp.readers.base import InputError
-from nlp.readers.grid import Grid, continue_grid, continues, has_header, read_grids
+from nlp.readers.grid import Grid, continue_grid, continues, has_header, read_grids, with_project_blocks
 from nlp.readers.merged_cells import VerticalMerge, vertical_merges
 from nlp.readers.sheet_layout import SheetLayout
 from nlp.readers.tabular import FileRead
@@ -82,13 +82,12 @@ def read_docx(path: Path, chunk_size: int | None, source: Path | None = None) ->
 
 
 def _grids(path: Path, document: object) -> list[Grid]:
-    """The body's tables, each with the lines above it: the paragraphs since the table before, or,
-    with none between them, that table's lines when it has no indicator header (a project block:
-    项目名称 | X | 预算金额 | 30 in a table of its own). A table right below an indicator table,
-    as wide and introducing no project, is that table continued after a page break."""
+    """The body's tables, each with the paragraphs since the table before as the lines above it
+    (see :func:`~nlp.readers.grid.with_project_blocks` for a project block in a table of its own).
+    A table right below an indicator table, as wide and introducing no project, is that table
+    continued after a page break."""
     grids: list[Grid] = []
     above: list[list[str]] = []
-    block: list[list[str]] = []
     number = 0
     for item in _blocks(document.element.body):  # type: ignore[attr-defined]
         if item.tag == _W + "p":
@@ -96,15 +95,13 @@ def _grids(path: Path, document: object) -> list[Grid]:
                 above.append([text])
             continue
         number += 1
-        grid = _grid(path, item, number, above or block)
+        grid = _grid(path, item, number, above)
         if not above and grids and continues(grids[-1], grid):
             continue_grid(grids[-1], grid)
-            block = []
         else:
             grids.append(grid)
-            block = [] if has_header(grid.rows) else [*grid.above, *grid.rows]
         above = []
-    return grids
+    return with_project_blocks(grids)
 
 
 def _blocks(parent: Any) -> Iterator[Any]:
