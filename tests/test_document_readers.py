@@ -193,6 +193,52 @@ def test_pdf_title_row_repeated_with_the_header_on_each_page_is_one_table(tmp_pa
     assert set(zip(rows["project_name"], rows["budget_wan"])) == {("培训项目", "30")}
 
 
+
+@needs_font
+def test_pdf_project_block_at_the_foot_of_a_page_is_the_next_pages_tables_context(tmp_path: Path, iqc) -> None:
+    """A project's title and block at the bottom of a page, its table on the next: the table was
+    read as the page before's table continued (its rows under the other project), or, when a row's
+    basis was 预算金额, as a table with no project at all."""
+    from fpdf.fonts import FontFace
+
+    pdf = _cjk_pdf()
+    pdf.multi_cell(0, 8, "项目名称：甲项目", new_x="LMARGIN", new_y="NEXT")
+    with pdf.table(line_height=8, headings_style=FontFace()) as rows:
+        rows.row(["一级指标", "三级指标", "指标值", "指标值确定依据"])
+        rows.row(["产出指标", "培训班次", "4次", "年度计划"])
+    pdf.set_y(pdf.h - 45)
+    pdf.multi_cell(0, 8, "乙项目绩效目标表", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, "项目名称：乙项目", new_x="LMARGIN", new_y="NEXT")
+    pdf.add_page()
+    with pdf.table(line_height=8, headings_style=FontFace()) as rows:
+        rows.row(["一级指标", "三级指标", "指标值", "指标值确定依据"])
+        rows.row(["产出指标", "成本控制数", "≤1.2万元", "预算金额"])
+        rows.row(["效益指标", "服务对象满意度", "≥90%", "年度计划"])
+    pdf.output(str(tmp_path / "two.pdf"))
+    out = tmp_path / "rows.csv"
+    code, err = iqc("parse", tmp_path / "two.pdf", "-o", out)
+    assert code == EXIT_OK and "2 table(s), 3 rows" in err, err
+    assert read_csv(out)["project_name"].tolist() == ["甲项目", "乙项目", "乙项目"]
+
+
+@needs_font
+def test_pdf_row_whose_basis_is_a_context_label_still_continues_its_table(tmp_path: Path, iqc) -> None:
+    """The first row on the next page had 预算金额 as its 指标值确定依据, which was taken for a project
+    block's label: the table's rest was read as a new table, with no project."""
+    from fpdf.fonts import FontFace
+
+    pdf = _cjk_pdf()
+    pdf.multi_cell(0, 8, "项目名称：培训项目", new_x="LMARGIN", new_y="NEXT")
+    with pdf.table(line_height=8, headings_style=FontFace()) as rows:
+        rows.row(["一级指标", "三级指标", "指标值", "指标值确定依据"])
+        for number in range(40):
+            rows.row(["产出指标", f"成本控制数{number}", f"≤{number}万元", "预算金额"])
+    pdf.output(str(tmp_path / "long.pdf"))
+    out = tmp_path / "rows.csv"
+    code, err = iqc("parse", tmp_path / "long.pdf", "-o", out)
+    assert code == EXIT_OK and "1 table(s), 40 rows" in err, err
+    assert set(read_csv(out)["project_name"]) == {"培训项目"}
+
 def test_scanned_pdf_says_it_needs_ocr(tmp_path: Path, iqc) -> None:
     from fpdf import FPDF
 

@@ -1,7 +1,8 @@
 """PDF budget disclosures (部门预算公开) with a text layer: their tables, joined across pages.
 
 pdfplumber finds the ruled tables of each page; the text above a table (up to the table before
-it) is its project context. A table that goes on over a page break arrives as two tables: the
+it, or for a page's first table, from under the last table of the page before: a project's title
+and block are often set at the foot of the page its table begins after) is its project context. A table that goes on over a page break arrives as two tables: the
 one at the top of the next page is joined to the one before when it has the same number of
 columns and no project is introduced above it; a header row repeated at the top of the page
 is dropped, and a row cut by the break (its rest at the top of the next page: only
@@ -110,6 +111,7 @@ def _unreadable(error: Exception) -> str:
 def _page_grids(path: Path, document: Any, unread: dict[int, str]) -> Iterator[tuple[int, Grid]]:
     """(page number, grid) for every table, in reading order, but on the pages ``unread``; a page
     with an indicator header in its text but no ruled table is added to them."""
+    below = ""  # the text under the last table of the page before: a project block set at its foot
     for page in map(_deduplicated, (page for page in document.pages if page.page_number not in unread)):
         tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
         if not tables and any(match_header(line.split()) for line in (page.extract_text() or "").splitlines()):
@@ -117,6 +119,8 @@ def _page_grids(path: Path, document: Any, unread: dict[int, str]) -> Iterator[t
         top = 0.0
         for number, table in enumerate(tables, 1):
             above = _text_between(page, top, table.bbox[1])
+            if number == 1 and below:
+                above = f"{below}\n{above}"
             top = table.bbox[3]
             rows = [[_cell_text(cell) for cell in row] for row in table.extract()]
             where = f"page{page.page_number}!table{number}"
@@ -126,6 +130,7 @@ def _page_grids(path: Path, document: Any, unread: dict[int, str]) -> Iterator[t
                 [[line] for line in above.splitlines() if line.strip()],
                 layout=SheetLayout(_merges(table.rows), spans=_spans(table.rows)),
             )
+        below = _text_between(page, top, page.height) if tables else ""
 
 
 def _deduplicated(page: Any) -> Any:
