@@ -48,6 +48,11 @@ def _pdf(tmp: Path) -> tuple[Path, pd.DataFrame, list[str]]:
     return make.make_pdf(rows, tmp / "预算公开.pdf", make.cjk_font()), rows, make.COMPARED
 
 
+def _pdf_of_two_projects(tmp: Path) -> tuple[Path, pd.DataFrame, list[str]]:
+    rows = make.corpus_rows(*make.DOCX_TABLES)
+    return make.make_pdf(rows, tmp / "两个项目.pdf", make.cjk_font()), rows, make.COMPARED
+
+
 def _sheet(suffix: str) -> Callable[[Path], tuple[Path, pd.DataFrame, list[str]]]:
     def build(tmp: Path) -> tuple[Path, pd.DataFrame, list[str]]:
         rows = make.corpus_rows(make.SHEET_TABLE)
@@ -63,6 +68,7 @@ def _traditional(tmp: Path) -> tuple[Path, pd.DataFrame, list[str]]:
 FIXTURES = {
     "docx": _docx,
     "pdf": pytest.param(_pdf, marks=needs_font),
+    "pdf-two-projects": pytest.param(_pdf_of_two_projects, marks=needs_font),
     "xls": _sheet(".xls"),
     "ods": _sheet(".ods"),
     "traditional-csv": _traditional,
