@@ -2,15 +2,15 @@
 
 pdfplumber finds the ruled tables of each page; the text above a table (up to the table before
 it, or for a page's first table, from under the last table of the page before: a project's title
-and block are often set at the foot of the page its table begins after) is its project context. A table that goes on over a page break arrives as two tables: the
-one at the top of the next page is joined to the one before when it has the same number of
-columns and no project is introduced above it; a header row repeated at the top of the page
-is dropped, and a row cut by the break (its rest at the top of the next page: only
-三级指标/指标解释 text) is joined again. A merged cell comes out as ``None`` after its first
-cell; one whose box reaches down over the rows below is read on each of them
-(:mod:`nlp.readers.merged_cells`), as in Excel,
-and 一级/二级 are also carried down across the page break. Text wrapped inside a cell is joined
-without a space, except between two Latin words.
+and block are often set at the foot of the page its table begins after) is its project context.
+A table that goes on over a page break arrives as two tables: the one at the top of the next page
+is joined to the one before when it has the same number of columns and no project is introduced
+above it; a header row repeated at the top of the page is dropped, and a row cut by the break
+(its rest at the top of the next page: only 三级指标/指标解释 text) is joined again. A merged cell
+comes out as ``None`` after its first cell; one whose box reaches down over the rows below is read
+on each of them (:mod:`nlp.readers.merged_cells`), as in Excel, and 一级/二级 are also carried
+down across the page break. Text wrapped inside a cell is joined without a space, except between
+two Latin words.
 
 A page without any characters is an image; a PDF made only of such pages is a scan, which
 needs OCR first (not done here). Characters printed twice at almost the same place (bold imitated
