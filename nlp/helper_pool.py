@@ -75,12 +75,15 @@ HANDOVER_POLL_SECONDS = 0.0005
 TAKEN_SLOTS = 1024
 #: How often an idle helper checks that its parent still runs.
 PARENT_CHECK_SECONDS = 1.0
+#: How long a helper sent SIGTERM waits for its caller to stop it before it leaves by itself.
+TERM_GRACE_SECONDS = 10.0
 #: What identifies a model: a helper must report the caller's values for these.
 IDENTITY_KEYS = ("version", "created", "training_data_sha256")
 
 log = logging.getLogger(__name__)
 _helper_scorer: Scorer | None = None
 _helper_taken: Any = None
+_leave_by = float("inf")  # when a helper sent SIGTERM leaves, if its caller has not stopped it
 
 
 class HelperError(RuntimeError):
@@ -245,24 +248,35 @@ def _identity(model_info: Mapping[str, Any]) -> tuple:
 def _load_helper(models_dir: Path | None, taken: Any, lanes: Any) -> None:
     """Each helper's start: the model loaded and verified (no memory of rows: the caller keeps
     that), the pool's ring of parts taken kept, and a lane claimed and served. Ctrl-C reaches the
-    whole process group; the helper leaves stopping to its caller."""
+    whole process group, and so does the SIGTERM of ``timeout`` or a service manager stopping the
+    server: the helper leaves stopping to its caller, whose pool then closes without a warning
+    (a helper that left at once closed its lane first, which the server reported as a helper lost)."""
     global _helper_scorer, _helper_taken
     _helper_taken = taken
     import nlp
     from nlp.scorer import settle
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _leave_soon)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
     _helper_scorer = nlp.load(models_dir, memo_bytes=0)
     settle()
     serve_lane(lanes, _helper_scorer.score_records)
 
 
+def _leave_soon(signum: int, frame: object) -> None:
+    """SIGTERM in a helper: leave after :data:`TERM_GRACE_SECONDS` unless the caller stops it
+    first, so that a helper sent SIGTERM alone still ends (and its server reports it)."""
+    global _leave_by
+    _leave_by = min(_leave_by, time.monotonic() + TERM_GRACE_SECONDS)
+
+
 def _exit_with_parent(parent: int) -> None:
-    """End this helper once its parent is gone. A server killed outright (``kill -9``, the
-    out-of-memory killer) never closes its pool, and an idle helper waits on a queue whose write
-    end it holds itself, so it would wait for ever, holding a model's memory."""
-    while os.getppid() == parent:
+    """End this helper once its parent is gone, or once SIGTERM's grace has passed. A server
+    killed outright (``kill -9``, the out-of-memory killer) never closes its pool, and an idle
+    helper waits on a queue whose write end it holds itself, so it would wait for ever, holding
+    a model's memory."""
+    while os.getppid() == parent and time.monotonic() < _leave_by:
         time.sleep(PARENT_CHECK_SECONDS)
     os._exit(0)
 

@@ -11,7 +11,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -326,23 +328,43 @@ def test_a_stopped_helper_costs_only_speed_and_is_killed(rows: list[dict[str, st
 def test_helpers_end_with_their_server(stop: signal.Signals) -> None:
     """``iqc serve`` stopped by the service manager (SIGTERM: uvicorn shuts down and ends by the
     signal) or killed outright: no helper lives on with a model's memory."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main())",
-                               "serve", "--port", str(port), "--request-helpers", "1"],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while not _healthy(port):
-            assert server.poll() is None and time.monotonic() < deadline, "iqc serve did not start"
-            time.sleep(0.2)
+    with _serving(stderr=subprocess.DEVNULL) as server:
         helpers = helper_processes(psutil.Process(server.pid))
         assert len(helpers) == 1
         server.send_signal(stop)
         server.wait(timeout=30)
         _, alive = psutil.wait_procs(helpers, timeout=10)
         assert not alive, "a helper outlived its server"
+
+
+def test_a_server_stopped_with_its_process_group_reports_no_lost_helper() -> None:
+    """``timeout 5 iqc serve`` or a service manager sends SIGTERM to the helpers too: they left at
+    once, and the server printed "helper processes stopped (a helper's lane closed)" while it
+    shut down normally. Now the helpers wait for the server to stop them, and it says nothing."""
+    with _serving(stderr=subprocess.PIPE, text=True, start_new_session=True) as server:
+        helpers = helper_processes(psutil.Process(server.pid))
+        os.killpg(server.pid, signal.SIGTERM)
+        _, errors = server.communicate(timeout=30)
+        _, alive = psutil.wait_procs(helpers, timeout=5)
+    assert "Shutting down" in errors and "helper" not in errors
+    assert not alive, "a helper outlived its server"
+
+
+@contextmanager
+def _serving(**popen: Any) -> Iterator[subprocess.Popen]:
+    """``iqc serve`` with one helper, once it answers; killed on the way out if still running."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-c", "import sys; from nlp.cli import main; sys.exit(main())",
+                               "serve", "--port", str(port), "--request-helpers", "1"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, **popen)
+    try:
+        deadline = time.monotonic() + 120
+        while not _healthy(port):
+            assert server.poll() is None and time.monotonic() < deadline, "iqc serve did not start"
+            time.sleep(0.2)
+        yield server
     finally:
         server.kill()
         server.wait()
