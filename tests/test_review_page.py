@@ -266,6 +266,29 @@ def test_a_scoring_request_while_the_first_review_action_creates_the_store_is_an
     assert answer.status_code == 200 and answer.json()["rows"][0]["codes"], answer.text
 
 
+def test_a_store_locked_by_another_program_is_a_503_saying_so(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another program holding a write lock on the store answered each scoring request, after the
+    wait, "not a usable review database (database is locked)", as if the file were damaged."""
+    import sqlite3
+
+    import nlp.review.store
+
+    path = tmp_path / "review.sqlite3"
+    nlp.review.store.ReviewStore(path)
+    monkeypatch.setattr(nlp.review.store, "BUSY_SECONDS", 0.1)
+    monkeypatch.setenv("IQC_REVIEW_DB", str(path))
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        answer = TestClient(create_app(FakeScorer())).post("/v1/score", json={"level3": "质量指标"})
+    finally:
+        other.close()
+    message = answer.json()["error"]["message"]
+    assert answer.status_code == 503 and "review.sqlite3: the review database is locked by another program" in message
+    assert "try again" in message and "not a usable" not in message
+
+
 def test_a_full_disk_is_a_503_naming_the_store(client: TestClient, full_disk: None) -> None:
     answer = client.post("/review/api/batches", files={"file": ("表.csv", (TABLE * 40).encode())})
     error = answer.json()["error"]

@@ -35,6 +35,10 @@ CREATE TABLE IF NOT EXISTS batches (
 #: The columns of the decisions table, in order.
 DECISION_COLUMNS: tuple[str, ...] = ("key", "code", "decision", "comment", "reviewer", "decided_at", "batch", "cells")
 _UPSERT = f"INSERT OR REPLACE INTO decisions VALUES ({', '.join('?' * len(DECISION_COLUMNS))})"
+#: How long an operation waits for another program's lock on the store before it gives up.
+BUSY_SECONDS = 10.0
+#: SQLite's primary result codes of a lock held elsewhere.
+_BUSY_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 
 
 class _HasDecisions(Protocol):
@@ -47,6 +51,12 @@ _Changes = TypeVar("_Changes", bound=_HasDecisions)
 class StoreError(Exception):
     """The store file cannot be opened, is not a review store, or cannot take a change (a full
     disk); the message is one line and names the file."""
+
+
+class StoreBusy(StoreError):
+    """Another program held the store's lock for :data:`BUSY_SECONDS`: the file is sound, and the
+    same operation can succeed later (read as "not a usable review database", it sent reviewers
+    looking for damage)."""
 
 
 def parse_decision(text: Any) -> str | None:
@@ -130,6 +140,8 @@ class ReviewStore:
                 if not read_only and not _has_tables(db):
                     db.executescript(_SCHEMA)
                 columns = _decision_columns(db)
+        except StoreBusy:
+            raise
         except StoreError as exc:
             raise StoreError(f"{self.path}: not a usable review database ({exc.__cause__})") from None
         if columns != DECISION_COLUMNS:
@@ -141,15 +153,18 @@ class ReviewStore:
         """A connection whose work is committed whole or, on any error, not at all."""
         try:
             if self._read_only:  # SQLite's own guarantee that nothing is written, not only this code's
-                db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+                db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_SECONDS)
             else:
-                db = sqlite3.connect(self.path, timeout=10)
+                db = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
             try:
                 with db:  # commits, or rolls back on error
                     yield db
             finally:
                 db.close()
         except sqlite3.Error as exc:  # "database or disk is full", a locked or damaged file, …
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _BUSY_CODES:  # primary code of an extended one
+                raise StoreBusy(f"{self.path}: the review database is locked by another program (waited "
+                                f"{BUSY_SECONDS:g} s); nothing was changed, try again once it is done") from exc
             raise StoreError(f"{self.path}: {exc}; the change was not saved") from exc
 
     def decide(self, key: str, code: str, decision: str | None, comment: str = "", *, reviewer: str = "",
