@@ -65,6 +65,10 @@ class DaskEngine:
     jobs: int = 1
     scheduler: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.scheduler is not None:
+            check_address(self.scheduler)
+
     @contextmanager
     def started(self, setup: Setup) -> Iterator[Run]:
         """Connect, send ``setup`` to every worker once and have each load its model while the
@@ -78,6 +82,23 @@ class DaskEngine:
                                              pure=False)
                        for worker in client.scheduler_info()["workers"]}
             yield partial(_scored, client, key, shared, warming, identity)
+
+
+def check_address(scheduler: str) -> None:
+    """``ValueError`` (one line) unless ``scheduler`` can be a scheduler's address, before any input
+    is read: Dask tried a port out of range (``tcp://host:99999``) for :data:`CONNECT_SECONDS`,
+    then said only that it timed out."""
+    from distributed.comm.addressing import get_address_host_port
+
+    try:
+        _, port = get_address_host_port(scheduler)
+    except ValueError as error:
+        reason = str(error)
+    else:
+        if 0 < port < 65536:
+            return
+        reason = f"port {port} is not one of 1-65535"
+    raise ValueError(f"--scheduler {scheduler}: not a Dask scheduler address such as tcp://host:8786 ({reason})")
 
 
 def _broadcast(client: Client, setup: Setup) -> Future:

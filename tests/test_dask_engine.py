@@ -127,6 +127,20 @@ def test_a_scheduler_needs_the_dask_engine(iqc, batch, tmp_path: Path) -> None:
     assert code == EXIT_USAGE and err.strip() == "iqc: --scheduler needs --engine dask"
 
 
+@pytest.mark.parametrize(("address", "reason"), [("tcp://127.0.0.1:99999", "port 99999 is not one of 1-65535"),
+                                                ("tcp://127.0.0.1:0", "port 0 is not one of 1-65535"),
+                                                ("127.0.0.1", "missing port number")])
+def test_a_scheduler_address_that_cannot_be_one_is_refused_at_once(iqc, batch, tmp_path: Path, address: str,
+                                                                   reason: str) -> None:
+    """A port out of range waited CONNECT_SECONDS (30 s) for Dask to say it timed out."""
+    started = time.monotonic()
+    code, err = iqc("score", batch, "-o", tmp_path / "out.csv", "--engine", "dask", "--scheduler", address)
+    assert code == EXIT_USAGE and time.monotonic() - started < 10
+    assert err.startswith(f"iqc: --scheduler {address}: not a Dask scheduler address such as tcp://host:8786 (")
+    assert reason in err and err.count("\n") == 1
+    assert not (tmp_path / "out.csv").exists()
+
+
 def test_a_worker_with_another_model_stops_the_batch() -> None:
     from nlp.dask_engine import check_same_model, model_identity
     from nlp.worker_pool import EngineError
