@@ -213,8 +213,11 @@ def _connected(jobs: int, scheduler: str | None) -> Iterator[Client]:
 
     try:
         client = Client(scheduler, timeout=CONNECT_SECONDS)
-    except (OSError, ValueError) as error:
+    except OSError as error:
         raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+    except Exception as error:  # noqa: BLE001 - Dask read another server's answer as its own frames
+        raise EngineError(f"what answers at {scheduler} is not a Dask scheduler (Dask could not read its answer: "
+                          f"{type(error).__name__}): check the address and port") from None
     # a scheduler lost mid-batch was logged ("Failed to reconnect to scheduler …") above the batch's line
     with silence_logging_cmgr(logging.CRITICAL), client:
         try:

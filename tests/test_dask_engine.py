@@ -141,6 +141,26 @@ def test_a_scheduler_address_that_cannot_be_one_is_refused_at_once(iqc, batch, t
     assert not (tmp_path / "out.csv").exists()
 
 
+def test_a_scheduler_address_where_another_server_answers_fails_in_one_line(iqc, batch, tmp_path: Path) -> None:
+    """A web server at the address answers Dask's greeting with ``HTTP/1.1 400``, which Dask read as
+    a frame of exabytes: the batch ended in a traceback of numpy's MemoryError."""
+    import socket
+    import threading
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        def answer() -> None:
+            connection, _ = server.accept()
+            with connection:
+                connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+        threading.Thread(target=answer, daemon=True).start()
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        code, err = iqc("score", batch, "-o", tmp_path / "out.csv", "--engine", "dask", "--scheduler", address)
+    assert code == EXIT_INPUT_FAILED and err.count("\n") == 1, err
+    assert err.startswith(f"iqc: what answers at {address} is not a Dask scheduler (")
+    assert not (tmp_path / "out.csv").exists()
+
+
 def test_a_worker_with_another_model_stops_the_batch() -> None:
     from nlp.dask_engine import check_same_model, model_identity
     from nlp.worker_pool import EngineError
