@@ -214,7 +214,7 @@ def _connected(jobs: int, scheduler: str | None) -> Iterator[Client]:
     try:
         client = Client(scheduler, timeout=CONNECT_SECONDS)
     except OSError as error:
-        raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+        raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {error}{_last_try(error)}") from None
     except Exception as error:  # noqa: BLE001 - Dask read another server's answer as its own frames
         raise EngineError(f"what answers at {scheduler} is not a Dask scheduler (Dask could not read its answer: "
                           f"{type(error).__name__}): check the address and port") from None
@@ -225,6 +225,15 @@ def _connected(jobs: int, scheduler: str | None) -> Iterator[Client]:
         except TimeoutError:
             raise EngineError(f"no Dask worker joined the scheduler at {scheduler} within {CONNECT_SECONDS} s") from None
         yield client
+
+
+def _last_try(error: BaseException) -> str:
+    """What failed the last try to connect, in words for after Dask's "Timed out trying to connect
+    … after 30 s", which alone hid a host name that does not resolve or a refused connection."""
+    cause = error
+    while (inner := cause.__cause__ or cause.__context__) is not None:
+        cause = inner
+    return "" if cause is error else f" (last try: {' '.join(str(cause).split())})"
 
 
 @contextmanager

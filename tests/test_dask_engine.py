@@ -161,6 +161,18 @@ def test_a_scheduler_address_where_another_server_answers_fails_in_one_line(iqc,
     assert not (tmp_path / "out.csv").exists()
 
 
+def test_a_scheduler_never_reached_is_said_with_why_the_last_try_failed(iqc, batch, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dask's "Timed out trying to connect … after 30 s" hid that the host name does not resolve."""
+    import nlp.dask_engine
+
+    monkeypatch.setattr(nlp.dask_engine, "CONNECT_SECONDS", 1)
+    address = "tcp://no-such-host.invalid:8786"
+    code, err = iqc("score", batch, "-o", tmp_path / "out.csv", "--engine", "dask", "--scheduler", address)
+    assert code == EXIT_INPUT_FAILED and err.count("\n") == 1, err
+    assert err.startswith(f"iqc: cannot reach the Dask scheduler at {address}: ") and "(last try: " in err
+
+
 def test_a_worker_with_another_model_stops_the_batch() -> None:
     from nlp.dask_engine import check_same_model, model_identity
     from nlp.worker_pool import EngineError
