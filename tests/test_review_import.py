@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from fake_scorer import FakeScorer
 from nlp.fingerprints import KEY_CELLS, finding_key
 from nlp.report.xlsx import REVIEW_CHECK, REVIEW_COMMENT, REVIEW_DECISION, XlsxReportWriter
-from nlp.review.exchange import REVIEW_REVIEWER, ReviewFileError, export_csv, read_decisions
+from nlp.review.exchange import REVIEW_REVIEWER, UNCHECKED, ReviewFileError, export_csv, read_decisions
 from nlp.review.store import ReviewStore
 from test_review_store import ROWS  # scored by the fake scorer: sheet row 2 gets B1, row 3 M1, row 4 nothing
 
@@ -333,13 +333,33 @@ def test_a_row_moved_whole_keeps_its_check_and_its_decision(workbook: Path) -> N
     assert ([(d.code, d.decision) for d in imported.decisions], imported.problems) == ([("M1", "reject")], [])
 
 
-def test_a_workbook_written_before_the_check_imports_as_before(workbook: Path) -> None:
-    """Workbooks scored before the check column existed carry none: their decisions are read as they were."""
-    def older(sheet: Worksheet, column: Callable[[str], int]) -> None:
-        sheet.cell(2, column(REVIEW_DECISION), "驳回")
-        sheet.delete_cols(column(REVIEW_CHECK))
-    imported = read_decisions(reviewed(workbook, older))
+def _without_check(sheet: Worksheet, column: Callable[[str], int]) -> None:
+    """A 驳回 on row 2, and the hidden check column gone (an older workbook, or Excel's Document
+    Inspector, which deletes hidden columns)."""
+    sheet.cell(2, column(REVIEW_DECISION), "驳回")
+    sheet.delete_cols(column(REVIEW_CHECK))
+
+
+def test_a_workbook_without_the_check_imports_and_says_its_rows_were_not_checked(workbook: Path) -> None:
+    """Workbooks scored before the check column existed carry none, and their decisions are read as
+    they were; but the column's absence was silent, so a reviewer whose Document Inspector removed it
+    (with every hidden column) had rows sorted apart from their cells decided as they read."""
+    imported = read_decisions(reviewed(workbook, _without_check))
     assert ([(d.code, d.decision) for d in imported.decisions], imported.problems) == ([("B1", "reject")], [])
+    assert imported.warnings == [f"reviewed.xlsx:indicators!1: {UNCHECKED}"]
+
+
+def test_the_missing_check_is_a_warning_on_the_command_line_not_a_failure(workbook: Path, iqc, tmp_path: Path) -> None:
+    code, err = iqc("review", "import", reviewed(workbook, _without_check), "--db", tmp_path / "r.db")
+    assert code == 0
+    assert f"iqc: warning: reviewed.xlsx:indicators!1: no {REVIEW_CHECK} column" in err
+    assert "imported 1 decision(s)" in err
+
+
+def test_a_workbook_with_its_check_has_no_warning(workbook: Path) -> None:
+    def decide(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        sheet.cell(2, column(REVIEW_DECISION), "驳回")
+    assert read_decisions(reviewed(workbook, decide)).warnings == []
 
 
 def test_a_decision_made_on_the_page_while_an_import_merges_is_not_erased(workbook: Path, iqc, tmp_path: Path,

@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from nlp.readers import read_file
 from nlp.report.xlsx import REVIEW_COMMENT, REVIEW_DECISION
+from nlp.review import exchange
 from nlp.review.exchange import Imported, ReviewFileError, read_decisions
 from test_review_import import reviewed, scored_workbook
 from test_review_store import ROWS
@@ -99,3 +100,17 @@ def test_a_file_of_another_kind_is_refused_with_the_formats_that_are_read(tmp_pa
     path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 64)
     with pytest.raises(ReviewFileError, match=r"reviewed\.et: .*save it as \.xlsx, \.xls or \.ods"):
         read_decisions(path)
+
+
+@pytest.mark.parametrize("target", ["xlsx", *SAVED_AS])
+def test_a_sheet_that_fills_an_xls_file_is_said_to_have_lost_its_rows(saved: dict[str, Path], target: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """An office suite saving a scored sheet of more than 65,536 rows as .xls keeps the first
+    65,536: the rows past it, and their decisions, were gone without a word at import. Here the
+    limit is set to this sheet's length (4 rows) rather than writing 65,536 rows; .xlsx and .ods
+    have no such limit."""
+    monkeypatch.setattr(exchange, "XLS_ROWS", 4)
+    warnings = read_decisions(saved[target]).warnings
+    assert warnings == ([f"reviewed.xls:indicators!4: {exchange.XLS_FULL}"] if target == "xls" else [])
+    monkeypatch.setattr(exchange, "XLS_ROWS", 5)
+    assert read_decisions(saved[target]).warnings == []

@@ -42,6 +42,8 @@ def run_import(args: argparse.Namespace) -> int:
     written, problems = len(result.decisions), [*imported.problems, *result.problems]
     for line in (*problems, *result.changes):
         print(f"iqc: {line}", file=sys.stderr)
+    for line in imported.warnings:
+        print(f"iqc: warning: {line}", file=sys.stderr)
     given = {d.key: d.decision for d in imported.decisions}  # as the file says (a comment alone keeps a 驳回)
     counts = {word: sum(given[d.key] == word for d in result.decisions) for word in ("accept", "reject")}
     print(f"iqc: imported {written} decision(s) from {args.file} into {args.db} "

@@ -39,6 +39,16 @@ WORKBOOK_COLUMNS: tuple[str, ...] = (REVIEW_DECISION, REVIEW_COMMENT, REVIEW_REV
                                      *KEY_CELLS)
 #: How a cell the workbook cut at Excel's limit ends, as read back.
 _CUT = normalised(CUT_MARK)
+#: Rows of a sheet in the .xls format: an office suite saving a longer sheet as .xls drops the rest,
+#: with a warning the reviewer may have clicked away.
+XLS_ROWS = 65_536
+XLS_FULL = (f"the sheet ends at row {XLS_ROWS:,}, the last row an .xls file holds: rows past it were dropped "
+            "when the workbook was saved as .xls, and their decisions are not here (save it as .xlsx or .ods)")
+#: Said of a reviewed sheet without the hidden check column: Excel's Document Inspector deletes hidden
+#: columns, and workbooks scored before the check existed have none.
+UNCHECKED = (f"no {REVIEW_CHECK} column (deleted with the hidden columns, or a workbook of an older iqc): "
+             "decisions are read without checking that their rows' cells are as scored, so a row edited or "
+             "sorted apart from its cells would be decided as it now reads")
 _MERGE = re.compile(rb"mergeCell\b")
 
 
@@ -58,6 +68,8 @@ class Imported:
     changed_cells: set[str] = field(default_factory=set)
     #: Rows (export lines) that gave decisions: a row's decision is one per finding of the row.
     rows: int = 0
+    #: What the reviewer should know although every decision was read (``where: what``).
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -169,6 +181,9 @@ def read_decisions(path: Path, reviewer: str = "") -> Imported:
         if unusable := _doubled(header, read) or _missing(header, reader):
             imported.problems.append(f"{where}{header_line}: {unusable}")
             continue
+        if reader is _workbook_decisions and REVIEW_CHECK not in header:
+            imported.warnings.append(f"{where}{header_line}: {UNCHECKED}")
+        line = header_line
         for line, values in rows:
             row = dict(zip(header, [*values, *[None] * (len(header) - len(values))]))  # a short line: its cells empty
             try:
@@ -180,12 +195,21 @@ def read_decisions(path: Path, reviewer: str = "") -> Imported:
                         imported.changed_cells.add(made.key)  # a spreadsheet program changed the cells
             except ValueError as exc:
                 imported.problems.append(f"{where}{line}: {exc}")
+        if line >= XLS_ROWS and _is_xls(path):
+            imported.warnings.append(f"{where}{line}: {XLS_FULL}")
     if not found:
         raise ReviewFileError(f"{path}: no sheet with a {REVIEW_DECISION} and codes column, nor a review export")
     return collected.result()
 
 
 Reader = Callable[[Mapping[str, str], str, str], list[Decision]]
+
+
+def _is_xls(path: Path) -> bool:
+    """Whether ``path`` is a workbook in the .xls (BIFF) format, by content: workbooks are renamed at times."""
+    from nlp.readers import reader_for
+
+    return path.suffix.lower() in WORKBOOK_SUFFIXES and reader_for(path).name == "ole"
 
 
 def _kind(header: list[str]) -> tuple[Reader, tuple[str, ...]] | None:
