@@ -1,6 +1,7 @@
 """The reviewer workbook: every row once, right cells highlighted and commented, triage/summary."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
@@ -133,12 +134,22 @@ def test_summary_counts_match_pandas(book, frame) -> None:
         group = expected.get_group(record[label("department")])
         assert record[label("rows")] == len(group)
         assert record[label("flagged")] == group["flagged"].sum()
-        assert record[label("flag_mismatch")] == group["flag_mismatch"].sum()
+        assert record[label("flagged_mismatch")] == group["flag_mismatch"].sum()
         assert record[label("share_flagged")] == pytest.approx(group["flagged"].mean())
     shares = [r[label("share_flagged")] for r in departments]
     assert shares == sorted(shares, reverse=True)
     projects = [r for r in records if r[label("project_name")] != "（全部项目）"]
     assert sum(r[label("rows")] for r in projects) == ROWS
+
+
+def test_reviewer_sheets_head_their_columns_in_chinese(book) -> None:
+    """Every header of the sheets made for reviewers comes from data/report.toml's labels: the
+    summary's family counts were headed flag_boilerplate, flag_mismatch, … among Chinese headers."""
+    for key in ("triage", "summary", "copies", "codes", "inputs"):
+        headers = [cell.value for cell in book[SETTINGS.sheets[key]][1]]
+        assert [h for h in headers if re.fullmatch(r"[A-Za-z0-9_]+", h)] == [], key
+    summary = [cell.value for cell in book[SETTINGS.sheets["summary"]][1]]
+    assert {f"{SETTINGS.family_label(f)}行数" for f in FAMILIES} <= set(summary)
 
 
 def test_codes_legend_lists_catalogue_with_counts(book, frame) -> None:

@@ -44,8 +44,11 @@ TRIAGE_COLUMNS: tuple[str, ...] = (
     "risk", "department", "project_name", "level2", "level3", "target_value", "unit", "codes",
     "explanation", "suggested_level2", "source_file", "source_line", "row_id",
 )
+#: The family counts are ``flagged_<family>``, not the scored frame's ``flag_<family>``: these are
+#: counts of rows, headed by their own labels in data/report.toml.
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "department", "project_name", "rows", "flagged", "share_flagged", *FLAG_COLUMNS, "top_codes", "table_codes",
+    "department", "project_name", "rows", "flagged", "share_flagged", *(f"flagged_{f}" for f in FAMILIES),
+    "top_codes", "table_codes",
 )
 COPIES_COLUMNS: tuple[str, ...] = ("copy_cluster", "project_name", "department", "source_file")
 READING_COLUMNS: tuple[str, ...] = ("note_kind", "source_file", "note_location", "note_message")
