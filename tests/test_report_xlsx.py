@@ -152,6 +152,23 @@ def test_reviewer_sheets_head_their_columns_in_chinese(book) -> None:
     assert {f"{SETTINGS.family_label(f)}行数" for f in FAMILIES} <= set(summary)
 
 
+def test_codes_legend_says_every_family_and_severity_in_chinese(book) -> None:
+    """T1/T2 (family ``table``) showed the word "table", and every severity its English word
+    (high, medium, …), in a sheet otherwise in Chinese."""
+    label = SETTINGS.label
+    rows = {r[label("code")]: r for r in _records(book[SETTINGS.sheets["codes"]])}
+    assert rows["T1"][label("family")] == rows["T2"][label("family")] == "整表问题"
+    assert (rows["B2"][label("severity")], rows["T1"][label("severity")], rows["M5"][label("severity")]) == ("高", "中", "提示")
+    assert {r[label("family")] for r in rows.values()} <= set(SETTINGS.family_labels.values())
+    assert {r[label("severity")] for r in rows.values()} <= set(SETTINGS.severity_labels.values())
+
+
+def test_every_family_and_severity_of_the_catalogue_has_a_label() -> None:
+    """A code added to data/codes.toml with a new family or severity would show its English word."""
+    assert {entry["family"] for entry in catalogue().values()} <= set(SETTINGS.family_labels)
+    assert {entry["severity"] for entry in catalogue().values()} <= set(SETTINGS.severity_labels)
+
+
 def test_codes_legend_lists_catalogue_with_counts(book, frame) -> None:
     records = _records(book[SETTINGS.sheets["codes"]])
     assert {r[SETTINGS.label("code")] for r in records} == set(catalogue())

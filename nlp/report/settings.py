@@ -26,6 +26,7 @@ class ReportSettings:
     sheets: dict[str, str] = field(default_factory=dict)
     colours: dict[str, str] = field(default_factory=dict)
     family_labels: dict[str, str] = field(default_factory=dict)
+    severity_labels: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     widths: dict[str, int] = field(default_factory=dict)
     comments: dict[str, Any] = field(default_factory=dict)
@@ -45,6 +46,9 @@ class ReportSettings:
     def family_label(self, family: str) -> str:
         return self.family_labels.get(family, family)
 
+    def severity_label(self, severity: str) -> str:
+        return self.severity_labels.get(severity, severity)
+
     def note_kind(self, kind: str) -> str:
         return self.note_kinds.get(kind, kind)
 
@@ -60,6 +64,7 @@ def load_settings() -> ReportSettings:
         sheets=data["sheets"],
         colours=data["colours"],
         family_labels=data["family_labels"],
+        severity_labels=data["severity_labels"],
         labels=data["labels"],
         widths=data["widths"],
         comments=data["comments"],

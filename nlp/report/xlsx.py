@@ -383,6 +383,8 @@ def _legend_value(
         return counts.get(code, 0)
     if name == "family":
         return settings.family_label(entry["family"])
+    if name == "severity":
+        return settings.severity_label(entry["severity"])
     return entry.get(name, "")
 
 
