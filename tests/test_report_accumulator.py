@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from nlp.codes import catalogue, precedence
 from nlp.report import ReportAccumulator
 from nlp.report.synthetic import synthetic_scored_frame
 from nlp.schema import FAMILIES
@@ -65,3 +66,22 @@ def test_a_projects_table_codes_are_those_of_all_its_tables(frame) -> None:
     tables["table_codes"] = ["T1;T2", "T1;T2", "T1", ""]
     key = (tables["department"].iat[0], tables["project_name"].iat[0])
     assert _fed(tables, 10, chunk=1).table_codes[key] == "T1;T2"
+
+
+def test_code_rows_count_a_tables_codes_on_its_rows_in_catalogue_order(frame) -> None:
+    """One list of (code, rows) for the workbook's legend and the HTML report's code table: the
+    HTML report counted only the rows' own codes, so T1/T2 (in ``table_codes``) were missing."""
+    tables = frame.head(20).assign(table_codes=["T1;T2"] * 12 + ["T1"] * 3 + [""] * 5)
+    acc = _fed(tables, 5)
+    rows = acc.code_rows()
+    assert [code for code, _ in rows] == sorted(catalogue(), key=precedence().__getitem__)
+    counts = dict(rows)
+    assert (counts["T1"], counts["T2"]) == (15, 12)
+    assert {code: n for code, n in counts.items() if code not in ("T1", "T2") and n} == dict(acc.total.codes)
+
+
+def test_code_rows_keep_a_code_the_catalogue_does_not_know(frame) -> None:
+    """A scored file read back may carry a code this version no longer has: it is counted last,
+    not dropped."""
+    acc = _fed(frame.head(3).drop(columns=["findings"]).assign(codes=["Z9", "Z9;M5", ""]), 5)
+    assert acc.code_rows()[-1] == ("Z9", 2)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nlp.report import HtmlReportWriter, load_settings
+from nlp.report import HtmlReportWriter, XlsxReportWriter, load_settings
 from nlp.report.synthetic import synthetic_scored_frame
 from nlp.schema import FAMILIES
 
@@ -165,3 +165,29 @@ def test_control_characters_show_as_their_pictures(tmp_path: Path) -> None:
     page = writer.close().read_text(encoding="utf-8")
     assert "培训␀人␛数␡" in page and "财政␁局" in page
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", page)
+
+
+def _code_table(page: str) -> dict[str, tuple[str, int]]:
+    """The page's code table: code -> (family shown, rows)."""
+    table = page.split('<table class="codes">')[1].split("</table>")[0]
+    cells = re.findall(r'<tr><td><span[^>]*>([^<]+)</span></td><td>[^<]*</td><td><span[^>]*>([^<]+)</span></td>'
+                       r'<td class="num">([\d,]+)</td>', table)
+    return {code: (family, int(rows.replace(",", ""))) for code, family, rows in cells}
+
+
+def test_code_table_counts_a_tables_codes_as_the_workbook_does(tmp_path: Path) -> None:
+    """T1/T2 sit in ``table_codes`` on every row of their table: the workbook's legend counted
+    them, the page's code table left them out."""
+    import openpyxl
+
+    df = synthetic_scored_frame(20, departments=2, seed=2).assign(table_codes=["T1;T2"] * 12 + ["T1"] * 3 + [""] * 5)
+    writers = [HtmlReportWriter(tmp_path / "r.html", SETTINGS), XlsxReportWriter(tmp_path / "r.xlsx", SETTINGS)]
+    for writer in writers:
+        writer.write_chunk(df)
+        writer.close()
+    shown = _code_table((tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert shown["T1"] == ("整表问题", 15) and shown["T2"] == ("整表问题", 12)
+    header, *legend = openpyxl.load_workbook(tmp_path / "r.xlsx")[SETTINGS.sheets["codes"]].iter_rows(values_only=True)
+    code, count = header.index(SETTINGS.label("code")), header.index(SETTINGS.label("count"))
+    assert {k: n for k, (_, n) in shown.items()} == {row[code]: row[count] for row in legend if row[count]}
+

@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 import pandas as pd
 
+from nlp.codes import catalogue, precedence
 from nlp.report.rows import FLAG_COLUMNS, display, row_codes, row_findings, split_codes
 from nlp.schema import FAMILIES, FINDINGS_COLUMN
 
@@ -142,6 +143,19 @@ class ReportAccumulator:
             if rows is not None and len(rows) < rows_each:
                 rows.append(row)
         return [(stats, worst[(stats.department, stats.project)]) for stats in chosen]
+
+    def code_rows(self) -> list[tuple[str, int]]:
+        """(code, rows carrying it) for every code of the catalogue in its precedence, then for any
+        code the catalogue does not know (a scored file of another version read back).
+
+        The one list behind the workbook's codes sheet and the HTML report's code table, so both
+        count a table's codes (T1/T2, carried in ``table_codes`` rather than ``codes``) alike.
+        """
+        counts = self.total.codes + self.table_code_rows
+        rank = precedence()
+        known = sorted(catalogue(), key=lambda code: rank.get(code, len(rank)))
+        unknown = [code for code in counts if code not in catalogue()]
+        return [(code, counts[code]) for code in [*known, *unknown]]
 
     def top_rows(self, n: int | None = None) -> list[ScoredRow]:
         """Kept rows, flagged first, then by risk descending, then in input order."""

@@ -128,7 +128,7 @@ def _rates(acc: ReportAccumulator, settings: ReportSettings) -> str:
     code_rows = "".join(
         f"<tr><td>{_code_tag(code, settings)}</td><td>{html_text(_title(code))}</td>"
         f"<td>{_family_tag(_family(code), settings)}</td>{_count_cells(count, total.rows)}</tr>"
-        for code, count in total.codes.most_common()
+        for code, count in sorted(acc.code_rows(), key=lambda row: -row[1]) if count
     )
     return (
         '<section id="rates"><h2>问题类别与代码</h2>'
@@ -136,7 +136,8 @@ def _rates(acc: ReportAccumulator, settings: ReportSettings) -> str:
         f'<th>占全部行</th></tr></thead><tbody>{family_rows}</tbody></table>'
         '<table class="codes"><thead><tr><th>代码</th><th>名称</th><th>类别</th>'
         f'<th class="num">命中行数</th><th>占全部行</th></tr></thead><tbody>{code_rows}</tbody></table>'
-        '<p class="note">“提示”类代码（如 B9、M5）只作提醒，不计入问题行。</p></section>'
+        f'<p class="note">“{html_text(settings.family_label("advisory"))}”类代码（如 B9、M5）只作提醒，不计入问题行；'
+        f'“{html_text(settings.family_label("table"))}”代码（T1、T2）说的是整张表，按该表的行数计。</p></section>'
     )
 
 

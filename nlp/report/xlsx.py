@@ -23,7 +23,7 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from nlp.codes import catalogue, precedence
+from nlp.codes import catalogue
 from nlp.fingerprints import row_check
 from nlp.records import ALL_COLUMNS
 from nlp.report.accumulator import GroupStats, ScoredRow
@@ -181,13 +181,12 @@ class XlsxReportWriter(ReportWriter):
     def _write_legend(self) -> None:
         columns = list(LEGEND_COLUMNS)
         series = self._series(self.settings.sheets["codes"], columns, self._labels(columns))
-        counts = self.accumulator.total.codes + self.accumulator.table_code_rows  # a count per code, T1/T2 too
-        for code in sorted(catalogue(), key=lambda c: precedence().get(c, len(precedence()))):
-            entry = catalogue()[code]
+        for code, count in self.accumulator.code_rows():
+            entry = catalogue().get(code, {})  # {} for a code this version does not know: code and count only
             sheet, index = series.next_row()
             for column, name in enumerate(columns):
-                value = _legend_value(code, entry, name, counts, self.settings)
-                fill = self._styles.fills.get(entry["family"]) if name == "family" else None
+                value = _legend_value(code, entry, name, count, self.settings)
+                fill = self._styles.fills.get(entry.get("family", "")) if name == "family" else None
                 _put(sheet, index, column, value, fill)
         series.finish()
 
@@ -374,17 +373,15 @@ def _finding_text(finding: dict[str, str]) -> str:
     return f"{head}\n建议：{suggestion}" if suggestion else head
 
 
-def _legend_value(
-    code: str, entry: dict[str, Any], name: str, counts: Any, settings: ReportSettings
-) -> Any:
+def _legend_value(code: str, entry: dict[str, Any], name: str, count: int, settings: ReportSettings) -> Any:
     if name == "code":
         return code
     if name == "count":
-        return counts.get(code, 0)
+        return count
     if name == "family":
-        return settings.family_label(entry["family"])
+        return settings.family_label(entry.get("family", ""))
     if name == "severity":
-        return settings.severity_label(entry["severity"])
+        return settings.severity_label(entry.get("severity", ""))
     return entry.get(name, "")
 
 
