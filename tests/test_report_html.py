@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nlp.report import HtmlReportWriter, XlsxReportWriter, load_settings
+from nlp.copies import TableRef
+from nlp.report import HtmlReportWriter, ReportAccumulator, XlsxReportWriter, load_settings, render_html
 from nlp.report.synthetic import synthetic_scored_frame
 from nlp.schema import FAMILIES
 
@@ -191,3 +192,12 @@ def test_code_table_counts_a_tables_codes_as_the_workbook_does(tmp_path: Path) -
     code, count = header.index(SETTINGS.label("code")), header.index(SETTINGS.label("count"))
     assert {k: n for k, (_, n) in shown.items()} == {row[code]: row[count] for row in legend if row[count]}
 
+
+def test_a_copied_table_without_a_project_name_is_said(frame: pd.DataFrame) -> None:
+    """The copied-tables section named such a table by an empty string where the rest of the
+    report says （未注明项目）."""
+    acc = ReportAccumulator(5)
+    acc.add(frame.head(5))
+    acc.copy_clusters = [[TableRef("a", "", "甲局", "a.csv"), TableRef("b", " ", "乙局", "b.csv")]]
+    section = render_html(acc, SETTINGS).split('<section id="tables">')[1].split("</section>")[0]
+    assert "（未注明项目）（甲局，a.csv）；（未注明项目）（乙局，b.csv）" in section

@@ -200,9 +200,14 @@ def _scored_rows(chunk: pd.DataFrame) -> Iterator[ScoredRow]:
         yield ScoredRow(values, findings, row_codes(findings, values.get("codes")), families)
 
 
+def project_name(value: Any) -> str:
+    """How the reports name a project: a blank name as :data:`UNNAMED_PROJECT`, not an empty string."""
+    return display(value).strip() or UNNAMED_PROJECT
+
+
 def _group_keys(values: dict[str, Any]) -> tuple[str, tuple[str, str]]:
     department = display(values.get("department")).strip() or UNNAMED_DEPARTMENT
-    project = display(values.get("project_name")).strip() or UNNAMED_PROJECT
+    project = project_name(values.get("project_name"))
     return department, (department, project)
 
 
