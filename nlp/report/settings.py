@@ -64,7 +64,7 @@ def load_settings() -> ReportSettings:
         sheets=data["sheets"],
         colours=data["colours"],
         family_labels=data["family_labels"],
-        severity_labels=data["severity_labels"],
+        severity_labels=data.get("severity_labels", {}),  # an IQC_HOME data/ from before it: English words
         labels=data["labels"],
         widths=data["widths"],
         comments=data["comments"],
