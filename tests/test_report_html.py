@@ -6,6 +6,7 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -179,8 +180,6 @@ def _code_table(page: str) -> dict[str, tuple[str, int]]:
 def test_code_table_counts_a_tables_codes_as_the_workbook_does(tmp_path: Path) -> None:
     """T1/T2 sit in ``table_codes`` on every row of their table: the workbook's legend counted
     them, the page's code table left them out."""
-    import openpyxl
-
     df = synthetic_scored_frame(20, departments=2, seed=2).assign(table_codes=["T1;T2"] * 12 + ["T1"] * 3 + [""] * 5)
     writers = [HtmlReportWriter(tmp_path / "r.html", SETTINGS), XlsxReportWriter(tmp_path / "r.xlsx", SETTINGS)]
     for writer in writers:
@@ -193,11 +192,17 @@ def test_code_table_counts_a_tables_codes_as_the_workbook_does(tmp_path: Path) -
     assert {k: n for k, (_, n) in shown.items()} == {row[code]: row[count] for row in legend if row[count]}
 
 
-def test_a_copied_table_without_a_project_name_is_said(frame: pd.DataFrame) -> None:
-    """The copied-tables section named such a table by an empty string where the rest of the
-    report says （未注明项目）."""
+def test_a_copied_table_without_a_project_or_department_name_is_said(frame: pd.DataFrame, tmp_path: Path) -> None:
+    """The copied-tables section and the workbook's copies sheet named such a table by an empty
+    string (or 部门未填) where the rest of the report says （未注明项目） and （未注明部门）."""
     acc = ReportAccumulator(5)
     acc.add(frame.head(5))
-    acc.copy_clusters = [[TableRef("a", "", "甲局", "a.csv"), TableRef("b", " ", "乙局", "b.csv")]]
+    acc.copy_clusters = [[TableRef("a", "", "甲局", "a.csv"), TableRef("b", " ", "", "b.csv")]]
     section = render_html(acc, SETTINGS).split('<section id="tables">')[1].split("</section>")[0]
-    assert "（未注明项目）（甲局，a.csv）；（未注明项目）（乙局，b.csv）" in section
+    assert "（未注明项目）（甲局，a.csv）；（未注明项目）（（未注明部门），b.csv）" in section
+    writer = XlsxReportWriter(tmp_path / "r.xlsx", SETTINGS)
+    writer.accumulator.copy_clusters = acc.copy_clusters
+    writer.write_chunk(frame.head(5))
+    writer.close()
+    rows = list(openpyxl.load_workbook(tmp_path / "r.xlsx")[SETTINGS.sheets["copies"]].iter_rows(values_only=True))
+    assert rows[1:] == [(1, "（未注明项目）", "甲局", "a.csv"), (1, "（未注明项目）", "（未注明部门）", "b.csv")]

@@ -217,7 +217,7 @@ def test_the_html_report_names_a_copied_table_s_file_as_told_apart(tmp_path: Pat
                                 "c/u.csv": HEADER + TRAINING.replace("甲项目", "乙项目")})
     score_batch(paths, tmp_path / "report.html")
     copies = (tmp_path / "report.html").read_text(encoding="utf-8").split('id="tables"')[1].split("</ul>")[0]
-    assert "甲项目（部门未填，a/t.csv）" in copies and "乙项目（部门未填，u.csv）" in copies
+    assert "甲项目（（未注明部门），a/t.csv）" in copies and "乙项目（（未注明部门），u.csv）" in copies
 
 
 def test_sarif_names_each_row_by_its_told_apart_file(iqc, counties: Path, tmp_path: Path) -> None:

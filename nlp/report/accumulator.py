@@ -205,8 +205,13 @@ def project_name(value: Any) -> str:
     return display(value).strip() or UNNAMED_PROJECT
 
 
+def department_name(value: Any) -> str:
+    """How the reports name a department: a blank one as :data:`UNNAMED_DEPARTMENT`."""
+    return display(value).strip() or UNNAMED_DEPARTMENT
+
+
 def _group_keys(values: dict[str, Any]) -> tuple[str, tuple[str, str]]:
-    department = display(values.get("department")).strip() or UNNAMED_DEPARTMENT
+    department = department_name(values.get("department"))
     project = project_name(values.get("project_name"))
     return department, (department, project)
 

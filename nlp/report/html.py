@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from nlp.codes import catalogue
-from nlp.report.accumulator import GroupStats, ReportAccumulator, ScoredRow, project_name
+from nlp.report.accumulator import GroupStats, ReportAccumulator, ScoredRow, department_name, project_name
 from nlp.report.rows import display, html_text
 from nlp.report.settings import ReportSettings
 from nlp.report.svg import bar_chart
@@ -178,7 +178,7 @@ def _tables(acc: ReportAccumulator) -> str:
     table's file is named as its rows' ``source_file`` (as the workbook's copies sheet does): its
     base name alone was ``t.csv`` for both ``甲县/t.csv`` and ``乙县/t.csv``."""
     clusters = "".join(
-        f"<li>第{number}组：" + "；".join(f"{html_text(project_name(t.project))}（{html_text(t.department or '部门未填')}，"
+        f"<li>第{number}组：" + "；".join(f"{html_text(project_name(t.project))}（{html_text(department_name(t.department))}，"
                                           f"{html_text(t.file)}）" for t in cluster) + "</li>"
         for number, cluster in enumerate(acc.copy_clusters, start=1))
     gaps = "".join(f"<li>{html_text(department)} / {html_text(project)}：{html_text(codes)}</li>"

@@ -26,7 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 from nlp.codes import catalogue
 from nlp.fingerprints import row_check
 from nlp.records import ALL_COLUMNS
-from nlp.report.accumulator import GroupStats, ScoredRow
+from nlp.report.accumulator import GroupStats, ScoredRow, department_name, project_name
 from nlp.report.atomic import new_temp_dir
 from nlp.report.rows import FLAG_COLUMNS
 from nlp.report.settings import ReportSettings
@@ -174,7 +174,8 @@ class XlsxReportWriter(ReportWriter):
         for number, cluster in enumerate(self.accumulator.copy_clusters, start=1):
             for table in cluster:
                 sheet, index = series.next_row()
-                for column, value in enumerate((number, table.project, table.department, table.file)):
+                names = (project_name(table.project), department_name(table.department))
+                for column, value in enumerate((number, *names, table.file)):
                     _put(sheet, index, column, value, None)
         series.finish()
 
