@@ -5,13 +5,16 @@ A command module defines ``register(subparsers)``, which adds its parser and set
 Heavy imports (models, pandas) happen inside handlers, keeping ``iqc --help`` instant.
 
 Exit codes (as proselint's): 0 all fine, 1 some input could not be read or scored (the rest was),
-2 usage error, 3 interrupted.
+2 usage error, 3 interrupted; 141 (128 + SIGPIPE, as a shell reports ``yes | head -1``'s ``yes``) when
+the output's reader stopped reading (``iqc … | head -1``).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
+import select
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +22,7 @@ from pathlib import Path
 from nlp.resources import DataFileError
 
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 141
 
 
 def failed(error: object, code: int = EXIT_INPUT_FAILED) -> int:
@@ -68,7 +72,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``iqc`` console script."""
+    """Entry point of the ``iqc`` console script.
+
+    Output piped into a reader that stops early (``iqc evaluate … | head -1``) ends the run quietly:
+    the Python docs' recipe for SIGPIPE, so no command prints a ``BrokenPipeError`` traceback.
+    """
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # output still buffered meets the closed pipe here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        if not _reader_gone():
+            raise
+        # Python flushes stdout again at exit: point it at devnull, or that flush fails aloud too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _reader_gone() -> bool:
+    """Whether stdout is a pipe its reader has closed. A ``BrokenPipeError`` from elsewhere (a
+    worker's pipe, a client's socket) is a failure to show, not a reader that had enough."""
+    if not hasattr(select, "poll"):  # Windows: no way to tell; the recipe's answer
+        return True
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+    except (OSError, ValueError):  # stdout replaced by an object without a file (a test's capture)
+        return False
+    return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
