@@ -51,6 +51,17 @@ FRESH_SOURCE_SPLITS: tuple[tuple[tuple[str, ...], str], ...] = ((("seed", "publi
 HELD_OUT_COLUMNS = (*(f"flag_{f}" for f in FAMILIES), *(f"score_{f}" for f in FAMILIES), "review", "codes")
 
 
+class TooManyFolds(ValueError):
+    """More cross-validation folds than the corpus has documents. Refused before any fit: the folds
+    are document-grouped, so :func:`nlp.model.grouped_splits` would make fewer than asked for while
+    the manifest's protocol named the number asked for."""
+
+    def __init__(self, folds: int, documents: int) -> None:
+        super().__init__(f"more folds than the {documents} documents of the labelled corpus (data/corpus): "
+                         f"document-grouped cross-validation needs one per fold; give at most {documents}")
+        self.folds, self.documents = folds, documents
+
+
 def fit_system(train: pd.DataFrame, random_state: int = RANDOM_STATE, reviewed: pd.DataFrame | None = None,
                **params) -> IndicatorModel:
     """Fit the full model on real rows ``train`` plus synthetic rows made from them, and on
@@ -152,6 +163,8 @@ def train(models_dir: Path, n_splits: int = N_OUTER_SPLITS, feedback: Path | Non
 def _train(models_dir: Path, n_splits: int, feedback: Path | None) -> dict:
     reviewed = None if feedback is None else feedback_rows(feedback)  # a bad store: said before minutes of CV
     corpus = load_corpus()
+    if n_splits > corpus["doc_group"].nunique():
+        raise TooManyFolds(n_splits, corpus["doc_group"].nunique())
     fresh = fresh_source(corpus)
     held_out = cross_validate(corpus, n_splits)
     cv = measure(corpus, held_out)

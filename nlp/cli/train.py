@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("train", help="rebuild models/ from data/ (fresh-source and grouped-CV "
                                                  "metrics, manifest, model card)")
     parser.add_argument("--models-dir", type=Path, default=None, help="where to write the model (default: models/)")
-    parser.add_argument("--folds", type=_folds, default=5, help="document-grouped CV folds (default 5, at least 2)")
+    parser.add_argument("--folds", type=_folds, default=5, help="document-grouped CV folds (default 5; at least 2, at most the labelled documents)")
     parser.add_argument("--feedback", type=Path, default=None, metavar="DB",
                         help="a review store (iqc serve --db / iqc review import): its decided rows join the "
                              "final fit; metrics stay on the labelled corpora")
@@ -54,10 +54,13 @@ def run(args: argparse.Namespace) -> int:
     from nlp.review.store import StoreError
 
     try:
-        from nlp.train import train  # importing reads data files too
+        from nlp.train import TooManyFolds, train  # importing reads data files too
 
         manifest = train(models_dir, n_splits=args.folds, feedback=args.feedback)
-    except (OSError, ValueError, StoreError) as error:  # unreadable data files or store, more folds than documents
+    except TooManyFolds as error:
+        print(f"iqc train: --folds {error.folds}: {error}", file=sys.stderr)  # found before any fit
+        return EXIT_USAGE
+    except (OSError, ValueError, StoreError) as error:  # unreadable data files or store
         print(f"iqc train: {str(error).splitlines()[0]}", file=sys.stderr)
         return EXIT_INPUT_FAILED
     _print_summary(manifest["metrics"])
