@@ -21,8 +21,8 @@ def test_output_into_a_closed_pipe_stops_quietly() -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader (``head -1``) is gone before iqc writes a line
     try:
-        done = subprocess.run([sys.executable, "-m", "nlp.cli", "config", "show"], stdout=write_end, stderr=subprocess.PIPE,
-                              text=True, cwd=ROOT, timeout=120)
+        done = subprocess.run([sys.executable, "-m", "nlp.cli", "config", "show"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120)
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (EXIT_BROKEN_PIPE, "")

@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("train", help="rebuild models/ from data/ (fresh-source and grouped-CV "
                                                  "metrics, manifest, model card)")
     parser.add_argument("--models-dir", type=Path, default=None, help="where to write the model (default: models/)")
-    parser.add_argument("--folds", type=_folds, default=5, help="document-grouped CV folds (default 5; at least 2, at most the labelled documents)")
+    parser.add_argument("--folds", type=_folds, default=5,
+                        help="document-grouped CV folds (default 5; at least 2, at most the labelled documents)")
     parser.add_argument("--feedback", type=Path, default=None, metavar="DB",
                         help="a review store (iqc serve --db / iqc review import): its decided rows join the "
                              "final fit; metrics stay on the labelled corpora")
