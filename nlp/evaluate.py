@@ -23,16 +23,50 @@ class LabelError(ValueError):
 
 
 def family_metrics(gold: pd.DataFrame, predicted: pd.DataFrame, prefix: str = "flag_") -> dict[str, dict]:
-    """Precision/recall/F1/support per family for 0/1 columns ``{prefix}{family}``, plus ``macro_f1``."""
+    """Precision/recall/F1/support per family for 0/1 columns ``{prefix}{family}``, plus ``macro_f1``.
+
+    A figure with nothing to count is ``None``, not 0: precision without a flag, recall without a
+    positive, F1 with neither (F1 is 2TP / (2TP + FP + FN), as scikit-learn computes it, so a family
+    whose positives were all missed keeps its 0). ``macro_f1`` is the mean over the families whose
+    F1 is defined (:func:`macro_note` says which): a small labelled file without a mismatch row
+    scored that family 0 and cut macro F1 by a third, as if the model had failed it.
+    """
     metrics: dict[str, dict] = {}
     for family in FAMILIES:
         truth = np.asarray(gold[family], dtype=int)
         guess = np.asarray(predicted[f"{prefix}{family}"], dtype=int)
         p, r, f, _ = precision_recall_fscore_support(truth, guess, average="binary", zero_division=0)
-        metrics[family] = {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4),
-                           "support": int(truth.sum())}
-    metrics["macro_f1"] = round(float(np.mean([metrics[f]["f1"] for f in FAMILIES])), 4)
+        positives, flags = int(truth.sum()), int(guess.sum())
+        metrics[family] = {"precision": _counted(p, flags), "recall": _counted(r, positives),
+                           "f1": _counted(f, positives + flags), "support": positives}
+    macro = _macro(metrics[f]["f1"] for f in FAMILIES)
+    metrics["macro_f1"] = None if macro is None else round(macro, 4)
     return metrics
+
+
+def _counted(value: float, count: int) -> float | None:
+    """``value`` rounded, or ``None`` when it counts nothing (``count`` is its denominator's rows)."""
+    return round(float(value), 4) if count else None
+
+
+def _macro(f1s: Iterable[float | None]) -> float | None:
+    """The mean of the defined F1s (``None`` when none is)."""
+    defined = [f1 for f1 in f1s if f1 is not None]
+    return float(np.mean(defined)) if defined else None
+
+
+def macro_note(metrics: dict) -> str:
+    """What ``macro_f1`` of :func:`family_metrics` is the mean of, when not of every family ("" then)."""
+    undefined = [family for family in FAMILIES if metrics[family]["f1"] is None]
+    if not undefined:
+        return ""
+    over = ", ".join(family for family in FAMILIES if family not in undefined) or "no family"
+    return f"over {over}; {', '.join(undefined)}: no positive and no flag, F1 undefined"
+
+
+def figure(value: float | None, digits: int = 3) -> str:
+    """A metric as printed: ``–`` for an undefined one (``None``), never a 0 it is not."""
+    return "–" if value is None else f"{value:.{digits}f}"
 
 
 def macro_f1_interval(gold: pd.DataFrame, predicted: pd.DataFrame, groups: Sequence[object],
@@ -53,16 +87,18 @@ def macro_f1_interval(gold: pd.DataFrame, predicted: pd.DataFrame, groups: Seque
     scores = []
     for _ in range(resamples):
         rows = np.concatenate([members[d] for d in rng.randint(0, len(documents), len(documents))])
-        scores.append(np.mean([_f1(truth[f][rows], guess[f][rows]) for f in FAMILIES]))
+        scores.append(_macro(_f1(truth[f][rows], guess[f][rows]) for f in FAMILIES))
+    scores = [score for score in scores if score is not None]  # a resample with no positive and no flag at all
     tail = (1 - level) / 2 * 100
     return [round(float(np.percentile(scores, tail)), 4), round(float(np.percentile(scores, 100 - tail)), 4)]
 
 
-def _f1(truth: np.ndarray, guess: np.ndarray) -> float:
-    """F1 of two 0/1 arrays (0 when both are empty of positives). Not scikit-learn's: its per-call
-    checks would cost seconds over the 3,000 resampled family scores of one interval."""
-    both = int((truth & guess).sum())
-    return 2 * both / max(int(truth.sum()) + int(guess.sum()), 1)
+def _f1(truth: np.ndarray, guess: np.ndarray) -> float | None:
+    """F1 of two 0/1 arrays (``None`` when both are empty of positives, as in :func:`family_metrics`).
+    Not scikit-learn's: its per-call checks would cost seconds over the 3,000 resampled family scores
+    of one interval."""
+    both, marked = int((truth & guess).sum()), int(truth.sum()) + int(guess.sum())
+    return 2 * both / marked if marked else None
 
 
 def split_codes(codes: object) -> set[str]:

@@ -5,6 +5,7 @@ Rendered from the manifest by ``iqc train``, so every figure in it is the one th
 from __future__ import annotations
 
 from nlp.codes import catalogue, is_default_off
+from nlp.evaluate import figure, macro_note
 from nlp.schema import FAMILIES
 
 _FAMILY_HEADER = ("| family | P | R | **F1** | flag or review: R | keyword baseline P / R / F1 | positives |\n"
@@ -12,16 +13,18 @@ _FAMILY_HEADER = ("| family | P | R | **F1** | flag or review: R | keyword basel
 
 
 def family_table(result: dict) -> str:
-    """One measurement (fresh-source split or grouped CV) as a markdown table, macro F1 last."""
+    """One measurement (fresh-source split or grouped CV) as a markdown table, macro F1 last;
+    ``–`` for a figure with nothing to count (see :func:`nlp.evaluate.family_metrics`)."""
     lines = [_FAMILY_HEADER]
     for family in FAMILIES:
         m, seen, b = (result[key][family] for key in ("model", "model_flag_or_review", "keyword_baseline"))
-        lines.append(f"| {family} | {m['precision']:.3f} | {m['recall']:.3f} | **{m['f1']:.3f}** | "
-                     f"{seen['recall']:.3f} | {b['precision']:.3f} / {b['recall']:.3f} / {b['f1']:.3f} | "
-                     f"{m['support']} |")
+        lines.append(f"| {family} | {figure(m['precision'])} | {figure(m['recall'])} | **{figure(m['f1'])}** | "
+                     f"{figure(seen['recall'])} | {figure(b['precision'])} / {figure(b['recall'])} / "
+                     f"{figure(b['f1'])} | {m['support']} |")
     low, high = result["macro_f1_90pct_interval"]
-    lines.append(f"| **macro** | | | **{result['model']['macro_f1']:.3f}** ({low:.2f}–{high:.2f}) | | "
-                 f"{result['keyword_baseline']['macro_f1']:.3f} | |")
+    over = f", {note}" if (note := macro_note(result["model"])) else ""
+    lines.append(f"| **macro** | | | **{figure(result['model']['macro_f1'])}** ({low:.2f}–{high:.2f}{over}) | | "
+                 f"{figure(result['keyword_baseline']['macro_f1'])} | |")
     return "\n".join(lines)
 
 
@@ -36,14 +39,11 @@ def code_table(cv_codes: dict, rules: dict, model_codes: dict) -> str:
             continue
         rule, reported = rules.get(code, {}), model_codes.get(code) or cv_codes.get(code, {})
         off = " (off by default)" if is_default_off(code) else ""
-        lines.append(f"| {code} | {entry['title']}{off} | {rule.get('predicted', 0)} | {_f(rule.get('precision'))} | "
-                     f"{_f(rule.get('recall'))} | {_f(reported.get('precision'))} | {_f(reported.get('recall'))} | "
+        figures = " | ".join(figure(m.get(key), 2) for m, key in
+                             ((rule, "precision"), (rule, "recall"), (reported, "precision"), (reported, "recall")))
+        lines.append(f"| {code} | {entry['title']}{off} | {rule.get('predicted', 0)} | {figures} | "
                      f"{rule.get('gold', 0)} |")
     return "\n".join(lines)
-
-
-def _f(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
 
 
 def model_card(manifest: dict) -> str:
@@ -72,7 +72,7 @@ def model_card(manifest: dict) -> str:
               "Reads higher than the fresh-source figures: the rules and word lists were written by people who "
               "had seen the earlier collections.", "", family_table(cv), "",
               "The same held-out predictions against the second reviewer's labels (`data/corpus/label_review.tsv`): "
-              + ", ".join(f"{f} F1 {cv['model_on_reviewed_labels'][f]['f1']:.3f}" for f in FAMILIES) + ".", "",
+              + ", ".join(f"{f} F1 {figure(cv['model_on_reviewed_labels'][f]['f1'])}" for f in FAMILIES) + ".", "",
               "## Codes", "",
               "Rule P/R: each rule on its own, fired or not flagged, over all labelled rows (rules learn nothing "
               "from labels). Reported P/R: the codes users see (a flagged family's rules), grouped CV. A rule under "
@@ -112,6 +112,7 @@ def _feedback_section(manifest: dict) -> list[str]:
              + ", ".join(f"{f} {feedback['positives'][f]}" for f in FAMILIES) + "."]
     if agreement:
         lines.append("The corpus-only model against the reviewers' decisions: "
-                     + ", ".join(f"{f} P {agreement[f]['precision']:.3f} R {agreement[f]['recall']:.3f}" for f in FAMILIES)
+                     + ", ".join(f"{f} P {figure(agreement[f]['precision'])} R {figure(agreement[f]['recall'])}"
+                               for f in FAMILIES)
                      + ".")
     return [*lines, ""]

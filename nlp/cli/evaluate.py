@@ -139,8 +139,7 @@ def _scorer() -> Scorer:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nlp.evaluate import evaluate_frame
-    from nlp.schema import FAMILIES
+    from nlp.evaluate import evaluate_frame, figure
 
     try:
         gold = _labels(args.labeled)
@@ -151,15 +150,23 @@ def run(args: argparse.Namespace) -> int:
         return refusal.code
     report = evaluate_frame(scorer.score_frame(rows), gold)
     print(f"rows evaluated: {report['rows']}{_left_out(unlabelled, args.rows)}")
+    _print_families(report)
+    print(f"\n{'code':<6}{'precision':>10}{'recall':>8}{'gold':>6}{'reported':>10}{'both':>6}")
+    for code, m in report["codes"].items():
+        print(f"{code:<6}{figure(m['precision']):>10}{figure(m['recall']):>8}{m['gold']:>6}{m['predicted']:>10}"
+              f"{m['both']:>6}")
+    return EXIT_OK
+
+
+def _print_families(report: dict) -> None:
+    """P/R/F1 per family (``–`` where undefined), then macro F1 and, if not over all, what it is over."""
+    from nlp.evaluate import figure, macro_note
+    from nlp.schema import FAMILIES
+
     print(f"{'family':<14}{'precision':>10}{'recall':>8}{'F1':>8}{'gold+':>7}{'recall incl. review':>21}")
     for family in FAMILIES:
         m, seen = report["families"][family], report["families_with_review"][family]
-        print(f"{family:<14}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1']:>8.3f}{m['support']:>7}"
-              f"{seen['recall']:>21.3f}")
-    print(f"{'macro F1':<14}{'':>10}{'':>8}{report['families']['macro_f1']:>8.3f}")
-    print(f"\n{'code':<6}{'precision':>10}{'recall':>8}{'gold':>6}{'reported':>10}{'both':>6}")
-    for code, m in report["codes"].items():
-        precision = "–" if m["precision"] is None else f"{m['precision']:.3f}"
-        recall = "–" if m["recall"] is None else f"{m['recall']:.3f}"
-        print(f"{code:<6}{precision:>10}{recall:>8}{m['gold']:>6}{m['predicted']:>10}{m['both']:>6}")
-    return EXIT_OK
+        print(f"{family:<14}{figure(m['precision']):>10}{figure(m['recall']):>8}{figure(m['f1']):>8}{m['support']:>7}"
+              f"{figure(seen['recall']):>21}")
+    over = f"  ({note})" if (note := macro_note(report["families"])) else ""
+    print(f"{'macro F1':<14}{'':>10}{'':>8}{figure(report['families']['macro_f1']):>8}{over}")

@@ -88,12 +88,16 @@ def _same_blas_kernels_on_every_cpu() -> None:
 
 
 def _print_summary(metrics: dict) -> None:
-    """One line per measurement: macro F1 against the keyword baseline, then P/R/F1 per family."""
+    """One line per measurement: macro F1 against the keyword baseline, then P/R/F1 per family
+    (``–`` for a figure with nothing to count)."""
+    from nlp.evaluate import figure, macro_note
     from nlp.schema import FAMILIES
 
     for name, result in [*metrics["fresh_source"].items(), ("grouped CV", metrics["grouped_cv"])]:
-        families = "  ".join(f"{f} P {result['model'][f]['precision']:.3f} R {result['model'][f]['recall']:.3f} "
-                             f"F1 {result['model'][f]['f1']:.3f}" for f in FAMILIES)
+        model = result["model"]
+        families = "  ".join(f"{f} P {figure(model[f]['precision'])} R {figure(model[f]['recall'])} "
+                             f"F1 {figure(model[f]['f1'])}" for f in FAMILIES)
         low, high = result["macro_f1_90pct_interval"]
-        print(f"{name:<24} macro F1 {result['model']['macro_f1']:.3f} [90% {low:.2f}-{high:.2f}] (keyword baseline "
-              f"{result['keyword_baseline']['macro_f1']:.3f})  {families}")
+        over = f" ({note})" if (note := macro_note(model)) else ""
+        print(f"{name:<24} macro F1 {figure(model['macro_f1'])}{over} [90% {low:.2f}-{high:.2f}] (keyword baseline "
+              f"{figure(result['keyword_baseline']['macro_f1'])})  {families}")
