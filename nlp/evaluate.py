@@ -7,7 +7,7 @@ model card and a user's own evaluation are computed the same way.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -109,16 +109,26 @@ def split_codes(codes: object) -> set[str]:
 def check_labels(labels: pd.DataFrame, source: object) -> None:
     """Refuse labels (the ``labeling-guide.md`` columns, read as strings) that the join on
     ``row_id`` and the metrics would silently misread: a line without a row_id, a row_id twice,
-    a family label other than 0/1, a code that is not one (see :func:`_check_codes`)."""
-    blank = labels.index[labels["row_id"] == ""]
+    a family label other than 0/1, a code that is not one (see :func:`_check_codes`). Labels that
+    know their lines (a ``source_line`` column, as the readers give) are named ``file:line``, the
+    line ``iqc score`` names for that row."""
+    blank = labels[labels["row_id"] == ""]
     if len(blank):
-        raise LabelError(f"{source}: line {blank[0] + 2}: no row_id")
+        line = blank["source_line"].iloc[0] if "source_line" in blank else blank.index[0] + 2
+        raise LabelError(f"{source}:{line}: no row_id")
     one_per_row_id(labels, source)
     bad = labels[~labels[list(FAMILIES)].isin(["0", "1"]).all(axis=1)]
     if len(bad):
-        raise LabelError(f"{source}: row_id {bad['row_id'].iloc[0]}: family labels must be 0 or 1")
+        first = bad.iloc[0].to_dict()
+        raise LabelError(f"{_at(source, first)}: row_id {first['row_id']}: family labels must be 0 or 1")
     for record in labels.to_dict("records"):
         _check_codes(record, source)
+
+
+def _at(source: object, label: Mapping[str, str]) -> str:
+    """Where a label is: ``file:line`` when its line is known, else the file."""
+    line = label.get("source_line", "")
+    return f"{source}:{line}" if line else str(source)
 
 
 def one_per_row_id(frame: pd.DataFrame, source: object) -> None:
@@ -135,7 +145,7 @@ def _check_codes(label: dict[str, str], source: object) -> None:
     as a code of its own) or whose family the row is labelled 0 in (which of the two is wrong
     cannot be told, and the per-code figures would disagree with the per-family ones), or a table
     code (T1, T2): the model reports those in ``table_codes``, so one would count as never found."""
-    where = f"{source}: row_id {label['row_id']!r}"
+    where = f"{_at(source, label)}: row_id {label['row_id']!r}"
     for code in sorted(split_codes(label["codes"])):
         if code not in catalogue():
             raise LabelError(f"{where}: unknown code {code!r} (codes as in data/codes.toml, separated by ';', e.g. B3;M6)")

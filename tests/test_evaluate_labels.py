@@ -32,7 +32,7 @@ def _refused(iqc, labels: str, rows: str, tmp_path: Path) -> str:
 @pytest.mark.parametrize("labels, rows, message", [
     (HEADER + "r1\t0\t0\t0\t\nr2\t1\t0\t1\tB3\nr2\t0\t0\t0\t\n", ROWS, "labels.tsv: row_id 'r2' is given 2 times"),
     (HEADER + "r1\t0\t0\t0\t\nr2\t0\t0\t0\t\n", ROWS + "r1,质量指标,完成率,100%\n", "rows.csv: row_id 'r1' is given 2 times"),
-    (HEADER + "r1\t0\t0\t0\t\n\t0\t0\t0\t\n", ROWS, "labels.tsv: line 3: no row_id"),
+    (HEADER + "r1\t0\t0\t0\t\n\t0\t0\t0\t\n", ROWS, "labels.tsv:3: no row_id"),
 ], ids=["label twice", "row twice", "label without row_id"])
 def test_a_row_id_given_twice_or_not_at_all_is_refused(iqc, tmp_path, labels, rows, message) -> None:
     assert message in _refused(iqc, labels, rows, tmp_path)
@@ -61,7 +61,7 @@ def test_rows_without_a_label_are_said_to_be_left_out(tmp_path, capsys) -> None:
 ], ids=["lower case", "full-width semicolon", "comma", "not in the catalogue", "family labelled 0", "table code"])
 def test_a_code_that_is_not_one_of_the_rows_families_is_refused(iqc, tmp_path, codes, message) -> None:
     labels = HEADER + f"r1\t1\t0\t0\t{codes}\nr2\t0\t0\t0\t\n"
-    assert f"labels.tsv: row_id 'r1': {message}" in _refused(iqc, labels, ROWS, tmp_path)
+    assert f"labels.tsv:2: row_id 'r1': {message}" in _refused(iqc, labels, ROWS, tmp_path)
 
 
 def test_advisory_codes_and_several_codes_are_accepted(iqc, tmp_path) -> None:
@@ -127,6 +127,65 @@ def test_labels_with_the_other_separator_say_how_they_were_read(iqc, tmp_path, n
 def test_empty_lines_are_not_labels_and_the_line_named_is_the_files(iqc, tmp_path) -> None:
     """Excel saves the empty formatted rows below a sheet's data as lines of separators only."""
     labels = HEADER + "\nr1\t0\t0\t0\t\n\t\t\t\t\n\t0\t0\t0\t\n\t\t\t\t\n"
-    assert "labels.tsv: line 5: no row_id" in _refused(iqc, labels, ROWS, tmp_path)
+    assert "labels.tsv:5: no row_id" in _refused(iqc, labels, ROWS, tmp_path)
     path = _write(tmp_path / "labels.tsv", HEADER + "r1\t0\t0\t0\t\nr2\t0\t0\t0\t\n\t\t\t\t\n\t\t\t\t\n")
     assert iqc("evaluate", path, "--rows", _write(tmp_path / "rows.csv", ROWS))[0] == EXIT_OK
+
+
+# --- a labelled file holding its rows is read as ``iqc score`` reads it ---------------------------
+
+LABELLED = ("项目绩效目标表\n\nrow_id,二级指标,三级指标,指标值,boilerplate,mismatch,unmeasurable,codes\n"
+            "r1,数量指标,培训人数,≥100人,0,0,0,\nr2,效益指标,工作效率,有所提高,0,0,1,M1\n")
+
+
+def test_a_labelled_file_with_a_title_and_chinese_headers_is_read_as_score_reads_it(tmp_path, capsys) -> None:
+    labelled = _write(tmp_path / "labelled.csv", LABELLED)
+    assert main(["evaluate", str(labelled)]) == EXIT_OK
+    assert capsys.readouterr().out.splitlines()[0] == "rows evaluated: 2"
+
+
+def test_a_labelled_workbook_is_read_as_score_reads_it(tmp_path, capsys) -> None:
+    labelled = tmp_path / "labelled.xlsx"
+    pd.DataFrame({"row_id": ["r1", "r2"], "三级指标": ["培训人数", "工作效率"], "指标值": ["≥100人", "有所提高"],
+                  "boilerplate": [0, 0], "mismatch": [0, 0], "unmeasurable": [0, 1], "codes": ["", "M1"]}
+                 ).to_excel(labelled, index=False)
+    assert main(["evaluate", str(labelled)]) == EXIT_OK
+    assert capsys.readouterr().out.splitlines()[0] == "rows evaluated: 2"
+
+
+def test_a_bad_label_names_the_line_score_names_for_that_row(iqc, tmp_path) -> None:
+    """Line 5 of the file, below a title, an empty line and the header (pandas' index said 3)."""
+    labelled = _write(tmp_path / "labelled.csv", LABELLED.replace("工作效率,有所提高,0,0,1", "工作效率,有所提高,2,0,1"))
+    code, err = iqc("evaluate", labelled)
+    assert (code, err.count("\n"), "Traceback" in err) == (EXIT_INPUT_FAILED, 1, False)
+    assert err == f"iqc evaluate: {labelled}:5: row_id r2: family labels must be 0 or 1\n"
+
+
+def test_a_labels_file_names_the_line_of_a_bad_label_too(iqc, tmp_path) -> None:
+    labels = HEADER + "r1\t0\t0\t0\t\nr2\t1\t0\t0\tZ9\n"
+    assert "labels.tsv:3: row_id 'r2': unknown code 'Z9'" in _refused(iqc, labels, ROWS, tmp_path)
+
+
+# --- nothing is skipped without a word --------------------------------------------------------------
+
+
+def test_sheets_the_readers_skip_are_said_one_line_each(tmp_path, capsys) -> None:
+    rows = tmp_path / "rows.xlsx"
+    with pd.ExcelWriter(rows) as book:
+        pd.DataFrame({"row_id": ["r1", "r2"], "三级指标": ["培训人数", "工作效率"], "指标值": ["≥100人", "有所提高"]}
+                     ).to_excel(book, sheet_name="目标表", index=False)
+        pd.DataFrame({"说明": ["本表为示例"]}).to_excel(book, sheet_name="说明", index=False)
+    labels = _write(tmp_path / "labels.tsv", HEADER + "r1\t0\t0\t0\t\nr2\t0\t0\t1\tM1\n")
+    assert main(["evaluate", str(labels), "--rows", str(rows)]) == EXIT_OK
+    assert capsys.readouterr().err == f"iqc evaluate: skipped {rows} 说明: no indicator header in the first 20 rows\n"
+
+
+def test_rows_given_as_a_scored_output_say_why_none_were_read(iqc, tmp_path) -> None:
+    rows = _write(tmp_path / "rows.csv", ROWS)
+    assert iqc("score", rows, "-o", tmp_path / "scored.csv")[0] == EXIT_OK
+    labels = _write(tmp_path / "labels.tsv", HEADER + "r1\t0\t0\t0\t\nr2\t0\t0\t0\t\n")
+    code, err = iqc("evaluate", labels, "--rows", tmp_path / "scored.csv")
+    assert (code, "Traceback" in err) == (EXIT_INPUT_FAILED, False)
+    skipped, refused = err.splitlines()
+    assert skipped.startswith(f"iqc evaluate: skipped {tmp_path / 'scored.csv'} ") and "an iqc score output" in skipped
+    assert refused == f"iqc evaluate: {tmp_path / 'scored.csv'}: no indicator rows were read (skipped, as said above)"

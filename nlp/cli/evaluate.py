@@ -1,8 +1,10 @@
 """``iqc evaluate LABELED [--rows ROWS]``: precision/recall/F1 of the bundled model on a labelled file.
 
 ``LABELED`` has the labeling-guide columns (row_id, boilerplate, mismatch, unmeasurable, codes,
-note); the rows themselves are either in the same file or in ``--rows`` (joined on row_id), which
-is read like any input (CSV/TSV/XLSX/JSONL, e.g. the output of ``iqc parse``).
+note). With its rows in it, it is read as ``iqc score`` reads any input (title rows, Chinese
+headers, a workbook), so a label's line is the one ``iqc score`` names for its row. Else it is a
+CSV/TSV of labels only and the rows are in ``--rows`` (joined on row_id), read like any input
+(e.g. the output of ``iqc parse``).
 Only meaningful on rows the model was not trained on: the bundled model was trained on
 ``data/corpus``, so use ``iqc train`` for its honest, cross-validated figures.
 """
@@ -34,19 +36,32 @@ class _Refused(Exception):
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("evaluate", help="per-family P/R/F1 and per-code counts on a labelled file")
-    parser.add_argument("labeled", type=Path, help="TSV/CSV with row_id, boilerplate, mismatch, unmeasurable, codes")
+    parser.add_argument("labeled", type=Path, help="labels (row_id, boilerplate, mismatch, unmeasurable, codes): with "
+                                                    "their rows, any file iqc score reads; labels only: CSV/TSV")
     parser.add_argument("--rows", type=Path, default=None, help="the indicator rows, if not in LABELED")
     parser.set_defaults(handler=run)
 
 
+def _gold_and_rows(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The labels, checked, and the indicator rows they are for: LABELED and ``--rows``, or both
+    from LABELED, read as ``iqc score`` reads it (title rows, Chinese headers, a workbook; the lines
+    named in messages are the ones ``iqc score`` names)."""
+    from nlp.schema import FAMILIES
+
+    if args.rows is not None:
+        return _labels(args.labeled), _read(args.rows)
+    table = _read(args.labeled, labels_only="if it holds the labels only, give the rows with --rows")
+    _check(table, args.labeled)
+    return table, table.drop(columns=[*FAMILIES, "codes", "note"], errors="ignore")
+
+
 def _labels(path: Path) -> pd.DataFrame:
-    """The labelled file, every cell a string; one-line :class:`_Refused` when it cannot be read."""
+    """A labels-only file (``--rows`` has the rows), every cell a string; one-line
+    :class:`_Refused` when it cannot be read."""
     import pandas as pd
 
-    from nlp.evaluate import LabelError, check_labels
     from nlp.readers import InputError
     from nlp.readers.encoding import detect_encoding
-    from nlp.schema import FAMILIES
 
     sep = "\t" if path.suffix.lower() in {".tsv", ".txt"} else ","
     try:  # in the encoding the rows' readers would read it in: a GBK "CSV" from Excel, not a UTF-8 error
@@ -58,47 +73,62 @@ def _labels(path: Path) -> pd.DataFrame:
         raise _Refused(str(error)) from None
     except (OSError, ValueError, pd.errors.ParserError) as error:  # EmptyDataError, bad bytes
         raise _Refused(f"{path}: cannot read the labels ({str(error).splitlines()[0]})") from None
+    one_column = len(gold.columns) == 1  # a CSV named .tsv, or a TSV named .csv
+    how = f" (read as {_SEPARATORS[sep]}-separated, by the suffix {path.suffix})" if one_column else ""
+    # The file's line of each label, as a reader names it; empty lines (Excel's formatted rows
+    # below the data) are no labels.
+    lines = gold.assign(source_line=(gold.index + 2).astype(str))
+    gold = lines[(gold != "").any(axis=1)]
+    _check(gold, path, how)
+    return gold
+
+
+def _check(gold: pd.DataFrame, path: Path, how: str = "") -> None:
+    """Refuse labels without their columns (exit 2, ``how`` the file was read) or that the join
+    would misread (:func:`nlp.evaluate.check_labels`), in one line."""
+    from nlp.evaluate import LabelError, check_labels
+    from nlp.schema import FAMILIES
+
     missing = {"row_id", *FAMILIES, "codes"} - set(gold.columns)
     if missing:
-        one_column = len(gold.columns) == 1  # a CSV named .tsv, or a TSV named .csv
-        how = f" (read as {_SEPARATORS[sep]}-separated, by the suffix {path.suffix})" if one_column else ""
         raise _Refused(f"{path}: missing label columns {', '.join(sorted(missing))}{how}", EXIT_USAGE)
-    # Empty lines (Excel's formatted rows below the data) are no labels; the index still counts
-    # them, so a line named in an error is the file's.
-    gold = gold[(gold != "").any(axis=1)]
     try:
         check_labels(gold, path)
     except LabelError as error:
         raise _Refused(str(error)) from None
-    return gold
 
 
-def _rows(args: argparse.Namespace, gold: pd.DataFrame) -> pd.DataFrame:
-    """The indicator rows to score: ``--rows`` read like any input, else LABELED's own columns."""
+def _read(path: Path, labels_only: str = "") -> pd.DataFrame:
+    """``path`` read by the readers ``iqc score`` uses. What they skip or warn about is said, one line
+    each (a sheet of notes left out is not a silent loss of labels); a file or row they cannot read
+    refuses the run, as do no rows at all. ``labels_only``: what to do when the file has no
+    indicator columns (a usage error then)."""
     import pandas as pd
 
     from nlp.evaluate import LabelError, one_per_row_id
     from nlp.readers import InputError, read_file
-    from nlp.schema import FAMILIES
+    from nlp.readers.tabular import no_indicator_columns
 
-    if args.rows is None:
-        if not {"level3", "target_value"} & set(gold.columns):
-            raise _Refused(f"{args.labeled}: no indicator columns (level3, target_value); give the rows with --rows",
-                           EXIT_USAGE)
-        return gold.drop(columns=[*FAMILIES, "codes", "note"], errors="ignore")
-    if args.rows.is_dir():  # read_file would say "no such file" of a folder that is there
-        raise _Refused(f"{args.rows}: a folder; give one rows file (iqc parse {args.rows} -o rows.csv makes one)",
-                       EXIT_USAGE)
+    if path.is_dir():  # read_file would say "no such file" of a folder that is there
+        raise _Refused(f"{path}: a folder; give one rows file (iqc parse {path} -o rows.csv makes one)", EXIT_USAGE)
     try:
-        read = read_file(args.rows)
+        read = read_file(path)
         frames = list(read.frames)
     except InputError as error:
+        if labels_only and error.message == no_indicator_columns(path).message:
+            raise _Refused(f"{error}; {labels_only}", EXIT_USAGE) from None
         raise _Refused(str(error)) from None
-    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["row_id"])
+    for part in read.skipped:
+        print(f"iqc evaluate: skipped {part.file} {part.location}: {part.reason}", file=sys.stderr)
+    for warning in read.warnings:
+        print(f"iqc evaluate: warning: {warning}", file=sys.stderr)
     if read.errors:
         raise _Refused(f"{read.errors[0]} ({len(read.errors)} row(s) not read)")
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["row_id"])
+    if rows.empty:
+        raise _Refused(f"{path}: no indicator rows were read" + (" (skipped, as said above)" if read.skipped else ""))
     try:
-        one_per_row_id(rows, args.rows)
+        one_per_row_id(rows, path)
     except LabelError as error:
         raise _Refused(str(error)) from None
     return rows
@@ -142,8 +172,8 @@ def run(args: argparse.Namespace) -> int:
     from nlp.evaluate import evaluate_frame, figure
 
     try:
-        gold = _labels(args.labeled)
-        rows, unlabelled = _labelled(args, gold, _rows(args, gold))
+        gold, rows = _gold_and_rows(args)
+        rows, unlabelled = _labelled(args, gold, rows)
         scorer = _scorer()
     except _Refused as refusal:
         print(f"iqc evaluate: {refusal}", file=sys.stderr)
