@@ -120,12 +120,12 @@ def check_labels(labels: pd.DataFrame, source: object) -> None:
     bad = labels[~labels[list(FAMILIES)].isin(["0", "1"]).all(axis=1)]
     if len(bad):
         first = bad.iloc[0].to_dict()
-        raise LabelError(f"{_at(source, first)}: row_id {first['row_id']}: family labels must be 0 or 1")
+        raise LabelError(f"{located(source, first)}: row_id {first['row_id']}: family labels must be 0 or 1")
     for record in labels.to_dict("records"):
         _check_codes(record, source)
 
 
-def _at(source: object, label: Mapping[str, str]) -> str:
+def located(source: object, label: Mapping[str, str]) -> str:
     """Where a label is: ``file:line`` when its line is known, else the file."""
     line = label.get("source_line", "")
     return f"{source}:{line}" if line else str(source)
@@ -145,7 +145,7 @@ def _check_codes(label: dict[str, str], source: object) -> None:
     as a code of its own) or whose family the row is labelled 0 in (which of the two is wrong
     cannot be told, and the per-code figures would disagree with the per-family ones), or a table
     code (T1, T2): the model reports those in ``table_codes``, so one would count as never found."""
-    where = f"{_at(source, label)}: row_id {label['row_id']!r}"
+    where = f"{located(source, label)}: row_id {label['row_id']!r}"
     for code in sorted(split_codes(label["codes"])):
         if code not in catalogue():
             raise LabelError(f"{where}: unknown code {code!r} (codes as in data/codes.toml, separated by ';', e.g. B3;M6)")

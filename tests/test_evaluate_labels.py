@@ -38,9 +38,26 @@ def test_a_row_id_given_twice_or_not_at_all_is_refused(iqc, tmp_path, labels, ro
     assert message in _refused(iqc, labels, rows, tmp_path)
 
 
-def test_a_label_whose_row_is_not_in_the_rows_is_refused(iqc, tmp_path) -> None:
+def test_a_label_whose_row_is_not_in_the_rows_is_refused_with_what_to_check(iqc, tmp_path) -> None:
     labels = HEADER + "r1\t0\t0\t0\t\nr9\t1\t0\t0\tB1\n"
-    assert "labels.tsv: row_id 'r9' is not among the rows of" in _refused(iqc, labels, ROWS, tmp_path)
+    err = _refused(iqc, labels, ROWS, tmp_path)
+    assert "labels.tsv:3: row_id 'r9' is not among the rows of" in err
+    assert err.rstrip().endswith("(1 of 2 labels have no row); check that the labels were written for this version "
+                                 "of the rows, whose row_ids are like 'r1', 'r2'")
+
+
+def test_a_row_id_that_differs_only_in_case_or_spaces_is_named(iqc, tmp_path) -> None:
+    labels = HEADER + "r1\t0\t0\t0\t\nR2 \t1\t0\t0\tB1\n"
+    assert _refused(iqc, labels, ROWS, tmp_path).rstrip().endswith(
+        "(1 of 2 labels have no row); the rows have 'r2': row_ids must match exactly, letter case and spaces too")
+
+
+def test_rows_without_a_row_id_column_say_how_their_rows_are_named(iqc, tmp_path) -> None:
+    rows = "level2,level3,target_value\n数量指标,培训人数,≥100人\n效益指标,工作效率,有所提高\n"
+    err = _refused(iqc, HEADER + "r1\t0\t0\t0\t\nr2\t1\t0\t0\tB1\n", rows, tmp_path)
+    assert err.rstrip().endswith(f"rows.csv: check that the labels were written for these rows: their row_ids are "
+                                 "like 'r1', 'r2', the rows' like 'rows:2', 'rows:3' (a rows file without a row_id "
+                                 "column names its rows file:line)")
 
 
 def test_rows_without_a_label_are_said_to_be_left_out(tmp_path, capsys) -> None:

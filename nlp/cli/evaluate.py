@@ -135,18 +135,38 @@ def _read(path: Path, labels_only: str = "") -> pd.DataFrame:
 
 
 def _labelled(args: argparse.Namespace, gold: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """The rows that have a label, and how many rows do not. A label whose
-    row is missing is refused: its row would silently leave the figures (a typo'd row_id, or
+    """The rows that have a label, and how many rows do not. A label whose row is missing is
+    refused, with what to check: its row would silently leave the figures (a typo'd row_id, or
     another version of the rows file)."""
+    from nlp.evaluate import located
+
     where = f" of {args.rows}" if args.rows else ""
     found = gold["row_id"].isin(set(rows["row_id"]))
     if not found.any():
-        raise _Refused(f"no row_id of {args.labeled} is among the rows{where}")
+        raise _Refused(f"no row_id of {args.labeled} is among the rows{where}: check that the labels were written "
+                       f"for these rows: their row_ids are like {_like(gold['row_id'])}, the rows' like "
+                       f"{_like(rows['row_id'])} (a rows file without a row_id column names its rows file:line)")
     if not found.all():
-        raise _Refused(f"{args.labeled}: row_id {gold['row_id'][~found].iloc[0]!r} is not among the rows{where} "
-                       f"({(~found).sum()} of {len(gold)} labels have no row)")
+        missing = gold[~found].iloc[0].to_dict()
+        raise _Refused(f"{located(args.labeled, missing)}: row_id {missing['row_id']!r} is not among the rows{where} "
+                       f"({(~found).sum()} of {len(gold)} labels have no row); {_hint(missing['row_id'], rows)}")
     labelled = rows[rows["row_id"].isin(set(gold["row_id"]))]
     return labelled, len(rows) - len(labelled)
+
+
+def _hint(row_id: str, rows: pd.DataFrame) -> str:
+    """What to check for a label whose row_id no row has: a row_id equal but for letter case or
+    spaces (a cell retyped in Excel), else the rows' own row_ids to compare with."""
+    near = {str(other).strip().casefold(): other for other in rows["row_id"]}.get(row_id.strip().casefold())
+    if near is not None:
+        return f"the rows have {near!r}: row_ids must match exactly, letter case and spaces too"
+    return ("check that the labels were written for this version of the rows, whose row_ids are like "
+            f"{_like(rows['row_id'])}")
+
+
+def _like(row_ids: pd.Series) -> str:
+    """The first two row_ids, as examples."""
+    return ", ".join(repr(row_id) for row_id in row_ids.head(2))
 
 
 def _left_out(unlabelled: int, path: Path | None) -> str:
