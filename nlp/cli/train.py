@@ -56,20 +56,27 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         from nlp.train import TooManyFolds, train  # importing reads data files too
-
+    except (OSError, ValueError) as error:
+        return _cannot_train(error)
+    try:
         manifest = train(models_dir, n_splits=args.folds, feedback=args.feedback)
     except TooManyFolds as error:
         print(f"iqc train: --folds {error.folds}: {error}", file=sys.stderr)  # found before any fit
         return EXIT_USAGE
     except (OSError, ValueError, StoreError) as error:  # unreadable data files or store
-        print(f"iqc train: {str(error).splitlines()[0]}", file=sys.stderr)
-        return EXIT_INPUT_FAILED
+        return _cannot_train(error)
     _print_summary(manifest["metrics"])
     if "feedback" in manifest:
         print(f"feedback: {manifest['feedback']['rows']} reviewer-decided rows joined the final fit "
               "(not in the figures above)")
     print(f"wrote {models_dir} (model card: MODEL_CARD.md)")
     return EXIT_OK
+
+
+def _cannot_train(error: Exception) -> int:
+    """Say in one line why training could not run (an unreadable data file or review store)."""
+    print(f"iqc train: {str(error).splitlines()[0]}", file=sys.stderr)
+    return EXIT_INPUT_FAILED
 
 
 def _same_blas_kernels_on_every_cpu() -> None:
