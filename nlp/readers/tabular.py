@@ -496,14 +496,15 @@ class Framer:
         if self._rubric:
             rows, lines = [], []
         names = self.header.names
-        kept = [any(row[:len(names)]) for row in rows]
+        kept = [_filled(row[:len(names)]) for row in rows]
         cells = list(zip(*compress(rows, kept)))  # column by column, as wide as the rows
         lines = list(compress(lines, kept))
         position = {name: column for column, name in enumerate(names) if column < len(cells)}
         columns: Columns = {}
         for name in (*ALL_COLUMNS, *self.header.extras):
             column = position.get(name)
-            columns[name] = [""] * len(lines) if column is None else list(cells[column])
+            columns[name] = [""] * len(lines) if column is None else (
+                _blanked(cells[column]) if name in ALL_COLUMNS else list(cells[column]))
         columns["budget_wan"] = self._budgets(columns["budget_wan"], lines)
         _fill_blank(columns, "source_file", [self.path.name] * len(lines))
         _fill_blank(columns, "source_line", lines)
@@ -632,6 +633,22 @@ def _same_layout(header: HeaderMap, current: HeaderMap) -> bool:
     """Every field ``header`` names sits where ``current`` has it (a repeat, whatever its notes)."""
     return all(index < len(current.names) and current.names[index] == name
                for index, name in enumerate(header.names) if name in ALL_COLUMNS)
+
+
+def _filled(cells: Sequence[str]) -> bool:
+    """Does a row hold any text? A row of cells holding only spaces (full-width U+3000, tabs,
+    no-break spaces) looks empty, and is left out like an empty one: it was read as an indicator
+    with no name."""
+    return any(cells) and not "".join(cells).isspace()
+
+
+def _blanked(cells: Sequence[str]) -> list[str]:
+    """An interchange column's cells, those holding only whitespace made empty: a reviewer sees an
+    empty cell, so it takes the value above as an empty one does (a 项目名称 of " " was a project of
+    its own, its rows a table apart). Other columns keep their cells as written."""
+    if not any(map(str.isspace, cells)):
+        return list(cells)  # the usual case
+    return ["" if cell.isspace() else cell for cell in cells]
 
 
 def _fill_blank(columns: Columns, name: str, values: Sequence[str]) -> None:
