@@ -45,6 +45,7 @@ from nlp.readers.tabular import (
     fit_row,
     match_header,
     no_indicator_columns,
+    own_location_warning,
     pick_header,
     shown_first,
     skip_reason,
@@ -196,6 +197,8 @@ def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> Fil
         header = shown_first(header, grid.layout.hidden_columns)
         if doubled := doubled_columns_warning(path, header, grid.locations[header_row], grid.layout.hidden_columns):
             read.warnings.append(doubled)
+        if own := own_location_warning(path, header, grid.locations[header_row]):
+            read.warnings.append(own)
         if reason := skip_reason(header.names):
             read.skipped.append(Skipped(str(path), grid.name, reason))
             continue

@@ -19,7 +19,8 @@ from nlp.json_keys import DoubledKey, misspelt, object_of
 from nlp.readers.base import InputError, Skipped
 from nlp.readers.encoding import NOT_UTF8, text_encoding, undecodable
 from nlp.readers.tabular import (FileRead, Framer, HeaderMap, TableLog, cell_text, chunked_frames, fit_row,
-                                 match_header, no_indicator_columns, skip_reason, too_wide)
+                                 match_header, no_indicator_columns, own_location_warning, skip_reason,
+                                 too_wide)
 from nlp.records import ALL_COLUMNS
 
 #: A surrogate code point, which only a ``\\uXXXX`` escape can put in decoded text.
@@ -45,6 +46,9 @@ def read_jsonl(path: Path, chunk_size: int | None = None) -> FileRead:
         read.errors.clear()
         return read
     read.warnings.extend(_misspelt_keys(path, header, first_lines))
+    own_line = str(first_lines[keys[header.own_location[0][1]]]) if header.own_location else ""  # as a misspelt key
+    if own := own_location_warning(path, header, own_line):
+        read.warnings.append(own)
     framer = Framer(path, header, path.stem, TableLog(path, read.tables), read.warnings)
     rows = _rows(path, encoding, keys, header, read)
     read.frames = chunked_frames(framer, rows, chunk_size)

@@ -44,7 +44,7 @@ from nlp.readers.context_rows import CONTEXT, StatedContext, non_indicator_rows
 from nlp.readers.doc_lexicon import budget_amount, is_rubric_header, label_unit
 from nlp.readers.encoding import NOT_UTF8, text_encoding, undecodable
 from nlp.readers.number_formats import shown_number
-from nlp.records import ALL_COLUMNS
+from nlp.records import ALL_COLUMNS, SOURCE_COLUMNS
 from nlp.schema import FAMILIES
 
 #: Keys every line of a ``--write-baseline`` file has (it also has ``level3``, so it would read as rows).
@@ -108,6 +108,8 @@ class HeaderMap:
     budget_factor: float = 1.0
     #: (field, column read as it, another column whose header names it too), 0-based columns
     doubled: tuple[tuple[str, int, int], ...] = ()
+    #: (field, column) of the columns headed as a location field that are the table's own (:func:`_own_location`)
+    own_location: tuple[tuple[str, int], ...] = ()
 
     @property
     def fields(self) -> frozenset[str]:
@@ -162,6 +164,8 @@ def match_header(cells: Sequence[str]) -> HeaderMap | None:
             best[hit[0]] = (hit[1], column)
     if not best.keys() & INDICATOR_FIELDS:
         return None
+    own = _own_location(best)
+    best = {name: hit for name, hit in best.items() if name not in own}
     mapped = {column: name for name, (_, column) in best.items()}
     width = max(column for column, cell in enumerate(cells) if cell.strip()) + 1
     taken = set(ALL_COLUMNS)
@@ -169,8 +173,19 @@ def match_header(cells: Sequence[str]) -> HeaderMap | None:
     budget = best.get("budget_wan")
     factor = budget_factor(cells[budget[1]]) if budget else 1.0
     doubled = tuple((hit[0], best[hit[0]][1], column) for column, cell in enumerate(cells)
-                    if (hit := synonyms.get(normalise_header(cell))) and column not in mapped)
-    return HeaderMap(tuple(names), factor, doubled)
+                    if (hit := synonyms.get(normalise_header(cell))) and hit[0] in best and column not in mapped)
+    headed = tuple((hit[0], column) for column, cell in enumerate(cells[:width])
+                   if (hit := synonyms.get(normalise_header(cell))) and hit[0] in own)
+    return HeaderMap(tuple(names), factor, doubled, headed)
+
+
+def _own_location(best: dict[str, tuple[int, int]]) -> frozenset[str]:
+    """The location field a header names without the other: ``iqc parse`` writes ``source_file``
+    and ``source_line`` together, and a parsed output read again keeps its rows' locations; one of
+    them alone is a column of the table's own (a page of the budget book), not a location. Read as
+    one, it replaced the rows' location without a word where it was filled, and not elsewhere."""
+    named = best.keys() & set(SOURCE_COLUMNS)
+    return frozenset(named) if len(named) == 1 else frozenset()
 
 
 def shown_first(header: HeaderMap, hidden_columns: set[int]) -> HeaderMap:
@@ -202,6 +217,18 @@ def doubled_columns_warning(path: Path, header: HeaderMap, location: str,
                       for field, kept, other in header.doubled)
     return InputError(str(path), f"columns are headed as the same field ({pairs}): check that the one read "
                                  "holds what the table means (a superseded column, hidden or not?)", location)
+
+
+def own_location_warning(path: Path, header: HeaderMap, location: str) -> InputError | None:
+    """Said when a column headed like a location column is kept as the table's own
+    (:func:`_own_location`): its name in the outputs is not the one in the table."""
+    if not header.own_location:
+        return None
+    field = header.own_location[0][0]
+    kept = ", ".join(f"“{header.names[column]}”" for _, column in header.own_location)
+    return InputError(str(path), f"{field} alone is no location (iqc parse writes source_file and source_line "
+                                 f"together): the table's column is kept as {kept}, and source_file/source_line "
+                                 "say where each row is in this file", location)
 
 
 def column_letters(column: int) -> str:
@@ -621,7 +648,8 @@ def _merged(upper: HeaderMap, lower: HeaderMap) -> HeaderMap:
             names.append(_unique(high if _generic(low) else low, column, taken))
     factor = lower.budget_factor if "budget_wan" in lower.names else upper.budget_factor
     doubled = {*upper.doubled, *lower.doubled, *((field, names.index(field), column) for field, column in unused)}
-    return HeaderMap(tuple(names), factor, tuple(sorted(doubled, key=itemgetter(2))))
+    return HeaderMap(tuple(names), factor, tuple(sorted(doubled, key=itemgetter(2))),
+                     tuple(sorted({*upper.own_location, *lower.own_location})))
 
 
 def _generic(name: str) -> bool:
@@ -781,6 +809,8 @@ def read_text_table(path: Path, table: TextTable, chunk_size: int | None = None)
         return read
     if doubled := doubled_columns_warning(path, table.header, str(table.header_line)):
         read.warnings.append(doubled)
+    if own := own_location_warning(path, table.header, str(table.header_line)):
+        read.warnings.append(own)
     read.errors.extend(InputError(str(path), reason, str(line)) for line, reason in table.malformed)
     framer = Framer(path, table.header, path.stem, TableLog(path, read.tables), read.warnings,
                     StatedContext(table.above))
