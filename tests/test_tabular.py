@@ -133,6 +133,20 @@ def test_a_repeated_header_row_is_not_read_as_an_indicator(tmp_path: Path, chunk
     assert [(w.location, "appears again" in w.message) for w in read.warnings] == [("5", True)]
 
 
+@pytest.mark.parametrize(("other", "kept", "said"), [("备注", "备注", 1), ("source_line", "source_line.1", 2)])
+def test_a_header_naming_a_column_of_its_own_where_a_field_was_is_no_repeat(tmp_path: Path, other: str, kept: str,
+                                                                            said: int) -> None:
+    """A header stacked below whose third column is the table's own (备注, or a lone source_line kept
+    as the table's) where the first header's is 项目名称: it was taken for a repeat, and its notes
+    were read as the rows' project."""
+    path = write_text(tmp_path / "s.csv", ["level3,target_value,project_name", "a,1,甲", f"level3,target_value,{other}",
+                                           "c,3,见附件"])
+    read, frame = read_all(path)
+    assert "见附件" not in frame["project_name"].tolist() and frame[kept].tolist() == ["", "见附件"]
+    messages = [warning.message for warning in read.warnings if warning.location == "3"]
+    assert len(messages) == said and "other columns" in messages[0] and (said == 1 or f"“{kept}”" in messages[-1])
+
+
 @pytest.mark.parametrize("chunk_size", [None, 1, 3])
 def test_rows_below_a_header_with_other_columns_are_read_by_it(tmp_path: Path, chunk_size: int | None) -> None:
     """Never a shifted column: the name and the value stay the name and the value."""

@@ -517,6 +517,8 @@ class Framer:
             self.header = header
         self._rubric = reason
         self.warnings.append(InputError(str(self.path), message, line))
+        if self.header is header and (own := own_location_warning(self.path, header, line)):
+            self.warnings.append(own)
 
     def _framed(self, rows: Sequence[list[str]], lines: Sequence[str]) -> Columns:
         """The interchange columns of ``rows`` read by the header in force (blank rows left out)."""
@@ -658,9 +660,13 @@ def _generic(name: str) -> bool:
 
 
 def _same_layout(header: HeaderMap, current: HeaderMap) -> bool:
-    """Every field ``header`` names sits where ``current`` has it (a repeat, whatever its notes)."""
+    """Every field ``header`` names sits where ``current`` has it, and the reverse where ``header``
+    has the column (a repeat, whatever its notes, possibly cut short). One way only, a header with a
+    column of its own (备注) where ``current`` has 项目名称 was a repeat, and its notes the projects."""
     return all(index < len(current.names) and current.names[index] == name
-               for index, name in enumerate(header.names) if name in ALL_COLUMNS)
+               for index, name in enumerate(header.names) if name in ALL_COLUMNS) and \
+        all(index >= len(header.names) or header.names[index] == name
+            for index, name in enumerate(current.names) if name in ALL_COLUMNS)
 
 
 def _filled(cells: Sequence[str]) -> bool:
