@@ -672,8 +672,9 @@ def _same_layout(header: HeaderMap, current: HeaderMap) -> bool:
 def _filled(cells: Sequence[str]) -> bool:
     """Does a row hold any text? A row of cells holding only spaces (full-width U+3000, tabs,
     no-break spaces) looks empty, and is left out like an empty one: it was read as an indicator
-    with no name."""
-    return any(cells) and not "".join(cells).isspace()
+    with no name. (Runs on every row: the first cell with text usually settles it.)"""
+    first = next(filter(None, cells), "")
+    return bool(first) and (not first.isspace() or not "".join(cells).isspace())
 
 
 def _blanked(cells: Sequence[str]) -> list[str]:
