@@ -211,14 +211,27 @@ def _dask_batch(tmp_path: Path, rows: int, cluster: tuple[str, ...] = ("--jobs",
                             text=True, start_new_session=True)
 
 
-def _cluster_workers(process: subprocess.Popen) -> list:
-    """The batch's LocalCluster workers (what its fork server forked), as ``psutil`` processes."""
+def _forkserver_processes(process: subprocess.Popen) -> list:
+    """The batch's descendants started through multiprocessing's fork server, as ``psutil``
+    processes; one that ended meanwhile (a zombie has no command line to read) is left out."""
     import psutil
 
     found = []
     for child in psutil.Process(process.pid).children(recursive=True):
-        with contextlib.suppress(psutil.Error):  # one that ended meanwhile
-            if child.ppid() != process.pid and "forkserver" in " ".join(child.cmdline()):
+        with contextlib.suppress(psutil.Error):
+            if "forkserver" in " ".join(child.cmdline()):
+                found.append(child)
+    return found
+
+
+def _cluster_workers(process: subprocess.Popen) -> list:
+    """The batch's LocalCluster workers (what its fork server forked, not the server itself)."""
+    import psutil
+
+    found = []
+    for child in _forkserver_processes(process):
+        with contextlib.suppress(psutil.Error):
+            if child.ppid() != process.pid:
                 found.append(child)
     return found
 
@@ -252,12 +265,9 @@ def _ended(process: subprocess.Popen) -> str:
 def test_an_interrupt_while_the_cluster_starts_says_so_in_one_line(tmp_path: Path, signum: int) -> None:
     """Interrupted while ``LocalCluster`` started its workers, the batch never held the cluster to
     close it: Dask's own clean-up at exit failed, with tracebacks, under "iqc: interrupted"."""
-    import psutil
-
     process = _dask_batch(tmp_path, rows=100)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any("forkserver" in " ".join(child.cmdline())
-                                                  for child in psutil.Process(process.pid).children()):
+    while time.monotonic() < deadline and not _forkserver_processes(process):
         time.sleep(0.02)  # the first worker is being started
     (os.kill if signum == signal.SIGTERM else os.killpg)(process.pid, signum)
     err = _ended(process)
