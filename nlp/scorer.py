@@ -10,8 +10,10 @@ family's model code (B0/C0/M0) and its evidence is the features that pushed the 
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from nlp import fingerprint
 from nlp.adjust import Adjuster
@@ -50,6 +53,8 @@ DEFAULT_MEMO_BYTES = 64 << 20
 #: table facts, the dict slot, and per finding (fitted to tracemalloc on the benchmark batches: within 3 %).
 _ENTRY_BYTES, _FINDING_BYTES = 500, 250
 _EXPLANATION = OUTPUT_COLUMNS.index("explanation")
+#: A row's output dict -> its :data:`OUTPUT_COLUMNS` values in order (one C call, no generator a row).
+_OUTPUT_VALUES = itemgetter(*OUTPUT_COLUMNS)
 
 
 class RowSharing(Protocol):
@@ -94,6 +99,53 @@ class Plan:
     facts: list[TableFacts]
     #: The rows of each request of :meth:`Scorer.plan_requests`, which its results extend.
     requests: list[list[Mapping[str, object]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _CodeSets:
+    """What scoring asks the code catalogue for each finding, read from it once: a catalogue
+    lookup per hit and per family was a per-row cost of every never-seen row."""
+
+    advisory: frozenset[str]
+    reported: dict[str, frozenset[str]]  # family -> its codes reported as findings (not default-off)
+    always_report: frozenset[str]
+    rank: dict[str, int]  # code -> precedence (0 = reported first)
+
+
+@lru_cache(maxsize=1)
+def _code_sets() -> _CodeSets:
+    entries = catalogue()
+
+    def of_family(family: str) -> frozenset[str]:
+        return frozenset(code for code, entry in entries.items() if entry["family"] == family)
+
+    return _CodeSets(of_family("advisory"),
+                     {family: frozenset(c for c in of_family(family) if not is_default_off(c)) for family in FAMILIES},
+                     frozenset(code for code, entry in entries.items() if entry.get("always_report")),
+                     precedence())
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """A chunk's model outputs as the rows read them, computed once for the chunk: Python lists of
+    the threshold comparisons and rounded scores, rather than a numpy scalar indexed, compared and
+    converted per row and family (same values: the comparisons are numpy's either way, and
+    ``round`` of a list's float is ``round`` of ``float(scalar)``)."""
+
+    flagged: dict[str, list[bool]]  # family -> score at or above the family's threshold, per row
+    in_review: dict[str, list[bool]]  # family -> score at or above the review threshold, per row
+    scores: dict[str, list[float]]  # family -> score rounded to 4 places, as output
+    category_proba: np.ndarray
+    X: sp.csr_matrix
+    codes: _CodeSets
+
+    @classmethod
+    def of(cls, proba: dict[str, np.ndarray], category_proba: np.ndarray, X: sp.csr_matrix,
+           model: IndicatorModel) -> _Chunk:
+        return cls({f: (proba[f] >= model.thresholds_[f]).tolist() for f in FAMILIES},
+                   {f: (proba[f] >= model.review_thresholds_[f]).tolist() for f in FAMILIES},
+                   {f: [round(p, 4) for p in proba[f].tolist()] for f in FAMILIES},
+                   category_proba, X, _code_sets())
 
 
 class Scorer:
@@ -256,41 +308,46 @@ class Scorer:
 
     def _score_analysed(self, rows: AnalysedRows) -> list[tuple]:
         proba, category_proba, X = self.heads.predict(rows)
-        return [self._row_output(i, ctx, rows.hits[i], proba, category_proba, X) for i, ctx in enumerate(rows.contexts)]
+        chunk = _Chunk.of(proba, category_proba, X, self.model)
+        return [self._row_output(i, ctx, rows.hits[i], chunk) for i, ctx in enumerate(rows.contexts)]
 
     # -- per row ---------------------------------------------------------------------------------
-    def _row_output(self, i, ctx: RowContext, hits, proba, category_proba, X) -> tuple:
+    def _row_output(self, i: int, ctx: RowContext, hits: dict[str, str], chunk: _Chunk) -> tuple:
         """The row's :data:`OUTPUT_COLUMNS` values in order, then its findings."""
-        flags = {f: int(proba[f][i] >= self.model.thresholds_[f]) for f in FAMILIES}
+        codes = chunk.codes
+        flags = {f: int(chunk.flagged[f][i]) for f in FAMILIES}
         for code in reported_as_facts(ctx, hits):
             flags[family_of(code)] = 1
-        review = [f for f in FAMILIES if not flags[f] and proba[f][i] >= self.model.review_thresholds_[f]]
-        suggested = self._suggested_level2(ctx, category_proba[i]) if flags["mismatch"] else ""
+        review = [f for f in FAMILIES if not flags[f] and chunk.in_review[f][i]]
+        suggested = self._suggested_level2(ctx, chunk.category_proba[i]) if flags["mismatch"] else ""
         findings: list[Finding] = []
         for family in FAMILIES:
             if flags[family]:
-                findings.extend(self._family_findings(family, i, ctx, hits, suggested, X))
+                findings.extend(self._family_findings(family, i, ctx, hits, suggested, chunk))
         findings.extend(self._finding(code, ctx, evidence, suggested) for code, evidence in hits.items()
-                        if catalogue()[code]["family"] == "advisory")
+                        if code in codes.advisory)
         findings.extend(replace(self._finding(code, ctx, evidence, suggested), quote="", start=-1, end=-1)
                         for code, evidence in table_hits(ctx.table))  # about the table, no cell of the row
-        findings.sort(key=lambda f: precedence()[f.code])
-        scores = {f: round(float(proba[f][i]), 4) for f in FAMILIES}
+        findings.sort(key=lambda f: codes.rank[f.code])
+        scores = {f: chunk.scores[f][i] for f in FAMILIES}
         output = {
             **{f"flag_{f}": flags[f] for f in FAMILIES},
             **{f"score_{f}": scores[f] for f in FAMILIES},
-            "risk": round(1.0 - float(np.prod([1.0 - scores[f] for f in FAMILIES])), 4),
+            # left to right, as numpy's product of three was: the same float, without an array a row
+            "risk": round(1.0 - math.prod(1.0 - scores[f] for f in FAMILIES), 4),
             "review": ";".join(review),
             "suggested_level2": suggested,
             **finding_cells(findings),
         }
-        return (*(output[column] for column in OUTPUT_COLUMNS), tuple(findings))
+        return (*_OUTPUT_VALUES(output), tuple(findings))
 
-    def _family_findings(self, family, i, ctx, hits, suggested, X) -> list[Finding]:
-        codes = [code for code in hits if catalogue()[code]["family"] == family and not is_default_off(code)]
+    def _family_findings(self, family: str, i: int, ctx: RowContext, hits: dict[str, str], suggested: str,
+                         chunk: _Chunk) -> list[Finding]:
+        reported = chunk.codes.reported[family]
+        codes = [code for code in hits if code in reported]
         if codes:
             return [self._finding(code, ctx, hits[code], suggested) for code in codes]
-        evidence = "、".join(self._top_features(family, X, i))
+        evidence = "、".join(self._top_features(family, chunk.X, i))
         return [self._finding(MODEL_CODE[family], ctx, evidence, suggested, source="model")]
 
     def _finding(self, code: str, ctx: RowContext, evidence: str, suggested: str, source: str = "rule") -> Finding:
@@ -387,7 +444,8 @@ def reported_as_facts(ctx: RowContext, hits: dict[str, str]) -> list[str]:
     """Codes reported whatever the model says, because they state a fact rather than a judgement:
     catalogue codes marked ``always_report`` (an exact duplicate, B10) and B4 on a table copied
     from another project (:mod:`nlp.copies`)."""
-    facts = [code for code in hits if catalogue()[code].get("always_report")]
+    always = _code_sets().always_report
+    facts = [code for code in hits if code in always]
     if "B4" in hits and ctx.table.copied_whole:
         facts.append("B4")
     return facts
