@@ -24,11 +24,20 @@ COSTS = frozenset({"成本", "经济成本", "社会成本", "生态环境成本
 OUTPUTS = frozenset({"数量", "质量", "时效"})
 _WORDS = load_toml("lexicons/cues.toml")["rule_words"]
 _CATEGORY_WORDS = tuple(sorted(set(level2_names()) | set(_WORDS["category_echo_extra"]), key=len, reverse=True))
+_PLACEHOLDER_TOKENS = tuple(_WORDS["placeholder_tokens"])
 
 
 def _alternation(words: list[str]) -> str:
     """``words`` as one regular-expression alternation, in their order."""
     return "|".join(map(re.escape, words))
+
+
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One precompiled search for any of ``words`` anywhere in a text. Most cells hold none of a
+    rule's words, and one search in C says so sooner than a Python loop over the words; where it
+    finds one, the rule's own loop still decides which (in its order), so results are the loop's.
+    (A rule asking only *whether* one occurs needs no loop: the search's answer is the loop's.)"""
+    return re.compile(_alternation(list(words)))
 
 
 _GENERIC_REMAINDER = re.compile(f"^(?:{_alternation(_WORDS['category_echo_remainder'])})*$")
@@ -45,10 +54,14 @@ _OUTCOME_GAINS = tuple(_WORDS["outcome_gains"])
 _PRODUCED_UNITS = frozenset(_WORDS["produced_units"])
 _BENEFICIARY = tuple(_WORDS["beneficiary"])
 _NON_COST = tuple(_WORDS["non_cost"])
+_ANY_CATEGORY_WORD, _ANY_PLACEHOLDER, _ANY_SELF_EVIDENT, _ANY_OUTCOME_GAIN, _ANY_BENEFICIARY, _ANY_NON_COST = map(
+    _any_of, (_CATEGORY_WORDS, _PLACEHOLDER_TOKENS, _SELF_EVIDENT, _OUTCOME_GAINS, _BENEFICIARY, _NON_COST))
 
 
 def _name_is_only_category(ctx: RowContext) -> str | None:
     core = re.sub(r"[\s%％()（）0-9]+", "", ctx.name)
+    if not _ANY_CATEGORY_WORD.search(core):
+        return None
     for word in _CATEGORY_WORDS:
         if word in core and _GENERIC_REMAINDER.match(core.replace(word, "", 1)):
             return ctx.name
@@ -64,9 +77,8 @@ def b1_category_echo(ctx: RowContext) -> str | None:
 
 def b2_placeholder(ctx: RowContext) -> str | None:
     for cell in (ctx.name, ctx.value_text):
-        for token in _WORDS["placeholder_tokens"]:
-            if token in cell:
-                return token
+        if _ANY_PLACEHOLDER.search(cell):
+            return next(token for token in _PLACEHOLDER_TOKENS if token in cell)
     if ctx.name and (ctx.value.kind == "empty" or only_template(ctx.value_text)) and "不适用" not in ctx.name:
         return "指标值为空"
     if not ctx.name.strip() and not only_template(ctx.value_text):
@@ -146,7 +158,9 @@ def b7_compliance(ctx: RowContext) -> str | None:
 
 def b8_tautology(ctx: RowContext) -> str | None:
     found = ctx.cues("tautology", "name", "value")
-    evident = next((phrase for phrase in _SELF_EVIDENT if phrase in ctx.name or phrase in ctx.value_text), None)
+    evident = None
+    if _ANY_SELF_EVIDENT.search(ctx.name) or _ANY_SELF_EVIDENT.search(ctx.value_text):
+        evident = next(phrase for phrase in _SELF_EVIDENT if phrase in ctx.name or phrase in ctx.value_text)
     if evident:
         return evident
     if ctx.value_text.strip() in _DONE_VALUES:
@@ -237,7 +251,8 @@ def c5_outcome_as_output(ctx: RowContext) -> str | None:
     if ctx.level2.name not in OUTPUTS:
         return None
     found = ctx.cues("reach", "name") + ctx.cues("macro_outcome", "name")
-    found = tuple(term for term in found if term != "合格率") + tuple(w for w in _OUTCOME_GAINS if w in ctx.name)
+    gains = tuple(w for w in _OUTCOME_GAINS if w in ctx.name) if _ANY_OUTCOME_GAIN.search(ctx.name) else ()
+    found = tuple(term for term in found if term != "合格率") + gains
     return f"“{found[0]}”为效果" if found else None
 
 
@@ -247,7 +262,7 @@ def c6_cost_misuse(ctx: RowContext) -> str | None:
     value = ctx.value
     if value.comparator in {"≥", ">"} and value.unit_class == "money":
         return "成本金额使用“≥”"
-    if any(word in ctx.name for word in _NON_COST):
+    if _ANY_NON_COST.search(ctx.name):
         return "内容不是成本"
     if ctx.level2.name in {"社会成本", "生态环境成本"} and ctx.name.startswith(_POSITIVE_EFFECT):
         return "正面效果列入成本"
@@ -399,7 +414,7 @@ def m7_not_attributable(ctx: RowContext) -> str | None:
     """A macro outcome (空气质量, 就业率…) measured as the project's result, unless the name says
     whose it is (参训人员…就业率). Counts of things built and satisfaction are the project's own."""
     if ctx.name_type in {"count", "satisfaction"} or ctx.value.unit_class == "count" or \
-            any(word in ctx.name for word in _BENEFICIARY):
+            _ANY_BENEFICIARY.search(ctx.name):
         return None
     found = ctx.cues("macro_outcome", "name")
     return found[0] if found else None
