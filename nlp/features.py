@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -65,12 +66,24 @@ def analyse_records(records: list[dict[str, str]], facts: list[TableFacts]) -> A
 
 
 def _text_tokens(ctx: RowContext) -> list[str]:
+    """Word uni- and bigrams of the name, description and value, prefixed by their cell
+    (``n:满意度``, ``n:群众_满意度``). A bigram is its first word's prefixed unigram, ``_`` and the
+    second word: one join per bigram instead of formatting the prefix and both words again."""
     tokens: list[str] = []
-    for prefix, analysis in (("n", ctx.name_cues), ("d", ctx.description_cues), ("v", ctx.value_cues)):
+    for prefix, analysis in (("n:", ctx.name_cues), ("d:", ctx.description_cues), ("v:", ctx.value_cues)):
         words = [w for w in analysis.tokens if w.strip()]
-        tokens.extend(f"{prefix}:{w}" for w in words)
-        tokens.extend(f"{prefix}:{a}_{b}" for a, b in zip(words, words[1:]))
+        unigrams = [prefix + w for w in words]
+        tokens += unigrams
+        tokens += map("_".join, zip(unigrams, words[1:]))
     return tokens
+
+
+@lru_cache(maxsize=4096)
+def log1p_length(length: int) -> float:
+    """``float(np.log1p(length))``, remembered: a cell's length is a small number that repeats
+    across rows, and numpy's ufunc call on one Python int costs more than the row's other
+    features of its kind (numpy's own value kept, not ``math.log1p``'s, so features stay the same)."""
+    return float(np.log1p(length))
 
 
 def _char_text(ctx: RowContext) -> str:
@@ -101,8 +114,8 @@ def structured_features(ctx: RowContext, hits: dict[str, str]) -> dict[str, floa
         "value_over_100pct": float(value.unit_class == "percent" and (value.number or 0) > 100),
         "value_is_100pct": float(value.unit_class == "percent" and value.number == 100),
         "value_has_amount": float(value.has_amount),
-        "value_len_log": float(np.log1p(len(ctx.value_text))),
-        "name_len_log": float(np.log1p(len(ctx.name))),
+        "value_len_log": log1p_length(len(ctx.value_text)),
+        "name_len_log": log1p_length(len(ctx.name)),
         "desc_empty": float(not ctx.description.strip() or ctx.description.strip() == "无"),
         "has_criteria": float(ctx.has_criteria),
         "project_env": float(ctx.project_cues.has("env_domain")),
