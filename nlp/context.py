@@ -89,6 +89,9 @@ class RowContext:
     table: TableFacts = field(default_factory=TableFacts)
     unit_text: str = ""               # the 计量单位 cell as written (C9 compares it with the value)
     value_type_text: str = ""         # the 指标性质/方向 cell (定量/定性, 正向/反向, ≥ …)
+    #: :attr:`is_unused_slot`, once asked (``None`` before): the rules, the features and the
+    #: model's mask each ask, five times a row, and it runs two regular-expression substitutions.
+    _unused_slot: bool | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def has_criteria(self) -> bool:
@@ -102,7 +105,13 @@ class RowContext:
 
         The guide labels both 0/0/0: a bare ``指标2:``, a ``……`` row, an empty optional 生态效益 row,
         or 否/无/不适用 on an optional benefit. Nothing was claimed, so nothing can be wrong.
+        Computed on first use and kept (a context's cells are not changed after it is built).
         """
+        if self._unused_slot is None:
+            self._unused_slot = self._claims_nothing()
+        return self._unused_slot
+
+    def _claims_nothing(self) -> bool:
         if only_template(self.name) and only_template(self.value_text):
             return True
         optional = self.level2.name in _OPTIONAL_LEVEL2

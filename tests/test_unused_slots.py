@@ -7,9 +7,13 @@ here from the guide, not taken from the corpora.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 import nlp
+from nlp import context
+from nlp.context import build_context
 from nlp.schema import FAMILIES
 
 NOTHING_CLAIMED = [
@@ -39,3 +43,17 @@ def test_not_applicable_on_a_required_row_is_still_judged(scorer) -> None:
     result = scorer.score([{"project_name": "广播剧创作扶持项目", "level1": "产出指标", "level2": "数量指标",
                             "level3": "制作广播剧集数", "target_value": "不适用"}])[0]
     assert any(result[f"score_{f}"] > 0 for f in FAMILIES)
+
+
+def test_whether_a_row_claims_nothing_is_worked_out_once_a_row(monkeypatch) -> None:
+    """The rules, the features and the model's mask all ask (five times a row): the answer is
+    kept, and a context built from other cells has its own."""
+    filled = build_context({"level2": "生态效益指标", "level3": "辖区内群众满意度", "target_value": "≥95%"})
+    templates: list[str] = []
+    real = context.only_template
+    monkeypatch.setattr(context, "only_template", lambda text: templates.append(text) or real(text))
+    assert [filled.is_unused_slot for _ in range(5)] == [False] * 5
+    assert templates == ["辖区内群众满意度"]
+    assert replace(filled, name="指标2:", value_text="").is_unused_slot
+    assert not filled.is_unused_slot
+    assert replace(filled, name="不适用").is_unused_slot
