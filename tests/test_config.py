@@ -172,18 +172,39 @@ def test_the_config_is_found_by_flag_then_environment_then_working_directory(tmp
     assert find_config(Path("x.toml"), {"IQC_CONFIG": "/etc/iqc.toml"}) == Path("x.toml")
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_the_batch_cli_applies_the_config_in_every_process(iqc, tmp_path, jobs) -> None:
-    source = tmp_path / "rows.csv"
+def _scored_by_cli(iqc, tmp_path: Path, config_text: str, output: str, jobs: int) -> Path:
+    """``ROWS`` three times, scored by ``iqc score --config`` in chunks of 4 rows; the output's path."""
+    source, config = tmp_path / "rows.csv", tmp_path / "iqc.toml"
     pd.DataFrame(ROWS * 3).to_csv(source, index=False)
-    config = tmp_path / "iqc.toml"
-    config.write_text('[codes]\ndisable = ["B1"]\n', encoding="utf-8")
-    code, err = iqc("score", source, "-o", tmp_path / "out.csv", "--config", config, "--jobs", jobs,
+    config.write_text(config_text, encoding="utf-8")
+    code, err = iqc("score", source, "-o", tmp_path / output, "--config", config, "--jobs", jobs,
                     "--chunk-rows", 4, "--quiet")
     assert code == 0, err
-    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    return tmp_path / output
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_batch_cli_applies_the_config_in_every_process(iqc, tmp_path, jobs) -> None:
+    out = pd.read_csv(_scored_by_cli(iqc, tmp_path, '[codes]\ndisable = ["B1"]\n', "out.csv", jobs),
+                      dtype=str, keep_default_na=False)
     assert len(out) == 12 and not out["codes"].str.contains("B1").any()
     assert "findings" not in out.columns
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_workbooks_codes_sheet_gives_a_re_graded_codes_severity(iqc, tmp_path, jobs) -> None:
+    """The legend printed the catalogue's severity (B1 高) beside rows whose B1 findings said low."""
+    import openpyxl
+
+    from nlp.report import load_settings
+
+    book = openpyxl.load_workbook(_scored_by_cli(iqc, tmp_path, '[codes.severity]\nB1 = "low"\n', "out.xlsx", jobs))
+    settings = load_settings()
+    header, *legend = book[settings.sheets["codes"]].iter_rows(values_only=True)
+    severity = {row[header.index(settings.label("code"))]: row[header.index(settings.label("severity"))]
+                for row in legend}
+    assert severity["B1"] == settings.severity_label("low") != settings.severity_label("high")  # catalogue: high
+    assert severity["M6"] == settings.severity_label("high")  # a code not re-graded keeps the catalogue's
 
 
 def test_the_http_api_applies_IQC_CONFIG(tmp_path) -> None:

@@ -89,6 +89,9 @@ class ReportAccumulator:
         self.table_codes: dict[tuple[str, str], str] = {}
         #: table code (T1/T2) -> rows carrying it: a table's codes are on each of its rows, not in ``codes``
         self.table_code_rows: Counter[str] = Counter()
+        #: code -> the severity its findings carried: an iqc.toml ``[codes.severity]`` re-grades a code,
+        #: and the legend must say what the rows say, not the catalogue's default
+        self.severities: dict[str, str] = {}
         #: groups of tables copied from one another, set by the batch before the report is finished
         self.copy_clusters: list[list[Any]] = []
         #: what reading the inputs noticed, set by the batch (all inputs are read before any scoring)
@@ -165,6 +168,8 @@ class ReportAccumulator:
     def _count(self, row: ScoredRow) -> None:
         department, project = _group_keys(row.values)
         self.total.add(row.families, row.codes, row.risk)
+        for finding in row.findings:
+            self.severities.setdefault(finding["code"], finding.get("severity", ""))
         if department not in self._departments:
             self._departments[department] = GroupStats(department)
         self._departments[department].add(row.families, row.codes, row.risk)

@@ -184,6 +184,8 @@ class XlsxReportWriter(ReportWriter):
         series = self._series(self.settings.sheets["codes"], columns, self._labels(columns))
         for code, count in self.accumulator.code_rows():
             entry = catalogue().get(code, {})  # {} for a code this version does not know: code and count only
+            if self.accumulator.severities.get(code):
+                entry = {**entry, "severity": self.accumulator.severities[code]}
             sheet, index = series.next_row()
             for column, name in enumerate(columns):
                 value = _legend_value(code, entry, name, count, self.settings)
