@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from nlp.resources import load_toml
+from nlp.schema import UNNAMED_PROJECT
 
 _TABLE = load_toml("tables.toml")
 #: Odd 64-bit multiplier that mixes a name's hash into its value's (the golden ratio's bits).
@@ -45,14 +45,15 @@ class Twin:
     share: float  # share of this table's indicators found in the twin
 
     def describe(self) -> str:
-        """How a reviewer finds the twin: 项目“乙项目”（乙局，b.csv）."""
+        """How a reviewer finds the twin: 项目“乙项目”（乙局，乙县/b.csv）. The file as the batch names
+        it (``source_file``): its base name alone was ``t.csv`` for both 甲县/t.csv and 乙县/t.csv."""
         return _described(self)
 
 
 @lru_cache(maxsize=65_536)
 def _described(twin: Twin) -> str:
-    where = "，".join(part for part in (twin.department, Path(twin.file).name) if part)
-    return f"项目“{twin.project or '（未填项目名）'}”（{where or '同一批次'}）"
+    where = "，".join(part for part in (twin.department, twin.file) if part)
+    return f"项目“{twin.project or UNNAMED_PROJECT}”（{where or '同一批次'}）"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,11 @@ from dataclasses import dataclass
 
 FAMILIES: tuple[str, ...] = ("boilerplate", "mismatch", "unmeasurable")
 
+#: How every output names a blank department or project (a finding's message, the reports), so a
+#: reviewer meets one wording for "not given" wherever it appears.
+UNNAMED_DEPARTMENT = "（未注明部门）"
+UNNAMED_PROJECT = "（未注明项目）"
+
 #: Version of the scored-record shape (:mod:`nlp.record_schema`): bump the major part when a field
 #: is removed or changes meaning, the minor part when one is added.
 SCHEMA_VERSION = "1.0"

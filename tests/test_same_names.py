@@ -14,8 +14,10 @@ import pytest
 
 from make_documents import DOCX_TABLES, corpus_rows, make_docx
 from nlp.batch import score_batch
+from nlp.copies import Twin
 from nlp.fingerprints import finding_key
 from nlp.readers.file_names import told_apart
+from nlp.schema import UNNAMED_PROJECT
 
 HEADER = "项目名称,一级指标,二级指标,三级指标,指标值\n"
 TRAINING = ("甲项目,产出指标,数量指标,培训人数,120人\n甲项目,产出指标,质量指标,培训合格率,≥95%\n"
@@ -218,6 +220,18 @@ def test_the_html_report_names_a_copied_table_s_file_as_told_apart(tmp_path: Pat
     score_batch(paths, tmp_path / "report.html")
     copies = (tmp_path / "report.html").read_text(encoding="utf-8").split('id="tables"')[1].split("</ul>")[0]
     assert "甲项目（（未注明部门），a/t.csv）" in copies and "乙项目（（未注明部门），u.csv）" in copies
+
+
+def test_b4_names_a_copied_table_s_twin_by_its_told_apart_file(tmp_path: Path) -> None:
+    """B4's message said 项目“乙项目”（t.csv） for a twin in b/t.csv beside a/t.csv."""
+    paths = _written(tmp_path, {"a/t.csv": HEADER + TRAINING, "b/t.csv": HEADER + TRAINING.replace("甲项目", "乙项目")})
+    score_batch(paths, tmp_path / "out.csv")
+    said = " ".join(_read(tmp_path / "out.csv")["explanation"])
+    assert "项目“乙项目”（b/t.csv）" in said and "项目“甲项目”（a/t.csv）" in said
+
+
+def test_a_twin_without_a_project_name_is_named_as_the_reports_name_it() -> None:
+    assert Twin("", "", "a/t.csv", 1.0).describe() == f"项目“{UNNAMED_PROJECT}”（a/t.csv）"
 
 
 def test_sarif_names_each_row_by_its_told_apart_file(iqc, counties: Path, tmp_path: Path) -> None:

@@ -16,11 +16,9 @@ import pandas as pd
 
 from nlp.codes import catalogue, precedence
 from nlp.report.rows import FLAG_COLUMNS, display, row_codes, row_findings, split_codes
-from nlp.schema import FAMILIES, FINDINGS_COLUMN
+from nlp.schema import FAMILIES, FINDINGS_COLUMN, UNNAMED_DEPARTMENT, UNNAMED_PROJECT
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("department", "project_name", "risk", "codes") + FLAG_COLUMNS
-UNNAMED_DEPARTMENT = "（未注明部门）"
-UNNAMED_PROJECT = "（未注明项目）"
 
 
 @dataclass(slots=True)
