@@ -115,13 +115,26 @@ def test_labels_saved_in_gbk_are_read_like_any_input(iqc, tmp_path) -> None:
     assert iqc("evaluate", labels, "--rows", _write(tmp_path / "rows.csv", ROWS))[0] == EXIT_OK
 
 
-def test_labels_in_a_workbook_are_refused_saying_they_are_not_text(iqc, tmp_path) -> None:
-    labels = tmp_path / "labels.xlsx"
-    pd.DataFrame({"row_id": ["r1"], "boilerplate": ["0"], "mismatch": ["0"], "unmeasurable": ["0"],
-                  "codes": [""]}).to_excel(labels, index=False)
+def test_labels_in_a_workbook_are_read_from_its_first_sheet_and_name_its_rows(iqc, tmp_path) -> None:
+    """A labels-only .xlsx was refused as "binary file: not CSV/TSV text"; reviewers keep labels in Excel."""
+    labels, rows = tmp_path / "labels.xlsx", _write(tmp_path / "rows.csv", ROWS)
+    with pd.ExcelWriter(labels) as book:
+        pd.DataFrame({"row_id": ["r1", "r2"], "boilerplate": [0, 0], "mismatch": [0, 0], "unmeasurable": [0, 1],
+                      "codes": ["", "M1"]}).to_excel(book, sheet_name="标注", index=False)
+        pd.DataFrame({"说明": ["0/1 按标注指南"]}).to_excel(book, sheet_name="说明", index=False)
+    code, err = iqc("evaluate", labels, "--rows", rows)
+    assert code == EXIT_OK and err == f"iqc evaluate: skipped {labels} 说明: the labels are read from its first sheet (标注)\n"
+    pd.DataFrame({"row_id": ["r1", "r2"], "boilerplate": [0, 2], "mismatch": [0, 0], "unmeasurable": [0, 0],
+                  "codes": ["", ""]}).to_excel(labels, sheet_name="标注", index=False)
+    assert iqc("evaluate", labels, "--rows", rows) == (EXIT_INPUT_FAILED, f"iqc evaluate: {labels}:标注!3: row_id r2: "
+                                                                          "family labels must be 0 or 1\n")
+
+
+def test_a_damaged_labels_workbook_is_one_line(iqc, tmp_path) -> None:
+    labels = _write(tmp_path / "labels.xlsx", "row_id,boilerplate\n")  # text under a workbook's name
     code, err = iqc("evaluate", labels, "--rows", _write(tmp_path / "rows.csv", ROWS))
-    assert (code, "Traceback" in err) == (EXIT_INPUT_FAILED, False)
-    assert err.startswith(f"iqc evaluate: {labels}: binary file: not CSV/TSV text") and err.count("\n") == 1
+    assert (code, err.count("\n"), "Traceback" in err) == (EXIT_INPUT_FAILED, 1, False)
+    assert err.startswith(f"iqc evaluate: {labels}: cannot read the labels (not a workbook")
 
 
 def test_rows_given_as_a_folder_are_refused_saying_so(iqc, tmp_path) -> None:

@@ -37,7 +37,8 @@ class _Refused(Exception):
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("evaluate", help="per-family P/R/F1 and per-code counts on a labelled file")
     parser.add_argument("labeled", type=Path, help="labels (row_id, boilerplate, mismatch, unmeasurable, codes): with "
-                                                    "their rows, any file iqc score reads; labels only: CSV/TSV")
+                                                    "their rows, any file iqc score reads; labels only: CSV/TSV or a "
+                                                    "workbook's first sheet")
     parser.add_argument("--rows", type=Path, default=None, help="the indicator rows, if not in LABELED")
     parser.set_defaults(handler=run)
 
@@ -63,24 +64,50 @@ def _labels(path: Path) -> pd.DataFrame:
     from nlp.readers import InputError
     from nlp.readers.encoding import detect_encoding
 
+    from nlp.readers import WORKBOOK_SUFFIXES
+
     sep = "\t" if path.suffix.lower() in {".tsv", ".txt"} else ","
+    workbook = path.suffix.lower() in WORKBOOK_SUFFIXES
     try:  # in the encoding the rows' readers would read it in: a GBK "CSV" from Excel, not a UTF-8 error
-        gold = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=detect_encoding(path),
-                           skip_blank_lines=False)
+        gold, line_prefix = _label_sheet(path) if workbook else (_label_text(path, sep, detect_encoding(path)), "")
     except FileNotFoundError:
         raise _Refused(f"{path}: no such file") from None
-    except InputError as error:  # a workbook, a binary or garbled file
+    except InputError as error:  # a binary or garbled file
         raise _Refused(str(error)) from None
-    except (OSError, ValueError, pd.errors.ParserError) as error:  # EmptyDataError, bad bytes
+    except (OSError, ValueError, pd.errors.ParserError) as error:  # EmptyDataError, bad bytes, a damaged workbook
         raise _Refused(f"{path}: cannot read the labels ({str(error).splitlines()[0]})") from None
-    one_column = len(gold.columns) == 1  # a CSV named .tsv, or a TSV named .csv
+    one_column = len(gold.columns) == 1 and not workbook  # a CSV named .tsv, or a TSV named .csv
     how = f" (read as {_SEPARATORS[sep]}-separated, by the suffix {path.suffix})" if one_column else ""
-    # The file's line of each label, as a reader names it; empty lines (Excel's formatted rows
-    # below the data) are no labels.
-    lines = gold.assign(source_line=(gold.index + 2).astype(str))
+    # The file's line of each label, as a reader names it (``Sheet!row`` in a workbook); empty lines
+    # (Excel's formatted rows below the data) are no labels.
+    lines = gold.assign(source_line=line_prefix + (gold.index + 2).astype(str))
     gold = lines[(gold != "").any(axis=1)]
     _check(gold, path, how)
     return gold
+
+
+def _label_text(path: Path, sep: str, encoding: str) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=encoding, skip_blank_lines=False)
+
+
+def _label_sheet(path: Path) -> tuple[pd.DataFrame, str]:
+    """A workbook's first sheet of labels, every cell a string (calamine, as inputs are read: 1 is
+    "1", not "1.0"), and its name as the prefix of its lines (``标注!3``); other sheets are said to
+    be left out."""
+    import pandas as pd
+    from python_calamine import CalamineError
+
+    try:
+        with pd.ExcelFile(path, engine="calamine") as book:
+            sheet, *others = book.sheet_names
+            if others:
+                print(f"iqc evaluate: skipped {path} {'、'.join(others)}: the labels are read from its first sheet "
+                      f"({sheet})", file=sys.stderr)
+            return book.parse(sheet, dtype=str, keep_default_na=False), f"{sheet}!"
+    except CalamineError as error:  # a damaged workbook, or another file under a workbook's name
+        raise ValueError(f"not a workbook: {error}") from None
 
 
 def _check(gold: pd.DataFrame, path: Path, how: str = "") -> None:

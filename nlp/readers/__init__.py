@@ -254,6 +254,9 @@ READERS: tuple[Reader, ...] = (
 DEFAULT_READER = READERS[-1]
 #: What a folder is searched for.
 KNOWN_SUFFIXES = frozenset().union(*(reader.suffixes for reader in READERS))
+#: Spreadsheet workbooks (read by calamine), for what reads a sheet as a plain table — a reviewed
+#: workbook, a labels-only file: the spreadsheet readers' suffixes, and .xls of the OLE reader's.
+WORKBOOK_SUFFIXES = frozenset({".xls"}).union(*(reader.suffixes for reader in READERS if reader.name in {"xlsx", "ods"}))
 
 
 def reader_for(path: Path) -> Reader:

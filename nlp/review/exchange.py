@@ -22,6 +22,7 @@ import xlsxwriter
 from nlp.codes import catalogue
 from nlp.fingerprints import KEY_CELLS, finding_key, normalised, row_check
 from nlp.io_write import delimited_text
+from nlp.readers import WORKBOOK_SUFFIXES
 from nlp.readers.tabular import HEADER_SCAN_ROWS, column_letters
 from nlp.report.rows import split_codes
 from nlp.report.xlsx import CUT_MARK, REVIEW_CHECK, REVIEW_COMMENT, REVIEW_DECISION, WORKBOOK_OPTIONS
@@ -315,9 +316,6 @@ def _workbook_decisions(row: Mapping[str, str], reviewer: str, batch: str) -> li
 #: A sheet's (or the CSV file's) location prefix, header row number and names, and numbered rows below.
 Table = tuple[str, tuple[int, list[str]], Iterator[tuple[int, list[Any]]]]
 
-
-#: The workbook formats read (as inputs are, by calamine): a reviewer's office suite saves any of them.
-WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 
 
 def _tables(path: Path) -> Iterator[Table]:
