@@ -192,6 +192,20 @@ def test_code_table_counts_a_tables_codes_as_the_workbook_does(tmp_path: Path) -
     assert {k: n for k, (_, n) in shown.items()} == {row[code]: row[count] for row in legend if row[count]}
 
 
+def test_the_row_filters_find_a_tables_codes(tmp_path: Path) -> None:
+    """The code filter offered only the rows' own codes, so no T1/T2 row could be listed by it."""
+    df = synthetic_scored_frame(20, departments=2, seed=2).assign(table_codes=["T1;T2"] * 12 + [""] * 8)
+    writer = HtmlReportWriter(tmp_path / "r.html", SETTINGS)
+    writer.write_chunk(df)
+    writer.close()
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    offered = re.findall(r'<option value="([^"]*)"', page.split('id="filter-code"')[1].split("</select>")[0])
+    assert {"T1", "T2"} <= set(offered)
+    assert 'value="table"' in page.split('id="filter-family"')[1].split("</select>")[0]
+    rows = re.findall(r'<tr data-families="([^"]*)" data-codes="([^"]*)">', page)
+    assert sum("T1" in codes.split() and "table" in families.split() for families, codes in rows) == 12
+
+
 def test_a_copied_table_without_a_project_or_department_name_is_said(frame: pd.DataFrame, tmp_path: Path) -> None:
     """The copied-tables section and the workbook's copies sheet named such a table by an empty
     string (or 部门未填) where the rest of the report says （未注明项目） and （未注明部门）."""

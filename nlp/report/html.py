@@ -17,7 +17,7 @@ import pandas as pd
 
 from nlp.codes import catalogue
 from nlp.report.accumulator import GroupStats, ReportAccumulator, ScoredRow, department_name, project_name
-from nlp.report.rows import display, html_text
+from nlp.report.rows import display, html_text, split_codes
 from nlp.report.settings import ReportSettings
 from nlp.report.svg import bar_chart
 from nlp.report.writer import ReportWriter
@@ -225,11 +225,11 @@ def _row_table(acc: ReportAccumulator, settings: ReportSettings) -> str:
 def _filters(acc: ReportAccumulator, settings: ReportSettings) -> str:
     families = "".join(
         f'<option value="{family}">{html_text(settings.family_label(family))}</option>'
-        for family in (*FAMILIES, "advisory")
+        for family in (*FAMILIES, "advisory", "table")
     )
     codes = "".join(
         f'<option value="{html_text(code)}">{html_text(code)} {html_text(_title(code))}</option>'
-        for code in sorted(acc.total.codes)
+        for code in sorted({*acc.total.codes, *acc.table_code_rows})
     )
     return (
         '<div class="filters">'
@@ -241,10 +241,11 @@ def _filters(acc: ReportAccumulator, settings: ReportSettings) -> str:
 
 
 def _table_row(row: ScoredRow, settings: ReportSettings) -> str:
-    families = " ".join(dict.fromkeys(_family(code) for code in row.codes))
+    codes = _shown_codes(row)
+    families = " ".join(dict.fromkeys(_family(code) for code in codes))
     source = f"{display(row.values.get('source_file'))}:{display(row.values.get('source_line'))}"
     return (
-        f'<tr data-families="{html_text(families)}" data-codes="{html_text(" ".join(row.codes))}">'
+        f'<tr data-families="{html_text(families)}" data-codes="{html_text(" ".join(codes))}">'
         f'<td class="num">{row.risk:.2f}</td><td>{_cell(row, "department")}</td>'
         f'<td>{_cell(row, "project_name")}</td><td>{_cell(row, "level2")}</td>'
         f'<td>{_cell(row, "level3")}</td><td>{_value(row)}</td><td>{_tags(row, settings)}</td>'
@@ -252,8 +253,13 @@ def _table_row(row: ScoredRow, settings: ReportSettings) -> str:
     )
 
 
+def _shown_codes(row: ScoredRow) -> list[str]:
+    """The row's codes and its table's (T1/T2), so the code and family filters find a table's rows too."""
+    return [*row.codes, *split_codes(row.values.get("table_codes"))]
+
+
 def _tags(row: ScoredRow, settings: ReportSettings) -> str:
-    return "".join(_code_tag(code, settings) for code in row.codes)
+    return "".join(_code_tag(code, settings) for code in _shown_codes(row))
 
 
 def _code_tag(code: str, settings: ReportSettings) -> str:
