@@ -272,8 +272,11 @@ def _domain_signature(domain: TextAnalysis) -> tuple[bool, tuple[str, ...]]:
 
 
 def table_keys(columns: Columns) -> list[str]:
-    """The table a row belongs to: ``table_id`` when given, else file + document + project."""
-    return [explicit or f"{file}|{doc}|{project}" for explicit, file, doc, project
+    """The table a row belongs to, within its file: its ``table_id`` when given, else its document
+    and project. A department numbers its own tables (1, 2, T1…), so two files' table "1" are two
+    tables: keyed by the id alone, their rows were one table's, in its facts, its T1/T2 and the
+    batch's copy index."""
+    return [f"{file}|{explicit}" if explicit else f"{file}|{doc}|{project}" for explicit, file, doc, project
             in zip(columns["table_id"], columns["source_file"], columns["doc_id"], columns["project_name"])]
 
 

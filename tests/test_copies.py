@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from nlp import copies
 from nlp.batch import score_batch
-from nlp.context import index_tables
+from nlp.context import index_tables, table_keys
 from nlp.copies import CopyIndex, Signatures, TableRows, similar_pairs
 from nlp.resources import load_toml
 
@@ -165,7 +165,7 @@ def test_the_copy_index_finds_what_all_pairs_find(seed: int, monkeypatch: pytest
     assert (edges, twins, clusters) == (reference.edges(), reference.twins(), reference.clusters())
     assert any(share_a == 1.0 and share_b < COPIED for _, _, share_a, share_b in edges)  # small inside large
     assert any(COPIED <= share < 1.0 for twin in twins.values() for share in [twin.share])  # partial copies
-    same_project = {key: project for key, project in zip(columns["table_id"], columns["project_name"])}
+    same_project = dict(zip(table_keys(columns), columns["project_name"]))
     assert all(same_project[a] != same_project[b] for a, b, _, _ in edges)
 
 

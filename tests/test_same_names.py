@@ -222,6 +222,19 @@ def test_the_html_report_names_a_copied_table_s_file_as_told_apart(tmp_path: Pat
     assert "甲项目（（未注明部门），a/t.csv）" in copies and "乙项目（（未注明部门），u.csv）" in copies
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_two_files_own_table_ids_are_two_tables(tmp_path: Path, jobs: int) -> None:
+    """Each department numbers its own tables: a.csv's table "T1" and b.csv's "T1" were one table
+    in the copy index, so 乙项目's copy of 甲项目's table was never found (B4)."""
+    with_ids = "".join(f"T1,{line}\n" for line in TRAINING.splitlines())
+    paths = _written(tmp_path, {"a.csv": "table_id," + HEADER + with_ids,
+                                "b.csv": "table_id," + HEADER + with_ids.replace("甲项目", "乙项目")})
+    score_batch(paths, tmp_path / "out.csv", jobs=jobs)
+    rows = _read(tmp_path / "out.csv")
+    assert rows["table_id"].eq("T1").all()  # the ids the sources gave are kept as given
+    assert rows["codes"].str.contains("B4").all()
+
+
 def test_b4_names_a_copied_table_s_twin_by_its_told_apart_file(tmp_path: Path) -> None:
     """B4's message said 项目“乙项目”（t.csv） for a twin in b/t.csv beside a/t.csv."""
     paths = _written(tmp_path, {"a/t.csv": HEADER + TRAINING, "b/t.csv": HEADER + TRAINING.replace("甲项目", "乙项目")})
