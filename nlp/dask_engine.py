@@ -188,6 +188,8 @@ def _identities(client: Client, warming: dict[str, Future]) -> dict[str, tuple]:
             except (OSError, CancelledError) as error:  # the cluster's failures, not the worker's load
                 raise _lost(client, warming, error) from None
             except Exception as error:  # the load's own (a models dir it lacks, a damaged model, …)
+                if future.cancelled():  # …unless the client lost the scheduler: distributed then raised an
+                    raise _lost(client, warming, error) from None  # UnboundLocalError of its own here
                 raise EngineError(f"the Dask worker {worker} cannot load the model ({error}): {SAME_EVERYWHERE}; "
                                   "nothing was written") from None
     return identities

@@ -485,3 +485,24 @@ def test_a_scheduler_lost_during_the_batch_fails_it_in_one_line(tmp_path: Path) 
     assert err == ("iqc: the connection to the Dask scheduler was lost during the batch; nothing was written: "
                    "run it again once the scheduler is back\n"), err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cluster.py", "in.csv"]
+
+
+def test_a_model_check_cancelled_with_the_scheduler_lost_is_not_blamed_on_the_model() -> None:
+    """A client that lost its scheduler cancels the futures it holds, and distributed's ``result()``
+    then raised an UnboundLocalError of its own: the batch said the worker "cannot load the model
+    (cannot access local variable 'result' …)" and told the user to reinstall it."""
+    from nlp.dask_engine import _identities
+    from nlp.worker_pool import EngineError
+
+    class LostClient:
+        status = "closed"
+
+    class CancelledCheck:
+        def result(self, timeout: float) -> tuple:
+            raise UnboundLocalError("cannot access local variable 'result' where it is not associated with a value")
+
+        def cancelled(self) -> bool:
+            return True
+
+    with pytest.raises(EngineError, match="^the connection to the Dask scheduler was lost during the batch"):
+        _identities(LostClient(), {"tcp://127.0.0.1:1": CancelledCheck()})
