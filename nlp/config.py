@@ -170,7 +170,7 @@ def _province(table: object, key: str, source: str) -> Province:
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: {key} must be a table")
     _known_keys(table, _PROVINCE_KEYS, key + ".", source)
-    aliases = {_string(name, f"{key}.aliases", source): _level2(target, f"{key}.aliases.{name}", source)
+    aliases = {_string(name, f"{key}.aliases", source): _alias_target(name, target, f"{key}.aliases.{name}", source)
                for name, target in _table(table, "aliases", source, key + ".").items()}
     required = tuple(_level2(name, f"{key}.required_dimensions", source)
                      for name in _list(table.get("required_dimensions", []), f"{key}.required_dimensions", source))
@@ -236,6 +236,19 @@ def _level2(name: object, key: str, source: str) -> str:
     if category.how not in STRICT:
         raise ConfigError(f"{source}: {key}: {name!r} is not a known 二级 category")
     return category.name
+
+
+def _alias_target(name: str, target: object, key: str, source: str) -> str:
+    """The canonical 二级 an alias names. A name that is itself a standard 二级 may not be filed
+    under another: that would re-file every table's rows of that category without a word."""
+    from nlp.categories import STRICT, canonical_level2
+
+    category = _level2(target, key, source)
+    own = canonical_level2(name)
+    if own.how in STRICT and own.name != category:
+        raise ConfigError(f"{source}: {key}: {name!r} is the 二级 {own.name} itself; an alias may not file it "
+                          f"under {category}")
+    return category
 
 
 def to_toml(config: Config, model_own: Mapping[str, float] | None = None) -> str:

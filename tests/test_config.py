@@ -95,6 +95,7 @@ def test_severity_per_code_and_min_severity(scorer, plain, tmp_path) -> None:
     ('[codes]\nmin_severity = "severe"\n', "use one of info, low, medium, high"),
     ('[thresholds]\nmismatch = 1.5\n', "between 0 and 1"),
     ('[provinces."广东"]\nrequired_dimensions = ["制度指标"]\n', "not a known 二级"),
+    ('[provinces."广东".aliases]\n"数量指标" = "质量指标"\n', "'数量指标' is the 二级 数量 itself; an alias may not file it under 质量"),
     ('province = "广西"\n', "has no [provinces.广西] table"),
     ("[codes\n", "not valid TOML"),
     ('[codes]\ndisable = [["B1"]]\n', "codes.disable: unknown code ['B1']"),
