@@ -216,8 +216,12 @@ def _forkserver_processes(process: subprocess.Popen) -> list:
     processes; one that ended meanwhile (a zombie has no command line to read) is left out."""
     import psutil
 
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:  # the batch itself has ended
+        return []
     found = []
-    for child in psutil.Process(process.pid).children(recursive=True):
+    for child in children:
         with contextlib.suppress(psutil.Error):
             if "forkserver" in " ".join(child.cmdline()):
                 found.append(child)
@@ -265,13 +269,22 @@ def _ended(process: subprocess.Popen) -> str:
 def test_an_interrupt_while_the_cluster_starts_says_so_in_one_line(tmp_path: Path, signum: int) -> None:
     """Interrupted while ``LocalCluster`` started its workers, the batch never held the cluster to
     close it: Dask's own clean-up at exit failed, with tracebacks, under "iqc: interrupted"."""
-    process = _dask_batch(tmp_path, rows=100)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not _forkserver_processes(process):
-        time.sleep(0.02)  # the first worker is being started
-    (os.kill if signum == signal.SIGTERM else os.killpg)(process.pid, signum)
-    err = _ended(process)
-    assert process.returncode == EXIT_INTERRUPTED and err == "iqc: interrupted\n", err
+    for _ in range(3):  # a batch that ended before its first worker was seen was not interrupted: again
+        process = _dask_batch(tmp_path, rows=100)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None and not _forkserver_processes(process):
+            time.sleep(0.02)  # the first worker is being started
+        running = process.poll() is None
+        if running:
+            (os.kill if signum == signal.SIGTERM else os.killpg)(process.pid, signum)
+            err = _ended(process)
+            break
+        process.communicate()
+        for made in tmp_path.iterdir():
+            if made.name != "in.csv":
+                made.unlink()
+    assert running, "the batch ended three times before its first worker was seen"
+    assert process.returncode == EXIT_INTERRUPTED and err == "iqc: interrupted\n", (process.returncode, err)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
