@@ -105,7 +105,7 @@ def _label_sheet(path: Path) -> tuple[pd.DataFrame, str]:
             if others:
                 print(f"iqc evaluate: skipped {path} {'、'.join(others)}: the labels are read from its first sheet "
                       f"({sheet})", file=sys.stderr)
-            return book.parse(sheet, dtype=str, keep_default_na=False), f"{sheet}!"
+            return pd.read_excel(book, sheet_name=sheet, dtype=str, keep_default_na=False), f"{sheet}!"
     except CalamineError as error:  # a damaged workbook, or another file under a workbook's name
         raise ValueError(f"not a workbook: {error}") from None
 
