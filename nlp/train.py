@@ -163,8 +163,9 @@ def train(models_dir: Path, n_splits: int = N_OUTER_SPLITS, feedback: Path | Non
 def _train(models_dir: Path, n_splits: int, feedback: Path | None) -> dict:
     reviewed = None if feedback is None else feedback_rows(feedback)  # a bad store: said before minutes of CV
     corpus = load_corpus()
-    if n_splits > corpus["doc_group"].nunique():
-        raise TooManyFolds(n_splits, corpus["doc_group"].nunique())
+    documents = corpus["doc_group"].nunique()
+    if n_splits > documents:
+        raise TooManyFolds(n_splits, documents)
     fresh = fresh_source(corpus)
     held_out = cross_validate(corpus, n_splits)
     cv = measure(corpus, held_out)

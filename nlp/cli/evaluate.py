@@ -61,10 +61,8 @@ def _labels(path: Path) -> pd.DataFrame:
     :class:`_Refused` when it cannot be read."""
     import pandas as pd
 
-    from nlp.readers import InputError
+    from nlp.readers import WORKBOOK_SUFFIXES, InputError
     from nlp.readers.encoding import detect_encoding
-
-    from nlp.readers import WORKBOOK_SUFFIXES
 
     sep = "\t" if path.suffix.lower() in {".tsv", ".txt"} else ","
     workbook = path.suffix.lower() in WORKBOOK_SUFFIXES

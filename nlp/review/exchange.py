@@ -317,7 +317,6 @@ def _workbook_decisions(row: Mapping[str, str], reviewer: str, batch: str) -> li
 Table = tuple[str, tuple[int, list[str]], Iterator[tuple[int, list[Any]]]]
 
 
-
 def _tables(path: Path) -> Iterator[Table]:
     """Each sheet of a workbook, or the CSV file, as a :data:`Table`."""
     if not path.is_file():
