@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from nlp import output_formats
 from nlp.allocator import fix_mmap_threshold
+from nlp.artifacts import environment_note, read_manifest
 from nlp.copies import CopyIndex, TableRef, Twin
 from nlp.first_pass import BatchOutcome, Chunk, estimated_rows, joined, read_and_index, reading_processes, spilled
 from nlp.fingerprint import check_model
@@ -64,8 +65,9 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
     list them with what reading noticed (:func:`reading_notes`).
     """
     fix_mmap_threshold()
-    check_model(setup.models_dir or models_path())
-    outcome = BatchOutcome(unread=list(unread))
+    models = setup.models_dir or models_path()
+    check_model(models)
+    outcome = BatchOutcome(unread=list(unread), model_note=environment_note(read_manifest(models)))
     engine = engine or LocalEngine(jobs)
     folder = output.parent if output.parent.is_dir() else None
     with sigterm_interrupts(), reading_processes(jobs, paths) as readers, tempfile.TemporaryFile(dir=folder) as spill, \
@@ -89,7 +91,7 @@ def _score_chunks(chunks: Iterator[Chunk], output: Path, run: Run, rejected: fro
         if not output_formats.output_format(output).rows:
             tasks = (Task(chunk, findings=True, twins=_chunk_twins(chunk, twins), rejected=rejected)
                      for chunk in chunks)
-            _write_report(_counted(run(tasks), bar, outcome), output, copies.clusters(), reading_notes(outcome))
+            _write_report(_counted(run(tasks), bar, outcome), output, copies.clusters(), outcome)
         else:
             tasks = _render_tasks(chunks, output, twins, rejected)
             write_rendered(_counted(run(tasks), bar, outcome), output, scored_columns(ALL_COLUMNS, findings=False))
@@ -130,20 +132,30 @@ def _counted(results: Iterator[Checked], bar: tqdm, outcome: BatchOutcome) -> It
 
 
 def reading_notes(outcome: BatchOutcome) -> list[ReadingNote]:
-    """What the first pass noticed, for the report: files and rows not read, parts skipped,
-    warnings (the command line prints the same lines)."""
-    return ([ReadingNote("failed", error.file, error.location, error.message)
-             for error in [*outcome.unread, *outcome.failures]]
-            + [ReadingNote("skipped", part.file, part.location, part.reason) for part in outcome.skipped]
-            + [ReadingNote("warning", note.file, note.location, note.message) for note in outcome.warnings])
+    """What the report must say besides its rows (the command line prints the same lines): files
+    and rows not read, parts skipped, warnings, and findings left out because reviewers rejected
+    them or the baseline holds them — a report passed on without that count reads as complete."""
+    notes = ([ReadingNote("failed", error.file, error.location, error.message)
+              for error in [*outcome.unread, *outcome.failures]]
+             + [ReadingNote("skipped", part.file, part.location, part.reason) for part in outcome.skipped]
+             + [ReadingNote("warning", note.file, note.location, note.message) for note in outcome.warnings])
+    if outcome.model_note:
+        notes.append(ReadingNote("warning", "", "", outcome.model_note))
+    if outcome.hidden:
+        notes.append(ReadingNote("hidden", "", "", f"复核中已驳回的 {outcome.hidden:,} 条问题未列出（--db）"))
+    if outcome.in_baseline:
+        notes.append(ReadingNote("hidden", "", "", f"基线中已有的 {outcome.in_baseline:,} 条问题未列出（--baseline）"))
+    return notes
 
 
 def _write_report(chunks: Iterator[pd.DataFrame], output: Path, clusters: list[list[TableRef]],
-                  notes: list[ReadingNote]) -> None:
+                  outcome: BatchOutcome) -> None:
+    """The report of ``chunks``; its notes are taken once they are all scored, when the counts of
+    hidden findings are known."""
     from nlp.report import open_report_writer
 
     with open_report_writer(output) as writer:
         writer.accumulator.copy_clusters = clusters
-        writer.accumulator.reading_notes = notes
         for chunk in chunks:
             writer.write_chunk(chunk)
+        writer.accumulator.reading_notes = reading_notes(outcome)

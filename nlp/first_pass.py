@@ -57,6 +57,7 @@ class BatchOutcome:
     hidden: int = 0  # findings hidden because reviewers rejected them (``rejected`` of score_batch)
     in_baseline: int = 0  # findings hidden because the baseline (``setup.baseline``) has them
     known: list[KnownFinding] = field(default_factory=list)  # every finding, with ``setup.record``
+    model_note: str = ""  # the model was built with other library versions (artifacts.environment_note)
     #: Each file's row ids, hashed (8 bytes a row), until :meth:`say_shared_row_ids` has looked at them.
     row_ids: dict[str, list[np.ndarray]] = field(default_factory=dict)
 

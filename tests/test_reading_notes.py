@@ -5,8 +5,10 @@ left out or a value read with a caveat must be in it, not only in a terminal tha
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import openpyxl
 import pytest
 
@@ -14,6 +16,7 @@ from nlp.cli import EXIT_INPUT_FAILED, EXIT_OK
 from nlp.report import load_settings
 
 SETTINGS = load_settings()
+SARIF_SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-2.1.0.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -57,6 +60,42 @@ def test_a_clean_batch_has_no_reading_section(iqc, inputs: list[Path], tmp_path:
     assert code == EXIT_OK and 'id="reading"' not in (tmp_path / "report.html").read_text(encoding="utf-8")
     iqc("score", inputs[0], "-o", tmp_path / "out.xlsx")
     assert openpyxl.load_workbook(tmp_path / "out.xlsx")[SETTINGS.sheets["inputs"]].max_row == 1
+
+
+def test_the_reports_count_the_findings_a_baseline_hid(iqc, tmp_path: Path) -> None:
+    """The command line said "hid N findings" and the report did not: passed on, it read as if the
+    table had no more problems than it lists."""
+    table = tmp_path / "t.csv"
+    table.write_text("level3,target_value\n社会效益提升,进一步提升\n", encoding="utf-8")
+    code, err = iqc("score", table, "-o", tmp_path / "first.jsonl", "--write-baseline", tmp_path / "base.jsonl")
+    assert code == EXIT_OK, err
+    code, err = iqc("score", table, "-o", tmp_path / "report.html", "--baseline", tmp_path / "base.jsonl")
+    hid = int(err.split("iqc: hid ")[1].split()[0])
+    assert code == EXIT_OK and hid > 0, err
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('<section id="reading">'):]
+    assert SETTINGS.note_kind("hidden") in section and f"基线中已有的 {hid} 条问题未列出" in section
+    iqc("score", table, "-o", tmp_path / "out.xlsx", "--baseline", tmp_path / "base.jsonl")
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")[SETTINGS.sheets["inputs"]]
+    notes = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert [kind for kind, *_ in notes] == [SETTINGS.note_kind("hidden")] and str(hid) in notes[0][3]
+    iqc("score", table, "-o", tmp_path / "out.sarif", "--baseline", tmp_path / "base.jsonl")
+    log = json.loads((tmp_path / "out.sarif").read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
+    [said] = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert said["properties"]["kind"] == "hidden" and str(hid) in said["message"]["text"] and "locations" not in said
+
+
+def test_the_reports_say_the_model_was_built_with_other_libraries(iqc, tmp_path: Path, monkeypatch) -> None:
+    """The command line warns once at the start; the report, read later, must carry it too."""
+    import nlp.batch
+
+    monkeypatch.setattr(nlp.batch, "environment_note", lambda manifest: "the model was built with spacy 0.0")
+    table = tmp_path / "t.csv"
+    table.write_text("level3,target_value\n培训人数,≥100人\n", encoding="utf-8")
+    iqc("score", table, "-o", tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "the model was built with spacy 0.0" in page[page.index('<section id="reading">'):]
 
 
 def test_the_html_report_tells_same_named_files_apart(iqc, tmp_path: Path) -> None:

@@ -94,8 +94,8 @@ def _totals(acc: ReportAccumulator, settings: ReportSettings) -> str:
 
 
 def _reading(acc: ReportAccumulator, settings: ReportSettings) -> str:
-    """What reading the inputs noticed, near the top: rows the totals do not count, or were read
-    with a caveat. Nothing when every input was read as it is. Each file is named as the command
+    """What reading the inputs noticed and findings left out (rejected in review, in the baseline),
+    near the top: what the totals do not count, or were read with a caveat. Nothing when every input was read as it is. Each file is named as the command
     line and the workbook name it: its base name alone did not tell 甲县/t.csv from 乙县/t.csv."""
     notes = acc.reading_notes
     if not notes:
@@ -106,8 +106,8 @@ def _reading(acc: ReportAccumulator, settings: ReportSettings) -> str:
                    f"<td>{html_text(n.location)}</td><td>{html_text(n.message)}</td></tr>" for n in shown)
     more = (f'<p class="note">另有 {len(notes) - len(shown):,} 条未列出（见命令行输出）。</p>'
             if len(notes) > len(shown) else "")
-    return ('<section id="reading"><h2>读取说明</h2>'
-            f'<p class="note">读取输入时：{kinds}。未能读取和未读的行不在上面的统计里。</p>'
+    return ('<section id="reading"><h2>读取和未列出说明</h2>'
+            f'<p class="note">{kinds}。未能读取、未读的行和未列出的问题都不在上面的统计里。</p>'
             "<table><thead><tr><th>类型</th><th>文件</th><th>位置</th><th>说明</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>{more}</section>")
 

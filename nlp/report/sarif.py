@@ -93,11 +93,15 @@ NOTE_LEVELS = {"failed": "error", "skipped": "note", "warning": "warning"}
 def _invocation(notes: list[ReadingNote]) -> dict[str, Any]:
     return {"executionSuccessful": True, "toolExecutionNotifications": [
         {"level": NOTE_LEVELS.get(note.kind, "note"), "message": {"text": note.message},
-         "locations": [{**({"physicalLocation": {"artifactLocation": {"uri": quote(Path(note.file).as_posix())}}}
-                           if note.file else {}),
-                        "logicalLocations": [{"name": note.location or Path(note.file).name, "kind": "input"}]}],
+         **({"locations": [_note_location(note)]} if note.file or note.location else {}),
          "properties": {"kind": note.kind}}
         for note in notes]}
+
+
+def _note_location(note: ReadingNote) -> dict[str, Any]:
+    """Where a note points; a note about the whole run (findings a baseline hid) points nowhere."""
+    return {**({"physicalLocation": {"artifactLocation": {"uri": quote(Path(note.file).as_posix())}}} if note.file else {}),
+            "logicalLocations": [{"name": note.location or Path(note.file).name, "kind": "input"}]}
 
 
 def _log_without_results() -> dict[str, Any]:
