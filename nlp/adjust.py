@@ -1,7 +1,8 @@
 """After scoring: the one place a configuration and a baseline change a scored row.
 
 The scorer's rows stay what the model says (and are remembered as such); :class:`Adjuster` then
-removes findings (a disabled code, below ``min_severity``, already in the baseline), re-grades
+removes findings (a disabled code, below ``min_severity``, one of the code's exception words
+in the row's name or the finding's cell, already in the baseline), re-grades
 them (a severity per code), re-derives the flags from the ``score_*`` values at raised
 thresholds, and re-renders ``codes``, ``review``, ``suggested_level2`` and ``explanation`` from
 what is left, so every output format agrees.
@@ -58,13 +59,16 @@ class Adjuster:
         """``outputs`` (one tuple per row of ``columns``: output values, then findings) adjusted."""
         if not self.active:
             return outputs
-        return [self._row(output, {name: cells[i] for name, cells in columns.items()} if self.baseline else {})
+        with_cells = bool(self.baseline or self.config.exceptions)
+        return [self._row(output, {name: cells[i] for name, cells in columns.items()} if with_cells else {})
                 for i, output in enumerate(outputs)]
 
     def _row(self, output: tuple, cells: dict[str, str]) -> tuple:
-        """One row; ``cells`` (its analysed cells) only when there is a baseline to look up."""
+        """One row; ``cells`` (its analysed cells) only when there is a baseline to look up or
+        exception words to look for."""
         values = dict(zip(OUTPUT_COLUMNS, output))
-        findings = [f for f in (self._graded(f) for f in output[-1]) if self.config.reports(f.code, f.severity)]
+        findings = [f for f in (self._graded(f) for f in output[-1])
+                    if self.config.reports(f.code, f.severity) and not self.config.excepts(f.code, f.field, cells)]
         if self.baseline:
             keys = [finding_key(cells, f.code) for f in findings]
             known = [KnownFinding(key, f.code, level3=cells["level3"])

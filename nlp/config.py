@@ -27,7 +27,7 @@ CONFIG_NAME = "iqc.toml"
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high")
 
 _TOP_KEYS = {"codes", "thresholds", "province", "provinces"}
-_CODES_KEYS = {"disable", "severity", "min_severity"}
+_CODES_KEYS = {"disable", "severity", "min_severity", "exceptions"}
 _PROVINCE_KEYS = {"aliases", "required_dimensions"}
 
 
@@ -65,6 +65,9 @@ class Config:
     disable: frozenset[str] = frozenset()
     severity: Mapping[str, str] = field(default_factory=dict)
     min_severity: str = "info"
+    #: code -> words: a finding of the code is not reported when the row's name or the cell the
+    #: finding quotes holds one of them
+    exceptions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     thresholds: Mapping[str, float] = field(default_factory=dict)
     province: str = ""
     provinces: Mapping[str, Province] = field(default_factory=dict)
@@ -77,7 +80,7 @@ class Config:
     @property
     def changes_findings(self) -> bool:
         """Whether applying it can change a scored row (else scoring skips the adjustment)."""
-        return bool(self.disable or self.severity or self.thresholds or self.min_severity != "info")
+        return bool(self.disable or self.severity or self.exceptions or self.thresholds or self.min_severity != "info")
 
     def severity_of(self, code: str, default: str) -> str:
         return self.severity.get(code, default)
@@ -85,6 +88,19 @@ class Config:
     def reports(self, code: str, severity: str) -> bool:
         """Whether a finding with this code and (configured) severity is kept."""
         return code not in self.disable and SEVERITIES.index(severity) >= SEVERITIES.index(self.min_severity)
+
+    def excepts(self, code: str, field: str, cells: Mapping[str, str]) -> bool:
+        """Whether the row's name (三级指标, what a reviewer's exception is usually about: 完成率
+        under 数量 is C1, whose finding quotes the 二级) or the cell a finding of ``code`` quotes
+        (``field``: a value for M1) holds one of the code's exception words, compared in simplified
+        characters as the analysis reads the cells."""
+        words = self.exceptions.get(code)
+        if not words:
+            return False
+        from nlp.chinese import to_simplified
+
+        texts = [to_simplified(cells.get(name, "")) for name in {"level3", field}]
+        return any(word in text for word in words for text in texts)
 
     def check_thresholds(self, model_own: Mapping[str, float]) -> None:
         """Refuse a threshold below the model's own: the scorer computes a family's findings only
@@ -161,6 +177,8 @@ def _parse(data: dict[str, Any], source: str) -> Config:
         severity={_code(code, "codes.severity", source): _severity(value, f"codes.severity.{code}", source)
                   for code, value in _table(codes, "severity", source, "codes.").items()},
         min_severity=_severity(codes.get("min_severity", "info"), "codes.min_severity", source),
+        exceptions={_row_code(code, "codes.exceptions", source): _words(words, f"codes.exceptions.{code}", source)
+                    for code, words in _table(codes, "exceptions", source, "codes.").items()},
         thresholds={_family(name, source): _probability(value, f"thresholds.{name}", source)
                     for name, value in _table(data, "thresholds", source).items()},
         province=province, provinces=provinces, source=source)
@@ -208,6 +226,25 @@ def _code(code: object, key: str, source: str) -> str:
     if not isinstance(code, str) or code not in catalogue():
         raise ConfigError(f"{source}: {key}: unknown code {code!r} (the codes are in data/codes.toml and GET /v1/codes)")
     return str(code)
+
+
+def _row_code(code: object, key: str, source: str) -> str:
+    """A code whose findings quote a row's cell: a table's (T1, T2) has no cell of its own to except."""
+    code = _code(code, key, source)
+    if catalogue()[code]["family"] == "table":
+        raise ConfigError(f"{source}: {key}.{code}: a finding about a whole table quotes no cell of its own; "
+                          f"use codes.disable to leave {code} out")
+    return code
+
+
+def _words(value: object, key: str, source: str) -> tuple[str, ...]:
+    """Non-empty words, in simplified characters (an empty word would be in every cell)."""
+    from nlp.chinese import to_simplified
+
+    words = tuple(_string(word, key, source).strip() for word in _list(value, key, source))
+    if not all(words):
+        raise ConfigError(f"{source}: {key}: an empty word would except every cell")
+    return tuple(to_simplified(word) for word in words)
 
 
 def _severity(value: object, key: str, source: str) -> str:
@@ -261,6 +298,8 @@ def to_toml(config: Config, model_own: Mapping[str, float] | None = None) -> str
     lines += ["", "[codes]", f"disable = {_value(sorted(config.disable))}",
               f"min_severity = {_value(config.min_severity)}", "", "[codes.severity]"]
     lines += [f"{code} = {_value(severity)}" for code, severity in sorted(config.severity.items())]
+    lines += ["", "[codes.exceptions]"]
+    lines += [f"{code} = {_value(list(words))}" for code, words in sorted(config.exceptions.items())]
     lines += ["", "[thresholds]"] + [_threshold(family, config.thresholds, model_own) for family in FAMILIES
                                      if family in config.thresholds or family in model_own]
     for name, province in sorted(config.provinces.items()):

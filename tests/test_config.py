@@ -86,6 +86,21 @@ def test_severity_per_code_and_min_severity(scorer, plain, tmp_path) -> None:
     assert [f["severity"] for f in rows[0]["findings"] if f["code"] == "B1"] == ["low"]
 
 
+def test_an_exception_word_in_the_name_or_the_cell_a_finding_quotes_leaves_that_finding_out(scorer, plain, tmp_path) -> None:
+    """A reviewer silences a code where a word of their own occurs, without switching it off for
+    every row (proselint #1308's per-rule exceptions)."""
+    assert [f["field"] for f in plain[0]["findings"] if f["code"] == "B1"] == ["level3"]
+    for words in ('["质量"]', '["質量"]'):  # traditional characters are compared as the analysis reads them
+        rows = configured(scorer, f"[codes.exceptions]\nB1 = {words}\n", tmp_path)
+        assert "B1" not in codes(rows)[0] and "[B1]" not in rows[0]["explanation"]
+        assert rows[1:] == plain[1:]
+    rows = configured(scorer, '[codes.exceptions]\nB1 = ["95%"]\n', tmp_path)  # in the row, not in B1's cell
+    assert rows == plain
+    assert [f["field"] for f in plain[1]["findings"] if f["code"] == "M2"] == ["target_value"]
+    rows = configured(scorer, '[codes.exceptions]\nM2 = ["开发区"]\n', tmp_path)  # the name, not M2's cell
+    assert "M2" not in codes(rows)[1] and rows[0] == plain[0]
+
+
 @pytest.mark.parametrize("text, message", [
     ('[codes]\ndisabel = ["B1"]\n', "unknown key codes.disabel"),
     ('colour = "red"\n', "unknown key colour"),
@@ -100,6 +115,11 @@ def test_severity_per_code_and_min_severity(scorer, plain, tmp_path) -> None:
     ("[codes\n", "not valid TOML"),
     ('[codes]\ndisable = [["B1"]]\n', "codes.disable: unknown code ['B1']"),
     ('[codes]\ndisable = [{code = "B1"}]\n', "codes.disable: unknown code {'code': 'B1'}"),
+    ('[codes.exceptions]\nZ9 = ["x"]\n', "codes.exceptions: unknown code 'Z9'"),
+    ('[codes.exceptions]\nT1 = ["x"]\n', "codes.exceptions.T1: a finding about a whole table quotes no cell"),
+    ('[codes.exceptions]\nB1 = "质量"\n', "codes.exceptions.B1 must be a list"),
+    ('[codes.exceptions]\nB1 = ["质量", " "]\n', "codes.exceptions.B1: an empty word would except every cell"),
+    ('[codes.exceptions]\nB1 = [1]\n', "codes.exceptions.B1 must be a string, not 1"),
 ])
 def test_bad_configuration_is_one_line_naming_file_and_key(iqc, tmp_path, text, message) -> None:
     path = tmp_path / "iqc.toml"
@@ -152,6 +172,7 @@ def test_a_threshold_below_the_models_own_is_refused(iqc, tmp_path) -> None:
 def test_config_show_prints_toml_that_reads_back_to_the_same_configuration(tmp_path, capsys) -> None:
     path = tmp_path / "iqc.toml"
     path.write_text('province = "广东"\n[codes]\ndisable = ["M5", "B4"]\n[codes.severity]\nB5 = "low"\n'
+                    '[codes.exceptions]\nB5 = ["乡村振兴", "共同富裕"]\n'
                     '[thresholds]\nunmeasurable = 0.9\n[provinces."广东"]\nrequired_dimensions = ["数量指标"]\n'
                     '[provinces."广东".aliases]\n"群众满意度指标" = "满意度指标"\n', encoding="utf-8")
     assert main(["config", "show", "--config", str(path)]) == 0
@@ -185,10 +206,13 @@ def _scored_by_cli(iqc, tmp_path: Path, config_text: str, output: str, jobs: int
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_the_batch_cli_applies_the_config_in_every_process(iqc, tmp_path, jobs) -> None:
-    out = pd.read_csv(_scored_by_cli(iqc, tmp_path, '[codes]\ndisable = ["B1"]\n', "out.csv", jobs),
-                      dtype=str, keep_default_na=False)
-    assert len(out) == 12 and not out["codes"].str.contains("B1").any()
+@pytest.mark.parametrize("config, names", [('[codes]\ndisable = ["B1"]\n', ["质量指标", "生态效益提升值"]),
+                                           ('[codes.exceptions]\nB1 = ["质量"]\n', ["质量指标"])])
+def test_the_batch_cli_applies_the_config_in_every_process(iqc, tmp_path, jobs, config, names) -> None:
+    out = pd.read_csv(_scored_by_cli(iqc, tmp_path, config, "out.csv", jobs), dtype=str, keep_default_na=False)
+    with_b1 = out["codes"].str.contains("B1")
+    assert len(out) == 12 and with_b1.any() == (len(names) == 1)
+    assert not out["level3"][with_b1].isin(names).any()
     assert "findings" not in out.columns
 
 
