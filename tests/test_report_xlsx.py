@@ -161,6 +161,8 @@ def test_codes_legend_says_every_family_and_severity_in_chinese(book) -> None:
     assert (rows["B2"][label("severity")], rows["T1"][label("severity")], rows["M5"][label("severity")]) == ("高", "中", "提示")
     assert {r[label("family")] for r in rows.values()} <= set(SETTINGS.family_labels.values())
     assert {r[label("severity")] for r in rows.values()} <= set(SETTINGS.severity_labels.values())
+    # the cell a code marks, as the main sheet heads it: it showed level3, target_value
+    assert (rows["B5"][label("field")], rows["M1"][label("field")]) == ("三级指标", "指标值")
 
 
 def test_every_family_and_severity_of_the_catalogue_has_a_label() -> None:

@@ -385,6 +385,8 @@ def _legend_value(code: str, entry: dict[str, Any], name: str, count: int, setti
         return settings.family_label(entry.get("family", ""))
     if name == "severity":
         return settings.severity_label(entry.get("severity", ""))
+    if name == "field":  # the column as the main sheet heads it (三级指标), not its interchange name
+        return settings.label(entry["field"]) if entry.get("field") else ""
     return entry.get(name, "")
 
 
