@@ -219,3 +219,26 @@ def test_rows_given_as_a_scored_output_say_why_none_were_read(iqc, tmp_path) -> 
     skipped, refused = err.splitlines()
     assert skipped.startswith(f"iqc evaluate: skipped {tmp_path / 'scored.csv'} ") and "an iqc score output" in skipped
     assert refused == f"iqc evaluate: {tmp_path / 'scored.csv'}: no indicator rows were read (skipped, as said above)"
+
+
+def test_the_figures_are_those_of_the_configuration_iqc_score_would_use(tmp_path, capsys, monkeypatch) -> None:
+    """A reviewer who switched a code off or raised a threshold measured the tool as shipped, not
+    the one whose findings they see."""
+    monkeypatch.chdir(tmp_path)
+    labels = _write(tmp_path / "labels.tsv", HEADER + "r1\t0\t0\t0\t\nr2\t1\t0\t1\tM1\n")
+    rows = _write(tmp_path / "rows.csv", ROWS)
+
+    def reported(code: str) -> int:
+        out = capsys.readouterr().out
+        return int(next(line.split()[4] for line in out.splitlines() if line.split()[:1] == [code]))
+
+    assert main(["evaluate", str(labels), "--rows", str(rows)]) == EXIT_OK
+    assert reported("M1") == 1
+    _write(tmp_path / "iqc.toml", '[codes]\ndisable = ["M1"]\n')  # found in the working directory, as by iqc score
+    assert main(["evaluate", str(labels), "--rows", str(rows)]) == EXIT_OK
+    assert "as configured by iqc.toml" in capsys.readouterr().out
+    assert main(["evaluate", str(labels), "--rows", str(rows)]) == EXIT_OK
+    assert reported("M1") == 0
+    bad = _write(tmp_path / "bad.toml", "[codes]\ndisabel = []\n")
+    code = main(["evaluate", str(labels), "--rows", str(rows), "--config", str(bad)])
+    assert code == EXIT_USAGE and "unknown key codes.disabel" in capsys.readouterr().err

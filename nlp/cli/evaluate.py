@@ -5,6 +5,8 @@ note). With its rows in it, it is read as ``iqc score`` reads any input (title r
 headers, a workbook), so a label's line is the one ``iqc score`` names for its row. Else it is a
 CSV/TSV of labels only and the rows are in ``--rows`` (joined on row_id), read like any input
 (e.g. the output of ``iqc parse``).
+Findings are measured as ``iqc score`` reports them, under the same ``iqc.toml`` (``--config``,
+``$IQC_CONFIG``, ``./iqc.toml``): a disabled code or a raised threshold changes the figures.
 Only meaningful on rows the model was not trained on: the bundled model was trained on
 ``data/corpus``, so use ``iqc train`` for its honest, cross-validated figures.
 """
@@ -40,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                     "their rows, any file iqc score reads; labels only: CSV/TSV or a "
                                                     "workbook's first sheet")
     parser.add_argument("--rows", type=Path, default=None, help="the indicator rows, if not in LABELED")
+    parser.add_argument("--config", type=Path, default=None, metavar="FILE",
+                        help="measure as iqc score would report (default: $IQC_CONFIG, else ./iqc.toml when it exists)")
     parser.set_defaults(handler=run)
 
 
@@ -199,10 +203,13 @@ def _left_out(unlabelled: int, path: Path | None) -> str:
     return f" (left out: {unlabelled} row(s) of {path} without a label)" if unlabelled else ""
 
 
-def _scorer() -> Scorer:
-    """The bundled model; a missing, edited or outdated one is a one-line :class:`_Refused`."""
+def _scorer(config_path: Path | None) -> Scorer:
+    """The bundled model, configured as ``iqc score`` would be (found the same way: the figures
+    must be those of the findings the reviewer will see); a missing, edited or outdated model or
+    an unusable configuration is a one-line :class:`_Refused`."""
     import nlp
     from nlp.artifacts import ArtifactError, environment_note
+    from nlp.config import ConfigError, find_config, load_config
 
     try:
         scorer = nlp.load()
@@ -210,7 +217,10 @@ def _scorer() -> Scorer:
         raise _Refused(str(error)) from None
     if note := environment_note(scorer.model_info):
         print(f"iqc evaluate: warning: {note}", file=sys.stderr)
-    return scorer
+    try:
+        return scorer.configure(load_config(find_config(config_path)))
+    except ConfigError as error:
+        raise _Refused(str(error), EXIT_USAGE) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -219,12 +229,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         gold, rows = _gold_and_rows(args)
         rows, unlabelled = _labelled(args, gold, rows)
-        scorer = _scorer()
+        scorer = _scorer(args.config)
     except _Refused as refusal:
         print(f"iqc evaluate: {refusal}", file=sys.stderr)
         return refusal.code
     report = evaluate_frame(scorer.score_frame(rows), gold)
     print(f"rows evaluated: {report['rows']}{_left_out(unlabelled, args.rows)}")
+    if source := scorer.adjuster.config.source:
+        print(f"as configured by {source}")
     _print_families(report)
     print(f"\n{'code':<6}{'precision':>10}{'recall':>8}{'gold':>6}{'reported':>10}{'both':>6}")
     for code, m in report["codes"].items():
