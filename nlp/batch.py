@@ -30,7 +30,7 @@ from nlp.copies import CopyIndex, TableRef, Twin
 from nlp.first_pass import BatchOutcome, Chunk, estimated_rows, joined, read_and_index, reading_processes, spilled
 from nlp.fingerprint import check_model
 from nlp.io_write import ColumnLayout, output_format, write_rendered
-from nlp.readers.base import InputError
+from nlp.readers.base import InputError, Skipped
 from nlp.records import ALL_COLUMNS
 from nlp.report.accumulator import ReadingNote
 from nlp.report.atomic import sigterm_interrupts, terminated
@@ -48,7 +48,7 @@ DEFAULT_CHUNK_ROWS = 5_000
 def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                 setup: Setup = Setup(), progress: bool = False,
                 rejected: frozenset[str] = frozenset(), engine: Engine | None = None,
-                unread: Iterable[InputError] = ()) -> BatchOutcome:
+                unread: Iterable[InputError] = (), passed_over: Iterable[Skipped] = ()) -> BatchOutcome:
     """Score ``paths`` into ``output`` (format by suffix); returns what happened to each input.
 
     Two passes: the first reads the inputs, finds tables copied between projects anywhere in the
@@ -61,13 +61,15 @@ def score_batch(paths: list[Path], output: Path, *, jobs: int = 1, chunk_rows: i
     ``jobs``); it is started before the first pass, so a cluster warms up while the inputs are read.
     Reading, the copy index and writing stay in this process whatever the engine. A model that
     does not match its manifest or today's rules raises ``ArtifactError`` before anything starts.
-    ``unread``: inputs the caller could not find (it says so itself); the HTML and XLSX reports
-    list them with what reading noticed (:func:`reading_notes`).
+    ``unread``: inputs the caller could not find (it says so itself); ``passed_over``: files of
+    other types in the input folders (:func:`~nlp.readers.expand_inputs`), said with the parts
+    reading skips; the reports list both with what reading noticed (:func:`reading_notes`).
     """
     fix_mmap_threshold()
     models = setup.models_dir or models_path()
     check_model(models)
-    outcome = BatchOutcome(unread=list(unread), model_note=environment_note(read_manifest(models)))
+    outcome = BatchOutcome(unread=list(unread), skipped=list(passed_over),
+                           model_note=environment_note(read_manifest(models)))
     engine = engine or LocalEngine(jobs)
     folder = output.parent if output.parent.is_dir() else None
     with sigterm_interrupts(), reading_processes(jobs, paths) as readers, tempfile.TemporaryFile(dir=folder) as spill, \

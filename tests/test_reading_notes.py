@@ -62,6 +62,17 @@ def test_a_clean_batch_has_no_reading_section(iqc, inputs: list[Path], tmp_path:
     assert openpyxl.load_workbook(tmp_path / "out.xlsx")[SETTINGS.sheets["inputs"]].max_row == 1
 
 
+def test_the_reports_name_a_folders_files_of_other_types(iqc, tmp_path: Path) -> None:
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    (folder / "good.csv").write_text("level3,target_value\n培训人数,≥100人\n", encoding="utf-8")
+    (folder / "县财政局.et").write_bytes(b"\xd0\xcf\x11\xe0")
+    code, err = iqc("score", folder, "-o", tmp_path / "report.html")
+    assert code == EXIT_OK and f"iqc: skipped {folder}: 1 file(s) of types iqc does not search folders for: 县财政局.et" in err
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "县财政局.et" in page[page.index('<section id="reading">'):]
+
+
 def test_the_reports_count_the_findings_a_baseline_hid(iqc, tmp_path: Path) -> None:
     """The command line said "hid N findings" and the report did not: passed on, it read as if the
     table had no more problems than it lists."""

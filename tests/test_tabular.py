@@ -637,13 +637,37 @@ def test_expand_inputs_files_folders_globs_and_missing(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     for name in ("a.csv", "sub/b.xlsx", "sub/c.txt", "sub/~$b.xlsx", "sub/notes.md", ".hidden.csv"):
         (tmp_path / name).write_text("x")
-    files, errors = expand_inputs([str(tmp_path), str(tmp_path / "*.csv"), str(tmp_path / "nope.csv"),
-                                   str(tmp_path / "z*.tsv")])
+    files, errors, passed_over = expand_inputs([str(tmp_path), str(tmp_path / "*.csv"), str(tmp_path / "nope.csv"),
+                                                str(tmp_path / "z*.tsv")])
     assert files == [tmp_path / "a.csv", tmp_path / "sub" / "b.xlsx", tmp_path / "sub" / "c.txt"]
     assert [(error.file, error.message) for error in errors] == [
         (str(tmp_path / "nope.csv"), "no such file or folder"),
         (str(tmp_path / "z*.tsv"), "no files match this pattern"),
     ]
+    assert [(part.file, part.reason) for part in passed_over] == [
+        (str(tmp_path), "1 file(s) of types iqc does not search folders for: sub/notes.md "
+                        "(a file named as input is read by its content)")]
+
+
+def test_a_folders_files_of_other_types_are_named_once_not_passed_over_in_silence(tmp_path: Path) -> None:
+    """A folder of WPS spreadsheets (.et), OFD documents or archives was read as fewer files, or as
+    "no indicator files", without a word of what it held."""
+    from nlp.readers import PASSED_OVER_NAMED
+
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    names = ["a.et", "b.ofd", "sub/c.zip", *(f"sub/scan{i}.png" for i in range(PASSED_OVER_NAMED))]
+    for name in [*names, "t.csv", ".hidden.et", "~$t.xlsx"]:
+        (tmp_path / "in" / name).write_text("x")
+    files, _, passed_over = expand_inputs([str(tmp_path / "in"), str(tmp_path / "in" / "a.et"),
+                                           str(tmp_path / "in" / "sub")])
+    assert files == [tmp_path / "in" / "t.csv", tmp_path / "in" / "a.et"]  # named: read by its content
+    [note] = passed_over  # sub's files were named under in/, and are not named again
+    assert note.file == str(tmp_path / "in") and note.reason.startswith(f"{len(names) - 1} file(s) of types")
+    assert ", ".join(names[1:PASSED_OVER_NAMED + 1]) + " and 2 more" in note.reason
+    assert ".hidden" not in note.reason and "~$" not in note.reason
+    _, errors, passed_over = expand_inputs([str(tmp_path / "in" / "sub")])
+    assert errors[0].message.endswith(f"in this folder (only {PASSED_OVER_NAMED + 1} file(s) of other types)")
+    assert passed_over[0].reason.startswith(f"{PASSED_OVER_NAMED + 1} file(s) of types")
 
 
 def test_a_link_to_a_file_that_is_gone_is_reported_not_skipped(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -654,7 +678,7 @@ def test_a_link_to_a_file_that_is_gone_is_reported_not_skipped(tmp_path: Path, c
     folder.mkdir()
     write_text(folder / "good.csv", [ZH_HEADER, *ZH_ROWS])
     (folder / "gone.xlsx").symlink_to(tmp_path / "unmounted" / "gone.xlsx")
-    files, errors = expand_inputs([str(folder), str(folder / "*.xlsx"), str(folder / "gone.xlsx")])
+    files, errors, _ = expand_inputs([str(folder), str(folder / "*.xlsx"), str(folder / "gone.xlsx")])
     assert files == [folder / "gone.xlsx", folder / "good.csv"] and errors == []
 
     assert main(["score", str(folder), "-o", str(tmp_path / "out.csv"), "--quiet"]) == EXIT_INPUT_FAILED

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     try:
-        paths, missing = expand_inputs(args.inputs, output=args.output)
+        paths, missing, passed_over = expand_inputs(args.inputs, output=args.output)
     except ValueError as error:
         _say(f"iqc parse: {error}")
         return EXIT_USAGE
@@ -73,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         _say(f"iqc: {error}")
         return EXIT_INPUT_FAILED
     _report(outcome, [*missing, *outcome.failures])
+    for part in passed_over:
+        _say(f"iqc: skipped {part.file}: {part.reason}")
     _say(f"wrote {rows} rows from {len(outcome.rows_per_file)} of {len(paths)} files to {args.output}")
     return EXIT_INPUT_FAILED if (missing or outcome.failures) else EXIT_OK
 

@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     if note := environment_note(read_manifest(args.models_dir or models_path())):
         print(f"iqc: warning: {note}", file=sys.stderr)
     try:
-        paths, missing = expand_inputs(args.inputs, output=output)
+        paths, missing, passed_over = expand_inputs(args.inputs, output=output)
     except ValueError as error:
         return failed(error, EXIT_USAGE)
     if clash := _baseline_clash(args.write_baseline, paths, output):
@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         outcome = score_batch(paths, output, jobs=jobs, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS,
                               setup=setup, progress=not args.quiet and sys.stderr.isatty(), rejected=rejected,
-                              engine=engine, unread=missing)
+                              engine=engine, unread=missing, passed_over=passed_over)
     except (ArtifactError, EngineError) as error:
         return failed(error)
     except OSError as error:
@@ -174,7 +174,7 @@ def _write_baseline(args: argparse.Namespace, outcome: BatchOutcome) -> bool:
 
 def _summary(args: argparse.Namespace, outcome: BatchOutcome, output: Path) -> None:
     for part in outcome.skipped:
-        print(f"iqc: skipped {part.file} {part.location}: {part.reason}", file=sys.stderr)
+        print(f"iqc: skipped {' '.join(filter(None, (part.file, part.location)))}: {part.reason}", file=sys.stderr)
     for warning in outcome.warnings:
         print(f"iqc: warning: {warning}", file=sys.stderr)
     print(f"iqc: scored {outcome.rows} rows from {len(outcome.rows_per_file)} file(s) -> {output}", file=sys.stderr)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -26,18 +26,33 @@ from nlp.readers.tabular import FileRead
 from nlp.records import ALL_COLUMNS, IndicatorRow
 
 __all__ = [
-    "FileRead", "InputError", "Skipped", "TableInfo", "KNOWN_SUFFIXES", "READERS", "Reader",
+    "FileRead", "InputError", "Inputs", "Skipped", "TableInfo", "KNOWN_SUFFIXES", "READERS", "Reader",
     "expand_inputs", "reader_for", "read_file", "rows_to_frame", "frame_to_rows",
 ]
 
 _GLOB_CHARS = frozenset("*?[")
 
 
-def expand_inputs(specs: Sequence[str], output: Path | None = None) -> tuple[list[Path], list[InputError]]:
+class Inputs(NamedTuple):
+    """What a command's input specs name: the files to read, the specs that name nothing, and per
+    folder the files of other types it holds (a reviewer's folder of WPS ``.et`` or OFD files was
+    read as "no indicator files", or as fewer files, without a word)."""
+
+    files: list[Path]
+    missing: list[InputError]
+    passed_over: list[Skipped]
+
+
+#: File names listed in a folder's passed-over note before "…".
+PASSED_OVER_NAMED = 5
+
+
+def expand_inputs(specs: Sequence[str], output: Path | None = None) -> Inputs:
     """Files, folders (searched recursively for known suffixes) and globs -> files, in order.
 
     A spec that matches nothing becomes an :class:`InputError`, so a typo is reported rather
-    than silently parsing fewer files. A file named twice (``a.csv`` and ``/abs/a.csv``, or
+    than silently parsing fewer files; a folder's files of other types are named in one
+    :class:`Skipped` per folder. A file named twice (``a.csv`` and ``/abs/a.csv``, or
     through a folder and a glob) is read once; ``output``, the run's own output, is never an
     input (a re-run writing into its input folder would otherwise read its last result). But a file
     named as an input *and* as the output, or an input table the output would replace (found in a
@@ -47,20 +62,37 @@ def expand_inputs(specs: Sequence[str], output: Path | None = None) -> tuple[lis
     """
     files: dict[Path, Path] = {}
     errors: list[InputError] = []
+    others: dict[Path, list[Path]] = {}
     excluded = output.resolve() if output else None
     for spec in specs:
         if excluded is not None and _is_file_entry(Path(spec)) and Path(spec).resolve() == excluded:
             raise ValueError(f"{spec} is both an input and the output: nothing was read or written (give another -o)")
-        found = _expand(spec)
+        found, other_types = _expand(spec)
         if not found:
-            errors.append(InputError(spec, _nothing_found(spec)))
+            errors.append(InputError(spec, _nothing_found(spec, other_types)))
         for path in found:
             files.setdefault(path.resolve(), path)
+        for folder, passed in other_types.items():
+            others.setdefault(folder, passed)
     previous = files.pop(excluded, None)  # type: ignore[arg-type]
     if previous is not None and not _is_previous_output(previous):
         raise ValueError(f"{previous} is in the inputs and is not an iqc output: writing the output there would "
                          "overwrite it; nothing was read or written (give another -o)")
-    return list(files.values()), errors
+    said = {*files, excluded}  # a file read, or already named under another folder, is not named again
+    notes = []
+    for folder, passed in others.items():
+        if kept := [path for path in passed if path.resolve() not in said]:
+            notes.append(_passed_over(folder, kept))
+            said.update(path.resolve() for path in kept)
+    return Inputs(list(files.values()), errors, notes)
+
+
+def _passed_over(folder: Path, passed: list[Path]) -> Skipped:
+    """One note for a folder named as input: its files of other types, the first few by their path in it."""
+    names = ", ".join(str(path.relative_to(folder)) for path in passed[:PASSED_OVER_NAMED])
+    more = f" and {len(passed) - PASSED_OVER_NAMED} more" if len(passed) > PASSED_OVER_NAMED else ""
+    return Skipped(str(folder), "", f"{len(passed)} file(s) of types iqc does not search folders for: {names}{more} "
+                                    "(a file named as input is read by its content)")
 
 
 def _is_previous_output(path: Path) -> bool:
@@ -81,24 +113,32 @@ def _is_previous_output(path: Path) -> bool:
     return any(part.reason == OUTPUT_REASON for part in read.skipped)
 
 
-def _expand(spec: str) -> list[Path]:
+def _expand(spec: str) -> tuple[list[Path], dict[Path, list[Path]]]:
+    """The files ``spec`` names, and each folder it names with that folder's files of other types."""
     path = Path(spec)
     if _is_file_entry(path):
-        return [path]
-    if path.is_dir():
-        return _folder_files(path)
-    if _GLOB_CHARS & set(spec):
-        matches = [Path(match) for match in sorted(glob.glob(spec, recursive=True))]
-        return [file for match in matches if not _ignored(match)
-                for file in ([match] if _is_file_entry(match) else _folder_files(match))]
-    return []
+        return [path], {}
+    matches = [path] if path.is_dir() else []
+    if not matches and _GLOB_CHARS & set(spec):
+        matches = [Path(match) for match in sorted(glob.glob(spec, recursive=True)) if not _ignored(Path(match))]
+    found: list[Path] = []
+    others: dict[Path, list[Path]] = {}
+    for match in matches:
+        if _is_file_entry(match):
+            found.append(match)
+            continue
+        known, other_types = _folder_files(match)
+        found += known
+        if other_types:
+            others[match] = other_types
+    return found, others
 
 
-def _folder_files(folder: Path) -> list[Path]:
-    return sorted(
-        path for path in folder.rglob("*")
-        if _is_file_entry(path) and path.suffix.lower() in KNOWN_SUFFIXES and not _ignored(path)
-    )
+def _folder_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The folder's files of known suffixes, and its other files (hidden and lock files are neither)."""
+    entries = sorted(path for path in folder.rglob("*") if _is_file_entry(path) and not _ignored(path))
+    known = [path for path in entries if path.suffix.lower() in KNOWN_SUFFIXES]
+    return known, [path for path in entries if path.suffix.lower() not in KNOWN_SUFFIXES]
 
 
 def _is_file_entry(path: Path) -> bool:
@@ -111,9 +151,11 @@ def _ignored(path: Path) -> bool:
     return path.name.startswith((".", "~$"))
 
 
-def _nothing_found(spec: str) -> str:
+def _nothing_found(spec: str, other_types: dict[Path, list[Path]]) -> str:
     if Path(spec).is_dir():
-        return f"no indicator files ({' '.join(sorted(KNOWN_SUFFIXES))}) in this folder"
+        count = sum(map(len, other_types.values()))
+        held = f" (only {count} file(s) of other types)" if count else ""
+        return f"no indicator files ({' '.join(sorted(KNOWN_SUFFIXES))}) in this folder{held}"
     if _GLOB_CHARS & set(spec):
         return "no files match this pattern"
     return "no such file or folder"
