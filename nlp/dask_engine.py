@@ -287,24 +287,26 @@ def _forked_workers() -> Iterator[None]:
 
 
 def _start_deaf_to_ctrl_c() -> None:
-    """Start the fork server ignoring Ctrl-C, which it keeps, and the workers it forks with it.
+    """Start the fork server with Ctrl-C blocked, which it keeps, and the workers it forks with it.
 
     Why: a terminal's Ctrl-C reaches every process of the batch, and the batch closes its cluster
     itself; a worker that took it printed "Process Dask Worker process (from Nanny):" and two
     tracebacks under "iqc: interrupted" (the local engine's workers ignore it too:
     :func:`nlp.worker_pool._start_worker`). A handler set in a worker would come too late for a
-    Ctrl-C while it starts; an ignored signal stays ignored across ``exec`` and ``fork``. A fork
-    server already running (an earlier batch of this process) is kept as it is.
+    Ctrl-C while it starts; a blocked signal stays blocked across ``fork`` and ``exec``. Blocked,
+    not ignored: ignoring is process-wide, and the batch lost a Ctrl-C sent while the server
+    started (it ran to the end and exited 0); a blocked one waits for this thread, or is taken by
+    another. The resource tracker is started first: starting it unblocks Ctrl-C on its way out. A
+    fork server already running (an earlier batch of this process) is kept as it is.
     """
-    from multiprocessing import forkserver
+    from multiprocessing import forkserver, resource_tracker
 
-    main = threading.current_thread() is threading.main_thread()  # the only one that may set handlers
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    resource_tracker.ensure_running()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         forkserver.ensure_running()
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _scorer(key: str, setup: Setup) -> Scorer:
