@@ -6,10 +6,12 @@ import pytest
 
 import nlp
 from nlp.context import find_twins, frame_columns, table_facts, table_keys
+from nlp.copies import Twin
 from nlp.corpus import load_corpus
 from nlp.features import analyse_columns
 from nlp.records import ALL_COLUMNS
-from nlp.schema import FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN
+from nlp.rules import copied_evidence
+from nlp.schema import FINDINGS_COLUMN, OUTPUT_COLUMNS, TABLE_FINDINGS_COLUMN, Finding, finding_cells
 from nlp.scorer import _split_findings, with_twins_named  # the scorer splits a row's findings from its table's
 
 
@@ -50,6 +52,33 @@ def test_memoised_scores_equal_row_by_row_scores(corpus_rows, scorers) -> None:
         want[TABLE_FINDINGS_COLUMN] = [table for _, table in split]
         pd.testing.assert_frame_equal(scored[want.columns].reset_index(drop=True), want)
     assert got["row_id"].tolist() == batch["row_id"].tolist()
+
+
+def test_one_remembered_output_names_each_table_s_own_twin() -> None:
+    """The copies of one table share one remembered output, and its B4 is named once per output
+    and twin: tables whose twins differ in the project, the department or the file alone must
+    each name their own twin, in the finding and in the explanation, and a table without a twin
+    keep the output as it is."""
+    generic = copied_evidence(1.0)
+    b4 = Finding(code="B4", family="boilerplate", severity="medium", title="模板化默认取值",
+                 message=f"“培训人数”的取值“≥95%”疑为模板默认值：{generic}。", evidence=generic,
+                 suggestion="逐项测算取值。", field="target_value")
+    b1 = Finding(code="B1", family="boilerplate", severity="high", title="类别名复述", message="只是复述类别名。",
+                 evidence="数量", suggestion="写明衡量对象。", field="level3")
+    findings = (b1, b4)
+    output = (*{**dict.fromkeys(OUTPUT_COLUMNS, ""), **finding_cells(findings)}.values(), findings)
+    first = Twin("乙项目", "乙局", "b.csv", 1.0)
+    twins = {"a": first, "b": Twin("乙项目", "乙局", "c.csv", 1.0), "c": Twin("丙项目", "乙局", "b.csv", 1.0),
+             "d": Twin("乙项目", "丙局", "b.csv", 1.0), "e": first}
+    tables = [*twins, "f"]
+    named = dict(zip(tables, with_twins_named([output] * len(tables), tables, twins)))
+    for table, twin in twins.items():
+        *cells, got = named[table]
+        assert [f.evidence for f in got] == ["数量", copied_evidence(1.0, twin.describe())], table
+        assert twin.describe() in got[1].message and got[0] is b1, table
+        assert cells[OUTPUT_COLUMNS.index("explanation")] == finding_cells(got)["explanation"], table
+    assert len({named[table][-1][1].evidence for table in "abcd"}) == 4
+    assert named["e"] == named["a"] and named["f"] is output
 
 
 def test_repeated_rows_are_scored_once(corpus_rows) -> None:
