@@ -28,6 +28,7 @@ def test_a_batch_larger_than_the_memory_is_not_kept() -> None:
 
 def test_switches_off_without_reuse_and_on_again_with_it() -> None:
     memo = _memo(max_bytes=100_000)
+    memo.update({-1: "v"})  # a memory holding something: an empty one's misses are not counted
     for key in range(100):  # a window of keys never seen again
         assert memo.get(key) is None
         memo.update({key: "v"})
@@ -47,12 +48,30 @@ def test_while_off_it_probes_a_bounded_number_of_recent_keys(monkeypatch: pytest
     batch, however large the memo's bytes."""
     monkeypatch.setattr(memo_module, "PROBE_KEYS", 500)
     memo = _memo(max_bytes=10**9)
+    memo.update({-1: "v"})
     for key in range(20_000):
         memo.get(key)
     assert not memo.on and len(memo._probe) <= 500
     for key in [*range(20_000, 20_200), *range(20_000, 20_100)]:  # a window of recent keys again
         memo.get(key)
     assert memo.on  # reuse within the probed keys still turns it back on
+
+
+def test_chunks_looked_up_whole_before_they_are_remembered_keep_it_on() -> None:
+    """The scorer looks up a chunk's keys, then remembers the ones it computed. The misses of the
+    first chunk (and of the rest of a chunk after switching back on) came from an empty memory:
+    counted, they switched off a memo that would have answered half of each next chunk."""
+    memo = _memo(max_bytes=100_000)
+    answered = []
+    # each later chunk: half of the keys before it and half new ones, mixed as a batch's rows are
+    mixed = [[key for pair in zip(range(start - 150, start), range(start, start + 150)) for key in pair]
+             for start in (300, 450)]
+    chunks = [list(range(300)), *mixed]
+    for chunk in chunks:
+        missed = [key for key in chunk if memo.get(key) is None]
+        answered.append(len(chunk) - len(missed))
+        memo.update({key: "v" for key in missed})
+    assert answered == [0, 150, 150] and memo.on
 
 
 def test_zero_bytes_never_remembers() -> None:
