@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nlp.chinese import to_simplified
 from nlp.codes import catalogue
 from nlp.schema import FAMILIES
 
@@ -97,8 +98,6 @@ class Config:
         words = self.exceptions.get(code)
         if not words:
             return False
-        from nlp.chinese import to_simplified
-
         texts = [to_simplified(cells.get(name, "")) for name in {"level3", field}]
         return any(word in text for word in words for text in texts)
 
@@ -239,8 +238,6 @@ def _row_code(code: object, key: str, source: str) -> str:
 
 def _words(value: object, key: str, source: str) -> tuple[str, ...]:
     """Non-empty words, in simplified characters (an empty word would be in every cell)."""
-    from nlp.chinese import to_simplified
-
     words = tuple(_string(word, key, source).strip() for word in _list(value, key, source))
     if not all(words):
         raise ConfigError(f"{source}: {key}: an empty word would except every cell")

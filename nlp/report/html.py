@@ -95,8 +95,9 @@ def _totals(acc: ReportAccumulator, settings: ReportSettings) -> str:
 
 def _reading(acc: ReportAccumulator, settings: ReportSettings) -> str:
     """What reading the inputs noticed and findings left out (rejected in review, in the baseline),
-    near the top: what the totals do not count, or were read with a caveat. Nothing when every input was read as it is. Each file is named as the command
-    line and the workbook name it: its base name alone did not tell 甲县/t.csv from 乙县/t.csv."""
+    near the top: what the totals do not count, or were read with a caveat. Nothing when every
+    input was read as it is. Each file is named as the command line and the workbook name it: its
+    base name alone did not tell 甲县/t.csv from 乙县/t.csv."""
     notes = acc.reading_notes
     if not notes:
         return ""
