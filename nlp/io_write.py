@@ -26,6 +26,7 @@ import pandas as pd
 
 from nlp import output_formats
 from nlp.report.atomic import AtomicTarget
+from nlp.report.rows import frame_records
 
 _SEPARATORS = {".csv": ",", ".tsv": "\t"}
 _BOMS = {".csv": codecs.BOM_UTF8}
@@ -69,7 +70,7 @@ def render(frame: pd.DataFrame, suffix: str, columns: tuple[str, ...]) -> Render
     if suffix in _SEPARATORS:
         text = _delimited(frame.reindex(columns=list(columns)), _SEPARATORS[suffix], header=False)
     else:
-        text = "".join(_json_line(record) for record in frame.to_dict("records"))
+        text = "".join(_json_line(record) for record in frame_records(frame))
     return Rendered(text.encode("utf-8"), len(frame), columns)
 
 

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import pandas as pd
 
 from nlp.codes import catalogue, precedence
-from nlp.report.rows import FLAG_COLUMNS, display, row_codes, row_findings, split_codes
+from nlp.report.rows import FLAG_COLUMNS, display, frame_records, row_codes, row_findings, split_codes
 from nlp.schema import FAMILIES, FINDINGS_COLUMN, UNNAMED_DEPARTMENT, UNNAMED_PROJECT
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("department", "project_name", "risk", "codes") + FLAG_COLUMNS
@@ -195,8 +195,7 @@ class ReportAccumulator:
 
 def _scored_rows(chunk: pd.DataFrame) -> Iterator[ScoredRow]:
     findings_column = chunk[FINDINGS_COLUMN] if FINDINGS_COLUMN in chunk.columns else None
-    records = chunk.to_dict("records")
-    for index, values in enumerate(records):
+    for index, values in enumerate(frame_records(chunk)):
         findings = row_findings(None if findings_column is None else findings_column.iat[index],
                                 values.get("codes"))
         families = [family for family in FAMILIES if _flag(values[f"flag_{family}"])]

@@ -10,6 +10,7 @@ import math
 from html import escape
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from nlp.codes import catalogue
@@ -18,6 +19,41 @@ from nlp.schema import FAMILIES
 FLAG_COLUMNS: tuple[str, ...] = tuple(f"flag_{family}" for family in FAMILIES)
 #: The control characters but tab and line ends, each to its picture (NUL ␀, ESC ␛, DEL ␡).
 _CONTROL_PICTURES = {**{code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n\r"}, 0x7F: 0x2421}
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")``, built from each column's ``tolist()`` in about a quarter of the
+    time: every row of a batch's report, JSONL output or suppressed findings passes through here.
+    Values are what ``to_dict`` gives: Python scalars, and ``None`` for ``pd.NA``."""
+    names = list(frame.columns)
+    columns = [_native_values(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    return [dict(zip(names, values)) for values in zip(*columns)]
+
+
+def _native_values(column: pd.Series) -> list[Any]:
+    """The column's values as ``to_dict`` boxes them. ``tolist()`` already gives Python scalars
+    for a NumPy column and for the default string dtype (a ``str`` or NaN); an object or other
+    extension column may hold NumPy scalars or ``pd.NA``, which ``to_dict`` turns into Python
+    scalars and ``None``."""
+    values = column.tolist()
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype != object:
+        return values
+    if isinstance(dtype, pd.StringDtype) and dtype.na_value is not pd.NA:
+        return values
+    return [_native(value) for value in values]
+
+
+def _native(value: Any) -> Any:
+    if value is pd.NA:
+        return None
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value)
+    if isinstance(value, np.timedelta64):  # before np.integer, of which it is a subclass
+        return pd.Timedelta(value)
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    return value
 
 
 def display(value: Any) -> str:

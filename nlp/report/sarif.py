@@ -25,7 +25,7 @@ import nlp
 from nlp.fingerprints import finding_key
 from nlp.codes import catalogue
 from nlp.report.accumulator import ReadingNote
-from nlp.report.rows import display
+from nlp.report.rows import display, frame_records
 from nlp.report.settings import ReportSettings
 from nlp.report.writer import ReportWriter
 from nlp.schema import FINDINGS_COLUMN, TABLE_FINDINGS_COLUMN
@@ -50,7 +50,7 @@ class SarifReportWriter(ReportWriter):
         self._handle.write(head[: -len("]}]}")])  # everything up to the open results array
 
     def write_chunk(self, chunk: pd.DataFrame) -> None:
-        for row in chunk.to_dict("records"):
+        for row in frame_records(chunk):
             for finding in [*(row.get(FINDINGS_COLUMN) or ()), *(row.get(TABLE_FINDINGS_COLUMN) or ())]:
                 self._handle.write(self._separator + json.dumps(self._result(row, finding), ensure_ascii=False))
                 self._separator = ",\n"

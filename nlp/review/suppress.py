@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from nlp.fingerprints import finding_key
+from nlp.report.rows import frame_records
 from nlp.schema import FAMILIES, FINDINGS_COLUMN, Finding, finding_cells
 
 
@@ -46,7 +47,7 @@ def suppress_frame(scored: pd.DataFrame, rejected: frozenset[str]) -> tuple[pd.D
     """
     if not rejected or FINDINGS_COLUMN not in scored or scored.empty:
         return scored, 0
-    rows, hidden = suppress_rows(scored.to_dict("records"), rejected)
+    rows, hidden = suppress_rows(frame_records(scored), rejected)
     if not hidden:
         return scored, 0
     result = scored.copy()
