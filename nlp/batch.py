@@ -93,7 +93,7 @@ def _score_chunks(chunks: Iterator[Chunk], output: Path, run: Run, rejected: fro
         if not output_formats.output_format(output).rows:
             tasks = (Task(chunk, findings=True, twins=_chunk_twins(chunk, twins), rejected=rejected)
                      for chunk in chunks)
-            _write_report(_counted(run(tasks), bar, outcome), output, copies.clusters(), outcome)
+            _write_report(_counted(run(tasks), bar, outcome), output, copies.clusters(), outcome, bar)
         else:
             tasks = _render_tasks(chunks, output, twins, rejected)
             write_rendered(_counted(run(tasks), bar, outcome), output, scored_columns(ALL_COLUMNS, findings=False))
@@ -151,9 +151,11 @@ def reading_notes(outcome: BatchOutcome) -> list[ReadingNote]:
 
 
 def _write_report(chunks: Iterator[pd.DataFrame], output: Path, clusters: list[list[TableRef]],
-                  outcome: BatchOutcome) -> None:
+                  outcome: BatchOutcome, bar: tqdm) -> None:
     """The report of ``chunks``; its notes are taken once they are all scored, when the counts of
-    hidden findings are known."""
+    hidden findings are known. ``bar`` then says the report is being finished: a workbook's
+    triage and summary sheets and its zipping come after the last row (~1 minute for 1M rows),
+    and a bar standing at 100 % all that time looks hung."""
     from nlp.report import open_report_writer
 
     with open_report_writer(output) as writer:
@@ -161,3 +163,4 @@ def _write_report(chunks: Iterator[pd.DataFrame], output: Path, clusters: list[l
         for chunk in chunks:
             writer.write_chunk(chunk)
         writer.accumulator.reading_notes = reading_notes(outcome)
+        bar.set_description_str(f"writing {output.name}")

@@ -169,3 +169,17 @@ def test_input_columns_named_as_scored_ones_are_said_to_be_replaced(iqc, tmp_pat
     assert f"iqc: warning: {source}: columns risk, review have the names of scored columns" in err
     sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")[SETTINGS.sheets["inputs"]]
     assert any("risk, review" in (row[-1] or "") for row in sheet.iter_rows(values_only=True))
+
+
+@pytest.mark.parametrize("suffix, finishing", [(".xlsx", True), (".html", True), (".csv", False)])
+def test_the_progress_bar_says_when_a_report_is_being_finished(batch, tmp_path: Path, capsys, suffix: str,
+                                                               finishing: bool) -> None:
+    """A workbook's sheets and zip come after its last row; the bar must not sit silently at 100 %."""
+    from nlp.batch import score_batch
+
+    folder, _ = batch
+    out = tmp_path / f"report{suffix}"
+    score_batch(sorted(folder.glob("[abc]_*")), out, progress=True)
+    progress = capsys.readouterr().err
+    assert "scoring" in progress
+    assert (f"writing report{suffix}" in progress) is finishing
