@@ -160,6 +160,7 @@ def _write_report(chunks: Iterator[pd.DataFrame], output: Path, clusters: list[l
 
     with open_report_writer(output) as writer:
         writer.accumulator.copy_clusters = clusters
+        writer.accumulator.input_paths = outcome.input_paths
         for chunk in chunks:
             writer.write_chunk(chunk)
         writer.accumulator.reading_notes = reading_notes(outcome)

@@ -58,6 +58,9 @@ class BatchOutcome:
     in_baseline: int = 0  # findings hidden because the baseline (``setup.baseline``) has them
     known: list[KnownFinding] = field(default_factory=list)  # every finding, with ``setup.record``
     model_note: str = ""  # the model was built with other library versions (artifacts.environment_note)
+    #: Each input's name as its rows' ``source_file`` gives it (told apart from inputs of the same
+    #: name) -> its path as the batch was given it: where a tool that opens files finds it.
+    input_paths: dict[str, str] = field(default_factory=dict)
     #: Each file's row ids, hashed (8 bytes a row), until :meth:`say_shared_row_ids` has looked at them.
     row_ids: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
@@ -184,9 +187,11 @@ def _row_id_hashes(frame: pd.DataFrame) -> np.ndarray:
 
 def batch_renamings(paths: list[Path], outcome: BatchOutcome) -> dict[Path, Renaming]:
     """How the rows of inputs with the same stem are told apart (:mod:`nlp.readers.file_names`),
-    said in ``outcome.warnings``: a reader sees one file, only the batch sees them all."""
+    said in ``outcome.warnings``: a reader sees one file, only the batch sees them all. Each
+    input's name so told goes into ``outcome.input_paths``."""
     renamings, warnings = told_apart(paths)
     outcome.warnings += warnings
+    outcome.input_paths = {renamings[path].new_name if path in renamings else path.name: str(path) for path in paths}
     return renamings
 
 

@@ -255,6 +255,25 @@ def test_sarif_names_each_row_by_its_told_apart_file(iqc, counties: Path, tmp_pa
     assert names >= {"b/t.csv:2"} and not {name for name in names if name.startswith("t.csv")}
 
 
+def test_sarif_locates_each_row_at_its_input_as_given_as_the_reading_notes_do(iqc, counties: Path,
+                                                                              tmp_path: Path) -> None:
+    """A viewer opens a result's file from where iqc ran: ``t.csv`` alone (or ``b/t.csv``, the name
+    that tells two inputs apart) named a file inside the input folder, while a reading note about a
+    file of the same folder gave its path as the batch was given it."""
+    from urllib.parse import unquote
+
+    (counties / "c.csv").write_bytes(b"\x00\x01 not a table")
+    iqc("score", counties, "-o", tmp_path / "scored.sarif")
+    run = json.loads((tmp_path / "scored.sarif").read_text(encoding="utf-8"))["runs"][0]
+    uris = {unquote(location["physicalLocation"]["artifactLocation"]["uri"])
+            for result in run["results"] for location in result["locations"]}
+    assert uris == {(counties / "a" / "t.csv").as_posix(), (counties / "b" / "t.csv").as_posix()}
+    noted = {unquote(location["physicalLocation"]["artifactLocation"]["uri"])
+             for note in run["invocations"][0]["toolExecutionNotifications"] for location in note.get("locations", [])
+             if "physicalLocation" in location}
+    assert (counties / "c.csv").as_posix() in noted
+
+
 @pytest.mark.parametrize("command", [["parse", "--jobs", "1"], ["parse", "--jobs", "2"], ["score", "--jobs", "2"]])
 def test_row_ids_a_file_gives_that_repeat_in_the_batch_are_said(iqc, tmp_path: Path, command: list[str]) -> None:
     """Ids a file gives itself are kept; two files numbering their rows 1, 2, … (or one giving an

@@ -94,6 +94,9 @@ class ReportAccumulator:
         self.copy_clusters: list[list[Any]] = []
         #: what reading the inputs noticed, set by the batch (all inputs are read before any scoring)
         self.reading_notes: list[ReadingNote] = []
+        #: an input's ``source_file`` -> its path as the batch was given it, set by the batch before
+        #: the first chunk (SARIF's locations point where a reading note about the file points)
+        self.input_paths: dict[str, str] = {}
         self.total = GroupStats()
         self._departments: dict[str, GroupStats] = {}
         self._projects: dict[tuple[str, str], GroupStats] = {}

@@ -78,7 +78,7 @@ class SarifReportWriter(ReportWriter):
             "ruleIndex": self._rule_index[code],
             "level": LEVELS[finding["severity"]],
             "message": {"text": f"{finding['message']}建议：{finding['suggestion']}"},
-            "locations": [_location(row, finding)],
+            "locations": [_location(row, finding, self.accumulator.input_paths)],
             "partialFingerprints": {FINGERPRINT_KEY: finding_key(row, code)},
             "properties": {"row_id": display(row.get("row_id")), "family": finding["family"],
                            "severity": finding["severity"], "field": finding["field"],
@@ -100,7 +100,7 @@ def _invocation(notes: list[ReadingNote]) -> dict[str, Any]:
 
 def _note_location(note: ReadingNote) -> dict[str, Any]:
     """Where a note points; a note about the whole run (findings a baseline hid) points nowhere."""
-    return {**({"physicalLocation": {"artifactLocation": {"uri": quote(Path(note.file).as_posix())}}} if note.file else {}),
+    return {**({"physicalLocation": {"artifactLocation": {"uri": _uri(note.file)}}} if note.file else {}),
             "logicalLocations": [{"name": note.location or Path(note.file).name, "kind": "input"}]}
 
 
@@ -119,16 +119,24 @@ def _rule(code: str, entry: dict[str, Any]) -> dict[str, Any]:
             "properties": {"family": entry["family"], "severity": entry["severity"]}}
 
 
-def _location(row: dict[str, Any], finding: dict[str, Any]) -> dict[str, Any]:
+def _location(row: dict[str, Any], finding: dict[str, Any], input_paths: dict[str, str]) -> dict[str, Any]:
     """The row's file and line when the line is a number; its sheet/page position otherwise. The
-    file is the row's ``source_file`` whole: its base name was ``t.csv`` for ``a/t.csv`` and ``b/t.csv``."""
+    logical name is the row's ``source_file`` whole (its base name was ``t.csv`` for ``a/t.csv``
+    and ``b/t.csv``); the physical one is the input's path as the batch was given it, as in the
+    reading notes, so that a viewer opens it from where ``iqc`` ran (``t.csv`` alone named a file
+    inside the input folder). A row an interchange file names after its own source keeps that name."""
     source, line = display(row.get("source_file")), display(row.get("source_line"))
     location: dict[str, Any] = {"logicalLocations": [{"name": display(row.get("row_id")) or line,
                                                       "fullyQualifiedName": f"{source}:{line}",
                                                       "kind": "row"}]}
     if source:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": quote(Path(source).as_posix())}}
+        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(input_paths.get(source, source))}}
         if line.isdigit() and int(line) > 0:
             physical["region"] = {"startLine": int(line), "snippet": {"text": finding.get("quote", "")}}
         location["physicalLocation"] = physical
     return location
+
+
+def _uri(path: str) -> str:
+    """A path as a SARIF URI reference: forward slashes, other characters percent-encoded."""
+    return quote(Path(path).as_posix())
