@@ -19,13 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from nlp.chinese import to_simplified
-from nlp.codes import catalogue
+from nlp.codes import SEVERITIES, catalogue
 from nlp.schema import FAMILIES
 
 CONFIG_ENV = "IQC_CONFIG"
 CONFIG_NAME = "iqc.toml"
-#: Severities from least to most severe; ``min_severity`` drops findings below the one it names.
-SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high")
 
 _TOP_KEYS = {"codes", "thresholds", "province", "provinces"}
 _CODES_KEYS = {"disable", "severity", "min_severity", "exceptions"}

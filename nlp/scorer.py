@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from nlp import fingerprint
 from nlp.adjust import Adjuster
 from nlp.artifacts import load_verified
-from nlp.codes import catalogue, family_of, is_default_off, precedence
+from nlp.codes import catalogue, family_of, is_default_off, precedence, severity_of
 from nlp.config import Config, Province
 from nlp.cues import pipeline
 from nlp.copies import Twin
@@ -356,7 +356,8 @@ class Scorer:
                  "category": ctx.level2.raw or ctx.level1.raw or "该类",
                  "suggested": suggested or "其他类别", "evidence": _quote(evidence)}
         field, quote, start, end = locate(entry["field"], evidence, ctx)
-        return Finding(code=code, family=entry["family"], severity=entry["severity"], title=entry["title"],
+        return Finding(code=code, family=entry["family"], severity=severity_of(code, ctx.name, ctx.level2.name),
+                       title=entry["title"],
                        message=entry["message"].format(**slots), evidence=evidence,
                        suggestion=_suggestion(entry, ctx).format(**slots), field=field, source=source,
                        quote=quote, start=start, end=end)

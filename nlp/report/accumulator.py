@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from nlp.codes import catalogue, precedence
+from nlp.codes import SEVERITIES, catalogue, precedence
 from nlp.report.rows import FLAG_COLUMNS, display, frame_records, row_codes, row_findings, split_codes
 from nlp.schema import FAMILIES, FINDINGS_COLUMN, UNNAMED_DEPARTMENT, UNNAMED_PROJECT
 
@@ -87,8 +87,9 @@ class ReportAccumulator:
         self.table_codes: dict[tuple[str, str], str] = {}
         #: table code (T1/T2) -> rows carrying it: a table's codes are on each of its rows, not in ``codes``
         self.table_code_rows: Counter[str] = Counter()
-        #: code -> the severity its findings carried: an iqc.toml ``[codes.severity]`` re-grades a code,
-        #: and the legend must say what the rows say, not the catalogue's default
+        #: code -> the highest severity its findings carried: an iqc.toml ``[codes.severity]`` re-grades
+        #: a code, and a row in a code's ambiguous zone has a lower one (``nlp.codes.severity_of``); the
+        #: legend must say what the rows say, not the catalogue's default
         self.severities: dict[str, str] = {}
         #: groups of tables copied from one another, set by the batch before the report is finished
         self.copy_clusters: list[list[Any]] = []
@@ -170,7 +171,7 @@ class ReportAccumulator:
         department, project = _group_keys(row.values)
         self.total.add(row.families, row.codes, row.risk)
         for finding in row.findings:
-            self.severities.setdefault(finding["code"], finding.get("severity", ""))
+            self._note_severity(finding["code"], finding.get("severity", ""))
         if department not in self._departments:
             self._departments[department] = GroupStats(department)
         self._departments[department].add(row.families, row.codes, row.risk)
@@ -181,6 +182,11 @@ class ReportAccumulator:
         if codes:
             self._add_table_codes(project, codes)
             self.table_code_rows.update(codes)
+
+    def _note_severity(self, code: str, severity: str) -> None:
+        known = self.severities.get(code)
+        if known is None or _rank(severity) > _rank(known):
+            self.severities[code] = severity
 
     def _add_table_codes(self, project: tuple[str, str], codes: list[str]) -> None:
         """Join ``codes`` to the project's: a project may have several tables (two files, two
@@ -223,6 +229,10 @@ def _group_keys(values: dict[str, Any]) -> tuple[str, tuple[str, str]]:
 
 def _ranked(stats: Any) -> list[GroupStats]:
     return sorted(stats, key=lambda s: (-s.share, -s.flagged, s.department, s.project))
+
+
+def _rank(severity: str) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else -1
 
 
 def _flag(value: Any) -> bool:
