@@ -97,6 +97,7 @@ def test_codes_lists_the_whole_catalogue_with_examples(client: TestClient) -> No
     assert b1["title"] == catalogue()["B1"]["title"] and b1["description"]
     assert b1["examples"]["bad"] and b1["examples"]["good"]
     assert b1["precedence"] >= 0
+    assert b1["ambiguous"] is None and codes["C1"]["ambiguous"]["severity"] == "low"  # where findings are low
 
 
 def test_openapi_and_docs_are_served(client: TestClient) -> None:

@@ -168,10 +168,18 @@ class CodeExamples(BaseModel):
     good: str
 
 
+class AmbiguityZone(BaseModel):
+    severity: str = Field(description="the severity of the code's findings on rows in the zone")
+    name_words: list[str] = Field(description="a row is in the zone when its 三级 name holds one of these")
+    level2: list[str] = Field([], description="… and its 二级 is one of these (empty: any)")
+
+
 class CodeEntry(BaseModel):
     code: str
     family: str
     severity: str
+    ambiguous: AmbiguityZone | None = Field(None, description="where reviewers disagree (indicator-rules.md's "
+                                            "ambiguity zones): findings there carry this lower severity")
     field: str
     title: str
     description: str

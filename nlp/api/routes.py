@@ -146,7 +146,7 @@ def _schema() -> dict[str, Any]:
 def _codes() -> CodesResponse:
     ranks = precedence()
     return CodesResponse(codes=[
-        CodeEntry(code=code, precedence=ranks.get(code, len(ranks)),
+        CodeEntry(code=code, precedence=ranks.get(code, len(ranks)), ambiguous=entry.get("ambiguous"),
                   examples={"bad": entry.get("example_bad", ""), "good": entry.get("example_good", "")},
                   **{k: entry.get(k, "") for k in ("family", "severity", "field", "title", "description",
                                                    "message", "suggestion")})
