@@ -203,10 +203,8 @@ class ReportAccumulator:
 
 
 def _scored_rows(chunk: pd.DataFrame) -> Iterator[ScoredRow]:
-    findings_column = chunk[FINDINGS_COLUMN] if FINDINGS_COLUMN in chunk.columns else None
-    for index, values in enumerate(frame_records(chunk)):
-        findings = row_findings(None if findings_column is None else findings_column.iat[index],
-                                values.get("codes"))
+    for values in frame_records(chunk):
+        findings = row_findings(values.get(FINDINGS_COLUMN), values.get("codes"))
         families = [family for family in FAMILIES if _flag(values[f"flag_{family}"])]
         yield ScoredRow(values, findings, row_codes(findings, values.get("codes")), families)
 
