@@ -40,6 +40,41 @@ def test_a_finding_in_an_ambiguity_zone_has_the_zones_severity(scorer, row: dict
     assert _severities(scorer, row, code) == [severity]
 
 
+#: One attendance or reach count per word of C4's zone, written here. Words that are also 社会效益's
+#: own cue words (收听, 收视, 阅读量, 点击量) keep C4 off a lone row under 社会效益, so theirs repeat a
+#: 数量 row of the same table, the branch that still reaches them.
+ZONE_WORD_ROWS = {
+    "接待": ("年度接待游客人数", "≥5万人次", False),
+    "观众": ("文艺演出观众人数", "≥8000人次", False),
+    "参观": ("展览参观人数", "≥20000人次", False),
+    "听众": ("广播节目听众人数", "≥10万人", False),
+    "访问量": ("门户网站访问量", "≥50万次", False),
+    "收听": ("农村广播收听人数", "≥5万人", True),
+    "收视": ("电视节目收视人数", "≥20万人", True),
+    "阅读量": ("公众号文章阅读量", "≥10万次", True),
+    "点击量": ("宣传视频点击量", "≥30万次", True),
+}
+
+
+def _benefit_row_c4(scorer, name: str, value: str, level2: str, repeats_output: bool) -> list[str]:
+    row = {"project": "P", "level1": "效益指标", "level2": level2, "level3": name, "target_value": value}
+    output = {**row, "level1": "产出指标", "level2": "数量指标"}
+    scored = scorer.score([output, row] if repeats_output else [row])[-1]
+    return [finding["severity"] for finding in scored["findings"] if finding["code"] == "C4"]
+
+
+def test_every_c4_zone_word_has_an_example_row() -> None:
+    assert set(ZONE_WORD_ROWS) == set(catalogue()["C4"]["ambiguous"]["name_words"])
+
+
+@pytest.mark.parametrize("word", sorted(ZONE_WORD_ROWS))
+def test_each_c4_zone_word_lowers_c4_under_social_benefit_only(scorer, word: str) -> None:
+    name, value, repeats_output = ZONE_WORD_ROWS[word]
+    assert word in name
+    assert _benefit_row_c4(scorer, name, value, "社会效益指标", repeats_output) == ["low"]
+    assert _benefit_row_c4(scorer, name, value, "经济效益指标", repeats_output) == [catalogue()["C4"]["severity"]]
+
+
 def test_the_zone_is_bounded_by_its_category() -> None:
     assert severity_of("C4", "接待游客人数", "社会效益") == "low"
     assert severity_of("C4", "接待游客人数", "经济效益") == catalogue()["C4"]["severity"]
