@@ -112,17 +112,40 @@ def _one_edit_apart(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
+def _edited_position(cleaned: str, spelling: str) -> int | None:
+    """Where in ``cleaned`` a one-edit misprint of ``spelling`` changed or added a character (None
+    when it dropped one)."""
+    if len(cleaned) == len(spelling):
+        return next(i for i, (x, y) in enumerate(zip(cleaned, spelling)) if x != y)
+    if len(cleaned) > len(spelling):
+        return next(i for i in range(len(cleaned)) if cleaned[:i] + cleaned[i + 1:] == spelling)
+    return None
+
+
+def _spells_another(cleaned: str, spelling: str, name: str, spellings: dict[str, str]) -> bool:
+    """The "misprint" of ``spelling`` writes out another category at the changed character: 产出质量
+    is 质量 written correctly, not a misprint of 产出数量."""
+    at = _edited_position(cleaned, spelling)
+    if at is None:
+        return False
+    return any(other != name and len(written) >= 2
+               and cleaned.find(written, max(0, at - len(written) + 1), at + len(written)) != -1
+               for written, other in spellings.items())
+
+
 def _variant(cleaned: str, spellings: dict[str, str]) -> str | None:
     """Step 3: the one category a cleaned cell contains, or is a misprint of.
 
     The longest evidence wins: a misprint of 生态环境成本 (生态环境成X) is that category even though
-    the cell also contains 成本. Two categories equally well supported resolve to neither.
+    the cell also contains 成本, unless the changed character is part of another category written
+    out in full. Two categories equally well supported resolve to neither.
     """
     support: dict[str, float] = {}
     for spelling, name in spellings.items():
         if len(spelling) >= 2 and spelling in cleaned:
             score = float(len(spelling))
-        elif len(spelling) >= 3 and _one_edit_apart(cleaned, spelling):
+        elif len(spelling) >= 3 and _one_edit_apart(cleaned, spelling) and \
+                not _spells_another(cleaned, spelling, name, spellings):
             score = len(spelling) - 0.5
         else:
             continue

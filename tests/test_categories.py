@@ -59,6 +59,23 @@ def test_every_generated_variant_resolves_to_its_category(level: str) -> None:
     assert not failures, failures[:20]
 
 
+def _with_another_category(spellings: list[tuple[str, str]], names: list[str]) -> list[tuple[str, str]]:
+    """Each spelling with its category's name replaced by another category's name (产出数量 ->
+    产出质量): one character from a known spelling, yet it writes the other category out."""
+    return sorted({(spelling.replace(canonical, other), other) for spelling, canonical in spellings
+                   if canonical in spelling and spelling != canonical for other in names if other != canonical})
+
+
+@pytest.mark.parametrize("level", ["level1", "level2"])
+def test_a_spelling_that_writes_out_another_category_is_that_category(level: str) -> None:
+    names = [*TAXONOMY[level]["canonical"], *TAXONOMY[level].get("evaluation", ())]
+    cases = _with_another_category(_spellings(level), names)
+    assert ("产出质量", "质量") in cases or level == "level1"
+    failures = [(text, expected, resolve(level, text)) for text, expected in cases
+                if resolve(level, text).name != expected]
+    assert not failures, failures[:20]
+
+
 @pytest.mark.parametrize("text", ["(50分)", "（30分）", "", "  ", "【必填】", "选填", "*"])
 def test_a_cell_with_only_notes_is_empty_not_a_category(text: str) -> None:
     assert canonical_level1(text).how == "empty"
