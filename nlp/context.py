@@ -135,10 +135,16 @@ def only_template(text: str) -> bool:
 _NAME_TYPES = {kind: tuple(endings) for kind, endings in _CUE_LEXICON["name_types"].items()}
 
 
+#: A note in brackets at the end of a name — its unit (培训人数（人）, 单位成本【万元】), scope or
+#: method — which says nothing of what the name before it measures.
+_TRAILING_NOTE = re.compile(r"(?:[（(【\[〔][^（()）【】\[\]〔〕]*[）)】\]〕]\s*)+$")
+
+
 @lru_cache(maxsize=CELL_CACHE_ENTRIES)
 def name_type(name: str) -> str:
-    """What a 三级 name measures, read from its ending: satisfaction/rate/time/money/count/text."""
-    core = _NAME_NOISE.sub("", name)
+    """What a 三级 name measures, read from its ending (before any bracketed note):
+    satisfaction/rate/time/money/count/text."""
+    core = _NAME_NOISE.sub("", _TRAILING_NOTE.sub("", name) or name)
     return next((kind for kind, endings in _NAME_TYPES.items() if core.endswith(endings)), "text")
 
 
