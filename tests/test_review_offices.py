@@ -45,12 +45,40 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("offices")
     rows = ROWS.assign(description=["见\t附表", "", ""])  # LibreOffice writes the tab as <text:tab/> in an .ods
     source = reviewed(scored_workbook(folder, rows), _decide)
-    for target in SAVED_AS:
+    return {"xlsx": source, **_saved_by_libreoffice(source, SAVED_AS)}
+
+
+def _saved_by_libreoffice(source: Path, targets: tuple[str, ...]) -> dict[str, Path]:
+    """``source`` saved by LibreOffice in each format of ``targets``, in a folder of its own per format."""
+    folder = source.parent
+    for target in targets:
         subprocess.run(["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
                         "--convert-to", target, "--outdir", str(folder / target), str(source)],
                        check=True, capture_output=True, timeout=180)
-    return {"xlsx": source, **{target: folder / target / source.with_suffix(f".{target}").name
-                               for target in SAVED_AS}}
+    return {target: folder / target / source.with_suffix(f".{target}").name for target in targets}
+
+
+@pytest.fixture(scope="module")
+def failed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A reviewed workbook whose row-2 审核结论 is a formula that fails (``=NA()``) and row 3's
+    采纳, as LibreOffice saves it in each format: with the formula's result, the error ``#N/A``."""
+    if not _calc_installed():
+        pytest.skip("LibreOffice Calc is not installed (apt-get install libreoffice-calc-nogui)")
+    def decide(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        sheet.cell(2, column(REVIEW_DECISION), "=NA()")
+        sheet.cell(3, column(REVIEW_DECISION), "采纳")
+    source = reviewed(scored_workbook(tmp_path_factory.mktemp("failed")), decide)
+    return _saved_by_libreoffice(source, ("xlsx", *SAVED_AS))
+
+
+@pytest.mark.parametrize("target", ["xlsx", *SAVED_AS])
+def test_a_decision_cell_showing_an_error_is_a_problem_not_no_decision(failed: dict[str, Path], target: str) -> None:
+    """calamine reads an error cell (``#N/A``, a formula that failed) as empty: a 审核结论 that
+    showed ``#N/A`` was read as no decision, and the import said nothing of that row."""
+    imported = read_decisions(failed[target])
+    assert [(d.code, d.decision) for d in imported.decisions] == [("M1", "accept")]
+    assert imported.problems == [f"reviewed.{target}:indicators!2: decision must be 采纳 or 驳回 (accept/reject), "
+                                 "not '#N/A'"]
 
 
 def _read(imported: Imported) -> list[tuple[str, str, str | None, str, str]]:

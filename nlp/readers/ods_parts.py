@@ -7,8 +7,9 @@ Cells and rows carry repeat counts (``number-columns-repeated``, ``number-rows-r
 merged cell carries ``number-rows-spanned`` and the cells it covers are ``covered-table-cell``; a
 hidden row has ``visibility`` ``collapse`` (hidden) or ``filter`` (filtered out); a percentage is
 ``value-type="percentage"`` with the fraction as its value (calamine gives 0.95) and the text shown
-(``95%``, whose decimals the format keeps). Rows and columns are 0-based, as calamine's grid has
-them.
+(``95%``, whose decimals the format keeps); a formula that failed is LibreOffice's
+``calcext:value-type="error"`` with its error shown (``#N/A``, which calamine gives as empty). Rows
+and columns are 0-based, as calamine's grid has them.
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ _VALUE_TYPE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
 _CELLS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _ANNOTATION = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}annotation"
+#: LibreOffice's type of a cell's result (``error`` for ``#N/A``), beside the standard ``office:value-type``.
+_RESULT_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
 #: The marks calamine reads a cell's text without, and what each is in the text.
 _MARKS = {f"{_TEXT}tab": "\t", f"{_TEXT}line-break": "\n"}
 _SHOWN_DECIMALS = re.compile(r"[.,]([0-9]+)\s*%")
@@ -33,7 +36,7 @@ _SHOWN_DECIMALS = re.compile(r"[.,]([0-9]+)\s*%")
 
 def ods_extras(path: Path) -> dict[str, SheetExtras]:
     """Sheet name -> its merges, hidden rows and columns, percent formats, and the texts of the
-    cells whose marks calamine leaves out."""
+    cells whose marks calamine leaves out and of the error cells (calamine reads them as empty)."""
     sheets: dict[str, SheetExtras] = {}
     boxes: list[tuple[int, int, int, int]] = []
     hidden: set[int] = set()
@@ -61,7 +64,7 @@ def ods_extras(path: Path) -> dict[str, SheetExtras]:
                     if spanned > 1:
                         boxes.append((row, column, row + spanned - 1, column))
                     cell = range(column, column + int(element.get(f"{_TABLE}number-columns-repeated", "1")))
-                    percent, marked = element.get(_VALUE_TYPE) == "percentage", False
+                    percent, marked = element.get(_VALUE_TYPE) == "percentage", element.get(_RESULT_TYPE) == "error"
                     column = cell.stop
                 elif tag in _MARKS:
                     marked = True

@@ -50,7 +50,9 @@ XLS_FULL = (f"the sheet ends at row {XLS_ROWS:,}, the last row an .xls file hold
 UNCHECKED = (f"no {REVIEW_CHECK} column (deleted with the hidden columns, or a workbook of an older iqc): "
              "decisions are read without checking that their rows' cells are as scored, so a row edited or "
              "sorted apart from its cells would be decided as it now reads")
-_MERGE = re.compile(rb"mergeCell\b")
+#: What makes an .xlsx sheet worth reading beyond calamine's values: a merge, or an error cell (``#N/A``,
+#: which calamine gives as empty: a 审核结论 of ``#N/A`` was read as no decision, without a word).
+_SHOWN_OTHERWISE = re.compile(rb'mergeCell\b|\bt="e"')
 
 
 class ReviewFileError(Exception):
@@ -375,9 +377,10 @@ def _sheets(path: Path) -> Iterator[Table]:
 
 
 def _extras_reader(path: Path) -> Callable[[str, Any], Any]:
-    """``(sheet name, calamine's sheet) -> SheetExtras`` holding the sheet's merges (and the .ods
-    cell texts calamine reads without their tabs), found as the input reader of the workbook's
-    format finds them; not its number formats: the cells a decision is keyed on are written as text."""
+    """``(sheet name, calamine's sheet) -> SheetExtras`` holding the sheet's merges, its error cells'
+    texts (an .xlsx's and an .xls's) and the .ods cell texts calamine reads without their tabs, found
+    as the input reader of the workbook's format finds them; not its number formats: the cells a
+    decision is keyed on are written as text."""
     from nlp.readers.ods_parts import ods_extras
     from nlp.readers.sheet_layout import SheetExtras, SheetLayout
     from nlp.readers import reader_for
@@ -389,16 +392,28 @@ def _extras_reader(path: Path) -> Callable[[str, Any], Any]:
         sheets = ods_extras(path)
         return lambda name, _: replace(sheets.get(name) or SheetExtras(), formats={})
     if kind == "ole":
-        return lambda _, data: SheetExtras(SheetLayout(calamine_merges(data)))
+        errors = _xls_error_texts(path)
+        return lambda name, data: SheetExtras(SheetLayout(calamine_merges(data)), texts=errors.get(name, {}))
     with zipfile.ZipFile(path) as archive:
         parts = sheet_parts(archive)
     return lambda name, _: _sheet_merges(path, parts.get(name))
 
 
+def _xls_error_texts(path: Path) -> dict[str, dict[int, dict[int, str]]]:
+    """Sheet name -> the texts of the .xls's error cells (``#N/A``) by row and column, from xlrd, as
+    the input reader reads them (calamine gives them as empty); none when xlrd cannot read the file."""
+    from nlp.readers.xls_parts import xls_extras
+
+    try:
+        return {name: extras.texts for name, extras in xls_extras(path).items()}
+    except Exception:  # noqa: BLE001 - xlrd is stricter than calamine about damaged records: the values are read
+        return {}
+
+
 def _sheet_merges(path: Path, part: str | None) -> Any:
-    """The merges of the sheet in zip member ``part`` (:mod:`nlp.readers.xlsx_parts`), not its
-    number formats: the cells a decision is keyed on are written as text. The sheet is first
-    searched for the one word: the full search cost a fifth more time on sheets with no merge."""
+    """The merges and error cells of the sheet in zip member ``part`` (:mod:`nlp.readers.xlsx_parts`),
+    not its number formats: the cells a decision is keyed on are written as text. The sheet is first
+    searched for those words: the full search cost a fifth more time on sheets with neither."""
     from nlp.readers.sheet_layout import SheetExtras
     from nlp.readers.xlsx_parts import part_matches, sheet_extras
 
@@ -406,7 +421,7 @@ def _sheet_merges(path: Path, part: str | None) -> Any:
         return SheetExtras()
     try:
         with zipfile.ZipFile(path) as archive:
-            if next(part_matches(archive, part, _MERGE), None) is None:
+            if next(part_matches(archive, part, _SHOWN_OTHERWISE), None) is None:
                 return SheetExtras()
             return sheet_extras(archive, part, {})
     except Exception as exc:  # the zip and XML parsers raise their own errors for a damaged part
