@@ -387,3 +387,18 @@ def test_a_decision_made_on_the_page_while_an_import_merges_is_not_erased(workbo
     page.join()
     assert code == 0, err
     assert (store.decision(comment.key).decision, store.decision(comment.key).reviewer) == ("reject", "王")
+
+
+def test_a_decision_written_as_a_formula_no_program_computed_is_a_problem(workbook: Path) -> None:
+    """A workbook filled by a program (openpyxl here) keeps ``="驳回"`` without its result, and
+    asks Excel to compute it on opening: read as saved, the cell was empty, and the 驳回 was
+    dropped without a word."""
+    cell = []
+    def formula(sheet: Worksheet, column: Callable[[str], int]) -> None:
+        sheet.cell(2, column(REVIEW_DECISION), '="驳回"')
+        sheet.cell(3, column(REVIEW_DECISION), "采纳")
+        cell.append(f"{get_column_letter(column(REVIEW_DECISION))}2")
+    imported = read_decisions(reviewed(workbook, formula))
+    assert [(d.code, d.decision) for d in imported.decisions] == [("M1", "accept")]
+    assert [problem.split(" hold ")[0] for problem in imported.problems] == [
+        f"reviewed.xlsx:indicators: 1 formula cell(s) ({cell[0]})"]

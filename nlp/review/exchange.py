@@ -202,6 +202,7 @@ def read_decisions(path: Path, reviewer: str = "") -> Imported:
             imported.warnings.append(f"{where}{line}: {XLS_FULL}")
     if not found:
         raise ReviewFileError(f"{path}: no sheet with a {REVIEW_DECISION} and codes column, nor a review export")
+    imported.problems.extend(_uncomputed_formulas(path))
     return collected.result()
 
 
@@ -213,6 +214,24 @@ def _is_xls(path: Path) -> bool:
     from nlp.readers import reader_for
 
     return path.suffix.lower() in WORKBOOK_SUFFIXES and reader_for(path).name == "ole"
+
+
+def _uncomputed_formulas(path: Path) -> list[str]:
+    """One problem per sheet of an .xlsx holding formulas no spreadsheet program computed: a
+    workbook saved by a program (openpyxl, pandas) keeps a formula without its result, which is read
+    as empty, so a 审核结论 of ``="驳回"`` was no decision, without a word. ``iqc score`` writes no
+    formula: each is the reviewer's."""
+    from nlp.readers import reader_for
+    from nlp.readers.formulas import formula_cells, recalculated_on_open, stale_formula_warning
+    from nlp.readers.xlsx_parts import sheet_parts
+
+    if reader_for(path).name != "xlsx":
+        return []
+    with zipfile.ZipFile(path) as archive:
+        if not recalculated_on_open(archive):
+            return []
+        counted = {name: formula_cells(archive, part) for name, part in sheet_parts(archive).items()}
+    return [str(stale_formula_warning(path.name, name, *found)) for name, found in counted.items() if found[0]]
 
 
 def _kind(header: list[str]) -> tuple[Reader, tuple[str, ...]] | None:
