@@ -118,6 +118,21 @@ def test_the_documented_row_schema_admits_what_is_accepted(client: TestClient) -
     assert client.post("/v1/score", json=sent).status_code == 200
 
 
+def test_rows_as_iqc_parse_writes_them_are_scored(client: TestClient, iqc: Any, tmp_path: Any) -> None:
+    """The API takes the interchange columns, but refused the rows of ``iqc parse -o rows.jsonl``:
+    a table without a budget has ``"budget_wan": ""`` there, and that was "Input should be a valid
+    number" (422). An empty budget is no budget, as the CLI reads it; a text that is no number is
+    still refused."""
+    table = tmp_path / "t.csv"
+    table.write_text("三级指标,指标值\n培训人次,≥500人次\n", encoding="utf-8")
+    assert iqc("parse", table, "-o", tmp_path / "rows.jsonl")[0] == 0
+    rows = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [row["budget_wan"] for row in rows] == [""]
+    response = client.post("/v1/score", json=rows)
+    assert response.status_code == 200, response.text
+    assert response.json() == client.post("/v1/score", json=[{**rows[0], "budget_wan": None}]).json()
+
+
 # --- POST /v1/score --------------------------------------------------------------------------
 
 def test_score_one_object(client: TestClient, scorer: Any) -> None:

@@ -33,10 +33,15 @@ def _cell_text(value: object) -> object:
     return number_text(value)
 
 
-def _no_truth_value(value: object) -> object:
-    """``value``, unless a boolean: float validation would read ``true`` as a budget of 1 万元."""
+def _budget(value: object) -> object:
+    """``value`` for float validation, but an empty text is no budget (None), as ``iqc parse``
+    writes it and the CLI reads it: an ``iqc parse -o rows.jsonl`` row was refused with "Input
+    should be a valid number"; and a boolean is refused: float validation would read ``true`` as a
+    budget of 1 万元."""
     if isinstance(value, bool):
         raise PydanticCustomError("float_type", "a budget is a number of 万元, not true or false")
+    if isinstance(value, str) and not value.strip():
+        return None
     return value
 
 
@@ -93,7 +98,7 @@ class IndicatorIn(BaseModel):
     unit: Cell = ""
     value_type: Cell = ""
     basis: Cell = ""
-    budget_wan: Annotated[float | None, BeforeValidator(_no_truth_value)] = Field(
+    budget_wan: Annotated[float | None, BeforeValidator(_budget)] = Field(
         None, allow_inf_nan=False, description="project budget in 万元")
     table_id: Cell = Field("", description="groups the rows of one project table")
 
