@@ -1,15 +1,16 @@
 """What calamine does not give of an .ods sheet, read from the file's ``content.xml``: the cells
-merged down several rows, the rows the sheet hides, the numbers it shows as percentages, and the
+merged down several rows, the rows the sheet hides, the numbers it shows as percentages, the
 text of a cell holding a tab or a line break within a paragraph (``text:tab``, ``text:line-break``,
-which calamine leaves out: ``见<tab/>附表`` read ``见附表``).
+which calamine leaves out: ``见<tab/>附表`` read ``见附表``), and the text of an error cell (a
+formula that failed: LibreOffice saves ``#N/A`` as its shown text and an empty string as its value,
+which calamine gives: the cell read as empty, as an .xlsx's or .xls's reads ``#N/A``).
 
 Cells and rows carry repeat counts (``number-columns-repeated``, ``number-rows-repeated``); a
 merged cell carries ``number-rows-spanned`` and the cells it covers are ``covered-table-cell``; a
 hidden row has ``visibility`` ``collapse`` (hidden) or ``filter`` (filtered out); a percentage is
 ``value-type="percentage"`` with the fraction as its value (calamine gives 0.95) and the text shown
-(``95%``, whose decimals the format keeps); a formula that failed is LibreOffice's
-``calcext:value-type="error"`` with its error shown (``#N/A``, which calamine gives as empty). Rows
-and columns are 0-based, as calamine's grid has them.
+(``95%``, whose decimals the format keeps). Rows and columns are 0-based, as calamine's grid has
+them.
 """
 from __future__ import annotations
 
@@ -24,11 +25,11 @@ from nlp.readers.xlsx_parts import DESCRIPTION_TAG
 
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _VALUE_TYPE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
+#: LibreOffice's own value type, which says "error" where the office one says "string".
+_CALC_VALUE_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
 _CELLS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _ANNOTATION = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}annotation"
-#: LibreOffice's type of a cell's result (``error`` for ``#N/A``), beside the standard ``office:value-type``.
-_RESULT_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
 #: The marks calamine reads a cell's text without, and what each is in the text.
 _MARKS = {f"{_TEXT}tab": "\t", f"{_TEXT}line-break": "\n"}
 _SHOWN_DECIMALS = re.compile(r"[.,]([0-9]+)\s*%")
@@ -36,7 +37,7 @@ _SHOWN_DECIMALS = re.compile(r"[.,]([0-9]+)\s*%")
 
 def ods_extras(path: Path) -> dict[str, SheetExtras]:
     """Sheet name -> its merges, hidden rows and columns, percent formats, and the texts of the
-    cells whose marks calamine leaves out and of the error cells (calamine reads them as empty)."""
+    cells whose marks calamine leaves out or that hold an error."""
     sheets: dict[str, SheetExtras] = {}
     boxes: list[tuple[int, int, int, int]] = []
     hidden: set[int] = set()
@@ -44,7 +45,7 @@ def ods_extras(path: Path) -> dict[str, SheetExtras]:
     formats: dict[int, dict[int, str]] = {}
     texts: dict[int, dict[int, str]] = {}
     cell = range(0)  # the open cell's columns (a cell repeated across several)
-    percent = marked = False  # the open cell is a percentage; it holds one of the _MARKS
+    percent = marked = False  # the open cell is a percentage; it holds one of the _MARKS or is an error
     row = column = declared = 0  # declared: the columns the table has described so far
     with zipfile.ZipFile(path) as archive, archive.open("content.xml") as stream:
         for event, element in ElementTree.iterparse(stream, events=("start", "end")):
@@ -64,7 +65,7 @@ def ods_extras(path: Path) -> dict[str, SheetExtras]:
                     if spanned > 1:
                         boxes.append((row, column, row + spanned - 1, column))
                     cell = range(column, column + int(element.get(f"{_TABLE}number-columns-repeated", "1")))
-                    percent, marked = element.get(_VALUE_TYPE) == "percentage", element.get(_RESULT_TYPE) == "error"
+                    percent, marked = element.get(_VALUE_TYPE) == "percentage", element.get(_CALC_VALUE_TYPE) == "error"
                     column = cell.stop
                 elif tag in _MARKS:
                     marked = True
