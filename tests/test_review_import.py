@@ -247,6 +247,19 @@ def test_importing_the_same_decisions_again_keeps_who_made_them_and_when(iqc, wo
     assert ReviewStore(db).decisions() == first
 
 
+def test_a_second_import_of_the_same_workbook_says_its_decisions_were_stored_already(
+        iqc, workbook: Path, tmp_path: Path) -> None:
+    """Imported again, a workbook was reported as "imported 1 decision(s) … (0 采纳, 1 驳回 …)"
+    once more: a reviewer could not tell that nothing had been added, and took it for a count twice."""
+    path, db = reviewed(workbook, _decide("驳回")), tmp_path / "r.db"
+    code, err = iqc("review", "import", path, "--db", db)
+    assert code == 0 and "already" not in err, err
+    code, err = iqc("review", "import", path, "--db", db)
+    assert code == 0 and len(ReviewStore(db).decisions()) == 1
+    assert err.splitlines()[-1].endswith("one per finding of 1 decided row(s); "
+                                         "1 of them were in the store already, as given (left unchanged)"), err
+
+
 def test_a_sheet_without_a_keyed_column_is_a_problem_not_decisions_keyed_on_empty_cells(workbook: Path) -> None:
     """A reviewer who deleted a long column (指标解释, 二级指标) to make the sheet fit had every
     decision keyed as if its cells were empty: imported, counted, and never matching the row."""

@@ -48,6 +48,12 @@ def run_import(args: argparse.Namespace) -> int:
     counts = {word: sum(given[d.key] == word for d in result.decisions) for word in ("accept", "reject")}
     print(f"iqc: imported {written} decision(s) from {args.file} into {args.db} "
           f"({counts['accept']} 采纳, {counts['reject']} 驳回, {written - sum(counts.values())} comment only), "
-          f"one per finding of {imported.rows} decided row(s)",
+          f"one per finding of {imported.rows} decided row(s){_unchanged(result.unchanged)}",
           file=sys.stderr)
     return EXIT_INPUT_FAILED if problems else EXIT_OK
+
+
+def _unchanged(count: int) -> str:
+    """Said of the decisions the store already held as given: a workbook imported a second time was
+    reported as importing every decision again, as if they had been counted twice."""
+    return f"; {count} of them were in the store already, as given (left unchanged)" if count else ""

@@ -82,6 +82,8 @@ class Merged:
     decisions: list[Decision] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: Decisions the store already held as the file gives them (the same workbook imported again).
+    unchanged: int = 0
 
 
 class _Collected:
@@ -134,6 +136,7 @@ def merged(imported: Imported, stored: Mapping[str, Decision]) -> Merged:
             made = replace(made, cells=before.cells)
         if before is not None and made.decision in (None, before.decision) and made.comment == before.comment:
             made = before  # nothing new (a workbook imported again): who decided it, and when, stay
+            result.unchanged += 1
         elif before is not None and before.decision and made.decision is None:
             made = replace(made, decision=before.decision, reviewer=before.reviewer, decided_at=before.decided_at)
         elif before is not None and before.decision and made.decision != before.decision:
