@@ -129,6 +129,20 @@ def test_unknown_batch_or_finding_is_a_404_in_the_error_shape(client: TestClient
     assert bad.status_code == 422
 
 
+@pytest.mark.parametrize("body", [{"decison": "reject"}, {"decision": "reject", "comments": "理由"},
+                                  {"decision": "reject", "base": {"decison": None}}])
+def test_a_misspelt_key_in_a_save_is_refused_not_saved_as_something_else(client: TestClient, body: dict) -> None:
+    """``{"decison": "reject"}`` was 200 and stored a review with no decision (the finding stayed
+    shown), and a ``comments`` key dropped the reason: a client's typo went unsaid."""
+    batch, items = _upload(client)
+    target = next(i for i in items if i["code"] == "B1")
+    refused = client.put(f"/review/api/batches/{batch}/decisions/{target['key']}", json=body)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "unknown_field"
+    assert refused.json()["error"]["field"].rsplit(".", 1)[-1] in {"decison", "comments"}
+    assert client.get(f"/review/api/batches/{batch}").json()["items"][items.index(target)]["decided_at"] == ""
+
+
 def test_page_is_self_contained_and_escapes_batch_names(client: TestClient) -> None:
     client.post("/review/api/batches", files={"file": ("<b>x</b>.csv", TABLE.encode())})
     page = client.get("/review").text

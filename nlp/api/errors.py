@@ -25,7 +25,7 @@ MAX_DETAILS = 20
 
 #: Pydantic error types that get their own error code; any other type is ``invalid_value``.
 _VALIDATION_CODES = {"missing": "missing_field", "missing_field": "missing_field",
-                     "cell_too_long": "cell_too_long"}
+                     "cell_too_long": "cell_too_long", "extra_forbidden": "unknown_field"}
 
 
 class ApiError(HTTPException):

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from nlp.api.auth import require_api_key
 from nlp.api.errors import ApiError, error_body
@@ -40,6 +40,7 @@ def install_review(app: FastAPI) -> None:
 class ShownIn(BaseModel):
     """The review a page showed when its reviewer changed it (all empty: none)."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, as in DecisionIn
     decision: Literal["accept", "reject"] | None = None
     comment: str = ""
     decided_at: str = ""
@@ -48,8 +49,11 @@ class ShownIn(BaseModel):
 class DecisionIn(BaseModel):
     """A reviewer's decision on one finding; ``decision`` null records the comment and leaves the
     stored decision as it is. ``base`` is what the page showed: a save over a review changed since
-    is refused (409); without it (an older page) the save is made as before."""
+    is refused (409); without it (an older page) the save is made as before. A key that is none of
+    these is refused (422 ``unknown_field``): ``{"decison": "reject"}`` was saved as a review with
+    no decision, 200, and a ``comments`` was dropped."""
 
+    model_config = ConfigDict(extra="forbid")
     decision: Literal["accept", "reject"] | None = None
     comment: str = Field("", max_length=2000)
     reviewer: str = Field("", max_length=100)
