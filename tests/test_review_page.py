@@ -143,6 +143,35 @@ def test_a_misspelt_key_in_a_save_is_refused_not_saved_as_something_else(client:
     assert client.get(f"/review/api/batches/{batch}").json()["items"][items.index(target)]["decided_at"] == ""
 
 
+_FINDING = '{"code": "B1", "family": "boilerplate"}'
+
+
+@pytest.mark.parametrize(("line", "why"), [
+    ('{"level3": "a", "findings": [], "risk": "high", "codes": "B1"}', "risk must be a number"),
+    ('{"level3": "a", "findings": [], "risk": NaN, "codes": "B1"}', "risk must be a number"),
+    ('{"level3": "a", "findings": [1], "risk": 0.5, "codes": "B1"}', "findings must be a list of findings"),
+    ('{"level3": "a", "findings": [{"code": 5}], "risk": 0.5, "codes": "B1"}', "findings must be a list"),
+    ('{"level3": "a", "findings": [{"family": "boilerplate"}], "risk": 0.5}', "findings must be a list"),
+])
+def test_a_damaged_scored_jsonl_is_a_422_naming_its_line_not_a_500(client: TestClient, line: str, why: str) -> None:
+    """A scored JSONL whose risk or findings were edited by hand was a 500 internal_error (or a
+    review item keyed on no code); it is refused naming the line, and no batch is kept."""
+    body = f'{{"level3": "b", "findings": [{_FINDING}], "risk": 0.9, "codes": "B1"}}\n{line}\n'.encode()
+    refused = client.post("/review/api/batches", files={"file": ("scored.jsonl", body)})
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert (error["code"], error["field"]) == ("unreadable_file", "file")
+    assert error["message"].startswith(f"scored.jsonl:line 2: {why}")
+    assert client.get("/review/api/batches").json() == []
+
+
+def test_an_upload_nested_too_deep_for_json_is_read_as_a_table_not_a_500(client: TestClient) -> None:
+    """Deeply nested brackets overflowed the JSON decoder's recursion while the page looked for a
+    scored JSONL: a 500. It is not one, and the readers say what it is instead."""
+    refused = client.post("/review/api/batches", files={"file": ("deep.json", b"[" * 100_000 + b"]" * 100_000)})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "unreadable_file"
+
+
 def test_page_is_self_contained_and_escapes_batch_names(client: TestClient) -> None:
     client.post("/review/api/batches", files={"file": ("<b>x</b>.csv", TABLE.encode())})
     page = client.get("/review").text

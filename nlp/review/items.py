@@ -7,6 +7,7 @@ Advisory notes never raise a flag and are not put up for review.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -40,16 +41,37 @@ def _row_items(row: Mapping[str, Any]) -> list[dict[str, Any]]:
     return items
 
 
+class ScoredFileError(ValueError):
+    """A line of a scored JSONL whose findings cannot be put up for review (``line N: why``)."""
+
+
 def scored_jsonl_rows(data: bytes) -> list[dict[str, Any]] | None:
     """The rows of an ``iqc score -o x.jsonl`` output (each with its findings), else None.
 
-    A scored file is opened as it is, never scored again: the reviewer sees what was sent.
+    A scored file is opened as it is, never scored again: the reviewer sees what was sent. One
+    whose ``risk`` or ``findings`` a hand or a program damaged raises :class:`ScoredFileError`
+    naming the line (each was a 500; a finding without a code became a review item keyed on none).
     """
     try:
-        rows = [json.loads(line) for line in data.decode("utf-8-sig").splitlines() if line.strip()]
-    except ValueError:  # not JSON Lines at all: the readers will say what it is
+        lines = [(number, json.loads(line)) for number, line in enumerate(data.decode("utf-8-sig").splitlines(), 1)
+                 if line.strip()]
+    except (ValueError, RecursionError):  # not JSON Lines at all: the readers will say what it is
         return None
-    if rows and all(isinstance(row, dict) and FINDINGS_COLUMN in row and "risk" in row for row in rows):
+    if lines and all(isinstance(row, dict) and FINDINGS_COLUMN in row and "risk" in row for _, row in lines):
+        if problem := next((f"line {number}: {why}" for number, row in lines if (why := _unusable(row))), None):
+            raise ScoredFileError(problem)
         return [{key: display(value) if key in (*KEY_CELLS, *CONTEXT_CELLS) else value for key, value in row.items()}
-                for row in rows]
+                for _, row in lines]
     return None
+
+
+def _unusable(row: Mapping[str, Any]) -> str:
+    """Why a scored row cannot give review items, else "": its risk is no number (null is none),
+    or its findings are not a list of objects each with a code."""
+    risk, findings = row.get("risk"), row.get(FINDINGS_COLUMN)
+    if risk is not None and (isinstance(risk, bool) or not isinstance(risk, (int, float)) or not math.isfinite(risk)):
+        return f"risk must be a number from 0 to 1, not {risk!r}"
+    if not isinstance(findings, list) or not all(isinstance(f, dict) and f.get("code") and isinstance(f["code"], str)
+                                                 for f in findings):
+        return f"{FINDINGS_COLUMN} must be a list of findings, each an object with its code"
+    return ""

@@ -20,7 +20,7 @@ from nlp.api.errors import ApiError, error_body
 from nlp.api.upload import read_upload
 from nlp.api.xlsx import XLSX_MEDIA_TYPE
 from nlp.review.exchange import export_csv, export_xlsx
-from nlp.review.items import review_items, scored_jsonl_rows
+from nlp.review.items import ScoredFileError, review_items, scored_jsonl_rows
 from nlp.review.page import render_page
 from nlp.review.service import configure, store_of
 from nlp.review.store import DecisionChanged, ReviewStore, Shown
@@ -80,7 +80,10 @@ def batches(store: StoreDep) -> list[dict[str, str]]:
 @router.post("/api/batches")
 def open_batch(file: UploadFile, request: Request, store: StoreDep) -> dict[str, Any]:
     """Score an uploaded table (or take a scored JSONL as it is) and keep it as a batch."""
-    rows = scored_jsonl_rows(file.file.read())
+    try:
+        rows = scored_jsonl_rows(file.file.read())
+    except ScoredFileError as error:
+        raise ApiError(422, "unreadable_file", f"{file.filename or 'upload'}:{error}", "file") from None
     if rows is None:
         file.file.seek(0)
         frame, _ = read_upload(file, request.app.state.settings)  # the page shows findings, not reading notes
