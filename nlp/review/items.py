@@ -70,7 +70,7 @@ def _unusable(row: Mapping[str, Any]) -> str:
     or its findings are not a list of objects each with a code."""
     risk, findings = row.get("risk"), row.get(FINDINGS_COLUMN)
     if risk is not None and (isinstance(risk, bool) or not isinstance(risk, (int, float)) or not math.isfinite(risk)):
-        return f"risk must be a number from 0 to 1, not {risk!r}"
+        return f"risk must be a number, not {risk!r}"
     if not isinstance(findings, list) or not all(isinstance(f, dict) and f.get("code") and isinstance(f["code"], str)
                                                  for f in findings):
         return f"{FINDINGS_COLUMN} must be a list of findings, each an object with its code"
