@@ -69,6 +69,10 @@ REVIEW_DECISION, REVIEW_COMMENT = "审核结论", "审核意见"
 #: import compares with the row's cells as it finds them.
 REVIEW_CHECK = "行校验码"
 REVIEW_CHOICES: tuple[str, ...] = ("采纳", "驳回")
+#: How an input's own column named as a review column is headed on the main sheet (a finance
+#: bureau's 审核意见 of an earlier round): the reviewer's columns are the workbook's own, empty.
+INPUT_REVIEW_SUFFIX = "（原表）"
+_INPUT_REVIEW_NAMES = {name: name + INPUT_REVIEW_SUFFIX for name in (REVIEW_DECISION, REVIEW_COMMENT, REVIEW_CHECK)}
 
 
 class XlsxReportWriter(ReportWriter):
@@ -88,7 +92,11 @@ class XlsxReportWriter(ReportWriter):
         self._comments_left = self.settings.max_comments
 
     def write_chunk(self, chunk: pd.DataFrame) -> None:
-        """Append the rows of one scored chunk to the main sheet (and count them)."""
+        """Append the rows of one scored chunk to the main sheet (and count them). An input column
+        named as a review column is headed ``…（原表）``: it was taken for the reviewer's own, so a
+        table's 审核意见 was imported as the reviewer's comment on every flagged row, unwritten."""
+        if not _INPUT_REVIEW_NAMES.keys().isdisjoint(chunk.columns):
+            chunk = chunk.rename(columns=_INPUT_REVIEW_NAMES)
         rows = self.accumulator.add(chunk)
         columns = _main_columns(chunk.columns)
         if self._main is None:

@@ -25,7 +25,8 @@ from nlp.io_write import delimited_text
 from nlp.readers import WORKBOOK_SUFFIXES
 from nlp.readers.tabular import HEADER_SCAN_ROWS, column_letters
 from nlp.report.rows import split_codes
-from nlp.report.xlsx import CUT_MARK, REVIEW_CHECK, REVIEW_COMMENT, REVIEW_DECISION, WORKBOOK_OPTIONS
+from nlp.report.xlsx import (CUT_MARK, INPUT_REVIEW_SUFFIX, REVIEW_CHECK, REVIEW_COMMENT, REVIEW_DECISION,
+                              WORKBOOK_OPTIONS)
 from nlp.review.store import DECISION_LABELS, Decision, is_decision, now, parse_decision
 from nlp.schema import FAMILIES
 
@@ -307,9 +308,10 @@ def _row_codes() -> frozenset[str]:
 
 def _no_decision_elsewhere(row: Mapping[str, str], column: str) -> None:
     """``ValueError`` when a row whose ``column`` is empty holds a decision word in another cell
-    (驳回 typed into 审核意见 was stored as a comment and the finding stayed shown)."""
+    (驳回 typed into 审核意见 was stored as a comment and the finding stayed shown); not in the
+    input's own review columns (``审核结论（原表）``), which hold an earlier round's words."""
     for name, value in row.items():
-        if name != column and name not in KEY_CELLS and is_decision(value):
+        if name != column and name not in KEY_CELLS and not name.endswith(INPUT_REVIEW_SUFFIX) and is_decision(value):
             raise ValueError(f"{name} holds {value!r} but {column} is empty: write the decision in {column}")
 
 
