@@ -418,18 +418,18 @@ def test_a_decision_written_as_a_formula_no_program_computed_is_a_problem(workbo
 
 
 def test_a_tables_own_review_columns_are_not_taken_for_the_reviewers(tmp_path: Path) -> None:
-    """A table sent back with a finance bureau's 审核意见 (and 审核结论) per row had those columns
+    """A table sent back with a finance bureau's 审核意见 (and 审核结论, 审核人) per row had those columns
     taken for the workbook's review columns: imported untouched, the bureau's old notes were stored
     as the reviewer's comments on every flagged row, and its earlier 驳回 as this round's. The
     table's are headed ``…（原表）`` and the reviewer's own come last, empty."""
-    rows = ROWS.assign(审核结论=["驳回", "", ""], 审核意见=["财政：同意", "财政：需细化", ""])
+    rows = ROWS.assign(审核结论=["驳回", "", ""], 审核意见=["财政：同意", "财政：需细化", ""], 审核人="张科长")
     path = scored_workbook(tmp_path, rows)
     header = [cell.value for cell in load_workbook(path)["indicators"][1]]
     assert header[-3:] == [REVIEW_DECISION, REVIEW_COMMENT, REVIEW_CHECK]
-    assert {"审核结论（原表）", "审核意见（原表）"} <= set(header)
+    assert {"审核结论（原表）", "审核意见（原表）", "审核人（原表）"} <= set(header)
     untouched = read_decisions(path)
     assert (untouched.decisions, untouched.problems) == ([], [])
 
-    decided = read_decisions(reviewed(path, _decide("驳回", "需量化")))
-    assert [(d.code, d.decision, d.comment) for d in decided.decisions] == [("B1", "reject", "需量化")]
+    decided = read_decisions(reviewed(path, _decide("驳回", "需量化")), reviewer="王")
+    assert [(d.code, d.decision, d.comment, d.reviewer) for d in decided.decisions] == [("B1", "reject", "需量化", "王")]
     assert decided.problems == []

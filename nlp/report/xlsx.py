@@ -69,10 +69,13 @@ REVIEW_DECISION, REVIEW_COMMENT = "审核结论", "审核意见"
 #: import compares with the row's cells as it finds them.
 REVIEW_CHECK = "行校验码"
 REVIEW_CHOICES: tuple[str, ...] = ("采纳", "驳回")
+#: A column reviewers add to the main sheet, as their forms have one: who decided the row.
+REVIEW_REVIEWER = "审核人"
 #: How an input's own column named as a review column is headed on the main sheet (a finance
 #: bureau's 审核意见 of an earlier round): the reviewer's columns are the workbook's own, empty.
 INPUT_REVIEW_SUFFIX = "（原表）"
-_INPUT_REVIEW_NAMES = {name: name + INPUT_REVIEW_SUFFIX for name in (REVIEW_DECISION, REVIEW_COMMENT, REVIEW_CHECK)}
+_INPUT_REVIEW_NAMES = {name: name + INPUT_REVIEW_SUFFIX
+                       for name in (REVIEW_DECISION, REVIEW_COMMENT, REVIEW_REVIEWER, REVIEW_CHECK)}
 
 
 class XlsxReportWriter(ReportWriter):

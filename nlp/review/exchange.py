@@ -26,7 +26,7 @@ from nlp.readers import WORKBOOK_SUFFIXES
 from nlp.readers.tabular import HEADER_SCAN_ROWS, column_letters
 from nlp.report.rows import split_codes
 from nlp.report.xlsx import (CUT_MARK, INPUT_REVIEW_SUFFIX, REVIEW_CHECK, REVIEW_COMMENT, REVIEW_DECISION,
-                              WORKBOOK_OPTIONS)
+                              REVIEW_REVIEWER, WORKBOOK_OPTIONS)
 from nlp.review.store import DECISION_LABELS, Decision, is_decision, now, parse_decision
 from nlp.schema import FAMILIES
 
@@ -34,8 +34,6 @@ from nlp.schema import FAMILIES
 EXPORT_COLUMNS: tuple[str, ...] = ("key", "code", "decision", "comment", "reviewer", "decided_at", "batch",
                                    *KEY_CELLS)
 _FINDING_KEY = re.compile(r"[0-9a-f]{64}")
-#: A column reviewers add to the main sheet, as their forms have one: who decided the row (else ``--reviewer``).
-REVIEW_REVIEWER = "审核人"
 #: Columns a reviewed workbook's decisions are read from.
 WORKBOOK_COLUMNS: tuple[str, ...] = (REVIEW_DECISION, REVIEW_COMMENT, REVIEW_REVIEWER, REVIEW_CHECK, "codes",
                                      *KEY_CELLS)
