@@ -260,3 +260,16 @@ def test_a_full_disk_is_a_store_error_and_saves_nothing(tmp_path: Path, full_dis
     with pytest.raises(StoreError, match=r"r\.db: database or disk is full; the change was not saved"):
         store.save(Decision(f"key{i}", "B1", "reject", "意见" * 400, "", "2026-01-01", "", {}) for i in range(50))
     assert store.decisions() == []  # all or nothing
+
+
+def test_a_store_path_in_a_missing_folder_or_naming_a_folder_says_so(iqc, tmp_path: Path) -> None:
+    """``--db`` in a folder that does not exist, or naming a folder, was "not a usable review
+    database (unable to open database file)", SQLite's words, read as a damaged store."""
+    workbook = tmp_path / "scored.xlsx"
+    with XlsxReportWriter(workbook) as writer:
+        writer.write_chunk(FakeScorer().score_frame(ROWS))
+    missing = tmp_path / "none" / "r.db"
+    assert iqc("review", "import", workbook, "--db", missing) == (
+        1, f"iqc: {missing}: its folder {missing.parent} does not exist (the store file is created, its folder is not)\n")
+    with pytest.raises(StoreError, match=r": a folder, not a review database file$"):
+        ReviewStore(tmp_path)

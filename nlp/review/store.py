@@ -123,6 +123,17 @@ def _changed(current: Decision | None) -> str:
             f"{current.reviewer or 'another reviewer'} at {current.decided_at}; see it and decide again")
 
 
+def _unreachable(path: Path) -> str:
+    """Why ``path`` cannot be a store file whatever it holds, else "": SQLite says "unable to open
+    database file" of a folder and of a file in a folder that does not exist, and the message read
+    as if the file were damaged."""
+    if path.is_dir():
+        return "a folder, not a review database file"
+    if not path.parent.is_dir():
+        return f"its folder {path.parent} does not exist (the store file is created, its folder is not)"
+    return ""
+
+
 class ReviewStore:
     """Decisions and batches in one SQLite file (created with its tables on first use).
 
@@ -135,6 +146,8 @@ class ReviewStore:
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self._read_only = read_only
+        if where := _unreachable(self.path):
+            raise StoreError(f"{self.path}: {where}")
         try:
             with self._connect() as db:
                 if not read_only and not _has_tables(db):
