@@ -35,6 +35,8 @@ _CUE_LEXICON = load_toml("lexicons/cues.toml")
 _RULE_WORDS = _CUE_LEXICON["rule_words"]
 _NOT_APPLICABLE = frozenset(_RULE_WORDS["not_applicable"])
 _OPTIONAL_LEVEL2 = frozenset(load_toml("taxonomy.toml")["optional_level2"])
+_NOT_APPLICABLE_WRAPPING = re.compile("|".join(map(re.escape, sorted(
+    [*_RULE_WORDS["not_applicable_wrapping"], *_OPTIONAL_LEVEL2], key=len, reverse=True))))
 _NAME_NOISE = re.compile(r"[\s%％:：、，,。.()（）\"“”'‘’《》\-—·]+|^指标[0-9]+")
 
 
@@ -115,7 +117,7 @@ class RowContext:
         if only_template(self.name) and only_template(self.value_text):
             return True
         optional = self.level2.name in _OPTIONAL_LEVEL2
-        return optional and (self.value_text.strip() in _NOT_APPLICABLE or self.name.strip() in _NOT_APPLICABLE)
+        return optional and (says_not_applicable(self.value_text) or says_not_applicable(self.name))
 
     def cues(self, group: str, *cells: str) -> tuple[str, ...]:
         """Cue terms of ``group`` found in the given cells (name, description, value, project)."""
@@ -123,6 +125,14 @@ class RowContext:
         for cell in cells:
             found.extend(getattr(self, f"{cell}_cues").cues.get(group, ()))
         return tuple(found)
+
+
+@lru_cache(maxsize=CELL_CACHE_ENTRIES)
+def says_not_applicable(text: str) -> bool:
+    """The cell answers "not applicable" (the guide's 否, 无, 不适用), alone or wrapped in words that
+    say whom or what about (本项目不涉及, 无此项, 本项目无生态效益, N/A)."""
+    core = text.strip().upper()
+    return core in _NOT_APPLICABLE or _NOT_APPLICABLE_WRAPPING.sub("", core) in _NOT_APPLICABLE
 
 
 def only_template(text: str) -> bool:

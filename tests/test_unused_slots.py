@@ -38,6 +38,25 @@ def test_a_row_that_claims_nothing_is_neither_flagged_nor_sent_for_review(scorer
     assert result["review"] == "" and result["codes"] == ""
 
 
+#: The guide's answers, in the wrappings a table writes them in (whom or what they are about).
+WRAPPED_ANSWERS = ["本项目不涉及", "无此项", "本项目无{dimension}", "不适用此项", "本项目无相关内容", "N/A", "n/a", "NA"]
+
+
+@pytest.mark.parametrize("dimension", ["生态效益", "经济效益", "可持续影响"])
+@pytest.mark.parametrize("answer", WRAPPED_ANSWERS)
+def test_a_wrapped_not_applicable_on_an_optional_row_claims_nothing(scorer, answer: str, dimension: str) -> None:
+    answer = answer.format(dimension=dimension)
+    rows = [{"level1": "效益指标", "level2": f"{dimension}指标", "level3": answer, "target_value": ""},
+            {"level1": "效益指标", "level2": f"{dimension}指标", "level3": "", "target_value": answer}]
+    for result in scorer.score([{**row, "project_name": "广播剧创作扶持项目"} for row in rows]):
+        assert all(result[f"score_{f}"] == 0 and not result[f"flag_{f}"] for f in FAMILIES), (answer, result)
+
+
+@pytest.mark.parametrize("name", ["无污染", "无害化处理率", "生态效益", "不产生经济效益"])
+def test_a_name_that_only_starts_like_an_answer_is_judged(name: str) -> None:
+    assert not build_context({"level2": "生态效益指标", "level3": name, "target_value": ""}).is_unused_slot
+
+
 def test_not_applicable_on_a_required_row_is_still_judged(scorer) -> None:
     """数量 is not optional: "不适用" there leaves the output unmeasured, and the model may say so."""
     result = scorer.score([{"project_name": "广播剧创作扶持项目", "level1": "产出指标", "level2": "数量指标",
