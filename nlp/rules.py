@@ -116,7 +116,7 @@ def b4_template_value(ctx: RowContext) -> str | None:
     is_rate = ctx.name_type in {"rate", "satisfaction"}
     if ctx.table.value_whole or (ctx.table.value_dominant and not is_rate):
         return f"本表{ctx.table.value_share:.0%}的指标取值均为“{ctx.value_text}”"
-    if ctx.name_type in {"count", "money", "time"}:
+    if ctx.name_type in {"count", "money", "time"} and value.kind != "relative":  # 较上年增长5%: a change, not a level
         return f"非比率指标取值“{ctx.value_text}”"
     if ctx.name_type == "satisfaction" and value.number == 100 and value.comparator in {"", "="}:
         return f"满意度取“{ctx.value_text}”"
@@ -396,7 +396,8 @@ def m6_invalid_number(ctx: RowContext) -> str | None:
         return "日期为Excel序号"
     if value.malformed and value.number is not None:  # a unit with no number is an empty value (B2)
         return value.malformed_reason or "格式错误"
-    if value.unit_class == "percent" and value.number is not None:
+    if value.unit_class == "percent" and value.number is not None and value.kind != "relative":
+        # a change by a percentage (较上年增长150%) is no level: it may pass 100, and a count may change by it
         if value.number > 100:
             return f"比率{value.number:g}%超过100%"
         if value.number >= 100 and value.comparator in {"≥", ">"}:
