@@ -131,7 +131,9 @@ def structured_features(ctx: RowContext, hits: dict[str, str]) -> dict[str, floa
         for group, terms in analysis.cues.items():
             features[f"cue_{cell}={group}"] = float(len(terms))
             if cell == "n" and group.startswith("cat:"):
-                features[f"namecat_x_l2={group[4:]}|{level2}"] = 1.0
+                # a name in its declared category's own words is one pooled signal: per category, a
+                # handful of rows (7 生态效益 ones) taught it to point either way
+                features["name_fits_l2" if group[4:] == level2 else f"namecat_x_l2={group[4:]}|{level2}"] = 1.0
     for code in hits:
         features[f"rule={code}"] = 1.0
         features[f"rule_x_l2={code}|{level2}"] = 1.0
