@@ -470,6 +470,36 @@ def test_an_ods_cells_tabs_and_line_breaks_are_read(tmp_path: Path) -> None:
         ["人数", "10人", "不变"], *[["见\t附表", "第一行\n第二行", "第一行\n第二行"]] * 2]
 
 
+def test_an_ods_error_cell_reads_as_its_error_text(tmp_path: Path) -> None:
+    """LibreOffice saves a failed formula's cell as an empty string value with ``#N/A`` shown and
+    its own value type "error"; calamine gives the empty value, so the cell read as empty (an
+    .xlsx's or .xls's reads ``#N/A``) and the indicator was scored as having no target."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import TableCell, TableRow
+    from odf.text import P
+
+    table = ods_table("表", [["三级指标", "指标值"], ["人数", "10人"]])
+    row = TableRow()
+    for cell, text in ((TableCell(valuetype="string"), "知晓率"), (TableCell(valuetype="string", stringvalue=""), "#N/A")):
+        cell.addElement(P(text=text))
+        row.addElement(cell)
+    table.addElement(row)
+    document = OpenDocumentSpreadsheet()
+    document.spreadsheet.addElement(table)
+    document.save(str(tmp_path / "saved.ods"))
+    calcext = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
+    with zipfile.ZipFile(tmp_path / "saved.ods") as source, zipfile.ZipFile(tmp_path / "error.ods", "w") as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == "content.xml":
+                data = data.replace(b"<office:document-content ", f'<office:document-content xmlns:calcext="{calcext}" '.encode(), 1)
+                data = data.replace(b'office:string-value=""', b'office:string-value="" calcext:value-type="error"')
+            target.writestr(entry, data)
+    read, frame = read_all(tmp_path / "error.ods")
+    assert frame[["level3", "target_value"]].values.tolist() == [["人数", "10人"], ["知晓率", "#N/A"]]
+    assert not read.errors
+
+
 def test_an_xls_whose_formats_cannot_be_read_is_still_read_and_says_so(tmp_path: Path, monkeypatch) -> None:
     """xlrd is stricter than calamine about damaged records: its failure costs the formats, not the rows."""
     import nlp.readers.spreadsheet as spreadsheet
