@@ -133,6 +133,18 @@ def test_a_repeated_header_row_is_not_read_as_an_indicator(tmp_path: Path, chunk
     assert [(w.location, "appears again" in w.message) for w in read.warnings] == [("5", True)]
 
 
+def test_a_header_marked_as_required_names_its_field(tmp_path: Path) -> None:
+    """A form marks the columns it requires (``*指标值``, ``计量单位＊``): such a header named a column
+    of its own, its targets were read as none (and flagged B2), and a header of marked cells only
+    refused the whole file; a repeat of it is not a row either."""
+    marked = "*项目名称,*主管部门,*一级指标,*二级指标,* 三级指标,＊指标值（必填）,计量单位★,备注"
+    read, frame = read_all(write_text(tmp_path / "marked.csv", [marked, *ZH_ROWS[:3], marked, *ZH_ROWS[3:]]))
+    _, alone = read_all(write_text(tmp_path / "one.csv", [ZH_HEADER, *ZH_ROWS]))
+    assert frame[list(ALL_COLUMNS[1:13])].values.tolist() == alone[list(ALL_COLUMNS[1:13])].values.tolist()
+    assert list(frame.columns) == list(alone.columns)
+    assert [(w.location, "appears again" in w.message) for w in read.warnings] == [("5", True)]
+
+
 @pytest.mark.parametrize(("other", "kept", "said"), [("备注", "备注", 1), ("source_line", "source_line.1", 2)])
 def test_a_header_naming_a_column_of_its_own_where_a_field_was_is_no_repeat(tmp_path: Path, other: str, kept: str,
                                                                             said: int) -> None:

@@ -66,6 +66,8 @@ CARRIED_COLUMNS = ("department", "project_name", "project_goal", "budget_wan", "
 
 _NOTE = re.compile(r"[(\[【]([^)\]】]*)[)\]】]")
 _SPACE = re.compile(r"\s+")
+#: Marks a form puts before or after a header it requires (``*项目名称``, ``指标值★``); NFKC makes ``＊`` a ``*``.
+_REQUIRED_MARKS = "*★※"
 _DELIMITERS = ("\t", ",", ";")
 #: Characters of a text file's head that decide its line ends (see :func:`_line_end`).
 _TEXT_HEAD = 64 * 1024
@@ -130,9 +132,10 @@ class HeaderMap:
 
 
 def normalise_header(text: str) -> str:
-    """The form header cells are compared in (see ``data/headers.toml``)."""
+    """The form header cells are compared in (see ``data/headers.toml``), without a required
+    field's mark: ``*指标值`` read as a column of its own, the targets beside it as none."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return _SPACE.sub("", _NOTE.sub("", folded))
+    return _SPACE.sub("", _NOTE.sub("", folded)).strip(_REQUIRED_MARKS)
 
 
 @lru_cache(maxsize=1)
@@ -610,7 +613,8 @@ def _header_cell() -> re.Pattern:
     row is a header is then :func:`_header_row`'s call."""
     synonyms = _header_config()
     spellings = "|".join(r"\s*".join(map(re.escape, spelling)) for spelling in sorted(synonyms, key=len, reverse=True))
-    return re.compile(rf"\s*(?:{spellings})\s*(?:[(\[【（][^)\]】）]*[)\]】）]\s*)*", re.IGNORECASE)
+    marks = f"[{re.escape(_REQUIRED_MARKS)}＊\\s]*"
+    return re.compile(rf"{marks}(?:{spellings})\s*(?:[(\[【（][^)\]】）]*[)\]】）]\s*)*{marks}", re.IGNORECASE)
 
 
 def _header_like_rows(rows: Sequence[list[str]], probes: tuple[int, ...]) -> list[int]:
