@@ -729,6 +729,21 @@ def test_a_link_to_a_file_that_is_gone_is_reported_not_skipped(tmp_path: Path, c
     assert len(pd.read_csv(tmp_path / "out.csv", dtype=str)) == len(ZH_ROWS)
 
 
+def test_a_linked_folder_in_a_folder_is_searched_once(tmp_path: Path) -> None:
+    """A county's folder linked in from a share was passed over without a word (``rglob`` does not
+    follow links to folders), though ``in/**/*.csv`` read it; a link back up the tree is not a loop."""
+    share, folder = tmp_path / "share" / "甲县", tmp_path / "in"
+    share.mkdir(parents=True)
+    folder.mkdir()
+    write_text(share / "a.csv", [ZH_HEADER, *ZH_ROWS])
+    write_text(folder / "b.csv", [ZH_HEADER, *ZH_ROWS])
+    (folder / "甲县").symlink_to(share, target_is_directory=True)
+    (share / "up").symlink_to(folder, target_is_directory=True)
+    files, errors, passed_over = expand_inputs([str(folder)])
+    assert files == [folder / "b.csv", folder / "甲县" / "a.csv"] and not errors and not passed_over
+    assert {path.resolve() for path in expand_inputs([f"{folder}/**/*.csv"]).files} == {path.resolve() for path in files}
+
+
 @pytest.mark.parametrize("chunk_size", [None, 1, 2, 5])
 def test_rows_before_a_break_come_out_at_every_chunk_size(tmp_path: Path, chunk_size: int | None) -> None:
     from nlp.readers.tabular import FileRead, Framer, TableLog, chunked_frames

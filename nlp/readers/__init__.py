@@ -13,7 +13,7 @@ import glob
 import importlib
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -136,9 +136,22 @@ def _expand(spec: str) -> tuple[list[Path], dict[Path, list[Path]]]:
 
 def _folder_files(folder: Path) -> tuple[list[Path], list[Path]]:
     """The folder's files of known suffixes, and its other files (hidden and lock files are neither)."""
-    entries = sorted(path for path in folder.rglob("*") if _is_file_entry(path) and not _ignored(path))
+    entries = sorted(path for path in _tree(folder) if _is_file_entry(path) and not _ignored(path))
     known = [path for path in entries if path.suffix.lower() in KNOWN_SUFFIXES]
     return known, [path for path in entries if path.suffix.lower() not in KNOWN_SUFFIXES]
+
+
+def _tree(folder: Path) -> Iterator[Path]:
+    """The entries of ``folder`` and of its subfolders, also those it links to (a county's folder
+    linked in from a share: ``rglob`` passes over a link to a folder, so its tables were left out
+    without a word, though a ``**`` glob read them), each folder once (a link up the tree would loop)."""
+    seen: set[str] = set()
+    for root, folders, names in os.walk(folder, followlinks=True):
+        if (real := os.path.realpath(root)) in seen:
+            folders.clear()
+            continue
+        seen.add(real)
+        yield from (Path(root, name) for name in names)
 
 
 def _is_file_entry(path: Path) -> bool:
