@@ -539,6 +539,31 @@ def test_docx_indicator_table_inside_a_frame_table_is_read(tmp_path: Path, iqc) 
         ["道路养护", "20", "产出指标", "养护里程", "120公里"]]
 
 
+def test_docx_continued_table_with_a_table_in_a_cell_is_read(tmp_path: Path, iqc) -> None:
+    """A table continued after a page break has no header of its own; with a table pasted into a
+    cell (a breakdown in 指标解释) it was taken for a frame drawn around a form, and its rows were
+    lost: only its nested table was named, as skipped."""
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    header = ["一级指标", "三级指标", "指标值", "指标解释"]
+    document = docx.Document()
+    document.add_paragraph("项目名称：道路养护")
+    _word_table(document, [header, ["产出指标", "养护里程", "120公里", "见下表"]])
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _word_table(document, [["产出指标", "验收合格率", "100%", ""], ["产出指标", "完成时限", "6月底", ""]])
+    for table, row in ((document.tables[0], 1), (document.tables[1], 1)):
+        inner = table.cell(row, 3).add_table(rows=1, cols=2)
+        inner.cell(0, 0).text, inner.cell(0, 1).text = "国道", "80公里"
+    document.save(str(tmp_path / "nested.docx"))
+    out = tmp_path / "rows.csv"
+    code, err = iqc("parse", tmp_path / "nested.docx", "-o", out)
+    assert code == EXIT_OK, err
+    assert read_csv(out)[["level3", "target_value", "description"]].values.tolist() == [
+        ["养护里程", "120公里", "见下表"], ["验收合格率", "100%", ""], ["完成时限", "6月底", ""]]
+    assert "skipped" not in err
+
+
 def _docx_with_spanned_header(tmp: Path) -> Path:
     import docx
 

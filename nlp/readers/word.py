@@ -56,7 +56,7 @@ _SHOWN_TEXT_PATH = ("(.//w:r/w:t | .//w:r/w:tab | .//w:r/w:br | .//w:r/w:cr | ./
                     f" and not(ancestor::w:sdtContent[../w:sdtPr/w:showingPlcHdr{_ON}])]")
 _NAMESPACES = {"w": _W[1:-1], "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
 _SHOWN_TEXT = etree.XPath(_SHOWN_TEXT_PATH, namespaces=_NAMESPACES)
-_NESTED_TABLE = etree.XPath("boolean(.//w:tc//w:tbl)", namespaces=_NAMESPACES)
+_NESTED_TABLES = etree.XPath(".//w:tc//w:tbl", namespaces=_NAMESPACES)
 _SHOWN_AS = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
 #: A symbol font's codes (F000 + the code in the font) written as characters of a run.
 _FONT_CODES = re.compile("[\uf000-\uf0ff]")
@@ -106,14 +106,30 @@ def _grids(path: Path, document: object) -> list[Grid]:
 
 def _blocks(parent: Any) -> Iterator[Any]:
     """The paragraphs and tables of ``parent`` in reading order. A layout table (a frame drawn
-    around the form: tables nested in its cells and no indicator header of its own) gives its
-    cells' paragraphs and tables instead; read as a table, the indicator table inside was lost."""
+    around the form, :func:`_is_frame`) gives its cells' paragraphs and tables instead; read as a
+    table, the indicator table inside was lost."""
     for item in _unwrapped(parent, ("p", "tbl")):
-        if item.tag == _W + "tbl" and _NESTED_TABLE(item) and not has_header(_rows(item)):
+        if item.tag == _W + "tbl" and _is_frame(item):
             for tc in (tc for tr in _unwrapped(item, ("tr",)) for tc in _unwrapped(tr, ("tc",))):
                 yield from _blocks(tc)
         else:
             yield item
+
+
+#: Cells filled in a row of indicators (一级, 三级, 指标值): a frame's rows have fewer.
+_INDICATOR_ROW_CELLS = 3
+
+
+def _is_frame(tbl: Any) -> bool:
+    """A frame drawn around a form: tables nested in its cells, no indicator header of its own, and
+    either one in a table inside it or no row filled like an indicator's. A table of indicators
+    continued after a page break has no header of its own either: one with a table pasted into a
+    cell was taken for a frame, and its rows were lost."""
+    nested = _NESTED_TABLES(tbl)
+    if not nested or has_header(rows := _rows(tbl)):
+        return False
+    return (any(has_header(_rows(inner)) for inner in nested)
+            or all(sum(bool(cell.strip()) for cell in row) < _INDICATOR_ROW_CELLS for row in rows))
 
 
 class _Row(NamedTuple):
