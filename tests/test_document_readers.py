@@ -564,6 +564,30 @@ def test_docx_continued_table_with_a_table_in_a_cell_is_read(tmp_path: Path, iqc
     assert "skipped" not in err
 
 
+def test_docx_table_inside_an_indicator_table_s_cell_is_named(tmp_path: Path, iqc) -> None:
+    """A table nested in a cell (a breakdown pasted into 指标解释) is not read, and was left out
+    without a word; it is named by its row and column, also in a table continued after a page
+    break, and an empty one is not."""
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    header = ["一级指标", "三级指标", "指标值", "指标解释"]
+    document = docx.Document()
+    _word_table(document, [header, ["产出指标", "养护里程", "120公里", "见下表"], ["产出指标", "桥梁数", "3座", ""]])
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _word_table(document, [["产出指标", "验收合格率", "100%", ""], ["产出指标", "完成时限", "6月底", ""]])
+    for table, row in ((document.tables[0], 1), (document.tables[1], 1)):
+        inner = table.cell(row, 3).add_table(rows=1, cols=2)
+        inner.cell(0, 0).text, inner.cell(0, 1).text = "国道", "80公里"
+    document.tables[0].cell(2, 3).add_table(rows=1, cols=1)
+    document.save(str(tmp_path / "nested.docx"))
+    code, err = iqc("parse", tmp_path / "nested.docx", "-o", tmp_path / "rows.csv")
+    assert code == EXIT_OK, err
+    said = [line for line in err.splitlines() if "table inside the cell" in line]
+    assert [line.split(": the table")[0].rsplit(":", 1)[1] for line in said] == ["table1!row2", "table2!row2"]
+    assert all("column 4 is not read" in line for line in said)
+
+
 def _docx_with_spanned_header(tmp: Path) -> Path:
     import docx
 

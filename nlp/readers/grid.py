@@ -167,7 +167,7 @@ def introduces_project(lines: Iterable[Sequence[str]]) -> bool:
 
 def continue_grid(grid: Grid, more: Grid) -> None:
     """Append the rows of ``more``, the table ``grid`` continued over a page break: the heading
-    repeated at its top is left out, and its merges move down with its rows."""
+    repeated at its top is left out, its merges move down with its rows, and its notes are kept."""
     assert isinstance(grid.rows, list) and isinstance(grid.locations, list)
     skip = repeated_heading(grid, more)
     offset = len(grid.rows) - skip
@@ -175,6 +175,7 @@ def continue_grid(grid: Grid, more: Grid) -> None:
                               for merge in more.layout.merges if merge.first >= skip)
     grid.rows.extend(list(more.rows)[skip:])
     grid.locations.extend(more.locations[skip:])
+    grid.notes.extend(more.notes)
 
 
 def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> FileRead:

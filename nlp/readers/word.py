@@ -57,6 +57,7 @@ _SHOWN_TEXT_PATH = ("(.//w:r/w:t | .//w:r/w:tab | .//w:r/w:br | .//w:r/w:cr | ./
 _NAMESPACES = {"w": _W[1:-1], "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
 _SHOWN_TEXT = etree.XPath(_SHOWN_TEXT_PATH, namespaces=_NAMESPACES)
 _NESTED_TABLES = etree.XPath(".//w:tc//w:tbl", namespaces=_NAMESPACES)
+_NESTED_TEXT = etree.XPath("boolean(.//w:tbl//w:t[normalize-space()])", namespaces=_NAMESPACES)
 _SHOWN_AS = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
 #: A symbol font's codes (F000 + the code in the font) written as characters of a run.
 _FONT_CODES = re.compile("[\uf000-\uf0ff]")
@@ -134,12 +135,14 @@ def _is_frame(tbl: Any) -> bool:
 
 class _Row(NamedTuple):
     """A table row as grid cells (a merged cell's text in its first grid column, then blanks), the
-    ``vMerge`` state (restart/continue) of its cells merged down, by grid column, and the (first,
-    last) grid columns of its cells merged across."""
+    ``vMerge`` state (restart/continue) of its cells merged down, by grid column, the (first,
+    last) grid columns of its cells merged across, and the grid columns of its cells holding a
+    table with text (not read: see :func:`_nested_warning`)."""
 
     cells: list[str]
     down: dict[int, str]
     across: list[tuple[int, int]]
+    nested: list[int]
 
 
 def _rows(tbl: Any) -> list[list[str]]:
@@ -151,18 +154,28 @@ def _grid(path: Path, tbl: Any, number: int, above: list[list[str]]) -> Grid:
     rows = [row.cells for row in parsed]
     locations = [f"table{number}!row{index}" for index in range(1, len(rows) + 1)]
     spans = [(index, first, last) for index, row in enumerate(parsed) for first, last in row.across]
+    nested = [_nested_warning(path, locations[index], column) for index, row in enumerate(parsed) for column in row.nested]
     return Grid(f"table{number}", f"{path.stem}#{number}", rows, locations, above,
-                layout=SheetLayout(_vertical_merges(row.down for row in parsed), spans=spans))
+                layout=SheetLayout(_vertical_merges(row.down for row in parsed), spans=spans), notes=nested)
+
+
+def _nested_warning(path: Path, location: str, column: int) -> InputError:
+    """A table inside a cell of an indicator table is left out of the cell's text (its rows are not
+    the table's rows, nor one cell's text): said, for it was dropped without a word."""
+    return InputError(str(path), f"the table inside the cell of column {column + 1} is not read (its text is not in "
+                                 "the cell): copy it into the cell as text", location)
 
 
 def _row(tr: object) -> _Row:
-    row = _Row([""] * getattr(tr, "grid_before", 0), {}, [])
+    row = _Row([""] * getattr(tr, "grid_before", 0), {}, [], [])
     for tc in _unwrapped(tr, ("tc",)):
         first = len(row.cells)
         if tc.vMerge:
             row.down[first] = tc.vMerge
         if tc.grid_span > 1:
             row.across.append((first, first + tc.grid_span - 1))
+        if _NESTED_TEXT(tc):
+            row.nested.append(first)
         row.cells.extend(["" if tc.vMerge == "continue" else _cell_text(tc), *[""] * (tc.grid_span - 1)])
     return row
 
