@@ -49,13 +49,16 @@ def _csv(rows: list[Row], header: str = HEADER, sep: str = ",", end: str = "\n")
     return end.join(lines) + end
 
 
-def _without(workbook: bytes, part: str) -> bytes:
-    """``workbook`` with one of its zip's parts left out (a damaged copy)."""
+def _damaged(archive: bytes, part: str, cut: bool = False) -> bytes:
+    """``archive`` (a workbook, a document) with one of its zip's parts left out, or ``cut`` in
+    half (a sound zip holding damaged XML): a damaged copy."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(buffer, "w") as target:
+    with zipfile.ZipFile(io.BytesIO(archive)) as source, zipfile.ZipFile(buffer, "w") as target:
         for name in source.namelist():
             if name != part:
                 target.writestr(name, source.read(name))
+            elif cut:
+                target.writestr(name, source.read(name)[:len(source.read(name)) // 2])
     return buffer.getvalue()
 
 
@@ -68,6 +71,19 @@ def _xlsx(sheets: dict[str, list[list[str]]]) -> bytes:
             sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
+    return buffer.getvalue()
+
+
+def _docx(rows: list[list[str]]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for number, cells in enumerate(rows):
+        for column, text in enumerate(cells):
+            table.cell(number, column).text = text
+    buffer = io.BytesIO()
+    document.save(buffer)
     return buffer.getvalue()
 
 
@@ -124,7 +140,7 @@ def cases() -> list[Case]:
         lambda: Case("encrypted.docx", _ole("EncryptedPackage".encode("utf-16-le")), [], [""],
                      "password-protected (encrypted) Word document: remove the password, save it as .docx"),
         lambda: Case("truncated.xlsx", _xlsx({"绩效目标": _sheet(ROWS)})[:700], [], [""], "not a readable Excel"),
-        lambda: Case("sheet_part_missing.xlsx", _without(_xlsx({"绩效目标": _sheet(ROWS), "说明": [["备注"]]}),
+        lambda: Case("sheet_part_missing.xlsx", _damaged(_xlsx({"绩效目标": _sheet(ROWS), "说明": [["备注"]]}),
                                                          "xl/worksheets/sheet1.xml"),
                      [], [""], "not a readable Excel"),  # the indicator sheet vanished without a word before
         lambda: Case("workbook_with_extra_text.xlsx",
@@ -133,6 +149,8 @@ def cases() -> list[Case]:
         lambda: Case("workbook_rubric_and_targets.xlsx",
                      _xlsx({"评分": [["一级指标", "二级指标", "三级指标", "评分标准", "得分"], ["投入", "目标", "职责明确", "符合", "1"]],
                             "绩效目标": _sheet(ROWS)}), ROWS, skipped=True),
+        lambda: Case("damaged_body.docx", _damaged(_docx(_sheet(ROWS)), "word/document.xml", cut=True),
+                     [], [""], "not a readable Word"),  # lxml's error was a traceback that ended the batch
         lambda: Case("binary.csv", bytes(range(256)) * 4, [], [""], "binary"),
         lambda: Case("empty.csv", b"", [], [""], "empty"),
         lambda: Case("header_only.csv", (HEADER + "\n").encode(), []),

@@ -24,7 +24,6 @@ content control; a symbol (≥ put in with Insert > Symbol: ``w:sym``, or a Symb
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterable, Iterator
 from itertools import dropwhile
 from pathlib import Path
@@ -72,14 +71,17 @@ def read_docx(path: Path, chunk_size: int | None, source: Path | None = None) ->
     ``source`` is the file to name in rows and messages when ``path`` is a conversion of it (.doc).
     """
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
-    try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise InputError(str(path), f"not a readable Word .docx document ({type(error).__name__}: {error})") from error
     named = source or path
-    return read_grids(named, _grids(named, document), chunk_size)
+    try:
+        grids = _grids(named, docx.Document(str(path)))
+    except InputError:
+        raise
+    except Exception as error:  # noqa: BLE001 - python-docx, the zip and lxml raise many types for a damaged file
+        # a damaged document.xml in a sound zip (lxml's XMLSyntaxError) or one without a body was a
+        # traceback that ended the whole batch, the other files' rows unwritten
+        raise InputError(str(named), f"not a readable Word .docx document ({type(error).__name__}: {error})") from error
+    return read_grids(named, grids, chunk_size)
 
 
 def _grids(path: Path, document: object) -> list[Grid]:
