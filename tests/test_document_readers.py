@@ -327,6 +327,27 @@ def test_pdf_table_without_borders_is_named(tmp_path: Path, iqc) -> None:
 
 
 @needs_font
+def test_what_pdfminer_finds_damaged_is_one_warning_naming_the_file(tmp_path: Path, iqc) -> None:
+    """pdfminer logs each damaged operator or stream and reads on: its lines reached stderr, naming
+    no file (dozens for a damaged file), among the batch's one-line messages."""
+    pdf = _cjk_pdf()
+    pdf.set_compression(False)
+    for cells in (["一级指标", "三级指标", "指标值"], ["产出指标", "养护里程", "120公里"]):
+        for text in cells:
+            pdf.cell(40, 10, text, border=1)
+        pdf.ln(10)
+    pdf.output(str(tmp_path / "sound.pdf"))
+    sound = (tmp_path / "sound.pdf").read_bytes()
+    (tmp_path / "damaged.pdf").write_bytes(sound.replace(b"0.57 w", b"/Xy g ", 1))  # a gray level that is no number
+    code, err = iqc("parse", tmp_path / "damaged.pdf", "-o", tmp_path / "rows.csv")
+    assert code == EXIT_OK and read_csv(tmp_path / "rows.csv")["level3"].tolist() == ["养护里程"]
+    lines = err.splitlines()
+    assert len(lines) == 3 and lines[0].startswith(str(tmp_path / "damaged.pdf")), err
+    assert lines[1].startswith(f"  warning: {tmp_path / 'damaged.pdf'}: damaged PDF: 1 problem(s) while reading it, "
+                               "the first: Cannot set gray level"), err
+
+
+@needs_font
 def test_password_protected_pdf_says_so(tmp_path: Path, iqc) -> None:
 
     pdf = _cjk_pdf()

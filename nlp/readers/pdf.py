@@ -19,6 +19,8 @@ twice, 三级指标 became 三三级级指指标标, a header no longer recognis
 """
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,8 +59,9 @@ def read_pdf(path: Path, chunk_size: int | None) -> FileRead:
     """
     import pdfplumber
 
+    damage = _DamageLog()
     try:
-        with pdfplumber.open(path) as document:
+        with damage, pdfplumber.open(path) as document:
             if not any(page.chars for page in document.pages):
                 raise InputError(str(path), NO_TEXT_LAYER)
             problems = {page.page_number: problem for page in document.pages if (problem := _problem(page))}
@@ -67,7 +70,42 @@ def read_pdf(path: Path, chunk_size: int | None) -> FileRead:
         raise
     except Exception as error:  # noqa: BLE001 - pdfminer raises many types for damaged files
         raise InputError(str(path), _unreadable(error)) from error
-    return _read_beside(path, grids, chunk_size, problems) if problems else read_grids(path, grids, chunk_size)
+    read = _read_beside(path, grids, chunk_size, problems) if problems else read_grids(path, grids, chunk_size)
+    read.warnings.extend(damage.warnings(path))
+    return read
+
+
+class _DamageLog(logging.Handler):
+    """What pdfminer logs of a damaged file while this thread reads it (a stream that does not
+    decompress, a font it cannot read: it reads on). Those lines went to stderr by Python's last-resort
+    handler, dozens a file, naming no file, between the batch's one-line messages; they are one
+    warning naming the file instead (:meth:`warnings`), for some of its text may be missing."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+        self._thread = threading.get_ident()
+        self._logger = logging.getLogger("pdfminer")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self._thread:
+            self.messages.append(record.getMessage())
+
+    def __enter__(self) -> "_DamageLog":
+        self._propagate, self._logger.propagate = self._logger.propagate, False
+        self._logger.addHandler(self)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.propagate = self._propagate
+
+    def warnings(self, path: Path) -> list[InputError]:
+        if not self.messages:
+            return []
+        return [InputError(str(path), f"damaged PDF: {len(self.messages)} problem(s) while reading it, the first: "
+                                      f"{self.messages[0]}; some of its text may be missing: check its rows "
+                                      "against the document")]
 
 
 def _problem(page: Any) -> str | None:
