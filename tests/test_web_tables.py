@@ -78,3 +78,22 @@ def test_a_page_or_xml_without_a_table_is_one_line(tmp_path: Path, content: byte
     with pytest.raises(InputError) as error:
         list(read_file(path).frames)
     assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize(("old", "new", "where"), [
+    ('<Row ss:Index="3">', '<Row ss:Index="-5">', "绩效目标!2"),  # IndexError: a traceback that ended the batch
+    ('<Row ss:Hidden="1"><Cell ss:Index="2">', '<Row ss:Hidden="1"><Cell ss:Index="-3">', "绩效目标!5"),  # read one column left
+    ('<Row ss:Index="3">', '<Row ss:Index="50000000">', "绩效目标!2"),  # a minute and 1 GiB for a 1 KiB file
+    ('<Cell ss:MergeAcross="3">', '<Cell ss:MergeAcross="99999999">', "绩效目标!1"),
+    ('<Cell ss:MergeDown="2">', '<Cell ss:MergeDown="x">', "绩效目标!4"),
+], ids=["row before the first", "cell going back", "row far off", "merge far off", "merge no number"])
+def test_an_xml_spreadsheet_placing_a_row_or_cell_off_the_sheet_is_one_line(tmp_path: Path, old: str, new: str,
+                                                                            where: str) -> None:
+    from nlp.readers.base import InputError
+
+    path = tmp_path / "导出.xls"
+    assert old in XML_SPREADSHEET
+    path.write_text(XML_SPREADSHEET.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        list(read_file(path).frames)
+    assert (error.value.location, "damaged XML spreadsheet" in error.value.message) == (where, True), error.value

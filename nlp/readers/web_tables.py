@@ -31,6 +31,8 @@ _SPREADSHEET = "urn:schemas-microsoft-com:office:spreadsheet"
 _SS = "{" + _SPREADSHEET + "}"
 #: Excel 2003's named number formats that change what a number says (the others show digits).
 _NAMED_FORMATS = {"Percent": "0.00%"}
+#: A sheet's rows and columns in Excel: an ``ss:Index`` or a merge beyond them is a damaged file.
+_SHEET_ROWS, _SHEET_COLUMNS = 1_048_576, 16_384
 #: Elements whose text is a line of context above a web page's table.
 _TEXT_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre"}
 
@@ -159,19 +161,37 @@ def _xml_grid(path: Path, sheet: ElementTree.Element, formats: dict[str, str]) -
     hidden: set[int] = set()
     table = sheet.find(f"{_SS}Table")
     for row in table.iter(f"{_SS}Row") if table is not None else ():
-        number = int(row.get(f"{_SS}Index", len(rows) + 1)) - 1
+        number = _position(path, row, "Index", len(rows), _SHEET_ROWS, f"{name}!{len(rows) + 1}")
         rows.extend([] for _ in range(number + 1 - len(rows)))  # rows it skips are blank
         if row.get(f"{_SS}Hidden") == "1":
             hidden.add(number)
         cells = rows[number]
         for cell in row.iter(f"{_SS}Cell"):
-            column = int(cell.get(f"{_SS}Index", len(cells) + 1)) - 1
+            column = _position(path, cell, "Index", len(cells), _SHEET_COLUMNS, f"{name}!{number + 1}")
             cells.extend([""] * (column - len(cells)))
             cells.append(_xml_cell_text(cell, formats))
-            cells.extend([""] * int(cell.get(f"{_SS}MergeAcross", "0")))
-            if (down := int(cell.get(f"{_SS}MergeDown", "0"))) > 0:
+            cells.extend([""] * (_position(path, cell, "MergeAcross", column, _SHEET_COLUMNS, f"{name}!{number + 1}")
+                                 - column))
+            if (down := _position(path, cell, "MergeDown", number, _SHEET_ROWS, f"{name}!{number + 1}") - number) > 0:
                 boxes.append((number, column, number + down, column))
     return Grid(name, f"{path.stem}!{name}", rows, SheetLines(name), layout=SheetLayout(vertical_merges(boxes), hidden))
+
+
+def _position(path: Path, element: ElementTree.Element, attribute: str, at: int, limit: int, where: str) -> int:
+    """The 0-based row or column that an element's ``ss:Index`` (1-based, never back) or its
+    ``ss:MergeAcross``/``ss:MergeDown`` (the columns or rows it spans after ``at``) reaches, else
+    ``at``. A value that is no whole number, goes back or leaves the sheet is a damaged file, said
+    with its row: it was a traceback (``-5``), a row read into other columns (a cell's ``-3``), or
+    ``ss:Index="50000000"`` read in a minute and 1 GiB."""
+    text = element.get(f"{_SS}{attribute}")
+    if text is None:
+        return at
+    number = int(text) if text.strip().isdigit() else -limit
+    reached = number - 1 if attribute == "Index" else at + number
+    if not at <= reached < limit:
+        raise InputError(str(path), f"damaged XML spreadsheet: ss:{attribute}=\"{text}\" is no place on the "
+                                    "sheet; nothing of the file was read", where)
+    return reached
 
 
 def _xml_cell_text(cell: ElementTree.Element, formats: dict[str, str]) -> str:
