@@ -744,6 +744,30 @@ def test_a_linked_folder_in_a_folder_is_searched_once(tmp_path: Path) -> None:
     assert {path.resolve() for path in expand_inputs([f"{folder}/**/*.csv"]).files} == {path.resolve() for path in files}
 
 
+def test_a_folder_that_cannot_be_listed_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subfolder without read permission (or on a share that went away) was passed over in
+    silence, its tables unread; the folder named cannot be listed is named, not "no indicator files"."""
+    import os
+
+    folder = tmp_path / "in"
+    (folder / "乙县").mkdir(parents=True)
+    write_text(folder / "a.csv", [ZH_HEADER, *ZH_ROWS])
+    write_text(folder / "乙县" / "b.csv", [ZH_HEADER, *ZH_ROWS])
+    listed = os.scandir
+
+    def denied(path: "os.PathLike[str] | str" = ".") -> "os.ScandirIterator[str]":
+        if Path(path).name == "乙县":
+            raise PermissionError(13, "Permission denied", str(path))
+        return listed(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    files, errors, _ = expand_inputs([str(folder)])
+    assert files == [folder / "a.csv"]
+    assert [(error.file, error.message) for error in errors] == [
+        (str(folder / "乙县"), "this folder cannot be listed (Permission denied): the files in it were not read")]
+    assert [error.file for error in expand_inputs([str(folder / "乙县")]).missing] == [str(folder / "乙县")]
+
+
 @pytest.mark.parametrize("chunk_size", [None, 1, 2, 5])
 def test_rows_before_a_break_come_out_at_every_chunk_size(tmp_path: Path, chunk_size: int | None) -> None:
     from nlp.readers.tabular import FileRead, Framer, TableLog, chunked_frames

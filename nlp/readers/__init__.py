@@ -58,7 +58,8 @@ def expand_inputs(specs: Sequence[str], output: Path | None = None) -> Inputs:
     named as an input *and* as the output, or an input table the output would replace (found in a
     folder or by a glob, and not an earlier output), is a slip that would overwrite the user's data:
     ``ValueError``, before anything is read or written. Hidden files and Excel's ``~$`` lock files
-    are ignored inside folders and globs.
+    are ignored inside folders and globs. A folder (or a folder in it) that cannot be listed is an
+    :class:`InputError` too: its files were left out without a word.
     """
     files: dict[Path, Path] = {}
     errors: list[InputError] = []
@@ -67,8 +68,9 @@ def expand_inputs(specs: Sequence[str], output: Path | None = None) -> Inputs:
     for spec in specs:
         if excluded is not None and _is_file_entry(Path(spec)) and Path(spec).resolve() == excluded:
             raise ValueError(f"{spec} is both an input and the output: nothing was read or written (give another -o)")
-        found, other_types = _expand(spec)
-        if not found:
+        said = len(errors)
+        found, other_types = _expand(spec, errors)
+        if not found and len(errors) == said:
             errors.append(InputError(spec, _nothing_found(spec, other_types)))
         for path in found:
             files.setdefault(path.resolve(), path)
@@ -113,8 +115,9 @@ def _is_previous_output(path: Path) -> bool:
     return any(part.reason == OUTPUT_REASON for part in read.skipped)
 
 
-def _expand(spec: str) -> tuple[list[Path], dict[Path, list[Path]]]:
-    """The files ``spec`` names, and each folder it names with that folder's files of other types."""
+def _expand(spec: str, unlisted: list[InputError]) -> tuple[list[Path], dict[Path, list[Path]]]:
+    """The files ``spec`` names, and each folder it names with that folder's files of other types;
+    the folders that cannot be listed go to ``unlisted``."""
     path = Path(spec)
     if _is_file_entry(path):
         return [path], {}
@@ -127,31 +130,39 @@ def _expand(spec: str) -> tuple[list[Path], dict[Path, list[Path]]]:
         if _is_file_entry(match):
             found.append(match)
             continue
-        known, other_types = _folder_files(match)
+        known, other_types = _folder_files(match, unlisted)
         found += known
         if other_types:
             others[match] = other_types
     return found, others
 
 
-def _folder_files(folder: Path) -> tuple[list[Path], list[Path]]:
+def _folder_files(folder: Path, unlisted: list[InputError]) -> tuple[list[Path], list[Path]]:
     """The folder's files of known suffixes, and its other files (hidden and lock files are neither)."""
-    entries = sorted(path for path in _tree(folder) if _is_file_entry(path) and not _ignored(path))
+    entries = sorted(path for path in _tree(folder, unlisted) if _is_file_entry(path) and not _ignored(path))
     known = [path for path in entries if path.suffix.lower() in KNOWN_SUFFIXES]
     return known, [path for path in entries if path.suffix.lower() not in KNOWN_SUFFIXES]
 
 
-def _tree(folder: Path) -> Iterator[Path]:
+def _tree(folder: Path, unlisted: list[InputError]) -> Iterator[Path]:
     """The entries of ``folder`` and of its subfolders, also those it links to (a county's folder
     linked in from a share: ``rglob`` passes over a link to a folder, so its tables were left out
-    without a word, though a ``**`` glob read them), each folder once (a link up the tree would loop)."""
+    without a word, though a ``**`` glob read them), each folder once (a link up the tree would loop).
+    A folder that cannot be listed (permission denied, a share gone) is put in ``unlisted``: ``rglob``
+    passed over it in silence."""
     seen: set[str] = set()
-    for root, folders, names in os.walk(folder, followlinks=True):
+    for root, folders, names in os.walk(folder, onerror=lambda error: unlisted.append(_unlisted(error, folder)),
+                                        followlinks=True):
         if (real := os.path.realpath(root)) in seen:
             folders.clear()
             continue
         seen.add(real)
         yield from (Path(root, name) for name in names)
+
+
+def _unlisted(error: OSError, folder: Path) -> InputError:
+    return InputError(error.filename or str(folder), f"this folder cannot be listed ({error.strerror or error}): "
+                                                     "the files in it were not read")
 
 
 def _is_file_entry(path: Path) -> bool:
