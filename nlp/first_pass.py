@@ -171,6 +171,10 @@ def input_chunks(paths: list[Path], chunk_rows: int, outcome: BatchOutcome,
             outcome.failures.append(error)
         except (OSError, ValueError, UnicodeError) as error:
             outcome.failures.append(InputError(str(path), f"cannot read: {error}"))
+        except Exception as error:  # noqa: BLE001 - untrusted bytes: a parser's failure on one file is that file's
+            # (a damaged part a library raises its own error for, as the HTTP upload says): it was a
+            # traceback that ended the batch, the other files' rows unwritten
+            outcome.failures.append(InputError(str(path), f"cannot read ({type(error).__name__}: {error})"))
         if read is not None:
             outcome.tables_per_file[str(path)] = len(read.tables)
             outcome.failures.extend(read.errors)

@@ -78,6 +78,29 @@ def test_an_input_that_cannot_be_opened_is_one_line_and_the_rest_is_scored(iqc, 
     assert _read(tmp_path / "out.csv")["source_file"].tolist() == ["good.csv"]
 
 
+@pytest.mark.parametrize("command", ["parse", "score"])
+def test_a_reader_failing_on_one_file_is_one_line_and_the_rest_is_written(iqc, tmp_path: Path, monkeypatch,
+                                                                           command: str) -> None:
+    """A library's own error on one damaged file (lxml's XMLSyntaxError in a .docx was one) ended
+    the batch with a traceback, the other files' rows unwritten; the HTTP upload names it already."""
+    import nlp.first_pass
+
+    good = _csv(tmp_path / "good.csv", "level3,target_value\n培训人数,≥100人\n")
+    odd = _csv(tmp_path / "odd.csv", "level3,target_value\nx,1\n")
+    read_file = nlp.first_pass.read_file
+
+    def failing_on_odd(path: Path, *args, **kwargs):
+        if Path(path).name == odd.name:
+            raise TypeError("'NoneType' object is not iterable")
+        return read_file(path, *args, **kwargs)
+
+    monkeypatch.setattr(nlp.first_pass, "read_file", failing_on_odd)
+    code, err = iqc(command, odd, good, "-o", tmp_path / "out.csv")
+    assert code == EXIT_INPUT_FAILED and "Traceback" not in err
+    assert f"iqc: {odd}: cannot read (TypeError: 'NoneType' object is not iterable)" in err.splitlines()
+    assert _read(tmp_path / "out.csv")["source_file"].tolist() == ["good.csv"]
+
+
 def _scoring(tmp_path: Path, output: str, *options: str, rows: int = 20_000) -> subprocess.Popen:
     """``iqc score`` of ``rows`` rows into ``output``, returned once it writes its temp file."""
     rows = "\n".join(f"指标{i},≥{i}人" for i in range(rows))
