@@ -64,7 +64,7 @@ def test_header_without_indicator_column_is_not_a_header() -> None:
 # --- encodings and Chinese headers ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8", "utf-16"])
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8", "utf-16", "utf-32"])
 def test_chinese_header_csv_in_any_encoding(tmp_path: Path, encoding: str) -> None:
     path = write_text(tmp_path / "zh.csv", [ZH_HEADER, *ZH_ROWS], encoding)
     _, frame = read_all(path)

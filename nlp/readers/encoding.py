@@ -1,6 +1,6 @@
 """Which encoding a text input is in, or a clear refusal naming the encodings tried.
 
-UTF-8 (with or without BOM) and UTF-16 with a BOM are decided by a strict decode: they cannot be
+UTF-8 (with or without BOM) and UTF-16 or UTF-32 with a BOM are decided by a strict decode: they cannot be
 mistaken. Anything else is a legacy code page, and a strict decode is not enough there: GB18030
 decodes almost any byte string, so Big5 text read as GB18030 gives garbage rows without an error.
 charset-normalizer judges how readable each candidate's text is ("chaos"); GB18030 is kept
@@ -79,6 +79,8 @@ def detect_encoding(path: Path) -> str:
         head = handle.read(_HEAD_BYTES)
     if not head:
         raise InputError(str(path), "empty file")
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # first: FF FE 00 00 starts UTF-16's BOM too,
+        return _checked(path, "utf-32")  # and read as UTF-16 every other character was a NUL ("no indicator columns")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
         return _checked(path, "utf-16")
     if b"\x00" in head:  # no text but UTF-16 has NUL bytes, or UTF-8 with a NUL character in a cell
