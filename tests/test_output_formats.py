@@ -83,3 +83,25 @@ def test_a_folder_is_no_output_with_format(iqc, tmp_path: Path) -> None:
     code, err = iqc("score", source, "-o", folder, "--format", "csv")
     assert (code, err.strip()) == (2, f"iqc: {folder} is a folder: give the output file's name")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["rows.csv", "输出"] and not any(folder.iterdir())
+
+
+def test_a_rerun_keeps_the_output_s_permissions_and_a_read_only_output(iqc, tmp_path: Path, monkeypatch) -> None:
+    """The output replaced was published with a new file's permissions (a private 0600 report
+    became readable by everyone), and a read-only one was replaced (the move needs the folder's
+    permission only)."""
+    import os
+
+    source, output = tmp_path / "rows.csv", tmp_path / "out.csv"
+    source.write_text(ROWS, encoding="utf-8")
+    assert iqc("parse", source, "-o", output)[0] == 0
+    output.chmod(0o600)
+    assert iqc("parse", source, "-o", output)[0] == 0
+    assert oct(output.stat().st_mode & 0o777) == oct(0o600)
+
+    output.write_text("kept", encoding="utf-8")
+    output.chmod(0o444)
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if Path(path) == output else access(path, mode, **kw))
+    code, err = iqc("parse", source, "-o", output)  # root may write a read-only file: os.access says who may not
+    assert code == 1 and f"iqc: cannot write {output}: the file is read-only; nothing was written" in err.splitlines()
+    assert output.read_text(encoding="utf-8") == "kept" and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -12,6 +12,7 @@ import errno
 import os
 import secrets
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ class AtomicTarget:
         self.path = Path(path)
         if _name_length(self.path.name) > NAME_MAX:  # the temp name would fit: fail now, not at the move
             raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), str(self.path))
+        if self.path.is_file() and not os.access(self.path, os.W_OK):
+            # the move needs the folder's permission only: a file made read-only to keep it was replaced
+            raise PermissionError(errno.EACCES, "the file is read-only", str(self.path))
         _make_folder(self.path.parent)
         # SIGTERM unwinds from before the temp file exists until it is gone: writers that hold a
         # target without a ``with`` block (the report writers) are covered too
@@ -46,7 +50,7 @@ class AtomicTarget:
         try:
             if _terminated.is_set():
                 raise KeyboardInterrupt("SIGTERM (its exception was raised where Python ignores exceptions)")
-            os.chmod(self.tmp, 0o666 & ~_umask())
+            os.chmod(self.tmp, _published_mode(self.path))
             os.replace(self.tmp, self.path)
         finally:
             self.discard()  # after the move there is nothing left to remove
@@ -217,6 +221,15 @@ def remove_unfinished() -> None:
 def _raise_interrupt(signum: int, frame: object) -> None:
     _terminated.set()
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _published_mode(path: Path) -> int:
+    """The permissions of the file ``path`` replaces (a report kept private, 0600, was published
+    0644 by a re-run, readable by everyone), else those of a new file."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
 
 
 def _umask() -> int:
