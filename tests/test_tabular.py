@@ -840,6 +840,26 @@ def test_hidden_rows_with_indicators_are_read_and_said_once_per_sheet(tmp_path: 
                [("表", "表!3")]
 
 
+def test_hidden_columns_with_text_are_read_and_said_once_per_sheet(tmp_path: Path) -> None:
+    """A hidden column's cells were read and scored without a word (hidden rows and sheets are
+    said); a hidden blank column says nothing, and a hidden column headed as a field read from a
+    shown one is named by that warning only."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "表"
+    for row in (["三级指标", "指标值", "指标值", "指标解释", "备注"], ["a", "1", "≥1人", "旧口径", ""], ["b", "2", "≥2人", "", ""]):
+        sheet.append(row)
+    for column in "BDE":
+        sheet.column_dimensions[column].hidden = True
+    workbook.save(tmp_path / "columns.xlsx")
+    for chunk_size in (None, 1):
+        read, frame = read_all(tmp_path / "columns.xlsx", chunk_size)
+        assert frame[["level3", "target_value", "description"]].values.tolist() == [["a", "≥1人", "旧口径"], ["b", "≥2人", ""]]
+        said = [warning.message for warning in read.warnings if "hidden column(s)" in warning.message]
+        assert said == ["1 hidden column(s) (D “description”) are read and scored, though the spreadsheet does not show them"]
+        assert [warning.location for warning in read.warnings if "hidden column(s)" in warning.message] == ["表"]
+
+
 def test_hidden_rows_of_an_xls_sheet_are_read_and_said(tmp_path: Path) -> None:
     """calamine does not say which rows an .xls hides; they were read with no warning."""
     import xlwt

@@ -68,6 +68,13 @@ def hidden_rows_warning(file: str, sheet: str, rows: list[int]) -> InputError:
                             "does not show them", sheet)
 
 
+def hidden_columns_warning(file: str, sheet: str, columns: list[str]) -> InputError:
+    """Hidden columns with text are read like the others, as hidden rows are: a department hides a
+    column it no longer uses, and a reviewer who opens the sheet does not see what was scored."""
+    return InputError(file, f"{len(columns)} hidden column(s) ({', '.join(columns)}) are read and scored, though "
+                            "the spreadsheet does not show them", sheet)
+
+
 def hidden_sheet_warning(file: str, sheet: str) -> InputError:
     """A hidden sheet with an indicator table is read like any other (nothing is dropped), but a
     reviewer who opens the workbook does not see it, so flags on its rows need saying where from."""

@@ -29,7 +29,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.readers.base import OUTPUT_REASON, RUBRIC_REASON, InputError, Skipped, hidden_sheet_warning
+from nlp.readers.base import (
+    OUTPUT_REASON,
+    RUBRIC_REASON,
+    InputError,
+    Skipped,
+    hidden_columns_warning,
+    hidden_sheet_warning,
+)
 from nlp.readers.context_rows import StatedContext
 from nlp.readers.doc_lexicon import context_label, is_table_title, split_inline_label
 from nlp.readers.merged_cells import VerticalMerge
@@ -41,6 +48,7 @@ from nlp.readers.tabular import (
     HeaderMap,
     TableLog,
     chunked_frames,
+    column_letters,
     doubled_columns_warning,
     fit_row,
     match_header,
@@ -256,3 +264,7 @@ def _body(path: Path, table: _Table, read: FileRead) -> Iterator[tuple[list[str]
                 rows.read(number, fitted)
                 yield fitted, location
     read.warnings.extend(rows.warnings(str(path), table.grid.name, shown_from=1))
+    said = {other for _, _, other in table.header.doubled}  # a hidden column headed as a field read from another
+    if hidden := sorted(rows.hidden_columns_read - said):
+        names = [f"{column_letters(column)} “{table.header.names[column]}”" for column in hidden]
+        read.warnings.append(hidden_columns_warning(str(path), table.grid.name, names))

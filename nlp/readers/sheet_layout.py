@@ -40,12 +40,15 @@ class SheetExtras:
 
 class LaidOutRows:
     """A table's rows below its header, in order: :meth:`cells` fills merged text in, :meth:`read`
-    notes a row read, :meth:`warnings` names the hidden ones among them."""
+    notes a row read, :meth:`warnings` names the hidden ones among them; :attr:`hidden_columns_read`
+    are the hidden columns with text in a row read."""
 
     def __init__(self, layout: SheetLayout, header_row: int) -> None:
         self._fill = MergedFill(layout.merges, header_row)
         self._hidden = layout.hidden
         self._hidden_read: list[int] = []
+        self._hidden_columns = layout.hidden_columns
+        self.hidden_columns_read: set[int] = set()
 
     def cells(self, number: int, cells: list[str]) -> list[str]:
         return self._fill(number, cells)
@@ -53,6 +56,8 @@ class LaidOutRows:
     def read(self, number: int, cells: list[str]) -> None:
         if number in self._hidden and any(cell.strip() for cell in cells):
             self._hidden_read.append(number)
+        self.hidden_columns_read.update(column for column in self._hidden_columns
+                                        if column < len(cells) and cells[column].strip())
 
     def warnings(self, file: str, sheet: str, shown_from: int = 0) -> list[InputError]:
         """The hidden-rows warning, if any were read; ``shown_from`` turns a row's number into the
