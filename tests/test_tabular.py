@@ -860,6 +860,26 @@ def test_hidden_columns_with_text_are_read_and_said_once_per_sheet(tmp_path: Pat
         assert [warning.location for warning in read.warnings if "hidden column(s)" in warning.message] == ["表"]
 
 
+def test_a_sheet_s_header_below_the_rows_searched_is_an_error_not_a_skip(tmp_path: Path) -> None:
+    """A sheet with a long note above its table was "skipped: no indicator header in the first 20
+    rows", exit 0, beside another sheet's rows, though it has one; a sheet of notes is still skipped."""
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "表一"
+    for row in (["三级指标", "指标值"], ["a", "1"]):
+        workbook.active.append(row)
+    for title, below in (("表二", ["项目名称", "一级指标", "三级指标", "指标值"]), ("说明", ["三级指标", "评分标准", "得分"])):
+        sheet = workbook.create_sheet(title)
+        for number in range(22):
+            sheet.append([f"填报说明第{number + 1}条"])
+        sheet.append(below)
+        sheet.append(["乙项目", "产出指标", "人数", "10"])
+    workbook.save(tmp_path / "deep.xlsx")
+    read, frame = read_all(tmp_path / "deep.xlsx")
+    assert frame["level3"].tolist() == ["a"]
+    assert [(error.location, "below the first 20 rows" in error.message) for error in read.errors] == [("表二!23", True)]
+    assert [part.location for part in read.skipped] == ["说明"]
+
+
 def test_hidden_rows_of_an_xls_sheet_are_read_and_said(tmp_path: Path) -> None:
     """calamine does not say which rows an .xls hides; they were read with no warning."""
     import xlwt

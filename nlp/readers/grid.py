@@ -42,6 +42,7 @@ from nlp.readers.doc_lexicon import context_label, is_table_title, split_inline_
 from nlp.readers.merged_cells import VerticalMerge
 from nlp.readers.sheet_layout import LaidOutRows, SheetLayout
 from nlp.readers.tabular import (
+    FULL_HEADER_FIELDS,
     HEADER_SCAN_ROWS,
     FileRead,
     Framer,
@@ -200,7 +201,10 @@ def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> Fil
         head = list(islice(rows, HEADER_SCAN_ROWS))
         found = pick_header(enumerate(head))
         if found is None:
-            read.skipped.append(Skipped(str(path), grid.name, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
+            if (deep := _deep_header(path, grid, rows)) is not None:
+                read.errors.append(deep)
+            else:
+                read.skipped.append(Skipped(str(path), grid.name, f"no indicator header in the first {HEADER_SCAN_ROWS} rows"))
             continue
         header_row, header = found
         header = shown_first(header, grid.layout.hidden_columns)
@@ -225,6 +229,22 @@ def read_grids(path: Path, grids: Iterable[Grid], chunk_size: int | None) -> Fil
         raise no_indicator_columns(path)
     read.frames = _frames(path, tables, TableLog(path, read.tables), read, chunk_size)
     return read
+
+
+#: Rows searched below the first :data:`HEADER_SCAN_ROWS` for an indicator header, to say that its table is not read.
+DEEP_HEADER_ROWS = 1000
+
+
+def _deep_header(path: Path, grid: Grid, rows: Iterator[list[str]]) -> InputError | None:
+    """An indicator header (naming :data:`FULL_HEADER_FIELDS` fields, no rubric) below the rows
+    searched, as under a long note at the top of a sheet: its table is not read, an error. It was
+    said as a skipped sheet with "no indicator header", exit 0, beside another sheet's rows."""
+    for index, cells in enumerate(islice(rows, DEEP_HEADER_ROWS), HEADER_SCAN_ROWS):
+        header = match_header(cells)
+        if header is not None and len(header.fields) >= FULL_HEADER_FIELDS and not skip_reason(header.names):
+            return InputError(str(path), f"an indicator header below the first {HEADER_SCAN_ROWS} rows searched: its "
+                                         "table was not read (delete the rows above it and retry)", grid.locations[index])
+    return None
 
 
 def _frames(path: Path, tables: list[_Table], log: TableLog, read: FileRead,
