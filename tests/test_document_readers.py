@@ -503,6 +503,28 @@ def test_docx_table_continued_in_a_second_table_after_a_page_break(tmp_path: Pat
                     ["道路养护", "100", "产出指标", "质量指标", "验收合格率", second]]
 
 
+def test_docx_table_continued_with_a_blank_column_more_is_one_table(tmp_path: Path, iqc) -> None:
+    """A table redrawn on the next page with a column more, left blank: "as wide" compared the
+    columns, so its rows were skipped as a table without a header (exit 0). A wider table with
+    text in its last column is still a table of its own."""
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    document = docx.Document()
+    document.add_paragraph("项目名称：道路养护")
+    _word_table(document, [["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "养护里程", "120公里"]])
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _word_table(document, [["", "质量指标", "验收合格率", "100%", ""], ["", "时效指标", "完成时间", "6月底", ""]])
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _word_table(document, [["", "数量指标", "检测座数", "12座", "另表"]])
+    document.save(str(tmp_path / "wider.docx"))
+    out = tmp_path / "rows.csv"
+    code, err = iqc("parse", tmp_path / "wider.docx", "-o", out)
+    assert read_csv(out)[["level2", "level3", "source_line"]].values.tolist() == [
+        ["数量指标", "养护里程", "table1!row2"], ["质量指标", "验收合格率", "table2!row1"], ["时效指标", "完成时间", "table2!row2"]]
+    assert "skipped table3" in err and "skipped table2" not in err, err
+
+
 def test_docx_tables_with_a_project_between_them_stay_apart(tmp_path: Path, iqc) -> None:
     import docx
 

@@ -105,17 +105,25 @@ class SheetLines:
 
 def continues(grid: Grid, more: Grid) -> bool:
     """Can ``more`` (a document's next table, found with no text between them) be ``grid`` continued
-    over a page break? It is as wide, ``grid`` has an indicator header, and ``more``, past the
+    over a page break? It is as wide (each one's text within the other's columns: a blank column at
+    its side is layout, as in a table redrawn on the next page with a column more, whose rows were
+    skipped as a table without a header), ``grid`` has an indicator header, and ``more``, past the
     heading it repeats (:func:`repeated_heading`), introduces no project (a title, 项目名称 … above
     it or opening its first row starts a new table; an indicator row's other cells may hold such
     words, as a 指标值确定依据 of 预算金额) and starts with no header of its own (a scoring rubric as
     wide, 分值 for 指标值, is a table of its own)."""
     rows, next_rows = list(grid.rows), list(more.rows)
-    if not rows or not next_rows or len(rows[0]) != len(next_rows[0]) or not has_header(rows):
+    if (not rows or not next_rows or _text_width(rows) > len(next_rows[0]) or _text_width(next_rows) > len(rows[0])
+            or not has_header(rows)):
         return False
     rest = next_rows[repeated_heading(grid, more):]
     opening = [cell for cell in rest[0] if cell.strip()][:1] if rest else []
     return not introduces_project([*more.above, opening]) and not (rest and match_header(rest[0]))
+
+
+def _text_width(rows: Sequence[Sequence[str]]) -> int:
+    """The columns up to the last one holding text in any of ``rows``."""
+    return max((column + 1 for row in rows for column, cell in enumerate(row) if cell.strip()), default=0)
 
 
 def repeated_heading(grid: Grid, more: Grid) -> int:
