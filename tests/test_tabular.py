@@ -133,6 +133,20 @@ def test_a_repeated_header_row_is_not_read_as_an_indicator(tmp_path: Path, chunk
     assert [(w.location, "appears again" in w.message) for w in read.warnings] == [("5", True)]
 
 
+@pytest.mark.parametrize("chunk_size", [None, 1])
+def test_two_csv_exports_joined_each_with_its_bom_are_two_tables(tmp_path: Path, chunk_size: int | None) -> None:
+    """``cat a.csv b.csv`` of two "CSV UTF-8" exports: the second header's first cell was
+    "\ufeff项目名称", read as a column of its own, so the second table's rows got the first one's
+    project (carried down) and its own name sat in an extra column."""
+    path = tmp_path / "joined.csv"
+    path.write_bytes(b"".join(("\ufeff" + "\n".join([ZH_HEADER, row]) + "\n").encode() for row in (ZH_ROWS[0], ZH_ROWS[4])))
+    read, frame = read_all(path, chunk_size)
+    assert list(frame.columns) == [*ALL_COLUMNS, "备注"]
+    assert frame[["project_name", "level3", "source_line"]].values.tolist() == [["道路养护", "养护里程", "2"],
+                                                                              ["校舍维修", "维修面积", "4"]]
+    assert frame["table_id"].nunique() == 2 and [w.location for w in read.warnings] == ["3"]
+
+
 def test_a_header_marked_as_required_names_its_field(tmp_path: Path) -> None:
     """A form marks the columns it requires (``*指标值``, ``计量单位＊``): such a header named a column
     of its own, its targets were read as none (and flagged B2), and a header of marked cells only

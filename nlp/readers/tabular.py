@@ -65,7 +65,9 @@ FULL_HEADER_FIELDS = 3
 CARRIED_COLUMNS = ("department", "project_name", "project_goal", "budget_wan", "level1", "level2")
 
 _NOTE = re.compile(r"[(\[【]([^)\]】]*)[)\]】]")
-_SPACE = re.compile(r"\s+")
+#: Whitespace, and the byte-order mark that starts the second of two CSV exports joined into one file
+#: (``cat a.csv b.csv``): its header's first cell read "\ufeff项目名称", a column of its own.
+_SPACE = re.compile("[\\s\ufeff]+")
 #: Marks a form puts before or after a header it requires (``*项目名称``, ``指标值★``); NFKC makes ``＊`` a ``*``.
 _REQUIRED_MARKS = "*★※"
 _DELIMITERS = ("\t", ",", ";")
@@ -613,7 +615,7 @@ def _header_cell() -> re.Pattern:
     row is a header is then :func:`_header_row`'s call."""
     synonyms = _header_config()
     spellings = "|".join(r"\s*".join(map(re.escape, spelling)) for spelling in sorted(synonyms, key=len, reverse=True))
-    marks = f"[{re.escape(_REQUIRED_MARKS)}＊\\s]*"
+    marks = f"[{re.escape(_REQUIRED_MARKS)}＊\\s\ufeff]*"
     return re.compile(rf"{marks}(?:{spellings})\s*(?:[(\[【（][^)\]】）]*[)\]】）]\s*)*{marks}", re.IGNORECASE)
 
 
