@@ -108,6 +108,17 @@ def test_merged_cells_carry_down_within_a_table_only(tmp_path: Path) -> None:
     assert [(table.title, table.rows) for table in read.tables] == [("道路养护", 4), ("校舍维修", 1)]
 
 
+def test_a_new_department_does_not_take_the_project_above(tmp_path: Path) -> None:
+    """Without doc_id or table_id, a blank 项目名称 under a new 部门 is no merged cell of the project
+    above: the row keeps no project and starts a table of its own."""
+    rows = ["道路养护,交通局,产出指标,数量指标,养护里程,120,公里,", ",,,,路面完好率,≥95%,,",
+            ",教育局,产出指标,数量指标,维修面积,3000,平方米,", ",,,,维修学校数,5,所,"]
+    _, frame = read_all(write_text(tmp_path / "zh.csv", [ZH_HEADER, *rows]))
+    assert frame["project_name"].tolist() == ["道路养护", "道路养护", "", ""]
+    assert frame["department"].tolist() == ["交通局", "交通局", "教育局", "教育局"]
+    assert frame["table_id"].iloc[0] == frame["table_id"].iloc[1] != frame["table_id"].iloc[2] == frame["table_id"].iloc[3]
+
+
 def test_title_rows_above_header_and_blank_rows_are_skipped(tmp_path: Path) -> None:
     path = write_text(tmp_path / "t.csv", ["2023年项目支出绩效目标表", "单位：万元", ZH_HEADER, ZH_ROWS[0], ",,,,,,,", ZH_ROWS[1]])
     _, frame = read_all(path)

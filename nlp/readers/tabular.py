@@ -569,12 +569,16 @@ class Framer:
 
         A table is its ``table_id``, else its ``doc_id``, else the project within this file
         or sheet; the derived id is written to ``table_id``. A new 一级 value ends the 二级
-        above it. (One pass over plain lists: this runs on every row of every batch.)
+        above it, and a new 部门 the project above it (乙局's row with a blank 项目名称 took 甲局's
+        project and joined its table). (One pass over plain lists: this runs on every row of
+        every batch.)
         """
         carried = {name: columns[name] for name in CARRIED_COLUMNS}
         tables, docs = columns["table_id"], columns["doc_id"]
-        projects, level1 = carried["project_name"], carried["level1"]
+        projects, level1, departments = carried["project_name"], carried["level1"], carried["department"]
         for index, explicit in enumerate(tables):
+            if departments[index] and departments[index] != self._above.get("department"):
+                self._above.pop("project_name", None)
             table = explicit or docs[index] or self._implicit_table(projects[index])
             if table != self._table:
                 self._table, self._above = table, {}
