@@ -37,6 +37,8 @@ _NOT_APPLICABLE = frozenset(_RULE_WORDS["not_applicable"])
 _OPTIONAL_LEVEL2 = frozenset(load_toml("taxonomy.toml")["optional_level2"])
 _NOT_APPLICABLE_WRAPPING = re.compile("|".join(map(re.escape, sorted(
     [*_RULE_WORDS["not_applicable_wrapping"], *_OPTIONAL_LEVEL2], key=len, reverse=True))))
+_ARTEFACT_ACT, _ARTEFACT_DOCUMENT = (re.compile("|".join(map(re.escape, _RULE_WORDS[key])))
+                                     for key in ("artefact_acts", "artefact_documents"))
 _NAME_NOISE = re.compile(r"[\s%％:：、，,。.()（）\"“”'‘’《》\-—·]+|^指标[0-9]+")
 
 
@@ -100,6 +102,14 @@ class RowContext:
         """Does the row name a number or a standard anywhere outside the value?"""
         text = self.description + self.basis + self.name
         return bool(_DIGIT.search(text)) or "标准" in text or "规定" in text
+
+    @property
+    def value_names_artefact(self) -> bool:
+        """Does the value name a document or an acceptance and the act producing it (印发…办法,
+        通过…验收)? Such a target is met or not at year end: the labelling guide's measurable
+        "binary with a named artefact", whatever words the document's own name holds."""
+        text = self.value_text
+        return bool(_ARTEFACT_ACT.search(text) and _ARTEFACT_DOCUMENT.search(text))
 
     @property
     def is_unused_slot(self) -> bool:

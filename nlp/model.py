@@ -122,9 +122,13 @@ class IndicatorModel(BaseEstimator):
         return self
 
     def _combine(self, family: str, calibrated: np.ndarray, rows: AnalysedRows) -> np.ndarray:
-        """The family's score: the calibrated head, floored by its decisive rules that fired."""
+        """The family's score: the calibrated head, floored by its decisive rules that fired; zero for
+        what the guide says cannot be wrong (an unused slot; for unmeasurable, a named artefact,
+        unless a rule floors it)."""
         floors = self.rule_floors_.get(family, {})
         floor = np.array([max((floors[code] for code in hits if code in floors), default=0.0) for hits in rows.hits])
+        if family == "unmeasurable":
+            calibrated = calibrated * (1.0 - names_artefact(rows))
         score = np.maximum(calibrated, floor) * claims_something(rows)
         return score * category_declared(rows) if family == "mismatch" else score
 
@@ -203,6 +207,18 @@ def claims_something(rows: AnalysedRows) -> np.ndarray:
     band or a flag.
     """
     return np.array([0.0 if c.is_unused_slot else 1.0 for c in rows.contexts])
+
+
+def names_artefact(rows: AnalysedRows) -> np.ndarray:
+    """1 where the value names an artefact and the act producing it (印发…办法, 通过…验收), else 0
+    (:attr:`~nlp.context.RowContext.value_names_artefact`).
+
+    The labelling guide lists "a binary with a named artefact (通过省级验收)" as measurable, but one
+    labelled row in all collections has such a value, and the head learned from the others that a
+    text value is unmeasurable: so only the family's rules (an M3 grade beside the artefact, say)
+    may call such a row unmeasurable, not the head.
+    """
+    return np.array([float(c.value_names_artefact) for c in rows.contexts])
 
 
 def category_declared(rows: AnalysedRows) -> np.ndarray:

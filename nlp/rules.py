@@ -341,11 +341,12 @@ def _vague_name(ctx: RowContext) -> tuple[str, ...]:
 
 def m1_vague(ctx: RowContext) -> str | None:
     """A vague degree or direction with no magnitude: in the value, or in the name of a row with no
-    value at all (生态修复功能提高 / empty: the only target is the name's 提高)."""
+    value at all (生态修复功能提高 / empty: the only target is the name's 提高). A value naming an
+    artefact (形成长效机制并印发管理办法) is checkable whatever words its document's name holds."""
     if ctx.value.kind == "empty" and ctx.name:
         found = _vague_name(ctx)
         return found[0] if found else None
-    if ctx.value.number is not None or ctx.value.kind not in {"qualitative", "text"}:
+    if ctx.value.number is not None or ctx.value.kind not in {"qualitative", "text"} or ctx.value_names_artefact:
         return None
     found = ctx.cues("degree_outcome", "value") or ctx.cues("vague", "value") or ctx.cues("direction", "value")
     return found[0] if found else None
