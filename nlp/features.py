@@ -90,6 +90,12 @@ def _char_text(ctx: RowContext) -> str:
     return f"^{ctx.name}$ |{ctx.value.normalized}|"
 
 
+#: indicator-rules §6.6's lexicons say what a *project* acts on (生态效益 plausible or not); in a cell
+#: they would read a row's subject as a category signal whatever it is filed under (供水 in a 社会效益
+#: 集中供水率 pushed it towards a mismatch), so only the project's cues use them.
+_PROJECT_CONTEXT_GROUPS = frozenset({"env_domain", "nonenv_domain"})
+
+
 def structured_features(ctx: RowContext, hits: dict[str, str]) -> dict[str, float]:
     """Named structure features of one row (see module docstring)."""
     value = ctx.value
@@ -129,6 +135,8 @@ def structured_features(ctx: RowContext, hits: dict[str, str]) -> dict[str, floa
     }
     for cell, analysis in (("n", ctx.name_cues), ("d", ctx.description_cues), ("v", ctx.value_cues)):
         for group, terms in analysis.cues.items():
+            if group in _PROJECT_CONTEXT_GROUPS:
+                continue
             features[f"cue_{cell}={group}"] = float(len(terms))
             if cell == "n" and group.startswith("cat:"):
                 # a name in its declared category's own words is one pooled signal: per category, a
