@@ -52,6 +52,8 @@ _UNSTATED_DEADLINE = tuple(_WORDS["unstated_deadline"])
 _GRADE_VALUES = frozenset(_WORDS["grade_values"])
 _OUTCOME_GAINS = tuple(_WORDS["outcome_gains"])
 _PRODUCED_UNITS = frozenset(_WORDS["produced_units"])
+_OUTPUT_VERBS = tuple(_WORDS["output_verbs"])
+_PEOPLE_UNITS = frozenset(_WORDS["people_units"])
 _BENEFICIARY = tuple(_WORDS["beneficiary"])
 _NON_COST = tuple(_WORDS["non_cost"])
 _ANY_CATEGORY_WORD, _ANY_PLACEHOLDER, _ANY_SELF_EVIDENT, _ANY_OUTCOME_GAIN, _ANY_BENEFICIARY, _ANY_NON_COST = map(
@@ -232,9 +234,17 @@ def c4_output_as_benefit(ctx: RowContext) -> str | None:
         return f"自身产出数量“{ctx.value_text}”"
     if ctx.value.unit in _PRODUCED_UNITS and not ctx.cues(f"cat:{ctx.level2.name}", "name"):
         return f"自身产出数量“{ctx.value_text}”"
-    if _output_count(ctx) and not ctx.cues(f"cat:{ctx.level2.name}", "name"):
+    if (_output_count(ctx) or _delivered(ctx)) and not ctx.cues(f"cat:{ctx.level2.name}", "name"):
         return f"产出数量“{ctx.value_text}”"
     return None
+
+
+def _delivered(ctx: RowContext) -> bool:
+    """The name makes, builds or hands out something and the value counts it (改造农村户厕 1200户),
+    people aside."""
+    value = ctx.value
+    return ctx.name.startswith(_OUTPUT_VERBS) and value.unit_class in {"count", "measure"} and \
+        value.unit not in _PEOPLE_UNITS
 
 
 def _output_count(ctx: RowContext) -> bool:
