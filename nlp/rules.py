@@ -190,6 +190,7 @@ _VALUE_CLASS = {"percent": "百分比", "time": "时间", "count": "数量", "mo
 _NAME_CLASS = {"rate": "比率", "satisfaction": "满意度", "time": "时间", "count": "数量", "money": "金额",
                "measure": "物理量"}
 _COST_NAME = re.compile("(?:" + "|".join(map(re.escape, _WORDS["cost_name_endings"])) + ")$")
+_SCHEDULE = re.compile("|".join(map(re.escape, _WORDS["schedule_words"])))
 _COMPATIBLE = {
     "rate": {"percent", ""},
     "satisfaction": {"percent", ""},
@@ -203,6 +204,8 @@ _COMPATIBLE = {
 def c2_type_conflict(ctx: RowContext) -> str | None:
     allowed = _COMPATIBLE.get(ctx.name_type)
     value = ctx.value
+    if ctx.name_type in {"rate", "satisfaction"} and value.kind == "text" and _SCHEDULE.search(ctx.value_text):
+        return f"名称为{_NAME_CLASS[ctx.name_type]}，取值为时间安排“{ctx.value_text[:20]}”"
     if allowed is None or value.kind in {"empty", "qualitative", "relative", "text"}:
         return None
     value_class = "time" if value.kind in {"date", "deadline", "duration"} else value.unit_class
